@@ -1,0 +1,58 @@
+# Sparring: the commands a developer needs. `make help` lists them.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.DEFAULT_GOAL := help
+.PHONY: help install messages run test test-fast worker beat lint format lock clean
+
+help: ## List the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): requirements/lock.txt pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements/lock.txt
+	@touch $(STAMP)
+
+install: $(STAMP) messages ## Create .venv when missing and install the locked dependencies
+
+messages: $(STAMP) ## Compile the translation catalogues (locale/*.po -> .mo)
+	@command -v msgfmt >/dev/null || { echo "msgfmt is missing: install gettext (apt-get install gettext)"; exit 1; }
+	@$(PY) manage.py compilemessages --ignore='.venv' -v0
+
+run: install ## Start the product on http://127.0.0.1:8000 (SQLite, background work in-process)
+	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py seed_demo
+	@echo "Timer sweep runs in the background; the product is at http://$(HOST):$(PORT)/"
+	@trap 'kill 0' EXIT INT TERM; \
+	  $(PY) manage.py timer_loop & \
+	  $(PY) manage.py runserver $(HOST):$(PORT)
+
+test: install ## Run the whole test suite (services and browser tests run when available)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+worker: install ## Start a Celery worker (needs DATABASE_URL and REDIS_URL)
+	$(VENV)/bin/celery -A celery_app worker --loglevel=info
+
+beat: install ## Start Celery beat: fires due workflow timers every minute
+	$(VENV)/bin/celery -A celery_app beat --loglevel=info --schedule=var/celerybeat-schedule
+
+lint: $(STAMP) ## ruff check and ruff format --check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP) ## Format the code with ruff
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+lock: ## Regenerate requirements/lock.txt from pyproject.toml
+	$(PY) -m pip install --quiet uv
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements/lock.txt
+
+clean: ## Remove the local database, mail and generated files (keeps .venv)
+	rm -rf var staticfiles .pytest_cache

@@ -1,0 +1,3 @@
+"""Finland-Swedish dates follow the Finnish ones."""
+
+from config.formats.fi.formats import *  # noqa: F403

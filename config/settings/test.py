@@ -1,0 +1,19 @@
+"""Settings for the test suite (pytest)."""
+
+from .base import *  # noqa: F403
+from .base import INSTALLED_APPS, env_bool
+
+SECRET_KEY = "test-only-not-secret"  # noqa: S105
+DEBUG = False
+ALLOWED_HOSTS = ["*"]
+
+# A flow that only the tests use (the Celery bridge scenarios) lives here.
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.jobflow"]
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+# Tasks run in-process in tests, also when REDIS_URL is set; the integration
+# tests switch to the real broker and start their own worker processes, which
+# get CELERY_TASK_ALWAYS_EAGER=0.
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", True)

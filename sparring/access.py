@@ -1,0 +1,115 @@
+"""Who may see and do what: the one place in the code that decides.
+
+Views, exports and files ask through ``user.has_perm(<perm>, obj)`` (rules'
+object permission backend) or scope their querysets with the ``visible_*``
+functions below; nothing else in the code inspects roles.
+"""
+
+from typing import Any
+
+import rules
+from django.apps import apps
+from django.db.models import QuerySet
+
+from .models import Organisation, User
+
+# ------------------------------------------------------------------------------
+# Predicates
+# ------------------------------------------------------------------------------
+
+
+@rules.predicate
+def is_applicant(user: Any) -> bool:
+    return user.is_authenticated and user.role == User.Role.APPLICANT
+
+
+@rules.predicate
+def is_coordinator(user: Any) -> bool:
+    return user.is_authenticated and (user.role == User.Role.COORDINATOR or user.is_superuser)
+
+
+@rules.predicate
+def is_consultant(user: Any) -> bool:
+    return (
+        user.is_authenticated
+        and user.role == User.Role.CONSULTANT
+        and hasattr(user, "consultant")
+        and user.consultant.active
+    )
+
+
+@rules.predicate
+def is_steering(user: Any) -> bool:
+    return user.is_authenticated and user.role == User.Role.STEERING
+
+
+@rules.predicate
+def is_own_organisation(user: Any, organisation: Organisation | None) -> bool:
+    return organisation is not None and user.organisation_id == organisation.pk
+
+
+@rules.predicate
+def is_own_supplier(user: Any, supplier: Any) -> bool:
+    return supplier is not None and user.consultant.supplier_id == supplier.pk
+
+
+# ------------------------------------------------------------------------------
+# Permissions
+# ------------------------------------------------------------------------------
+PROGRAMME_PERMISSIONS = {
+    # The coordinator's and the steering group's pages.
+    "sparring.coordinate": is_coordinator,
+    "sparring.view_statistics": is_coordinator | is_steering,
+    "sparring.apply": is_applicant,
+    "sparring.deliver": is_consultant,
+    "sparring.view_organisation": is_coordinator | (is_applicant & is_own_organisation),
+    "procurement.view_supplier": is_coordinator | (is_consultant & is_own_supplier),
+}
+
+
+def register_model_permissions() -> None:
+    """Register the programme permissions and give coordinators the model ones.
+
+    Coordinators manage the records of this product in the Django admin; the
+    add/change/delete/view permission of every model of the local apps is theirs
+    unless a rule above says more precisely who has it.
+    """
+    for name, predicate in PROGRAMME_PERMISSIONS.items():
+        rules.set_perm(name, predicate)
+    for app_label in ("sparring", "procurement"):
+        for model in apps.get_app_config(app_label).get_models():
+            for action in model._meta.default_permissions:
+                name = f"{app_label}.{action}_{model._meta.model_name}"
+                if name not in PROGRAMME_PERMISSIONS:
+                    rules.set_perm(name, is_coordinator)
+
+
+# ------------------------------------------------------------------------------
+# Querysets scoped to the user
+# ------------------------------------------------------------------------------
+
+
+def visible_organisations(user: Any) -> QuerySet[Organisation]:
+    """The organisations whose records ``user`` may read."""
+    if is_coordinator(user):
+        return Organisation.objects.all()
+    if is_applicant(user):
+        return Organisation.objects.filter(pk=user.organisation_id)
+    return Organisation.objects.none()
+
+
+HOME_URL_NAMES = {
+    User.Role.APPLICANT: "sparring:applicant_home",
+    User.Role.COORDINATOR: "sparring:coordinator_home",
+    User.Role.CONSULTANT: "sparring:consultant_home",
+    User.Role.STEERING: "sparring:steering_home",
+}
+
+
+def home_url_name(user: Any) -> str:
+    """The page a user lands on after logging in."""
+    if is_coordinator(user):
+        return HOME_URL_NAMES[User.Role.COORDINATOR]
+    if is_consultant(user):
+        return HOME_URL_NAMES[User.Role.CONSULTANT]
+    return HOME_URL_NAMES.get(user.role, "sparring:no_role")

@@ -1,0 +1,159 @@
+"""Create the demo organisations, suppliers and one login per role (idempotent).
+
+Passwords are random, made once per checkout and kept in var/demo_logins.json,
+so nothing secret is committed and a second run prints the same logins.
+"""
+
+import json
+import secrets
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from procurement.models import Supplier
+from procurement.services import consultant_create, supplier_create
+from sparring.models import Organisation, User
+from sparring.services import organisation_create, user_create
+
+ORGANISATIONS = [
+    # Business IDs of real municipalities (checksum-valid); the people are invented.
+    {
+        "name_fi": "Tampereen kaupunki",
+        "name_sv": "Tammerfors stad",
+        "business_id": "0211675-2",
+        "kind": Organisation.Kind.MUNICIPALITY,
+        "municipality_code": "837",
+    },
+    {
+        "name_fi": "Espoon kaupunki",
+        "name_sv": "Esbo stad",
+        "business_id": "0101263-6",
+        "kind": Organisation.Kind.MUNICIPALITY,
+        "municipality_code": "049",
+    },
+]
+SUPPLIERS = [
+    {
+        "name": "Kehittäjäkumppanit Oy",
+        "business_id": "1234567-1",
+        "ranking_position": 1,
+        "day_price": Decimal("1150.00"),
+        "contact_name": "Sari Salo",
+        "contact_email": "sari.salo@example.invalid",
+    },
+    {
+        "name": "Työyhteisövalmennus Ky",
+        "business_id": "7654321-2",
+        "ranking_position": 2,
+        "day_price": Decimal("1090.00"),
+        "contact_name": "Ville Koski",
+        "contact_email": "ville.koski@example.invalid",
+    },
+]
+USERS = [
+    {
+        "username": "hakija.tampere",
+        "role": User.Role.APPLICANT,
+        "first_name": "Anna",
+        "last_name": "Aaltonen",
+        "organisation": "0211675-2",
+    },
+    {
+        "username": "hakija.espoo",
+        "role": User.Role.APPLICANT,
+        "first_name": "Erik",
+        "last_name": "Ek",
+        "organisation": "0101263-6",
+        "language": "sv",
+    },
+    {
+        "username": "koordinaattori",
+        "role": User.Role.COORDINATOR,
+        "first_name": "Kaisa",
+        "last_name": "Koordinaattori",
+    },
+    {
+        "username": "konsultti.kehittajat",
+        "role": User.Role.CONSULTANT,
+        "first_name": "Kalle",
+        "last_name": "Konsultti",
+        "supplier": "1234567-1",
+    },
+    {
+        "username": "konsultti.valmennus",
+        "role": User.Role.CONSULTANT,
+        "first_name": "Veera",
+        "last_name": "Valmentaja",
+        "supplier": "7654321-2",
+    },
+    {
+        "username": "ohjausryhma",
+        "role": User.Role.STEERING,
+        "first_name": "Olli",
+        "last_name": "Ohjaaja",
+    },
+]
+
+
+class Command(BaseCommand):
+    help = "Create demo organisations, suppliers and one login per role; print the logins."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--force", action="store_true", help="allow with DEBUG off")
+
+    def handle(self, *, force: bool, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError("Demo logins are for the embedded default; use --force to insist.")
+        logins = self._passwords()
+        with transaction.atomic():
+            for data in ORGANISATIONS:
+                if not Organisation.objects.filter(business_id=data["business_id"]).exists():
+                    organisation_create(actor=None, **data)
+            for data in SUPPLIERS:
+                if not Supplier.objects.filter(business_id=data["business_id"]).exists():
+                    supplier_create(actor=None, **data)
+            for data in USERS:
+                self._ensure_user(data, logins[data["username"]])
+        self.stdout.write(self.style.SUCCESS("Demo logins (username / password):"))
+        for data in USERS:
+            username, role = data["username"], User.Role(data["role"]).label
+            self.stdout.write(f"  {username:<22} {logins[username]:<14} {role}")
+
+    def _passwords(self) -> dict[str, str]:
+        path = settings.VAR_DIR / "demo_logins.json"
+        stored = json.loads(path.read_text()) if path.exists() else {}
+        for data in USERS:
+            stored.setdefault(data["username"], f"demo-{secrets.token_hex(4)}")
+        path.write_text(json.dumps(stored, indent=2))
+        path.chmod(0o600)
+        return stored
+
+    def _ensure_user(self, data: dict, password: str) -> None:
+        user = User.objects.filter(username=data["username"]).first()
+        if user is not None:
+            if not user.check_password(password):
+                user.set_password(password)
+                user.save(update_fields=["password"])
+            return
+        organisation = (
+            Organisation.objects.get(business_id=data["organisation"])
+            if "organisation" in data
+            else None
+        )
+        user = user_create(
+            actor=None,
+            username=data["username"],
+            email=f"{data['username']}@example.invalid",
+            role=data["role"],
+            password=password,
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            organisation=organisation,
+            language=data.get("language", "fi"),
+        )
+        if "supplier" in data:
+            consultant_create(
+                actor=None, user=user, supplier=Supplier.objects.get(business_id=data["supplier"])
+            )

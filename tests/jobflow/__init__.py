@@ -1,0 +1,1 @@
+"""A minimal flow used only by the tests of the Celery bridge (installed by test settings)."""

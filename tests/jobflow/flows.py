@@ -1,0 +1,78 @@
+"""JobProbeFlow: start -> work (CeleryJob) -> end, with the job's behaviour set per process.
+
+``mode`` in the process data:
+  ok          the job records a run and returns;
+  fail        the job always raises;
+  fail_first  the first run raises, later runs succeed (a coordinator's retry);
+  sleep       the job records a run, then sleeps ``seconds`` (to be killed mid-task).
+"""
+
+import os
+import time
+
+from django.db import transaction
+from viewflow import this
+from viewflow.workflow import flow
+
+from workflow.lock import flow_lock
+from workflow.nodes import CeleryJob
+
+from .models import ProbeRun
+
+
+class JobProbeFlow(flow.Flow):
+    lock_impl = flow_lock
+
+    start = flow.StartHandle(this.start_process).Next(this.work)
+    work = CeleryJob(this.do_work).Next(this.end)
+    end = flow.End()
+
+    def start_process(self, activation, **data):
+        activation.process.data = data
+        activation.process.save()
+        return activation.process
+
+    def do_work(self, activation):
+        process = activation.process
+        mode = process.data.get("mode", "ok")
+        ProbeRun.objects.create(
+            process_id=process.pk, task_id=activation.task.pk, worker_pid=os.getpid()
+        )
+        runs = ProbeRun.objects.filter(process_id=process.pk).count()
+        if mode == "fail":
+            raise RuntimeError("probe job failed on purpose")
+        if mode == "fail_first" and runs == 1:
+            raise RuntimeError("probe job failed on its first run")
+        if mode == "sleep" and runs == 1:
+            time.sleep(float(process.data.get("seconds", 30)))
+
+
+def start_probe(**data):
+    """Start one probe process; its job is queued when this transaction commits."""
+    with transaction.atomic():
+        return JobProbeFlow.start.run(**data)
+
+
+class TimerProbeFlow(flow.Flow):
+    """start -> wait (a database timer, ``minutes`` from now) -> end."""
+
+    lock_impl = flow_lock
+
+    start = flow.StartHandle(this.start_process).Next(this.wait)
+    wait = flow.Timer(this.due).Next(this.end)
+    end = flow.End()
+
+    def start_process(self, activation, **data):
+        activation.process.data = data
+        activation.process.save()
+        return activation.process
+
+    def due(self, activation):
+        from datetime import timedelta
+
+        return timedelta(minutes=activation.process.data.get("minutes", 5))
+
+
+def start_timer_probe(**data):
+    with transaction.atomic():
+        return TimerProbeFlow.start.run(**data)

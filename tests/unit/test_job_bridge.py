@@ -1,0 +1,120 @@
+"""The Celery bridge node, run in-process (the embedded default's eager Celery).
+
+The same scenarios run against a real worker and Redis in tests/integration.
+"""
+
+import pytest
+from viewflow.workflow.models import Process, Task
+from viewflow.workflow.status import PROCESS, STATUS
+
+from sparring.models import AuditEvent
+from tests.jobflow.flows import JobProbeFlow, start_probe
+from tests.jobflow.models import ProbeRun
+from workflow import services
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def work_tasks(process: Process):
+    return Task.objects.filter(process=process, flow_task=JobProbeFlow.work).order_by("pk")
+
+
+def test_job_runs_after_commit_and_the_process_finishes():
+    process = start_probe(mode="ok")
+
+    process.refresh_from_db()
+    assert process.status == PROCESS.DONE
+    assert [t.status for t in work_tasks(process)] == [STATUS.DONE]
+    assert ProbeRun.objects.filter(process_id=process.pk).count() == 1
+    assert AuditEvent.objects.filter(action="job_completed").count() == 1
+
+
+def test_redelivery_of_a_completed_job_changes_nothing():
+    process = start_probe(mode="ok")
+    task = work_tasks(process).get()
+
+    outcome = services.job_run(task_pk=task.pk)
+
+    assert outcome == services.JobOutcome.SKIPPED
+    assert ProbeRun.objects.filter(process_id=process.pk).count() == 1
+    assert AuditEvent.objects.filter(action="job_completed").count() == 1
+    assert Task.objects.filter(process=process, flow_task=JobProbeFlow.end).count() == 1
+
+
+def test_a_delivery_that_finds_the_task_started_completes_it_once():
+    """A worker died after starting: the redelivered message finishes the job."""
+    process = start_probe(mode="ok")
+    # rewind the task to the state a killed worker leaves behind
+    task = work_tasks(process).get()
+    Task.objects.filter(pk=task.pk).update(status=STATUS.STARTED)
+    Task.objects.filter(process=process, flow_task=JobProbeFlow.end).delete()
+    Process.objects.filter(pk=process.pk).update(status=PROCESS.NEW, finished=None)
+    AuditEvent.objects.filter(action="job_completed").delete()
+
+    assert services.job_run(task_pk=task.pk) == services.JobOutcome.COMPLETED
+    assert services.job_run(task_pk=task.pk) == services.JobOutcome.SKIPPED
+
+    process.refresh_from_db()
+    assert process.status == PROCESS.DONE
+    assert AuditEvent.objects.filter(action="job_completed").count() == 1
+
+
+def test_failure_marks_the_task_failed_with_the_reason():
+    process = start_probe(mode="fail")
+
+    task = work_tasks(process).get()
+    assert task.status == STATUS.ERROR
+    assert task.data["_exception"]["title"] == "probe job failed on purpose"
+    process.refresh_from_db()
+    assert process.status == PROCESS.NEW  # waits for a coordinator
+    assert AuditEvent.objects.filter(action="job_failed", comment__contains="on purpose").exists()
+
+
+def test_coordinator_retry_runs_the_job_again_and_the_flow_moves_on(coordinator):
+    process = start_probe(mode="fail_first")
+    failed = work_tasks(process).get()
+    assert failed.status == STATUS.ERROR
+
+    new_task = services.job_retry(task_pk=failed.pk, actor=coordinator)
+
+    failed.refresh_from_db()
+    new_task.refresh_from_db()
+    process.refresh_from_db()
+    assert failed.status == STATUS.REVIVED
+    assert new_task.status == STATUS.DONE
+    assert process.status == PROCESS.DONE
+    assert ProbeRun.objects.filter(process_id=process.pk).count() == 2
+    assert AuditEvent.objects.filter(action="job_retried", actor=coordinator).count() == 1
+
+
+def test_only_a_coordinator_may_retry(applicant, consultant):
+    process = start_probe(mode="fail_first")
+    failed = work_tasks(process).get()
+
+    for user in (applicant, consultant):
+        with pytest.raises(services.PermissionDenied):
+            services.job_retry(task_pk=failed.pk, actor=user)
+
+    failed.refresh_from_db()
+    assert failed.status == STATUS.ERROR
+    assert ProbeRun.objects.filter(process_id=process.pk).count() == 1
+    assert not AuditEvent.objects.filter(action="job_retried").exists()
+
+
+def test_a_job_that_is_not_failed_cannot_be_retried(coordinator):
+    process = start_probe(mode="ok")
+    done = work_tasks(process).get()
+
+    with pytest.raises(services.JobNotRetryable):
+        services.job_retry(task_pk=done.pk, actor=coordinator)
+    assert work_tasks(process).count() == 1
+
+
+def test_cancelling_the_process_leaves_a_queued_job_nothing_to_do():
+    process = start_probe(mode="fail")
+    task = work_tasks(process).get()
+    JobProbeFlow.instance.cancel(process)
+
+    assert services.job_run(task_pk=task.pk) == services.JobOutcome.SKIPPED
+    task.refresh_from_db()
+    assert task.status == STATUS.CANCELED

@@ -1,0 +1,103 @@
+"""The embedded default and services mode come from the same settings module."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PROBE = """
+import json, django
+from django.conf import settings
+django.setup()
+from workflow.lock import flow_lock
+print(json.dumps({
+    "engine": settings.DATABASES["default"]["ENGINE"],
+    "name": str(settings.DATABASES["default"]["NAME"]),
+    "cache": settings.CACHES["default"]["BACKEND"],
+    "broker": settings.CELERY_BROKER_URL,
+    "eager": settings.CELERY_TASK_ALWAYS_EAGER,
+    "email": settings.EMAIL_BACKEND,
+    "lock": type(flow_lock).__name__,
+    "language": settings.LANGUAGE_CODE,
+    "tz": settings.TIME_ZONE,
+}))
+"""
+
+
+def settings_with(env: dict, module: str = "config.settings.local", tmp_path=None) -> dict:
+    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    clean.update(env, DJANGO_SETTINGS_MODULE=module)
+    if tmp_path is not None:
+        clean["SPARRING_VAR_DIR"] = str(tmp_path)
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_no_environment_means_sqlite_in_process_tasks_and_mail_to_files(tmp_path):
+    embedded = settings_with({}, tmp_path=tmp_path)
+    assert embedded["engine"] == "django.db.backends.sqlite3"
+    assert embedded["name"] == str(tmp_path / "sparring.sqlite3")
+    assert embedded["eager"] is True
+    assert embedded["broker"] == "memory://"
+    assert embedded["email"] == "config.email.ConsoleAndFileBackend"
+    assert embedded["lock"] == "CacheLock"
+    assert embedded["language"] == "fi"
+    assert embedded["tz"] == "Europe/Helsinki"
+
+
+def test_database_and_redis_urls_switch_to_services_mode(tmp_path):
+    services = settings_with(
+        {
+            "DATABASE_URL": "postgres://u:p@db.invalid:5432/sparring",
+            "REDIS_URL": "redis://r.invalid:6379/1",
+        },
+        tmp_path=tmp_path,
+    )
+    assert services["engine"] == "django.db.backends.postgresql"
+    assert services["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert services["broker"] == "redis://r.invalid:6379/1"
+    assert services["eager"] is False
+    assert services["lock"] == "SelectForUpdateLock"
+
+
+def test_production_settings_pass_the_deploy_check(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}} | {
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "DJANGO_SECRET_KEY": "a-production-like-secret-" + "x" * 40,
+        "DJANGO_ALLOWED_HOSTS": "sparraus.example.fi",
+        "SPARRING_VAR_DIR": str(tmp_path),
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_embedded_email_goes_to_console_and_files(tmp_path, capsys):
+    from django.core.mail import EmailMessage
+
+    from config.email import ConsoleAndFileBackend
+
+    backend = ConsoleAndFileBackend(file_path=str(tmp_path))
+    sent = backend.send_messages(
+        [EmailMessage("Aihe", "Viesti", "a@example.invalid", ["b@example.invalid"])]
+    )
+    assert sent == 1
+    assert "Aihe" in capsys.readouterr().out
+    files = list(tmp_path.iterdir())
+    assert len(files) == 1 and "Viesti" in files[0].read_text()

@@ -1,0 +1,24 @@
+"""Fire due workflow timers every minute: the embedded default's stand-in for Celery beat."""
+
+import time
+
+from django.core.management.base import BaseCommand
+
+from workflow.tasks import fire_workflow_timers
+
+
+class Command(BaseCommand):
+    help = "Fire due workflow timers in a loop (the embedded default has no Celery beat)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--interval", type=float, default=60.0, help="seconds between sweeps")
+        parser.add_argument("--once", action="store_true", help="sweep once and exit")
+
+    def handle(self, *, interval: float, once: bool, **options):
+        while True:
+            fired = fire_workflow_timers()
+            if any(fired.values()):
+                self.stdout.write(f"timer sweep: {fired}")
+            if once:
+                return
+            time.sleep(interval)

@@ -1,0 +1,107 @@
+"""State changes of flow tasks that the product makes itself (the Celery bridge)."""
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from sparring.access import is_coordinator
+from sparring.audit import audit_record
+
+from .nodes import CeleryJob
+
+logger = logging.getLogger(__name__)
+
+RUNNABLE = (STATUS.SCHEDULED, STATUS.STARTED)
+
+
+class JobOutcome:
+    """What one delivery of a job message did (returned by the Celery task)."""
+
+    COMPLETED = "completed"
+    FAILED = "failed"
+    SKIPPED = "skipped"  # not runnable any more: done, cancelled, revived or gone
+
+
+def job_run(*, task_pk: int) -> str:
+    """Run the job of one ``CeleryJob`` task and move the flow on.
+
+    Safe under redelivery and concurrent delivery: a task that is no longer
+    scheduled or started is skipped, and completion re-checks the status
+    under the flow lock, so the flow task completes exactly once.
+    """
+    task = Task.objects.filter(pk=task_pk).first()
+    if task is None or task.status not in RUNNABLE:
+        return JobOutcome.SKIPPED
+    if not isinstance(task.flow_task, CeleryJob):
+        logger.error("Task %s is not a CeleryJob task (%s)", task_pk, task.flow_task)
+        return JobOutcome.SKIPPED
+
+    with task.activation() as activation:
+        if activation.status not in RUNNABLE:
+            return JobOutcome.SKIPPED
+        task.data["_attempts"] = task.data.get("_attempts", 0) + 1
+        activation.start()
+
+    node: CeleryJob = task.flow_task
+    try:
+        node.run_job(node.activation_class(task))
+    except Exception as exc:
+        logger.warning("Job task %s failed: %s", task_pk, exc, exc_info=True)
+        with task.activation() as activation:
+            if activation.status != STATUS.STARTED:
+                return JobOutcome.SKIPPED
+            activation.error(exc)
+            audit_record(
+                actor=None,
+                action="job_failed",
+                subject=task,
+                comment=str(exc),
+                data={"flow_task": str(task.flow_task)},
+            )
+        return JobOutcome.FAILED
+
+    with task.activation() as activation:
+        if activation.status != STATUS.STARTED:
+            return JobOutcome.SKIPPED
+        activation.execute()
+        audit_record(
+            actor=None,
+            action="job_completed",
+            subject=task,
+            data={"flow_task": str(task.flow_task), "attempts": task.data.get("_attempts")},
+        )
+    return JobOutcome.COMPLETED
+
+
+def job_retry(*, task_pk: int, actor: Any, comment: str = "") -> Task:
+    """Queue a failed job again, as a new flow task; only coordinators may.
+
+    The failed task keeps its error (status REVIVED) for the record.
+    """
+    if not is_coordinator(actor):
+        raise PermissionDenied
+    task = Task.objects.get(pk=task_pk)
+    with task.activation() as activation, transaction.atomic():
+        if activation.status != STATUS.ERROR or not isinstance(task.flow_task, CeleryJob):
+            raise JobNotRetryable(task)
+        new_task = activation.revive()
+        audit_record(
+            actor=actor,
+            action="job_retried",
+            subject=task,
+            comment=comment,
+            data={"new_task": new_task.pk},
+        )
+    return new_task
+
+
+class JobNotRetryable(Exception):
+    """Only a failed background job can be retried."""
+
+    def __init__(self, task: Task) -> None:
+        super().__init__(f"Task {task.pk} is {task.status}, not failed")
+        self.task = task
