@@ -11,10 +11,14 @@ from tests.e2e.conftest import assert_accessible, login
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 LANDINGS = {
-    "applicant": ("/applicant/", "Organisaatiosi sparraukset"),
-    "coordinator": ("/coordinator/", "Koordinointi"),
-    "consultant": ("/consultant/", "Tarjouksesi ja toimeksiantosi"),
-    "steering": ("/steering/", "Ohjelman tilastot"),
+    "applicant": ("/applicant/", "Organisaatiosi sparraukset", "Hakija, Tampereen kaupunki"),
+    "coordinator": ("/coordinator/", "Koordinointi", "Koordinaattori"),
+    "consultant": (
+        "/consultant/",
+        "Tarjouksesi ja toimeksiantosi",
+        "Konsultti, Kehittäjäkumppanit Oy",
+    ),
+    "steering": ("/steering/", "Ohjelman tilastot", "Ohjausryhmän jäsen"),
 }
 
 
@@ -103,4 +107,15 @@ def test_coordinator_pages_are_accessible(page, coordinator):
     page.wait_for_url("**/coordinator/")
     page.get_by_role("link", name="Epäonnistuneet taustatyöt").first.click()
     page.wait_for_url("**/jobs/failed/")
+    assert_accessible(page)
+
+
+def test_staff_pages_keep_the_footer_and_language_switcher(page, coordinator, organisation):
+    login(page, coordinator.username, PASSWORD)
+    page.wait_for_url("**/coordinator/")
+    page.goto("/staff/programme/organisation/")
+    assert page.get_by_role("link", name="Tampereen kaupunki").is_visible()
+    assert page.get_by_role("link", name="Saavutettavuusseloste").is_visible()
+    assert page.get_by_role("link", name="Tietosuojaseloste").is_visible()
+    assert page.get_by_label("Kieli").is_visible()
     assert_accessible(page)

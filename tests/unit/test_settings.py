@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+# Variables the test session itself sets, which a fresh process must not inherit.
+NOT_INHERITED = {"DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE", "DJANGO_SETTINGS_MODULE"}
 
 PROBE = """
 import json, django
@@ -28,7 +30,7 @@ print(json.dumps({
 
 
 def settings_with(env: dict, module: str = "config.settings.local", tmp_path=None) -> dict:
-    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    clean = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
     clean.update(env, DJANGO_SETTINGS_MODULE=module)
     if tmp_path is not None:
         clean["SPARRING_VAR_DIR"] = str(tmp_path)
