@@ -73,7 +73,7 @@ def test_database_and_redis_urls_switch_to_services_mode(tmp_path):
 
 
 def test_production_settings_pass_the_deploy_check(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}} | {
+    env = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED} | {
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DJANGO_SECRET_KEY": "a-production-like-secret-" + "x" * 40,
         "DJANGO_ALLOWED_HOSTS": "sparraus.example.fi",
