@@ -60,3 +60,47 @@ class Consultant(models.Model):
 
     def __str__(self) -> str:
         return self.user.get_full_name() or self.user.get_username()
+
+
+class Offer(models.Model):
+    """A case offered to one consultant, who accepts or declines by the deadline.
+
+    The call-off engine (framework agreement issue) records why this consultant
+    was chosen; until then a coordinator chooses among the active consultants.
+    """
+
+    class Status(models.TextChoices):
+        OFFERED = "offered", _("Waiting for an answer")  # the consultant has not answered
+        ACCEPTED = "accepted", _("Accepted")  # the consultant takes the case
+        DECLINED = "declined", _("Declined")  # the consultant said no
+        EXPIRED = "expired", _("Expired")  # no answer by the deadline: counts as declined
+        WITHDRAWN = "withdrawn", _("Withdrawn")  # the case was withdrawn or cancelled meanwhile
+
+    case = models.ForeignKey("sparring.Case", on_delete=models.CASCADE, related_name="offers")
+    consultant = models.ForeignKey(Consultant, on_delete=models.PROTECT, related_name="offers")
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.OFFERED
+    )
+    offered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    offered_at = models.DateTimeField(_("offered"), auto_now_add=True)
+    deadline = models.DateTimeField(_("answer by"))
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True, max_length=2000)
+
+    class Meta:
+        verbose_name = _("offer")
+        verbose_name_plural = _("offers")
+        ordering = ["-offered_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=models.Q(status="offered"),
+                name="one_open_offer_per_case",
+                violation_error_message=_("The case already has an offer waiting for an answer."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case} → {self.consultant}"

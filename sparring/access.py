@@ -9,6 +9,7 @@ from typing import Any
 
 import rules
 from django.apps import apps
+from django.db import models
 from django.db.models import QuerySet
 
 from .models import Organisation, User
@@ -113,3 +114,22 @@ def home_url_name(user: Any) -> str:
     if is_consultant(user):
         return HOME_URL_NAMES[User.Role.CONSULTANT]
     return HOME_URL_NAMES.get(user.role, "sparring:no_role")
+
+
+def visible_cases(user: Any):
+    """The cases ``user`` may open: coordinators all, applicants their organisation's,
+    consultants those assigned or offered to them. Everyone else: none."""
+    from django.db.models import Exists, OuterRef
+
+    from procurement.models import Offer
+
+    from .models import Case
+
+    if is_coordinator(user):
+        return Case.objects.all()
+    if is_applicant(user):
+        return Case.objects.filter(organisation_id=user.organisation_id)
+    if is_consultant(user):
+        offered = Offer.objects.filter(case=OuterRef("pk"), consultant=user.consultant)
+        return Case.objects.filter(Exists(offered) | models.Q(consultant=user.consultant))
+    return Case.objects.none()

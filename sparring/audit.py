@@ -19,6 +19,7 @@ def audit_record(
     subject: models.Model | str,
     comment: str = "",
     data: dict | None = None,
+    case: models.Model | None = None,
 ) -> AuditEvent:
     """Add one row to the audit trail inside the caller's transaction."""
     if actor is not None and not getattr(actor, "is_authenticated", False):
@@ -29,4 +30,5 @@ def audit_record(
         subject=subject if isinstance(subject, str) else subject_of(subject),
         comment=comment,
         data=data or {},
+        case=case,
     )

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .validators import validate_business_id
@@ -114,6 +115,15 @@ class AuditEvent(models.Model):
     )
     action = models.CharField(_("what"), max_length=64)
     subject = models.CharField(_("record"), max_length=100, db_index=True)
+    case = models.ForeignKey(
+        "Case",
+        verbose_name=_("case"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="events",
+        help_text=_("The case whose timeline shows this event."),
+    )
     comment = models.TextField(_("why"), blank=True)
     data = models.JSONField(default=dict, blank=True)
 
@@ -155,3 +165,336 @@ class OutboundEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.to}: {self.subject}"
+
+
+class ReferenceData(models.Model):
+    """A classification with names in the three languages, editable by coordinators."""
+
+    code = models.SlugField(_("code"), max_length=64, unique=True)
+    name_fi = models.CharField(_("name in Finnish"), max_length=200)
+    name_sv = models.CharField(_("name in Swedish"), max_length=200)
+    name_en = models.CharField(_("name in English"), max_length=200)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "name_fi"]
+
+    def __str__(self) -> str:
+        return self.name()
+
+    def name(self, language: str | None = None) -> str:
+        """The name in ``language`` (the active language by default)."""
+        from django.utils.translation import get_language
+
+        language = (language or get_language() or "fi")[:2]
+        return getattr(self, f"name_{language}", None) or self.name_fi
+
+
+class Sector(ReferenceData):
+    """Toimiala: the part of the organisation the sparring concerns."""
+
+    class Meta(ReferenceData.Meta):
+        verbose_name = _("sector")
+        verbose_name_plural = _("sectors")
+
+
+class Theme(ReferenceData):
+    """Teema: what the development need is about."""
+
+    class Meta(ReferenceData.Meta):
+        verbose_name = _("theme")
+        verbose_name_plural = _("themes")
+
+
+class Call(models.Model):
+    """A call for applications, with the period in which its sparrings are delivered."""
+
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    opens_at = models.DateTimeField(_("applications open"))
+    closes_at = models.DateTimeField(_("applications close"))
+    delivery_starts = models.DateField(_("delivery period starts"))
+    delivery_ends = models.DateField(_("delivery period ends"))
+    day_budget = models.PositiveIntegerField(
+        _("total day budget"), help_text=_("Sparring days the call can approve in all.")
+    )
+
+    class Meta:
+        verbose_name = _("call for applications")
+        verbose_name_plural = _("calls for applications")
+        ordering = ["-opens_at"]
+        constraints = [
+            models.CheckConstraint(
+                name="call_closes_after_opening",
+                condition=models.Q(closes_at__gt=models.F("opens_at")),
+                violation_error_message=_("A call must close after it opens."),
+            ),
+            models.CheckConstraint(
+                name="call_delivery_period_in_order",
+                condition=models.Q(delivery_ends__gte=models.F("delivery_starts")),
+                violation_error_message=_("The delivery period must end after it starts."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def is_open(self, at=None) -> bool:
+        from django.utils import timezone
+
+        at = at or timezone.now()
+        return self.opens_at <= at < self.closes_at
+
+
+class Case(models.Model):
+    """An application for sparring and, once submitted, the case it becomes."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")  # saved by the applicant, not yet submitted
+        SUBMITTED = "submitted", _("Waiting for review")  # a coordinator decides
+        RETURNED = "returned", _("Returned for amendment")  # the applicant amends
+        REJECTED = "rejected", _("Rejected")  # final
+        APPROVED = "approved", _("Approved, finding a consultant")  # call-off
+        OFFERED = "offered", _("Offered to a consultant")  # consultant answers
+        SCHEDULING = "scheduling", _("Agreeing the dates")  # dates proposed/confirmed
+        DELIVERY = "delivery", _("Sparring days under way")  # days being held
+        REPORTING = "reporting", _("Waiting for the report")  # consultant files it
+        FEEDBACK = "feedback", _("Collecting feedback")  # survey open
+        CLOSING = "closing", _("Waiting to be closed")  # feedback period over; a coordinator closes
+        CLOSED = "closed", _("Closed")  # final
+        WITHDRAWN = "withdrawn", _("Withdrawn by the applicant")  # final
+        CANCELLED = "cancelled", _("Cancelled by a coordinator")  # final
+
+    OPEN_STATUSES = (
+        Status.SUBMITTED,
+        Status.RETURNED,
+        Status.APPROVED,
+        Status.OFFERED,
+        Status.SCHEDULING,
+        Status.DELIVERY,
+        Status.REPORTING,
+        Status.FEEDBACK,
+        Status.CLOSING,
+    )
+    WAITING_FOR_COORDINATOR = (Status.SUBMITTED, Status.APPROVED, Status.CLOSING)
+
+    class Language(models.TextChoices):
+        FINNISH = "fi", _("Finnish")
+        SWEDISH = "sv", _("Swedish")
+        ENGLISH = "en", _("English")
+
+    reference = models.CharField(_("reference"), max_length=20, unique=True, null=True, blank=True)
+    call = models.ForeignKey(
+        Call, verbose_name=_("call"), on_delete=models.PROTECT, related_name="cases"
+    )
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="cases"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.DRAFT
+    )
+    version = models.PositiveIntegerField(
+        default=1, help_text="Raised on every change; a form sent from an older page is refused."
+    )
+    process = models.OneToOneField(
+        "workflow.CaseProcess",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="case",
+    )
+
+    unit = models.CharField(
+        _("unit"), max_length=200, blank=True, help_text=_("The unit or team the sparring is for.")
+    )
+    whole_organisation = models.BooleanField(_("concerns the whole organisation"), default=False)
+    sector = models.ForeignKey(
+        Sector, verbose_name=_("sector"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    theme = models.ForeignKey(Theme, verbose_name=_("theme"), on_delete=models.PROTECT, null=True)
+    development_need = models.TextField(_("development need"), max_length=4000)
+    goal = models.TextField(_("goal"), max_length=4000)
+    target_group = models.TextField(_("target group"), max_length=2000)
+    estimated_participants = models.PositiveIntegerField(_("estimated participants"))
+    requested_days = models.PositiveSmallIntegerField(
+        _("requested days"), choices=[(1, "1"), (2, "2")]
+    )
+    approved_days = models.PositiveSmallIntegerField(
+        _("approved days"), choices=[(1, "1"), (2, "2")], null=True, blank=True
+    )
+    preferred_period = models.CharField(_("preferred period"), max_length=200, blank=True)
+    language = models.CharField(
+        _("language of the sparring"), max_length=2, choices=Language.choices, default="fi"
+    )
+    contact_name = models.CharField(_("contact person"), max_length=200)
+    contact_email = models.EmailField(_("contact e-mail"))
+    contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
+    staff_representative = models.CharField(
+        _("staff representative"),
+        max_length=200,
+        help_text=_("Name and role of the staff representative taking part (co-development)."),
+    )
+    consultant = models.ForeignKey(
+        "procurement.Consultant",
+        verbose_name=_("consultant"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+    )
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("handled by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="handled_cases",
+        help_text=_("The coordinator who has taken the case; others see it in the queue."),
+    )
+
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-created"]
+        indexes = [models.Index(fields=["status", "call"])]
+        constraints = [
+            models.CheckConstraint(
+                name="case_sector_or_whole_organisation",
+                condition=models.Q(whole_organisation=True, sector__isnull=True)
+                | models.Q(whole_organisation=False),
+                violation_error_message=_(
+                    "A case concerning the whole organisation has no sector."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference or gettext("Draft application %(pk)s") % {"pk": self.pk}
+
+    @property
+    def days(self) -> int:
+        return self.approved_days or self.requested_days
+
+    def sector_label(self) -> str:
+        if self.whole_organisation:
+            return gettext("Whole organisation")
+        return self.sector.name() if self.sector_id else ""
+
+
+ALLOWED_ATTACHMENT_TYPES = {
+    ".pdf": "application/pdf",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    ".odt": "application/vnd.oasis.opendocument.text",
+    ".txt": "text/plain",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+}
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+MAX_ATTACHMENTS_PER_CASE = 5
+
+
+def attachment_path(instance: "Attachment", filename: str) -> str:
+    import uuid
+
+    return f"cases/{instance.case_id}/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    """A file the applicant adds to an application; served only through a checked view."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path)
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["created"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class SessionDay(models.Model):
+    """One sparring day: proposed by the consultant, confirmed, then held or cancelled."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("Proposed")  # the applicant has not confirmed yet
+        CONFIRMED = "confirmed", _("Confirmed")  # agreed; invitation sent
+        HELD = "held", _("Held")  # took place, participants recorded
+        CANCELLED = "cancelled", _("Cancelled")  # will not take place (a new day replaces it)
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="days_planned")
+    date = models.DateField(_("date"))
+    start_time = models.TimeField(_("starts"))
+    end_time = models.TimeField(_("ends"))
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    remote_link = models.URLField(_("remote link"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.PROPOSED
+    )
+    participants = models.PositiveIntegerField(_("participants"), null=True, blank=True)
+    sequence = models.PositiveIntegerField(
+        default=0, help_text="iCalendar SEQUENCE: raised on each change."
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("sparring day")
+        verbose_name_plural = _("sparring days")
+        ordering = ["date", "start_time", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="session_day_ends_after_start",
+                condition=models.Q(end_time__gt=models.F("start_time")),
+                violation_error_message=_("A day must end after it starts."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date:%d.%m.%Y} {self.start_time:%H.%M}–{self.end_time:%H.%M}"
+
+
+class Report(models.Model):
+    """The consultant's report on a sparring (the report issue adds PDF and corrections)."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="report")
+    participants = models.PositiveIntegerField(_("participants"))
+    refined_goal = models.TextField(_("refined goal"), max_length=4000)
+    implementation = models.TextField(_("how the sparring was carried out"), max_length=8000)
+    themes_covered = models.TextField(_("themes and matters covered"), max_length=8000)
+    results = models.TextField(_("results achieved"), max_length=8000)
+    follow_up = models.TextField(_("recommended follow-up"), max_length=8000)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+
+    class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+
+    def __str__(self) -> str:
+        return gettext("Report on %(case)s") % {"case": self.case}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import case_views, views
 
 app_name = "sparring"
 
@@ -12,4 +12,19 @@ urlpatterns = [
     path("no-role/", views.NoRole.as_view(), name="no_role"),
     path("accessibility/", views.AccessibilityStatement.as_view(), name="accessibility"),
     path("privacy/", views.PrivacyNotice.as_view(), name="privacy"),
+    path("calls/", case_views.call_list, name="call_list"),
+    path("calls/<int:call_pk>/apply/", case_views.case_apply, name="case_apply"),
+    path("cases/", case_views.case_list, name="case_list"),
+    path("cases/<int:pk>/", case_views.case_detail, name="case_detail"),
+    path("cases/<int:pk>/edit/", case_views.case_edit, name="case_edit"),
+    path("cases/<int:pk>/do/<slug:action>/", case_views.case_action, name="case_action"),
+    path("cases/<int:pk>/schedule/", case_views.case_schedule, name="case_schedule"),
+    path("cases/<int:pk>/report/", case_views.case_report, name="case_report"),
+    path("cases/<int:pk>/attachments/", case_views.attachment_upload, name="attachment_upload"),
+    path("cases/<int:pk>/calendar.ics", case_views.case_calendar, name="case_calendar"),
+    path("cases/<int:pk>/chart.svg", case_views.case_chart, name="case_chart"),
+    path("days/<int:pk>/held/", case_views.day_held, name="day_held"),
+    path("days/<int:pk>/change/", case_views.day_change, name="day_change"),
+    path("attachments/<int:pk>/", case_views.attachment_download, name="attachment_download"),
+    path("attachments/<int:pk>/delete/", case_views.attachment_delete, name="attachment_delete"),
 ]

@@ -143,3 +143,79 @@ def client_for():
         return client
 
     return make
+
+
+# ------------------------------------------------------------------------------
+# Calls and cases
+# ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def reference_data(db):
+    """Sectors and themes as the data migration seeds them (transactional tests flush them)."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("sparring.migrations.0004_reference_data").add_reference_data(
+        apps, None
+    )
+
+
+@pytest.fixture
+def open_call(db, reference_data):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from sparring.models import Call
+
+    now = timezone.now()
+    today = timezone.localdate()
+    return Call.objects.create(
+        title="Sparrausten haku 2026",
+        description="Maksutonta sparrausta kuntaorganisaatioille.",
+        opens_at=now - timedelta(days=10),
+        closes_at=now + timedelta(days=60),
+        delivery_starts=today - timedelta(days=30),
+        delivery_ends=today + timedelta(days=300),
+        day_budget=100,
+    )
+
+
+def application_data(**overrides) -> dict:
+    from sparring.models import Sector, Theme
+
+    data = {
+        "unit": "Kotihoito, itäinen alue",
+        "whole_organisation": False,
+        "sector": Sector.objects.get(code="social-health"),
+        "theme": Theme.objects.get(code="workload-wellbeing"),
+        "development_need": "Kuormitus on kasvanut ja työnjako on epäselvä.",
+        "goal": "Yhteinen näkemys työnjaosta ja kuormituksen keventämisestä.",
+        "target_group": "Kotihoidon hoitajat ja esihenkilöt",
+        "estimated_participants": 25,
+        "requested_days": 2,
+        "preferred_period": "syksy 2026",
+        "language": "fi",
+        "contact_name": "Anna Hakija",
+        "contact_email": "anna.yhteys@example.invalid",
+        "contact_phone": "040 123 4567",
+        "staff_representative": "Pekka Luottamusmies, pääluottamusmies",
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
+def draft_case(applicant, open_call):
+    from sparring.services import case_create
+
+    return case_create(actor=applicant, call=open_call, data=application_data())
+
+
+@pytest.fixture
+def submitted_case(applicant, draft_case, coordinator):
+    from sparring.services import case_submit
+
+    return case_submit(actor=applicant, case=draft_case, version=draft_case.version)

@@ -1,0 +1,571 @@
+"""Pages of the sparring case. Thin: they pick the case the user may see (404
+otherwise), validate a form and call one service; the services decide."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from procurement.models import Offer
+
+from . import access, selectors, services
+from .forms import (
+    ApplicationForm,
+    AttachmentForm,
+    CallOffForm,
+    CloseForm,
+    ConfirmDatesForm,
+    DayCancelForm,
+    DayForm,
+    DayHeldForm,
+    DayRescheduleForm,
+    DecisionForm,
+    OfferAnswerForm,
+    ReportForm,
+    StopForm,
+    VersionedForm,
+)
+from .models import Attachment, Call, Case, SessionDay
+
+
+def _visible_case(request: HttpRequest, pk: int) -> Case:
+    return selectors.case_page(access.visible_cases(request.user), pk)
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+# ------------------------------------------------------------------------------
+# The case page and its actions
+# ------------------------------------------------------------------------------
+
+
+def _action_forms(request, case: Case, steps: list[str]) -> dict:
+    """The forms the user can use on the case page now, keyed by action."""
+    user = request.user
+    initial = {"version": case.version}
+    forms = {}
+    is_applicant = access.is_applicant(user)
+    is_coordinator = access.is_coordinator(user)
+    is_consultant = access.is_consultant(user)
+    if is_applicant and case.status == Case.Status.DRAFT:
+        forms["submit"] = VersionedForm(initial=initial)
+        forms["delete"] = VersionedForm(initial=initial)
+    if is_applicant and "amend" in steps:
+        forms["submit"] = VersionedForm(initial=initial)
+    if is_coordinator and "review" in steps:
+        forms["decide"] = DecisionForm(initial={**initial, "approved_days": case.requested_days})
+    if is_coordinator and "call_off" in steps:
+        forms["call_off"] = CallOffForm(initial=initial, case=case)
+    if (
+        is_coordinator
+        and case.status in Case.WAITING_FOR_COORDINATOR
+        and case.handler_id != user.pk
+    ):
+        forms["take"] = VersionedForm(initial=initial)
+    if is_consultant and "offer" in steps:
+        offer = Offer.objects.filter(
+            case=case, status=Offer.Status.OFFERED, consultant=user.consultant
+        ).first()
+        if offer is not None:
+            forms["answer"] = OfferAnswerForm()
+    if is_applicant and "confirm" in steps:
+        forms["confirm"] = ConfirmDatesForm(initial=initial)
+    if is_coordinator and "close" in steps:
+        forms["close"] = CloseForm(initial=initial)
+    if case.status in Case.OPEN_STATUSES:
+        if is_applicant:
+            forms["withdraw"] = StopForm(initial=initial)
+        if is_coordinator:
+            forms["cancel"] = StopForm(initial=initial)
+    return forms
+
+
+def _render_case(request, case: Case, bound: dict | None = None, status: int = 200) -> HttpResponse:
+    steps = selectors.open_steps(case)
+    forms = _action_forms(request, case, steps)
+    forms.update(bound or {})
+    user = request.user
+    days = list(case.days_planned.all())
+    can_record_days = "deliver" in steps and (
+        (access.is_consultant(user) and case.consultant_id == user.consultant.pk)
+        or access.is_coordinator(user)
+    )
+    context = {
+        "case": case,
+        "steps": [(name, *selectors.STEP_ACTORS[name]) for name in steps],
+        "forms": forms,
+        "days": days,
+        "attachments": list(case.attachments.all()),
+        "offers": list(selectors.call_offers(case)) if not access.is_applicant(user) else [],
+        "events": list(selectors.case_timeline(case)),
+        "report": getattr(case, "report", None) if hasattr(case, "report") else None,
+        "can_edit": access.is_applicant(user)
+        and case.status in (Case.Status.DRAFT, Case.Status.RETURNED),
+        "can_schedule": access.is_consultant(user)
+        and "schedule" in steps
+        and case.consultant_id == user.consultant.pk,
+        "can_report": access.is_consultant(user)
+        and "report" in steps
+        and case.consultant_id == user.consultant.pk,
+        "can_record_days": can_record_days and access.is_consultant(user),
+        "can_move_days": can_record_days,
+        "held_form": DayHeldForm(),
+        "attachment_form": AttachmentForm()
+        if access.is_applicant(user) and case.status in (Case.Status.DRAFT, Case.Status.RETURNED)
+        else None,
+        "is_coordinator": access.is_coordinator(user),
+    }
+    return render(request, "sparring/case_detail.html", context, status=status)
+
+
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render_case(request, _visible_case(request, pk))
+
+
+ACTION_FORMS = {
+    "submit": VersionedForm,
+    "delete": VersionedForm,
+    "take": VersionedForm,
+    "decide": DecisionForm,
+    "call_off": CallOffForm,
+    "answer": OfferAnswerForm,
+    "confirm": ConfirmDatesForm,
+    "close": CloseForm,
+    "withdraw": StopForm,
+    "cancel": StopForm,
+}
+
+SUCCESS = {
+    "submit": _("The application was submitted. You will get a confirmation by e-mail."),
+    "delete": _("The draft was deleted."),
+    "take": _("You took the case."),
+    "decide": _("The decision was saved and the applicant informed."),
+    "call_off": _("The case was offered to the consultant."),
+    "answer": _("Your answer was saved."),
+    "confirm": _("Your answer on the dates was saved."),
+    "close": _("The case was closed."),
+    "withdraw": _("The application was withdrawn."),
+    "cancel": _("The case was cancelled."),
+}
+
+
+def _perform(action: str, request, case: Case, data: dict):
+    user = request.user
+    version = data.get("version")
+    if action == "submit":
+        return services.case_submit(actor=user, case=case, version=version)
+    if action == "delete":
+        return services.case_delete_draft(actor=user, case=case)
+    if action == "take":
+        return services.case_take(actor=user, case=case, version=version)
+    if action == "decide":
+        return services.case_decide(
+            actor=user,
+            case=case,
+            decision=data["decision"],
+            comment=data["comment"],
+            approved_days=data.get("approved_days"),
+            version=version,
+        )
+    if action == "call_off":
+        return services.case_call_off(
+            actor=user, case=case, consultant=data["consultant"], version=version
+        )
+    if action == "answer":
+        offer = Offer.objects.filter(case=case, status=Offer.Status.OFFERED).first()
+        if offer is None:
+            raise services.StepNotAvailable
+        return services.offer_answer(
+            actor=user, offer=offer, accept=data["answer"] == "accept", reason=data["reason"]
+        )
+    if action == "confirm":
+        return services.schedule_confirm(
+            actor=user,
+            case=case,
+            accept=data["answer"] == "confirm",
+            comment=data["comment"],
+            version=version,
+        )
+    if action == "close":
+        return services.case_close(actor=user, case=case, comment=data["comment"], version=version)
+    if action == "withdraw":
+        return services.case_withdraw(actor=user, case=case, reason=data["reason"], version=version)
+    if action == "cancel":
+        return services.case_cancel(actor=user, case=case, reason=data["reason"], version=version)
+    raise Http404
+
+
+@require_POST
+def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    if action not in ACTION_FORMS:
+        raise Http404
+    case = _visible_case(request, pk)
+    form_class = ACTION_FORMS[action]
+    form = (
+        form_class(request.POST, case=case)
+        if form_class is CallOffForm
+        else form_class(request.POST)
+    )
+    if form.is_valid():
+        try:
+            _perform(action, request, case, form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        except services.CaseError as error:
+            messages.warning(request, error.message)
+            return redirect("sparring:case_detail", pk=case.pk)
+        else:
+            messages.success(request, SUCCESS[action])
+            if action == "delete":
+                return redirect("home")
+            return redirect("sparring:case_detail", pk=case.pk)
+    case.refresh_from_db()
+    return _render_case(request, case, {action: form}, status=400)
+
+
+# ------------------------------------------------------------------------------
+# The application form
+# ------------------------------------------------------------------------------
+
+
+def case_apply(request: HttpRequest, call_pk: int) -> HttpResponse:
+    if not access.is_applicant(request.user):
+        raise PermissionDenied
+    call = get_object_or_404(selectors.open_calls(), pk=call_pk)
+    form = ApplicationForm(request.POST or None, initial=_contact_defaults(request.user))
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = services.case_create(actor=request.user, call=call, data=form.case_data())
+            if request.POST.get("intent") == "submit":
+                services.case_submit(actor=request.user, case=case, version=case.version)
+                messages.success(request, SUCCESS["submit"])
+            else:
+                messages.success(request, _("The draft was saved. Submit it when it is ready."))
+            return redirect("sparring:case_detail", pk=case.pk)
+        except ValidationError as error:
+            _add_errors(form, error)
+        except services.CaseError as error:
+            form.add_error(None, error.message)
+    return render(
+        request,
+        "sparring/case_form.html",
+        {"form": form, "call": call, "case": None},
+        status=400 if form.errors else 200,
+    )
+
+
+def _contact_defaults(user) -> dict:
+    return {
+        "contact_name": user.get_full_name(),
+        "contact_email": user.email,
+        "language": user.language,
+        "requested_days": 2,
+    }
+
+
+def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _visible_case(request, pk)
+    if not access.is_applicant(request.user):
+        raise PermissionDenied
+    if case.status not in (Case.Status.DRAFT, Case.Status.RETURNED):
+        messages.warning(
+            request,
+            _("The application can be changed only as a draft or when returned for amendment."),
+        )
+        return redirect("sparring:case_detail", pk=case.pk)
+    form = ApplicationForm(request.POST or None, instance=case, initial={"version": case.version})
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                version = int(request.POST.get("version") or 0)
+                services.case_update(
+                    actor=request.user, case=case, data=form.case_data(), version=version
+                )
+                if request.POST.get("intent") == "submit":
+                    services.case_submit(actor=request.user, case=case, version=case.version)
+                    messages.success(request, SUCCESS["submit"])
+                else:
+                    messages.success(request, _("Your changes were saved."))
+                return redirect("sparring:case_detail", pk=case.pk)
+            except ValidationError as error:
+                _add_errors(form, error)
+            except services.CaseError as error:
+                form.add_error(None, error.message)
+    return render(
+        request,
+        "sparring/case_form.html",
+        {"form": form, "call": case.call, "case": case},
+        status=400 if form.errors else 200,
+    )
+
+
+# ------------------------------------------------------------------------------
+# Dates, days and the report
+# ------------------------------------------------------------------------------
+
+
+def case_schedule(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _visible_case(request, pk)
+    if not (
+        access.is_consultant(request.user) and case.consultant_id == request.user.consultant.pk
+    ):
+        raise PermissionDenied
+    forms = [DayForm(request.POST or None, prefix=f"day{n}") for n in range(1, case.days + 1)]
+    version = VersionedForm(request.POST or None, initial={"version": case.version})
+    error = None
+    if request.method == "POST" and version.is_valid() and all(f.is_valid() for f in forms):
+        try:
+            services.schedule_propose(
+                actor=request.user,
+                case=case,
+                days=[f.cleaned_data for f in forms],
+                version=version.cleaned_data["version"],
+            )
+            messages.success(request, _("The dates were sent to the applicant for confirmation."))
+            return redirect("sparring:case_detail", pk=case.pk)
+        except ValidationError as exc:
+            error = exc.messages
+        except services.CaseError as exc:
+            messages.warning(request, exc.message)
+            return redirect("sparring:case_detail", pk=case.pk)
+    invalid = request.method == "POST"
+    return render(
+        request,
+        "sparring/schedule_form.html",
+        {"case": case, "forms": forms, "version_form": version, "errors": error},
+        status=400 if invalid else 200,
+    )
+
+
+def _visible_day(request, pk: int) -> SessionDay:
+    return get_object_or_404(
+        SessionDay.objects.select_related("case"),
+        pk=pk,
+        case__in=access.visible_cases(request.user),
+    )
+
+
+@require_POST
+def day_held(request: HttpRequest, pk: int) -> HttpResponse:
+    day = _visible_day(request, pk)
+    form = DayHeldForm(request.POST)
+    if form.is_valid():
+        try:
+            services.session_day_record(
+                actor=request.user, day=day, participants=form.cleaned_data["participants"]
+            )
+            messages.success(request, _("The day was recorded as held."))
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        except services.CaseError as error:
+            messages.warning(request, error.message)
+    else:
+        messages.error(request, _("Give the number of participants, 1–1000."))
+    return redirect("sparring:case_detail", pk=day.case_id)
+
+
+def day_change(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move or cancel a confirmed day."""
+    day = _visible_day(request, pk)
+    case = day.case
+    if not (
+        (access.is_consultant(request.user) and case.consultant_id == request.user.consultant.pk)
+        or access.is_coordinator(request.user)
+    ):
+        raise PermissionDenied
+    initial = {
+        f: getattr(day, f) for f in ("date", "start_time", "end_time", "place", "remote_link")
+    }
+    move = DayRescheduleForm(
+        request.POST if request.POST.get("intent") == "move" else None, initial=initial
+    )
+    cancel = DayCancelForm(request.POST if request.POST.get("intent") == "cancel" else None)
+    for form, intent in ((move, "move"), (cancel, "cancel")):
+        if request.method == "POST" and request.POST.get("intent") == intent and form.is_valid():
+            try:
+                if intent == "move":
+                    data = {k: v for k, v in form.cleaned_data.items() if k != "reason"}
+                    services.session_day_reschedule(
+                        actor=request.user, day=day, data=data, reason=form.cleaned_data["reason"]
+                    )
+                    messages.success(request, _("The day was moved and the new invitation sent."))
+                else:
+                    services.session_day_cancel(
+                        actor=request.user, day=day, reason=form.cleaned_data["reason"]
+                    )
+                    messages.success(
+                        request, _("The day was cancelled and the invitation withdrawn.")
+                    )
+                return redirect("sparring:case_detail", pk=case.pk)
+            except ValidationError as error:
+                _add_errors(form, error)
+            except services.CaseError as error:
+                messages.warning(request, error.message)
+                return redirect("sparring:case_detail", pk=case.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "sparring/day_change.html",
+        {"case": case, "day": day, "move": move, "cancel": cancel},
+        status=status,
+    )
+
+
+def case_report(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _visible_case(request, pk)
+    if not (
+        access.is_consultant(request.user) and case.consultant_id == request.user.consultant.pk
+    ):
+        raise PermissionDenied
+    recorded = services.held_participants(case)
+    form = ReportForm(
+        request.POST or None, initial={"version": case.version, "participants": recorded}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+            services.report_submit(
+                actor=request.user, case=case, data=data, version=form.cleaned_data["version"]
+            )
+            messages.success(
+                request, _("The report was filed. The applicant and the coordinators were told.")
+            )
+            return redirect("sparring:case_detail", pk=case.pk)
+        except ValidationError as error:
+            _add_errors(form, error)
+        except services.CaseError as error:
+            messages.warning(request, error.message)
+            return redirect("sparring:case_detail", pk=case.pk)
+    return render(
+        request,
+        "sparring/report_form.html",
+        {"case": case, "form": form, "recorded": recorded},
+        status=400 if form.errors else 200,
+    )
+
+
+# ------------------------------------------------------------------------------
+# Files and exports
+# ------------------------------------------------------------------------------
+
+
+@require_POST
+def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _visible_case(request, pk)
+    form = AttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.attachment_add(actor=request.user, case=case, upload=form.cleaned_data["file"])
+            messages.success(request, _("The file was added."))
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        except services.CaseError as error:
+            messages.warning(request, error.message)
+    else:
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    return redirect("sparring:case_detail", pk=case.pk)
+
+
+def _visible_attachment(request, pk: int) -> Attachment:
+    return get_object_or_404(
+        Attachment.objects.select_related("case"),
+        pk=pk,
+        case__in=access.visible_cases(request.user),
+    )
+
+
+def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+    attachment = _visible_attachment(request, pk)
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_POST
+def attachment_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    attachment = _visible_attachment(request, pk)
+    try:
+        services.attachment_remove(actor=request.user, attachment=attachment)
+        messages.success(request, _("The file was removed."))
+    except services.CaseError as error:
+        messages.warning(request, error.message)
+    return redirect("sparring:case_detail", pk=attachment.case_id)
+
+
+def case_calendar(request: HttpRequest, pk: int) -> HttpResponse:
+    """The case's confirmed days as one .ics file."""
+    from .calendar import invitation
+
+    case = _visible_case(request, pk)
+    days = case.days_planned.filter(
+        status__in=[SessionDay.Status.CONFIRMED, SessionDay.Status.HELD]
+    )
+    response = HttpResponse(invitation(case, days), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="sparraus-{case.reference or case.pk}.ics"'
+    )
+    return response
+
+
+def case_chart(request: HttpRequest, pk: int) -> HttpResponse:
+    """The flow chart with the case's position, as SVG."""
+    from viewflow.workflow import chart
+
+    from workflow.flows import SparringFlow
+
+    case = _visible_case(request, pk)
+    grid = chart.calc_layout_data(SparringFlow)
+    if case.process_id:
+        chart.calc_cell_status(SparringFlow, grid, case.process_id)
+    return HttpResponse(chart.grid_to_svg(grid), content_type="image/svg+xml")
+
+
+# ------------------------------------------------------------------------------
+# Lists
+# ------------------------------------------------------------------------------
+
+
+def case_list(request: HttpRequest) -> HttpResponse:
+    """All cases the user may see, with filters for coordinators."""
+    from .filters import CaseFilter
+
+    queryset = selectors.case_list(access.visible_cases(request.user))
+    if not (
+        access.is_coordinator(request.user)
+        or access.is_applicant(request.user)
+        or access.is_consultant(request.user)
+    ):
+        raise PermissionDenied
+    case_filter = CaseFilter(request.GET or None, queryset=queryset, request=request)
+    from django.core.paginator import Paginator
+
+    page = Paginator(case_filter.qs, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "sparring/case_list.html",
+        {"filter": case_filter, "page": page, "cases": page.object_list},
+    )
+
+
+def call_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "sparring/call_list.html", {"calls": selectors.open_calls()})
+
+
+__all__ = ["Call"]

@@ -1,0 +1,284 @@
+"""Who is told what when a case moves, in each recipient's own language.
+
+Every message is one entry of ``MESSAGES``: a subject and paragraphs, written
+as translatable strings with named placeholders; ``templates/emails/case_event.*``
+lays them out as plain text and HTML. ``notify`` queues the messages in the
+outbox, so they are sent after the transaction commits.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from django.utils import formats, translation
+from django.utils.translation import gettext_lazy as _
+
+from .emails import email_queue
+
+
+@dataclass(frozen=True)
+class Recipient:
+    email: str
+    language: str
+
+
+MESSAGES: dict[str, tuple[Any, list[Any]]] = {
+    "submitted_applicant": (
+        _("Your application %(reference)s was received"),
+        [
+            _(
+                "Thank you. Your application for sparring (%(reference)s) was received and a coordinator will review it."
+            ),
+            _(
+                "You will get a message when a decision has been made. You can follow the case on its page."
+            ),
+        ],
+    ),
+    "submitted_coordinator": (
+        _("New application %(reference)s to review"),
+        [
+            _(
+                "%(organisation)s submitted an application for sparring (%(reference)s). It is waiting for review."
+            )
+        ],
+    ),
+    "resubmitted_coordinator": (
+        _("Amended application %(reference)s to review"),
+        [
+            _(
+                "%(organisation)s amended its application %(reference)s. It is waiting for review again."
+            )
+        ],
+    ),
+    "returned": (
+        _("Your application %(reference)s needs amending"),
+        [
+            _("A coordinator returned your application %(reference)s for amendment:"),
+            "%(comment)s",
+            _("Amend the application on its page and submit it again."),
+        ],
+    ),
+    "rejected": (
+        _("Decision on your application %(reference)s"),
+        [
+            _("Unfortunately your application %(reference)s could not be approved. The reason:"),
+            "%(comment)s",
+        ],
+    ),
+    "approved": (
+        _("Your application %(reference)s was approved"),
+        [
+            _("Your application %(reference)s was approved for %(days)s day(s) of sparring."),
+            _(
+                "Next a consultant of the framework agreement is called off; you will be told who it is."
+            ),
+        ],
+    ),
+    "offered": (
+        _("Offer: sparring %(reference)s for %(organisation)s"),
+        [
+            _("You are offered the sparring %(reference)s for %(organisation)s (%(days)s day(s))."),
+            _(
+                "Please accept or decline by %(deadline)s. Without an answer the offer expires and goes to the next consultant."
+            ),
+        ],
+    ),
+    "offer_accepted_coordinator": (
+        _("%(consultant)s accepted %(reference)s"),
+        [_("%(consultant)s accepted the sparring %(reference)s for %(organisation)s.")],
+    ),
+    "offer_accepted_applicant": (
+        _("A consultant for your sparring %(reference)s"),
+        [
+            _("%(consultant)s (%(supplier)s) will facilitate your sparring %(reference)s."),
+            _("The consultant will propose dates; you confirm them on the case page."),
+        ],
+    ),
+    "offer_declined_coordinator": (
+        _("%(consultant)s declined %(reference)s"),
+        [
+            _("%(consultant)s declined the sparring %(reference)s: %(comment)s"),
+            _("Call off the next consultant."),
+        ],
+    ),
+    "offer_expired_coordinator": (
+        _("Offer for %(reference)s expired"),
+        [
+            _(
+                "%(consultant)s did not answer the offer for %(reference)s in time. Call off the next consultant."
+            )
+        ],
+    ),
+    "offer_expired_consultant": (
+        _("Your offer for %(reference)s expired"),
+        [
+            _(
+                "The offer for the sparring %(reference)s expired without an answer and was given to another consultant."
+            )
+        ],
+    ),
+    "dates_proposed": (
+        _("Dates proposed for your sparring %(reference)s"),
+        [
+            _("%(consultant)s proposed these dates for the sparring %(reference)s:"),
+            "%(dates)s",
+            _("Confirm them, or ask for other dates, on the case page."),
+        ],
+    ),
+    "dates_declined": (
+        _("Other dates wanted for %(reference)s"),
+        [
+            _("%(organisation)s asked for other dates for the sparring %(reference)s:"),
+            "%(comment)s",
+        ],
+    ),
+    "dates_confirmed": (
+        _("Sparring %(reference)s: the dates are confirmed"),
+        [
+            _("The dates of the sparring %(reference)s are confirmed:"),
+            "%(dates)s",
+            _("The calendar invitation is attached."),
+        ],
+    ),
+    "day_rescheduled": (
+        _("Sparring %(reference)s: a day was moved"),
+        [
+            _("A day of the sparring %(reference)s was moved. The new time:"),
+            "%(dates)s",
+            _("Reason: %(comment)s"),
+        ],
+    ),
+    "day_cancelled": (
+        _("Sparring %(reference)s: a day was cancelled"),
+        [
+            _("A day of the sparring %(reference)s was cancelled:"),
+            "%(dates)s",
+            _("Reason: %(comment)s"),
+        ],
+    ),
+    "report_reminder": (
+        _("Reminder: the report on %(reference)s"),
+        [
+            _(
+                "The report on the sparring %(reference)s for %(organisation)s has not been filed yet. Please file it on the case page."
+            )
+        ],
+    ),
+    "review_reminder": (
+        _("Reminder: %(reference)s is waiting for review"),
+        [
+            _(
+                "The application %(reference)s from %(organisation)s has waited for review since %(submitted)s."
+            )
+        ],
+    ),
+    "report_filed": (
+        _("The report on %(reference)s is ready"),
+        [
+            _(
+                "%(consultant)s filed the report on the sparring %(reference)s. You can read it on the case page."
+            ),
+            _("The participants' feedback survey is open now."),
+        ],
+    ),
+    "closed": (
+        _("Sparring %(reference)s is closed"),
+        [_("The sparring %(reference)s for %(organisation)s is closed. Thank you!")],
+    ),
+    "withdrawn": (
+        _("Sparring %(reference)s was withdrawn"),
+        [_("%(organisation)s withdrew the application %(reference)s. The reason:"), "%(comment)s"],
+    ),
+    "cancelled": (
+        _("Sparring %(reference)s was cancelled"),
+        [_("A coordinator cancelled the case %(reference)s. The reason:"), "%(comment)s"],
+    ),
+}
+
+
+def case_url(case) -> str:
+    return settings.SITE_URL.rstrip("/") + reverse("sparring:case_detail", args=[case.pk])
+
+
+def format_days(days) -> str:
+    lines = []
+    for day in days:
+        where = day.place or day.remote_link
+        lines.append(
+            f"{formats.date_format(day.date, 'SHORT_DATE_FORMAT')} "
+            f"{formats.time_format(day.start_time, 'TIME_FORMAT')}–"
+            f"{formats.time_format(day.end_time, 'TIME_FORMAT')}, {where}"
+        )
+    return "\n".join(lines)
+
+
+def applicant_side(case) -> list[Recipient]:
+    """The applicant who filed the case and the contact person named in it."""
+    recipients = [Recipient(case.created_by.email, case.created_by.language)]
+    if case.contact_email.lower() != case.created_by.email.lower():
+        recipients.append(Recipient(case.contact_email, case.language))
+    return recipients
+
+
+def coordinators() -> list[Recipient]:
+    users = get_user_model().objects.filter(role="coordinator", is_active=True).exclude(email="")
+    return [Recipient(u.email, u.language) for u in users]
+
+
+def consultant_of(case, consultant=None) -> list[Recipient]:
+    consultant = consultant or case.consultant
+    if consultant is None:
+        return []
+    return [Recipient(consultant.user.email, consultant.user.language)]
+
+
+def notify(
+    event: str,
+    case,
+    recipients: list[Recipient],
+    *,
+    comment: str = "",
+    days=(),
+    consultant=None,
+    deadline=None,
+    attachments_for=None,
+) -> None:
+    """Queue the ``event`` message about ``case`` to each recipient, in their language."""
+    subject, paragraphs = MESSAGES[event]
+    consultant = consultant or case.consultant
+    seen = set()
+    for recipient in recipients:
+        if not recipient.email or recipient.email.lower() in seen:
+            continue
+        seen.add(recipient.email.lower())
+        with translation.override(recipient.language):
+            values = {
+                "reference": case.reference or "",
+                "organisation": case.organisation.display_name(recipient.language),
+                "days": case.days,
+                "comment": comment,
+                "dates": format_days(days),
+                "consultant": str(consultant) if consultant else "",
+                "supplier": consultant.supplier.name if consultant else "",
+                "deadline": formats.date_format(deadline, "SHORT_DATETIME_FORMAT")
+                if deadline
+                else "",
+                "submitted": formats.date_format(case.submitted_at, "SHORT_DATE_FORMAT")
+                if case.submitted_at
+                else "",
+            }
+            context = {
+                "subject_line": str(subject) % values,
+                "paragraphs": [str(p) % values for p in paragraphs],
+                "case_url": case_url(case),
+                "site_name": settings.SITE_NAME,
+            }
+        email_queue(
+            to=recipient.email,
+            template="case_event",
+            context=context,
+            language=recipient.language,
+            attachments=attachments_for(recipient) if attachments_for else None,
+        )

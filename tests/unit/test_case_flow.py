@@ -1,0 +1,412 @@
+"""The case flow through the services, step by step, with every branch."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import PROCESS, STATUS
+
+from procurement.models import Offer
+from procurement.services import consultant_create
+from sparring import services
+from sparring.models import AuditEvent, Case, SessionDay
+from tests.conftest import make_user
+from workflow.flows import SparringFlow
+from workflow.tasks import fire_workflow_timers
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def open_tasks(case):
+    return sorted(
+        t.flow_task.name
+        for t in Task.objects.filter(process_id=case.process_id).exclude(
+            status__in=[STATUS.DONE, STATUS.CANCELED, STATUS.REVIVED]
+        )
+    )
+
+
+def fresh(case):
+    case.refresh_from_db()
+    return case
+
+
+def approve(case, coordinator, days=2):
+    return services.case_decide(
+        actor=coordinator,
+        case=fresh(case),
+        decision="approve",
+        comment="",
+        version=case.version,
+        approved_days=days,
+    )
+
+
+def offer_to(case, coordinator, consultant_user):
+    return services.case_call_off(
+        actor=coordinator,
+        case=fresh(case),
+        consultant=consultant_user.consultant,
+        version=case.version,
+    )
+
+
+def days_from_today(n, count=2):
+    today = timezone.localdate()
+    return [
+        {
+            "date": today + timedelta(days=n + i),
+            "start_time": timezone.datetime(2026, 1, 1, 9, 0).time(),
+            "end_time": timezone.datetime(2026, 1, 1, 15, 30).time(),
+            "place": "Kaupungintalo, Hämeenkatu 1",
+        }
+        for i in range(count)
+    ]
+
+
+def expire_due_timers(case, node):
+    Task.objects.filter(process_id=case.process_id, flow_task=node, status=STATUS.SCHEDULED).update(
+        scheduled=timezone.now() - timedelta(seconds=1)
+    )
+    return fire_workflow_timers()
+
+
+def test_submit_starts_the_flow_and_tells_applicant_and_coordinators(submitted_case, coordinator):
+    case = fresh(submitted_case)
+    assert case.status == Case.Status.SUBMITTED
+    assert case.reference.startswith(f"SP-{timezone.localdate().year}-")
+    assert open_tasks(case) == ["review", "review__timeout"]
+    recipients = sorted(address for m in mail.outbox for address in m.to)
+    assert recipients == sorted(
+        ["anna.hakija@example.invalid", "anna.yhteys@example.invalid", coordinator.email]
+    )
+
+
+def test_a_second_submit_of_the_same_page_is_refused(submitted_case, applicant, draft_case):
+    with pytest.raises((services.StaleCase, services.StepNotAvailable)):
+        services.case_submit(actor=applicant, case=draft_case, version=1)
+    assert SparringFlow.process_class.objects.count() == 1
+
+
+def test_return_for_amendment_and_resubmit(submitted_case, applicant, coordinator):
+    case = services.case_decide(
+        actor=coordinator,
+        case=fresh(submitted_case),
+        decision="return",
+        comment="Tarkenna tavoitetta.",
+        version=submitted_case.version,
+    )
+    assert fresh(case).status == Case.Status.RETURNED
+    assert open_tasks(case) == ["amend"]
+    assert "Tarkenna tavoitetta." in mail.outbox[-1].body
+
+    services.case_update(
+        actor=applicant,
+        case=fresh(case),
+        data={"goal": "Tarkennettu tavoite."},
+        version=case.version,
+    )
+    services.case_submit(actor=applicant, case=fresh(case), version=case.version)
+    assert fresh(case).status == Case.Status.SUBMITTED
+    assert open_tasks(case) == ["review", "review__timeout"]
+
+
+def test_return_and_reject_need_a_reason(submitted_case, coordinator):
+    for decision in ("return", "reject"):
+        with pytest.raises(ValidationError):
+            services.case_decide(
+                actor=coordinator,
+                case=fresh(submitted_case),
+                decision=decision,
+                comment=" ",
+                version=submitted_case.version,
+            )
+    assert fresh(submitted_case).status == Case.Status.SUBMITTED
+
+
+def test_rejection_ends_the_process(submitted_case, coordinator):
+    services.case_decide(
+        actor=coordinator,
+        case=fresh(submitted_case),
+        decision="reject",
+        comment="Ei kohderyhmää.",
+        version=submitted_case.version,
+    )
+    case = fresh(submitted_case)
+    assert case.status == Case.Status.REJECTED
+    assert case.process.status == PROCESS.DONE
+    assert open_tasks(case) == []
+
+
+def test_two_coordinators_deciding_at_once_one_wins(submitted_case, coordinator):
+    other = make_user("coordinator", "toinen.koordinaattori")
+    version = fresh(submitted_case).version
+    approve(submitted_case, coordinator)
+    with pytest.raises((services.StepNotAvailable, services.StaleCase)):
+        services.case_decide(
+            actor=other, case=submitted_case, decision="reject", comment="Myöhässä", version=version
+        )
+    assert fresh(submitted_case).status == Case.Status.APPROVED
+
+
+def test_only_coordinators_decide(submitted_case, applicant, consultant):
+    for user in (applicant, consultant):
+        with pytest.raises(PermissionDenied):
+            approve(submitted_case, user)
+    assert fresh(submitted_case).status == Case.Status.SUBMITTED
+    assert not AuditEvent.objects.filter(action="case_approved").exists()
+
+
+def test_budget_of_the_call_is_respected(submitted_case, coordinator, open_call):
+    open_call.day_budget = 1
+    open_call.save()
+    with pytest.raises(ValidationError, match="budget"):
+        approve(submitted_case, coordinator, days=2)
+    approve(submitted_case, coordinator, days=1)
+    assert fresh(submitted_case).approved_days == 1
+
+
+def test_decline_and_expiry_lead_to_the_next_consultant(
+    submitted_case, coordinator, consultant, supplier
+):
+    second = make_user("consultant", "veera.valmentaja")
+    consultant_create(actor=None, user=second, supplier=supplier)
+    third = make_user("consultant", "kolmas.konsultti")
+    consultant_create(actor=None, user=third, supplier=supplier)
+    approve(submitted_case, coordinator)
+
+    first_offer = offer_to(submitted_case, coordinator, consultant)
+    assert open_tasks(submitted_case) == ["offer", "offer__timeout"]
+    with pytest.raises(ValidationError):
+        services.offer_answer(actor=consultant, offer=first_offer, accept=False, reason="")
+    services.offer_answer(
+        actor=consultant, offer=first_offer, accept=False, reason="Ei kapasiteettia."
+    )
+    assert fresh(submitted_case).status == Case.Status.APPROVED
+    assert open_tasks(submitted_case) == ["call_off"]
+    with pytest.raises(ValidationError):  # declined once: not offered again
+        offer_to(submitted_case, coordinator, consultant)
+
+    second_offer = offer_to(submitted_case, coordinator, second)
+    assert expire_due_timers(submitted_case, SparringFlow.offer__timeout)["timers"] == 1
+    second_offer.refresh_from_db()
+    assert second_offer.status == Offer.Status.EXPIRED
+    assert fresh(submitted_case).status == Case.Status.APPROVED
+    assert open_tasks(submitted_case) == ["call_off"]
+    with pytest.raises(services.StepNotAvailable):  # the expired offer cannot be accepted any more
+        services.offer_answer(actor=second, offer=second_offer, accept=True)
+
+    third_offer = offer_to(submitted_case, coordinator, third)
+    services.offer_answer(actor=third, offer=third_offer, accept=True)
+    case = fresh(submitted_case)
+    assert case.status == Case.Status.SCHEDULING
+    assert case.consultant == third.consultant
+    assert open_tasks(case) == ["schedule"]
+
+
+def test_an_unassigned_consultant_cannot_answer(submitted_case, coordinator, consultant, supplier):
+    other = make_user("consultant", "muu.konsultti")
+    consultant_create(actor=None, user=other, supplier=supplier)
+    approve(submitted_case, coordinator)
+    offer = offer_to(submitted_case, coordinator, consultant)
+    with pytest.raises(PermissionDenied):
+        services.offer_answer(actor=other, offer=offer, accept=True)
+    offer.refresh_from_db()
+    assert offer.status == Offer.Status.OFFERED
+
+
+def walk_to_delivery(case, coordinator, consultant, applicant):
+    approve(case, coordinator)
+    offer = offer_to(case, coordinator, consultant)
+    services.offer_answer(actor=consultant, offer=offer, accept=True)
+    services.schedule_propose(
+        actor=consultant, case=fresh(case), days=days_from_today(0), version=case.version
+    )
+    services.schedule_confirm(
+        actor=applicant, case=fresh(case), accept=True, comment="", version=case.version
+    )
+    return fresh(case)
+
+
+def test_dates_outside_the_period_or_in_the_past_are_refused(
+    submitted_case, coordinator, consultant
+):
+    approve(submitted_case, coordinator)
+    offer = offer_to(submitted_case, coordinator, consultant)
+    services.offer_answer(actor=consultant, offer=offer, accept=True)
+    case = fresh(submitted_case)
+    for days in (days_from_today(-3), days_from_today(400), days_from_today(5, count=1)):
+        with pytest.raises(ValidationError):
+            services.schedule_propose(actor=consultant, case=case, days=days, version=case.version)
+    assert open_tasks(case) == ["schedule"]
+
+
+def test_applicant_asks_for_other_dates_then_confirms_with_an_invitation(
+    submitted_case, coordinator, consultant, applicant
+):
+    approve(submitted_case, coordinator)
+    offer = offer_to(submitted_case, coordinator, consultant)
+    services.offer_answer(actor=consultant, offer=offer, accept=True)
+    services.schedule_propose(
+        actor=consultant,
+        case=fresh(submitted_case),
+        days=days_from_today(3),
+        version=submitted_case.version,
+    )
+    services.schedule_confirm(
+        actor=applicant,
+        case=fresh(submitted_case),
+        accept=False,
+        comment="Viikkoa myöhemmin?",
+        version=submitted_case.version,
+    )
+    assert open_tasks(submitted_case) == ["schedule"]
+    services.schedule_propose(
+        actor=consultant,
+        case=fresh(submitted_case),
+        days=days_from_today(10),
+        version=submitted_case.version,
+    )
+    mail.outbox.clear()
+    services.schedule_confirm(
+        actor=applicant,
+        case=fresh(submitted_case),
+        accept=True,
+        comment="",
+        version=submitted_case.version,
+    )
+
+    case = fresh(submitted_case)
+    assert case.status == Case.Status.DELIVERY
+    assert case.days_planned.filter(status="confirmed").count() == 2
+    assert case.days_planned.filter(status="cancelled").count() == 2
+    invitations = [a for m in mail.outbox for a in m.attachments if a[0].endswith(".ics")]
+    assert len(invitations) == 3  # applicant, contact person, consultant
+    assert "BEGIN:VEVENT" in invitations[0][1] and invitations[0][1].count("BEGIN:VEVENT") == 2
+
+
+def test_delivery_reschedule_report_feedback_close(
+    submitted_case, coordinator, consultant, applicant
+):
+    case = walk_to_delivery(submitted_case, coordinator, consultant, applicant)
+    first, second = case.days_planned.filter(status="confirmed").order_by("date")
+    with pytest.raises(ValidationError):  # the second day is tomorrow: not yet
+        services.session_day_record(actor=consultant, day=second, participants=20)
+
+    mail.outbox.clear()
+    new_date = second.date + timedelta(days=7)
+    services.session_day_reschedule(
+        actor=consultant,
+        day=second,
+        data={
+            "date": new_date,
+            "start_time": second.start_time,
+            "end_time": second.end_time,
+            "place": "Verkossa",
+        },
+        reason="Sairastuminen",
+    )
+    second.refresh_from_db()
+    assert second.date == new_date and second.sequence == 1
+    ics = next(a[1] for m in mail.outbox for a in m.attachments if a[0].endswith(".ics"))
+    assert "SEQUENCE:1" in ics
+
+    services.session_day_record(actor=consultant, day=first, participants=22)
+    assert fresh(case).status == Case.Status.DELIVERY
+    SessionDay.objects.filter(pk=second.pk).update(date=timezone.localdate())  # the day has come
+    second.refresh_from_db()
+    services.session_day_record(actor=consultant, day=second, participants=18)
+    case = fresh(case)
+    assert case.status == Case.Status.REPORTING
+    assert open_tasks(case) == ["report", "report__timeout"]
+
+    report = {
+        "participants": 30,
+        "refined_goal": "Työnjaon selkiyttäminen",
+        "implementation": "Kaksi työpajaa",
+        "themes_covered": "Kuormitus, työnjako",
+        "results": "Yhteiset pelisäännöt",
+        "follow_up": "Seurantapalaveri keväällä",
+    }
+    with pytest.raises(ValidationError, match="40"):
+        services.report_submit(actor=consultant, case=case, data=report, version=case.version)
+    services.report_submit(
+        actor=consultant, case=case, data={**report, "participants": 40}, version=case.version
+    )
+    case = fresh(case)
+    assert case.status == Case.Status.FEEDBACK
+    assert open_tasks(case) == ["feedback"]
+
+    expire_due_timers(case, SparringFlow.feedback)
+    assert open_tasks(case) == ["close"]
+    assert fresh(case).status == Case.Status.CLOSING
+    services.case_close(actor=coordinator, case=fresh(case), comment="", version=case.version)
+    case = fresh(case)
+    assert case.status == Case.Status.CLOSED
+    assert case.process.status == PROCESS.DONE
+    actions = list(case.events.values_list("action", flat=True))
+    assert actions == [
+        "case_draft_saved",
+        "case_submitted",
+        "case_approved",
+        "case_offered",
+        "offer_accepted",
+        "dates_proposed",
+        "dates_confirmed",
+        "day_rescheduled",
+        "day_held",
+        "day_held",
+        "report_submitted",
+        "feedback_ended",
+        "case_closed",
+    ]
+
+
+def test_withdrawal_cancels_open_tasks_days_and_offer(
+    submitted_case, coordinator, consultant, applicant
+):
+    case = walk_to_delivery(submitted_case, coordinator, consultant, applicant)
+    mail.outbox.clear()
+    with pytest.raises(ValidationError):
+        services.case_withdraw(actor=applicant, case=case, reason="", version=case.version)
+    services.case_withdraw(
+        actor=applicant, case=case, reason="Organisaatiomuutos", version=case.version
+    )
+    case = fresh(case)
+    assert case.status == Case.Status.WITHDRAWN
+    assert case.process.status == PROCESS.CANCELED
+    assert open_tasks(case) == []
+    assert not case.days_planned.exclude(status="cancelled").exists()
+    cancellations = [a[1] for m in mail.outbox for a in m.attachments if a[0].endswith(".ics")]
+    assert cancellations and all("METHOD:CANCEL" in c for c in cancellations)
+
+
+def test_coordinator_cancels_an_offered_case(submitted_case, coordinator, consultant):
+    approve(submitted_case, coordinator)
+    offer = offer_to(submitted_case, coordinator, consultant)
+    services.case_cancel(
+        actor=coordinator,
+        case=fresh(submitted_case),
+        reason="Päällekkäinen hakemus",
+        version=submitted_case.version,
+    )
+    offer.refresh_from_db()
+    assert offer.status == Offer.Status.WITHDRAWN
+    assert fresh(submitted_case).status == Case.Status.CANCELLED
+    with pytest.raises(services.StepNotAvailable):
+        services.offer_answer(actor=consultant, offer=offer, accept=True)
+
+
+def test_review_reminder_fires_once_after_five_working_days(submitted_case, coordinator):
+    task = Task.objects.get(
+        process_id=submitted_case.process_id, flow_task=SparringFlow.review__timeout
+    )
+    waited = task.scheduled - fresh(submitted_case).submitted_at
+    assert timedelta(days=5) <= waited <= timedelta(days=12)
+    mail.outbox.clear()
+    expire_due_timers(submitted_case, SparringFlow.review__timeout)
+    assert [m.to for m in mail.outbox] == [[coordinator.email]]
+    assert open_tasks(submitted_case) == ["review"]  # the reminder does not decide anything
