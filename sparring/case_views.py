@@ -105,7 +105,7 @@ def _render_case(request, case: Case, bound: dict | None = None, status: int = 2
         "days": days,
         "attachments": list(case.attachments.all()),
         "offers": list(selectors.call_offers(case)) if not access.is_applicant(user) else [],
-        "events": list(selectors.case_timeline(case)),
+        "events": selectors.labelled_timeline(case),
         "report": getattr(case, "report", None) if hasattr(case, "report") else None,
         "can_edit": access.is_applicant(user)
         and case.status in (Case.Status.DRAFT, Case.Status.RETURNED),

@@ -106,3 +106,75 @@ def open_calls():
 
     now = timezone.now()
     return Call.objects.filter(opens_at__lte=now, closes_at__gt=now).order_by("closes_at")
+
+
+EVENT_LABELS = {
+    "case_draft_saved": _("Draft saved"),
+    "case_edited": _("Application edited"),
+    "case_submitted": _("Application submitted"),
+    "case_resubmitted": _("Amended application submitted"),
+    "case_approved": _("Approved"),
+    "case_returned": _("Returned for amendment"),
+    "case_rejected": _("Rejected"),
+    "case_taken": _("Taken by a coordinator"),
+    "review_reminder_sent": _("Review reminder sent"),
+    "case_offered": _("Offered to a consultant"),
+    "offer_accepted": _("Offer accepted"),
+    "offer_declined": _("Offer declined"),
+    "offer_expired": _("Offer expired"),
+    "dates_proposed": _("Dates proposed"),
+    "dates_declined": _("Other dates asked for"),
+    "dates_confirmed": _("Dates confirmed"),
+    "day_held": _("Day held"),
+    "day_rescheduled": _("Day moved"),
+    "day_cancelled": _("Day cancelled"),
+    "report_submitted": _("Report filed"),
+    "report_reminder_sent": _("Report reminder sent"),
+    "feedback_ended": _("Feedback period ended"),
+    "case_closed": _("Case closed"),
+    "case_withdrawn": _("Withdrawn by the applicant"),
+    "case_cancelled": _("Cancelled by a coordinator"),
+    "attachment_added": _("File added"),
+    "attachment_removed": _("File removed"),
+}
+
+
+def labelled_timeline(case: Case) -> list:
+    events = list(case_timeline(case))
+    for event in events:
+        event.label = EVENT_LABELS.get(event.action, event.action)
+    return events
+
+
+FINAL_STATUSES = (
+    Case.Status.CLOSED,
+    Case.Status.REJECTED,
+    Case.Status.WITHDRAWN,
+    Case.Status.CANCELLED,
+)
+
+
+def coordinator_inbox(user):
+    """Cases waiting for a coordinator that this coordinator has taken."""
+    return case_list(Case.objects.filter(status__in=Case.WAITING_FOR_COORDINATOR, handler=user))
+
+
+def coordinator_queue():
+    """Cases waiting for a coordinator that nobody has taken yet."""
+    return case_list(
+        Case.objects.filter(status__in=Case.WAITING_FOR_COORDINATOR, handler__isnull=True)
+    )
+
+
+def consultant_offers(consultant):
+    from procurement.models import Offer
+
+    return (
+        Offer.objects.filter(consultant=consultant, status=Offer.Status.OFFERED)
+        .select_related("case__organisation", "case__theme", "case__sector", "case__call")
+        .order_by("deadline")
+    )
+
+
+def consultant_assignments(consultant):
+    return case_list(Case.objects.filter(consultant=consultant).exclude(status__in=FINAL_STATUSES))

@@ -46,6 +46,8 @@ class ApplicantHome(RoleRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["organisation"] = self.request.user.organisation
+        context["cases"] = selectors.case_list(access.visible_cases(self.request.user))
+        context["calls"] = selectors.open_calls()
         return context
 
 
@@ -57,6 +59,8 @@ class CoordinatorHome(RoleRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context["overview"] = selectors.programme_overview()
         context["failed_job_count"] = failed_jobs().count()
+        context["inbox"] = selectors.coordinator_inbox(self.request.user)
+        context["queue"] = selectors.coordinator_queue()
         return context
 
 
@@ -66,7 +70,10 @@ class ConsultantHome(RoleRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["consultant"] = self.request.user.consultant
+        consultant = self.request.user.consultant
+        context["consultant"] = consultant
+        context["offers"] = selectors.consultant_offers(consultant)
+        context["assignments"] = selectors.consultant_assignments(consultant)
         return context
 
 

@@ -10,7 +10,7 @@ from viewflow.views import CreateModelView, UpdateModelView
 
 from procurement.models import Supplier
 from sparring.audit import audit_record
-from sparring.models import Organisation
+from sparring.models import Call, Organisation, Sector, Theme
 
 
 class AuditedFormMixin:
@@ -60,12 +60,46 @@ class SupplierViewset(AuditedModelViewset):
     list_search_fields = ("name", "business_id")
 
 
+class CallViewset(AuditedModelViewset):
+    model = Call
+    icon = "campaign"
+    title = _("Calls for applications")
+    list_columns = (
+        "title",
+        "opens_at",
+        "closes_at",
+        "delivery_starts",
+        "delivery_ends",
+        "day_budget",
+    )
+
+
+class SectorViewset(AuditedModelViewset):
+    model = Sector
+    icon = "category"
+    title = _("Sectors")
+    list_columns = ("position", "name_fi", "name_sv", "name_en", "active")
+
+
+class ThemeViewset(AuditedModelViewset):
+    model = Theme
+    icon = "label"
+    title = _("Themes")
+    list_columns = ("position", "name_fi", "name_sv", "name_en", "active")
+
+
 class ProgrammeApplication(Application):
     title = _("Programme")
     icon = "handshake"
     app_name = "programme"
     permission = "sparring.coordinate"
-    viewsets = [OrganisationViewset(), SupplierViewset()]
+    viewsets = [
+        CallViewset(),
+        OrganisationViewset(),
+        SupplierViewset(),
+        SectorViewset(),
+        ThemeViewset(),
+    ]
 
 
 site = Site(

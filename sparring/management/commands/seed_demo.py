@@ -6,15 +6,17 @@ so nothing secret is committed and a second run prints the same logins.
 
 import json
 import secrets
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from procurement.models import Supplier
 from procurement.services import consultant_create, supplier_create
-from sparring.models import Organisation, User
+from sparring.models import Call, Organisation, User
 from sparring.services import organisation_create, user_create
 
 ORGANISATIONS = [
@@ -116,10 +118,28 @@ class Command(BaseCommand):
                     supplier_create(actor=None, **data)
             for data in USERS:
                 self._ensure_user(data, logins[data["username"]])
+            if not Call.objects.exists():
+                self._create_call()
         self.stdout.write(self.style.SUCCESS("Demo logins (username / password):"))
         for data in USERS:
             username, role = data["username"], User.Role(data["role"]).label
             self.stdout.write(f"  {username:<22} {logins[username]:<14} {role}")
+
+    def _create_call(self) -> None:
+        now = timezone.now()
+        today = timezone.localdate()
+        Call.objects.create(
+            title="Sparrausten haku 2026–2027",
+            description=(
+                "Kuntaorganisaatiot ja hyvinvointialueet voivat hakea maksutonta 1–2 päivän "
+                "sparrausta työyhteisön kehittämistarpeeseen."
+            ),
+            opens_at=now - timedelta(days=7),
+            closes_at=now + timedelta(days=120),
+            delivery_starts=today,
+            delivery_ends=today + timedelta(days=365),
+            day_budget=130,
+        )
 
     def _passwords(self) -> dict[str, str]:
         path = settings.VAR_DIR / "demo_logins.json"
