@@ -27,7 +27,7 @@ from .forms import (
     StopForm,
     VersionedForm,
 )
-from .models import Attachment, Call, Case, SessionDay
+from .models import Attachment, Case, SessionDay
 
 
 def _visible_case(request: HttpRequest, pk: int) -> Case:
@@ -567,5 +567,3 @@ def case_list(request: HttpRequest) -> HttpResponse:
 def call_list(request: HttpRequest) -> HttpResponse:
     return render(request, "sparring/call_list.html", {"calls": selectors.open_calls()})
 
-
-__all__ = ["Call"]
