@@ -115,7 +115,7 @@ MESSAGES: dict[str, tuple[Any, list[Any]]] = {
         _("Your offer for %(reference)s expired"),
         [
             _(
-                "The offer for the sparring %(reference)s expired without an answer and was given to another consultant."
+                "The offer for the sparring %(reference)s expired without an answer; a coordinator offers the case to another consultant."
             )
         ],
     ),

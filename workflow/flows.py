@@ -45,7 +45,11 @@ class SparringFlow(flow.Flow):
         )
         .Next(this.review_outcome)
     )
-    remind_review = flow.Function(this.send_review_reminder).Next(this.reminder_sent)
+    remind_review = (
+        flow.Function(this.send_review_reminder)
+        .Annotation(title=_("Remind the coordinators"))
+        .Next(this.reminder_sent)
+    )
     review_outcome = (
         flow.Switch()
         .Case(this.call_off, this.is_approved)
@@ -62,7 +66,11 @@ class SparringFlow(flow.Flow):
         .OnTimeout(this.offer_deadline, this.expire_offer, title=_("Offer expires"))
         .Next(this.offer_outcome)
     )
-    expire_offer = flow.Function(this.mark_offer_expired).Next(this.call_off)
+    expire_offer = (
+        flow.Function(this.mark_offer_expired)
+        .Annotation(title=_("The offer expires"))
+        .Next(this.call_off)
+    )
     offer_outcome = flow.Switch().Case(this.schedule, this.is_offer_accepted).Default(this.call_off)
 
     schedule = flow.Handle().Annotation(title=_("Consultant proposes dates")).Next(this.confirm)
@@ -84,13 +92,19 @@ class SparringFlow(flow.Flow):
         )
         .Next(this.feedback)
     )
-    remind_report = flow.Function(this.send_report_reminder).Next(this.reminder_sent)
+    remind_report = (
+        flow.Function(this.send_report_reminder)
+        .Annotation(title=_("Remind the consultant"))
+        .Next(this.reminder_sent)
+    )
     feedback = (
         flow.Timer(this.feedback_closes_at)
         .Annotation(title=_("Feedback period"))
         .Next(this.feedback_over)
     )
-    feedback_over = flow.Function(this.end_feedback).Next(this.close)
+    feedback_over = (
+        flow.Function(this.end_feedback).Annotation(title=_("Feedback period over")).Next(this.close)
+    )
     close = flow.Handle().Annotation(title=_("Closing by a coordinator")).Next(this.closed)
     closed = flow.End().Annotation(title=_("Closed"))
     reminder_sent = flow.End().Annotation(title=_("Reminder sent"))
