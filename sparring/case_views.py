@@ -566,4 +566,3 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 def call_list(request: HttpRequest) -> HttpResponse:
     return render(request, "sparring/call_list.html", {"calls": selectors.open_calls()})
-

@@ -103,7 +103,9 @@ class SparringFlow(flow.Flow):
         .Next(this.feedback_over)
     )
     feedback_over = (
-        flow.Function(this.end_feedback).Annotation(title=_("Feedback period over")).Next(this.close)
+        flow.Function(this.end_feedback)
+        .Annotation(title=_("Feedback period over"))
+        .Next(this.close)
     )
     close = flow.Handle().Annotation(title=_("Closing by a coordinator")).Next(this.closed)
     closed = flow.End().Annotation(title=_("Closed"))

@@ -163,7 +163,10 @@ def test_only_coordinators_decide(submitted_case, applicant, consultant):
 def test_budget_of_the_call_is_respected(submitted_case, coordinator, open_call):
     open_call.day_budget = 1
     open_call.save()
-    with translation.override("en"), pytest.raises(ValidationError, match="budget would be exceeded"):
+    with (
+        translation.override("en"),
+        pytest.raises(ValidationError, match="budget would be exceeded"),
+    ):
         approve(submitted_case, coordinator, days=2)
     approve(submitted_case, coordinator, days=1)
     assert fresh(submitted_case).approved_days == 1
@@ -410,3 +413,29 @@ def test_review_reminder_fires_once_after_five_working_days(submitted_case, coor
     expire_due_timers(submitted_case, SparringFlow.review__timeout)
     assert [m.to for m in mail.outbox] == [[coordinator.email]]
     assert open_tasks(submitted_case) == ["review"]  # the reminder does not decide anything
+
+
+def test_each_recipient_reads_the_message_in_their_own_language(applicant, open_call, coordinator):
+    """A Swedish-speaking applicant gets Swedish; the Finnish contact person and coordinator Finnish."""
+    applicant.language = "sv"
+    applicant.save(update_fields=["language"])
+    case = services.case_create(actor=applicant, call=open_call, data=_data())
+    services.case_submit(actor=applicant, case=case, version=case.version)
+
+    by_recipient = {m.to[0]: m for m in mail.outbox}
+    reference = fresh(case).reference
+    assert by_recipient[applicant.email].subject == f"Din ansökan {reference} har tagits emot"
+    assert (
+        by_recipient["anna.yhteys@example.invalid"].subject
+        == f"Hakemuksesi {reference} on vastaanotettu"
+    )
+    assert reference in by_recipient[coordinator.email].subject
+    assert "Tampereen kaupunki" in by_recipient[coordinator.email].body
+    html = dict((m.to[0], m.alternatives[0][0]) for m in mail.outbox)[applicant.email]
+    assert '<html lang="sv">' in html
+
+
+def _data():
+    from tests.conftest import application_data
+
+    return application_data()
