@@ -228,6 +228,9 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 return redirect("home")
             return redirect("sparring:case_detail", pk=case.pk)
     case.refresh_from_db()
+    if set(form.errors) == {"version"}:  # a tampered or broken page
+        messages.warning(request, services.StaleCase.message)
+        return _render_case(request, case, status=400)
     return _render_case(request, case, {action: form}, status=400)
 
 
@@ -240,16 +243,29 @@ def case_apply(request: HttpRequest, call_pk: int) -> HttpResponse:
     if not access.is_applicant(request.user):
         raise PermissionDenied
     call = get_object_or_404(selectors.open_calls(), pk=call_pk)
-    form = ApplicationForm(request.POST or None, initial=_contact_defaults(request.user))
+    import uuid
+
+    posted = request.POST if request.method == "POST" else None
+    form = ApplicationForm(
+        posted, initial={**_contact_defaults(request.user), "form_token": uuid.uuid4()}
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            case = services.case_create(actor=request.user, call=call, data=form.case_data())
+            case = services.case_create(
+                actor=request.user,
+                call=call,
+                data=form.case_data(),
+                token=form.cleaned_data["form_token"],
+            )
             if request.POST.get("intent") == "submit":
                 services.case_submit(actor=request.user, case=case, version=case.version)
                 messages.success(request, SUCCESS["submit"])
             else:
                 messages.success(request, _("The draft was saved. Submit it when it is ready."))
             return redirect("sparring:case_detail", pk=case.pk)
+        except services.AlreadySaved as saved:
+            messages.info(request, saved.message)
+            return redirect("sparring:case_detail", pk=saved.case.pk)
         except ValidationError as error:
             _add_errors(form, error)
         except services.CaseError as error:
@@ -281,7 +297,8 @@ def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
             _("The application can be changed only as a draft or when returned for amendment."),
         )
         return redirect("sparring:case_detail", pk=case.pk)
-    form = ApplicationForm(request.POST or None, instance=case, initial={"version": case.version})
+    posted = request.POST if request.method == "POST" else None
+    form = ApplicationForm(posted, instance=case, initial={"version": case.version})
     if request.method == "POST":
         if form.is_valid():
             try:
@@ -318,8 +335,9 @@ def case_schedule(request: HttpRequest, pk: int) -> HttpResponse:
         access.is_consultant(request.user) and case.consultant_id == request.user.consultant.pk
     ):
         raise PermissionDenied
-    forms = [DayForm(request.POST or None, prefix=f"day{n}") for n in range(1, case.days + 1)]
-    version = VersionedForm(request.POST or None, initial={"version": case.version})
+    posted = request.POST if request.method == "POST" else None
+    forms = [DayForm(posted, prefix=f"day{n}") for n in range(1, case.days + 1)]
+    version = VersionedForm(posted, initial={"version": case.version})
     error = None
     if request.method == "POST" and version.is_valid() and all(f.is_valid() for f in forms):
         try:
@@ -427,7 +445,8 @@ def case_report(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     recorded = services.held_participants(case)
     form = ReportForm(
-        request.POST or None, initial={"version": case.version, "participants": recorded}
+        request.POST if request.method == "POST" else None,
+        initial={"version": case.version, "participants": recorded},
     )
     if request.method == "POST" and form.is_valid():
         try:

@@ -26,6 +26,15 @@ class CaseFilter(django_filters.FilterSet):
         label=_("Consultant"), queryset=Consultant.objects.select_related("user")
     )
 
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, request=request, **kwargs)
+        from . import access
+
+        if request is None or not access.is_coordinator(request.user):
+            # Other roles see their own cases only: no organisation or consultant to choose.
+            del self.filters["organisation"]
+            del self.filters["consultant"]
+
     class Meta:
         model = Case
         fields = ["q", "call", "status", "sector", "theme", "organisation", "consultant"]

@@ -56,6 +56,7 @@ class ApplicationForm(forms.ModelForm):
     """The application: what the organisation needs and who takes part."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    form_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Case

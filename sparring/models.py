@@ -304,6 +304,13 @@ class Case(models.Model):
     version = models.PositiveIntegerField(
         default=1, help_text="Raised on every change; a form sent from an older page is refused."
     )
+    submission_token = models.UUIDField(
+        null=True,
+        blank=True,
+        unique=True,
+        editable=False,
+        help_text="Set by the application form, so that a form sent twice makes one case.",
+    )
     process = models.OneToOneField(
         "workflow.CaseProcess",
         on_delete=models.PROTECT,

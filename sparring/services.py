@@ -215,16 +215,42 @@ def _apply_fields(case: Case, data: dict) -> list[str]:
     return changed
 
 
+class AlreadySaved(CaseError):
+    """The same application form was sent again (double click, resend)."""
+
+    message = _("This application was saved already; here it is.")
+
+    def __init__(self, case: Case):
+        super().__init__()
+        self.case = case
+
+
 @transaction.atomic
-def case_create(*, actor, call: Call, data: dict) -> Case:
-    """Save a new application as a draft of the actor's organisation."""
+def case_create(*, actor, call: Call, data: dict, token=None) -> Case:
+    """Save a new application as a draft of the actor's organisation.
+
+    ``token`` comes from the form; a second request with the same token finds the
+    case the first one made (AlreadySaved) instead of making another.
+    """
     _require(access.is_applicant(actor))
+    if token is not None:
+        existing = Case.objects.filter(
+            submission_token=token, organisation=actor.organisation
+        ).first()
+        if existing is not None:
+            raise AlreadySaved(existing)
     if not call.is_open():
         raise CaseError(_("This call is not open for applications."))
-    case = Case(call=call, organisation=actor.organisation, created_by=actor)
+    case = Case(
+        call=call, organisation=actor.organisation, created_by=actor, submission_token=token
+    )
     _apply_fields(case, data)
-    case.full_clean()
-    case.save()
+    case.full_clean(exclude=["submission_token"])
+    try:
+        with transaction.atomic():
+            case.save()
+    except IntegrityError:  # the same form, sent twice at the same moment
+        raise AlreadySaved(Case.objects.get(submission_token=token)) from None
     audit_record(actor=actor, action="case_draft_saved", subject=case, case=case)
     return case
 
