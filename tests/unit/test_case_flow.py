@@ -439,3 +439,23 @@ def _data():
     from tests.conftest import application_data
 
     return application_data()
+
+
+def test_report_reminder_fires_14_days_after_the_last_day(
+    submitted_case, coordinator, consultant, applicant
+):
+    """The consultant is reminded of a missing report two weeks after the last day held."""
+    case = walk_to_delivery(submitted_case, coordinator, consultant, applicant)
+    today = timezone.localdate()
+    case.days_planned.update(date=today)
+    for day in case.days_planned.all():
+        services.session_day_record(actor=consultant, day=day, participants=10)
+    task = Task.objects.get(process_id=case.process_id, flow_task=SparringFlow.report__timeout)
+    assert timezone.localtime(task.scheduled).date() == today + timedelta(days=14)
+
+    mail.outbox.clear()
+    expire_due_timers(case, SparringFlow.report__timeout)
+
+    assert [m.to for m in mail.outbox] == [[consultant.email]]
+    assert open_tasks(case) == ["report"]
+    assert fresh(case).events.filter(action="report_reminder_sent").count() == 1
