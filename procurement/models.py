@@ -10,6 +10,79 @@ from django.utils.translation import gettext_lazy as _
 from sparring.validators import validate_business_id
 
 
+class FrameworkAgreement(models.Model):
+    """The tendered framework agreement under which consultants are called off."""
+
+    class Method(models.TextChoices):
+        RANKING = (
+            "ranking",
+            _("Ranking order"),
+        )  # the best-ranked supplier's eligible consultant first
+        ROTATION = "rotation", _("Rotation")  # turns weighted by each supplier's planned share
+        MINI_COMPETITION = (
+            "mini_competition",
+            _("Mini-competition"),
+        )  # suppliers offer; award on criteria
+
+    notice_reference = models.CharField(
+        _("notice reference"), max_length=100, help_text=_("E.g. the Hilma notice number.")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until"))
+    method = models.CharField(
+        _("call-off method"), max_length=20, choices=Method.choices, default=Method.RANKING
+    )
+    budget = models.DecimalField(
+        _("budget (EUR, VAT 0%)"),
+        max_digits=12,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    default_day_price = models.DecimalField(
+        _("default day price (EUR, VAT 0%)"),
+        max_digits=8,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        verbose_name = _("framework agreement")
+        verbose_name_plural = _("framework agreements")
+        ordering = ["-valid_from"]
+        constraints = [
+            models.CheckConstraint(
+                name="agreement_period_in_order",
+                condition=models.Q(valid_until__gte=models.F("valid_from")),
+                violation_error_message=_("The agreement must end after it starts."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.notice_reference})"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.valid_from and self.valid_until:
+            try:
+                limit = self.valid_from.replace(year=self.valid_from.year + 4)
+            except ValueError:  # 29 February
+                limit = self.valid_from.replace(year=self.valid_from.year + 4, day=28)
+            if self.valid_until > limit:
+                raise ValidationError(
+                    {
+                        "valid_until": _(
+                            "A framework agreement may last at most four years (Act on Public Procurement 1397/2016, section 42)."
+                        )
+                    }
+                )
+
+    def covers(self, start, end) -> bool:
+        return self.valid_from <= start and end <= self.valid_until
+
+
 class Supplier(models.Model):
     """A supplier organisation party to the framework agreement."""
 
@@ -29,6 +102,20 @@ class Supplier(models.Model):
     contact_name = models.CharField(_("contact person"), max_length=200, blank=True)
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
     active = models.BooleanField(_("active"), default=True)
+    agreement = models.ForeignKey(
+        FrameworkAgreement,
+        verbose_name=_("framework agreement"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="suppliers",
+    )
+    planned_share = models.PositiveSmallIntegerField(
+        _("planned share (weight)"),
+        default=1,
+        validators=[MinValueValidator(1)],
+        help_text=_("Rotation gives each supplier turns in proportion to this weight."),
+    )
 
     class Meta:
         verbose_name = _("supplier")
@@ -52,6 +139,29 @@ class Consultant(models.Model):
         Supplier, verbose_name=_("supplier"), on_delete=models.PROTECT, related_name="consultants"
     )
     active = models.BooleanField(_("active"), default=True)
+    themes = models.ManyToManyField(
+        "sparring.Theme",
+        verbose_name=_("themes of expertise"),
+        blank=True,
+        related_name="consultants",
+    )
+    languages = models.JSONField(
+        _("languages"),
+        default=list,
+        blank=True,
+        help_text=_("Language codes the consultant works in: fi, sv, en."),
+    )
+    regions = models.JSONField(
+        _("regions served"),
+        default=list,
+        blank=True,
+        help_text=_("Region codes (maakunta) the consultant travels to."),
+    )
+    works_remotely = models.BooleanField(_("works remotely"), default=False)
+    capacity_per_month = models.PositiveSmallIntegerField(_("capacity, days per month"), default=4)
+    capacity_total = models.PositiveSmallIntegerField(
+        _("capacity, days over the agreement"), default=40
+    )
 
     class Meta:
         verbose_name = _("consultant")
@@ -104,3 +214,100 @@ class Offer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case} → {self.consultant}"
+
+
+class Unavailability(models.Model):
+    """A period when a consultant takes no sparring days (holiday, other work)."""
+
+    consultant = models.ForeignKey(
+        Consultant, on_delete=models.CASCADE, related_name="unavailable_periods"
+    )
+    starts = models.DateField(_("from"))
+    ends = models.DateField(_("until"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("unavailable period")
+        verbose_name_plural = _("unavailable periods")
+        ordering = ["starts"]
+        constraints = [
+            models.CheckConstraint(
+                name="unavailability_in_order",
+                condition=models.Q(ends__gte=models.F("starts")),
+                violation_error_message=_("The period must end after it starts."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.consultant}: {self.starts:%d.%m.%Y}–{self.ends:%d.%m.%Y}"
+
+
+class ConflictOfInterest(models.Model):
+    """A consultant who must not be called off for an organisation (esteellisyys)."""
+
+    consultant = models.ForeignKey(Consultant, on_delete=models.CASCADE, related_name="conflicts")
+    organisation = models.ForeignKey(
+        "sparring.Organisation", on_delete=models.CASCADE, related_name="conflicts"
+    )
+    reason = models.CharField(_("reason"), max_length=300)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("conflict of interest")
+        verbose_name_plural = _("conflicts of interest")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["consultant", "organisation"], name="one_conflict_per_pair"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.consultant} – {self.organisation}"
+
+
+class CallOff(models.Model):
+    """The decision record of one call-off: who could have got the case, and why this one did.
+
+    ``candidates`` lists every consultant of the agreement at the moment of the
+    decision, in the method's order: ``[{"consultant": id, "name", "supplier",
+    "rank", "eligible", "reasons": [...]}]``.
+    """
+
+    case = models.ForeignKey("sparring.Case", on_delete=models.CASCADE, related_name="call_offs")
+    agreement = models.ForeignKey(
+        FrameworkAgreement, on_delete=models.PROTECT, related_name="call_offs"
+    )
+    method = models.CharField(_("method"), max_length=20, choices=FrameworkAgreement.Method.choices)
+    candidates = models.JSONField(_("candidates"))
+    proposed = models.ForeignKey(
+        Consultant,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        help_text="The consultant the method proposed.",
+    )
+    chosen = models.ForeignKey(Consultant, on_delete=models.PROTECT, related_name="call_offs")
+    override_justification = models.TextField(_("justification for the override"), blank=True)
+    offer = models.OneToOneField(
+        "Offer", on_delete=models.PROTECT, related_name="call_off", null=True
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("call-off decision")
+        verbose_name_plural = _("call-off decisions")
+        ordering = ["-decided_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.case}: {self.chosen}"
+
+    @property
+    def overridden(self) -> bool:
+        return self.proposed_id is not None and self.proposed_id != self.chosen_id

@@ -7,7 +7,7 @@ from django.db import transaction
 
 from sparring.audit import audit_record
 
-from .models import Consultant, Supplier
+from .models import Consultant, FrameworkAgreement, Supplier
 
 
 @transaction.atomic
@@ -20,8 +20,12 @@ def supplier_create(
     day_price: Decimal,
     contact_name: str = "",
     contact_email: str = "",
+    agreement: FrameworkAgreement | None = None,
+    planned_share: int = 1,
 ) -> Supplier:
     supplier = Supplier(
+        agreement=agreement,
+        planned_share=planned_share,
         name=name,
         business_id=business_id,
         ranking_position=ranking_position,
@@ -36,9 +40,40 @@ def supplier_create(
 
 
 @transaction.atomic
-def consultant_create(*, actor: Any | None, user: Any, supplier: Supplier) -> Consultant:
-    consultant = Consultant(user=user, supplier=supplier)
+def consultant_create(
+    *,
+    actor: Any | None,
+    user: Any,
+    supplier: Supplier,
+    themes=(),
+    languages=("fi",),
+    regions=(),
+    works_remotely: bool = False,
+    capacity_per_month: int = 4,
+    capacity_total: int = 40,
+) -> Consultant:
+    """Register a consultant of a supplier with what they can be called off for."""
+    consultant = Consultant(
+        user=user,
+        supplier=supplier,
+        languages=list(languages),
+        regions=list(regions),
+        works_remotely=works_remotely,
+        capacity_per_month=capacity_per_month,
+        capacity_total=capacity_total,
+    )
     consultant.full_clean()
     consultant.save()
+    consultant.themes.set(themes)
     audit_record(actor=actor, action="consultant_created", subject=consultant)
     return consultant
+
+
+@transaction.atomic
+def agreement_create(*, actor: Any | None, **fields) -> FrameworkAgreement:
+    """Register a framework agreement (at most four years long)."""
+    agreement = FrameworkAgreement(**fields)
+    agreement.full_clean()
+    agreement.save()
+    audit_record(actor=actor, action="agreement_created", subject=agreement)
+    return agreement

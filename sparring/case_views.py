@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -63,7 +64,18 @@ def _action_forms(request, case: Case, steps: list[str]) -> dict:
     if is_coordinator and "review" in steps:
         forms["decide"] = DecisionForm(initial={**initial, "approved_days": case.requested_days})
     if is_coordinator and "call_off" in steps:
-        forms["call_off"] = CallOffForm(initial=initial, case=case)
+        from procurement import calloff
+
+        agreement = calloff.agreement_in_force()
+        if agreement is not None:
+            ranked = calloff.candidates(case, agreement)
+            proposed = calloff.proposal(ranked)
+            forms["call_off"] = CallOffForm(
+                initial=initial, case=case, ranked=ranked, proposed=proposed
+            )
+            forms["call_off"].ranked = ranked
+            forms["call_off"].proposed = proposed
+            forms["call_off"].agreement = agreement
     if (
         is_coordinator
         and case.status in Case.WAITING_FOR_COORDINATOR
@@ -88,6 +100,15 @@ def _action_forms(request, case: Case, steps: list[str]) -> dict:
     return forms
 
 
+def _attach_candidates(form, case: Case) -> None:
+    from procurement import calloff
+
+    agreement = calloff.agreement_in_force()
+    form.agreement = agreement
+    form.ranked = calloff.candidates(case, agreement) if agreement else []
+    form.proposed = calloff.proposal(form.ranked)
+
+
 def _render_case(request, case: Case, bound: dict | None = None, status: int = 200) -> HttpResponse:
     steps = selectors.open_steps(case)
     forms = _action_forms(request, case, steps)
@@ -105,6 +126,7 @@ def _render_case(request, case: Case, bound: dict | None = None, status: int = 2
         "days": days,
         "attachments": list(case.attachments.all()),
         "offers": list(selectors.call_offers(case)) if not access.is_applicant(user) else [],
+        "call_offs": list(selectors.call_off_records(case)) if access.is_coordinator(user) else [],
         "events": selectors.labelled_timeline(case),
         "report": getattr(case, "report", None) if hasattr(case, "report") else None,
         "can_edit": access.is_applicant(user)
@@ -177,7 +199,11 @@ def _perform(action: str, request, case: Case, data: dict):
         )
     if action == "call_off":
         return services.case_call_off(
-            actor=user, case=case, consultant=data["consultant"], version=version
+            actor=user,
+            case=case,
+            consultant=data["consultant"],
+            justification=data["justification"],
+            version=version,
         )
     if action == "answer":
         offer = Offer.objects.filter(case=case, status=Offer.Status.OFFERED).first()
@@ -228,6 +254,8 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 return redirect("home")
             return redirect("sparring:case_detail", pk=case.pk)
     case.refresh_from_db()
+    if action == "call_off":
+        _attach_candidates(form, case)
     if set(form.errors) == {"version"}:  # a tampered or broken page
         messages.warning(request, services.StaleCase.message)
         return _render_case(request, case, status=400)
@@ -540,6 +568,64 @@ def case_calendar(request: HttpRequest, pk: int) -> HttpResponse:
     response["Content-Disposition"] = (
         f'attachment; filename="sparraus-{case.reference or case.pk}.ics"'
     )
+    return response
+
+
+def call_off_record(request: HttpRequest, pk: int, record_pk: int) -> HttpResponse:
+    """The decision record of one call-off as CSV (coordinators)."""
+    import csv
+
+    from procurement.models import CallOff
+
+    if not access.is_coordinator(request.user):
+        raise Http404
+    case = _visible_case(request, pk)
+    record = get_object_or_404(
+        CallOff.objects.select_related("chosen__user", "proposed__user", "decided_by", "agreement"),
+        pk=record_pk,
+        case=case,
+    )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="call-off-{case.reference}-{record.pk}.csv"'
+    )
+    response.write("\ufeff")  # Excel opens UTF-8 CSV correctly with a BOM
+    writer = csv.writer(response, delimiter=";")
+    writer.writerow([_("Case"), case.reference, case.organisation.name_fi])
+    writer.writerow([_("Framework agreement"), str(record.agreement)])
+    writer.writerow([_("Method"), record.get_method_display()])
+    writer.writerow([_("Proposed"), str(record.proposed or "–")])
+    writer.writerow([_("Chosen"), str(record.chosen)])
+    writer.writerow([_("Justification for the override"), record.override_justification])
+    writer.writerow(
+        [
+            _("Decided by"),
+            record.decided_by.get_full_name(),
+            timezone.localtime(record.decided_at).strftime("%d.%m.%Y %H.%M"),
+        ]
+    )
+    writer.writerow([])
+    writer.writerow(
+        [
+            _("Rank"),
+            _("Consultant"),
+            _("Supplier"),
+            _("Days committed"),
+            _("Eligible"),
+            _("Reasons"),
+        ]
+    )
+    for candidate in record.candidates:
+        writer.writerow(
+            [
+                candidate["rank"],
+                candidate["name"],
+                candidate["supplier"],
+                candidate["load"],
+                _("yes") if candidate["eligible"] else _("no"),
+                "; ".join(candidate["reasons"]),
+            ]
+        )
     return response
 
 

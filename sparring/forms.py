@@ -6,7 +6,7 @@ from django.contrib.auth import forms as auth_forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
-from procurement.models import Consultant, Offer
+from procurement.models import Consultant
 
 from .emails import email_queue
 from .models import Case, Report, Sector, Theme
@@ -163,19 +163,33 @@ class DecisionForm(VersionedForm):
 
 
 class CallOffForm(VersionedForm):
-    consultant = forms.ModelChoiceField(label=_("Consultant"), queryset=Consultant.objects.none())
+    """Take the method's proposal, or choose another eligible consultant and say why."""
 
-    def __init__(self, *args, case: Case, **kwargs):
+    consultant = forms.ModelChoiceField(
+        label=_("Consultant"),
+        queryset=Consultant.objects.none(),
+        required=False,
+        help_text=_("Leave as proposed, or choose another eligible consultant (an override)."),
+    )
+    justification = forms.CharField(
+        label=_("Justification for the override"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": 4000}),
+        help_text=_("Required when you choose someone other than the proposed consultant."),
+    )
+
+    def __init__(self, *args, case: Case, ranked=None, proposed=None, **kwargs):
         super().__init__(*args, **kwargs)
-        declined = Offer.objects.filter(
-            case=case, status__in=[Offer.Status.DECLINED, Offer.Status.EXPIRED]
-        ).values("consultant")
-        self.fields["consultant"].queryset = (
-            Consultant.objects.filter(active=True, supplier__active=True)
-            .exclude(pk__in=declined)
-            .select_related("user", "supplier")
-        )
+        eligible = [c.consultant for c in (ranked or []) if c.eligible]
+        if ranked is None:  # bound from a POST: the service checks eligibility again
+            queryset = Consultant.objects.all()
+        else:
+            queryset = Consultant.objects.filter(pk__in=eligible)
+        self.fields["consultant"].queryset = queryset.select_related("user", "supplier")
         self.fields["consultant"].label_from_instance = lambda c: f"{c} ({c.supplier.name})"
+        if proposed is not None:
+            self.fields["consultant"].initial = proposed.consultant
 
 
 class OfferAnswerForm(forms.Form):

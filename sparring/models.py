@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from .regions import Region
 from .validators import validate_business_id
 
 
@@ -34,6 +35,13 @@ class Organisation(models.Model):
         max_length=3,
         blank=True,
         validators=[RegexValidator(r"^\d{3}$", _("A municipality code has three digits."))],
+    )
+    region = models.CharField(
+        _("region"),
+        max_length=2,
+        choices=Region.choices,
+        blank=True,
+        help_text=_("Consultants who serve the region, or work remotely, can be called off."),
     )
     created = models.DateTimeField(auto_now_add=True)
 

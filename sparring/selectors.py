@@ -101,6 +101,14 @@ def call_offers(case: Case):
     )
 
 
+def call_off_records(case: Case):
+    from procurement.models import CallOff
+
+    return CallOff.objects.filter(case=case).select_related(
+        "chosen__user", "proposed__user", "decided_by", "agreement"
+    )
+
+
 def open_calls():
     from django.utils import timezone
 

@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from procurement.models import Consultant
+
 from . import access
 from .audit import audit_record
 from .calendar import invitation_attachment
@@ -72,9 +74,11 @@ def organisation_create(
     kind: str,
     name_sv: str = "",
     municipality_code: str = "",
+    region: str = "",
 ) -> Organisation:
     """Register an organisation after validating its Business ID."""
     organisation = Organisation(
+        region=region,
         name_fi=name_fi,
         name_sv=name_sv,
         business_id=business_id,
@@ -426,45 +430,97 @@ def case_review_reminder(*, case: Case) -> None:
     notify("review_reminder", case, coordinators())
 
 
-def case_call_off(*, actor, case: Case, consultant, version: int):
-    """Offer an approved case to a consultant (a coordinator's choice among active ones)."""
-    from procurement.models import Offer
+def case_call_off(*, actor, case: Case, version: int, consultant=None, justification: str = ""):
+    """Call off a consultant for an approved case under the framework agreement.
+
+    The agreement's method ranks every consultant and proposes the first eligible
+    one. A coordinator takes the proposal, or chooses another eligible consultant
+    with a written justification (a manual override). Either way a decision record
+    lists every candidate with their rank and why they were or were not eligible.
+    """
+    from procurement import calloff
+    from procurement.models import CallOff, Offer
 
     _require(access.is_coordinator(actor))
-    if not (consultant.active and consultant.supplier.active):
-        raise ValidationError({"consultant": _("Choose an active consultant.")})
-    if Offer.objects.filter(
-        case=case, consultant=consultant, status__in=[Offer.Status.DECLINED, Offer.Status.EXPIRED]
-    ).exists():
-        raise ValidationError(
-            {
-                "consultant": _(
-                    "This consultant has already declined this case or let the offer expire."
-                )
-            }
+    justification = justification.strip()
+    agreement = calloff.agreement_in_force()
+    if agreement is None:
+        raise CaseError(
+            _("No framework agreement is in force today; a consultant cannot be called off.")
         )
     deadline = add_working_days(timezone.now(), settings.SPARRING_OFFER_EXPIRY_WORKING_DAYS)
 
     def work():
+        # Lock the agreement's consultants: two call-offs at once never both take
+        # the last day of someone's capacity.
+        ranked = calloff.candidates(case, agreement, lock=True)
+        proposed = calloff.proposal(ranked)
+        chosen_id = (
+            consultant.pk if consultant is not None else (proposed.consultant if proposed else None)
+        )
+        if chosen_id is None:
+            raise ValidationError(
+                {"consultant": _("No consultant of the agreement is eligible for this case.")}
+            )
+        chosen = next((c for c in ranked if c.consultant == chosen_id), None)
+        if chosen is None:
+            raise ValidationError(
+                {"consultant": _("This consultant is not party to the framework agreement.")}
+            )
+        if not chosen.eligible:
+            raise ValidationError(
+                {
+                    "consultant": _("%(name)s cannot be called off: %(reasons)s.")
+                    % {"name": chosen.name, "reasons": "; ".join(chosen.reasons)}
+                }
+            )
+        overridden = proposed is not None and chosen.consultant != proposed.consultant
+        if overridden and not justification:
+            raise ValidationError(
+                {
+                    "justification": _(
+                        "You chose someone other than the proposed consultant: write the justification."
+                    )
+                }
+            )
         _bump(
             case, from_statuses=[Case.Status.APPROVED], version=version, status=Case.Status.OFFERED
         )
+        chosen_consultant = Consultant.objects.select_related("user", "supplier").get(
+            pk=chosen.consultant
+        )
         offer = Offer.objects.create(
-            case=case, consultant=consultant, offered_by=actor, deadline=deadline
+            case=case, consultant=chosen_consultant, offered_by=actor, deadline=deadline
+        )
+        record = CallOff.objects.create(
+            case=case,
+            agreement=agreement,
+            method=agreement.method,
+            candidates=[c.as_record() for c in ranked],
+            proposed_id=proposed.consultant if proposed else None,
+            chosen=chosen_consultant,
+            override_justification=justification if overridden else "",
+            offer=offer,
+            decided_by=actor,
         )
         audit_record(
             actor=actor,
             action="case_offered",
             subject=case,
             case=case,
-            data={"consultant": consultant.pk, "offer": offer.pk},
-            comment=str(consultant),
+            data={
+                "consultant": chosen_consultant.pk,
+                "offer": offer.pk,
+                "call_off": record.pk,
+                "overridden": overridden,
+            },
+            comment=str(chosen_consultant) + (f"\n{justification}" if overridden else ""),
         )
         notify(
             "offered",
             case,
-            consultant_of(case, consultant),
-            consultant=consultant,
+            consultant_of(case, chosen_consultant),
+            consultant=chosen_consultant,
             deadline=deadline,
         )
         return offer

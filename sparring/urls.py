@@ -23,6 +23,11 @@ urlpatterns = [
     path("cases/<int:pk>/attachments/", case_views.attachment_upload, name="attachment_upload"),
     path("cases/<int:pk>/calendar.ics", case_views.case_calendar, name="case_calendar"),
     path("cases/<int:pk>/chart.svg", case_views.case_chart, name="case_chart"),
+    path(
+        "cases/<int:pk>/call-offs/<int:record_pk>.csv",
+        case_views.call_off_record,
+        name="call_off_record",
+    ),
     path("days/<int:pk>/held/", case_views.day_held, name="day_held"),
     path("days/<int:pk>/change/", case_views.day_change, name="day_change"),
     path("attachments/<int:pk>/", case_views.attachment_download, name="attachment_download"),

@@ -73,14 +73,51 @@ def other_organisation(db) -> Organisation:
 
 
 @pytest.fixture
-def supplier(db) -> Supplier:
+def agreement(db):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from procurement.services import agreement_create
+
+    today = timezone.localdate()
+    return agreement_create(
+        actor=None,
+        notice_reference="2021-123456",
+        title="Sparrauspalvelut, puitejärjestely",
+        valid_from=today - timedelta(days=365),
+        valid_until=today + timedelta(days=700),
+        method="ranking",
+        budget="300000.00",
+        default_day_price="1100.00",
+    )
+
+
+@pytest.fixture
+def supplier(agreement) -> Supplier:
     return supplier_create(
         actor=None,
         name="Kehittäjäkumppanit Oy",
         business_id="1234567-1",
         ranking_position=1,
         day_price="1150.00",
+        agreement=agreement,
     )
+
+
+def make_consultant(username: str, supplier, **qualifications):
+    """A consultant user of ``supplier``, by default able to take any Finnish case anywhere."""
+    from sparring.models import Theme
+
+    user = make_user(User.Role.CONSULTANT, username)
+    defaults = {
+        "themes": list(Theme.objects.all()),
+        "languages": ["fi", "sv"],
+        "works_remotely": True,
+    }
+    defaults.update(qualifications)
+    consultant_create(actor=None, user=user, supplier=supplier, **defaults)
+    return user
 
 
 def make_user(role: str, username: str, **extra) -> User:
@@ -112,10 +149,8 @@ def coordinator(db) -> User:
 
 
 @pytest.fixture
-def consultant(supplier) -> User:
-    user = make_user(User.Role.CONSULTANT, "kalle.konsultti")
-    consultant_create(actor=None, user=user, supplier=supplier)
-    return user
+def consultant(supplier, reference_data) -> User:
+    return make_consultant("kalle.konsultti", supplier)
 
 
 @pytest.fixture

@@ -10,10 +10,9 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import PROCESS, STATUS
 
 from procurement.models import Offer
-from procurement.services import consultant_create
 from sparring import services
 from sparring.models import AuditEvent, Case, SessionDay
-from tests.conftest import make_user
+from tests.conftest import make_consultant, make_user
 from workflow.flows import SparringFlow
 from workflow.tasks import fire_workflow_timers
 
@@ -175,10 +174,8 @@ def test_budget_of_the_call_is_respected(submitted_case, coordinator, open_call)
 def test_decline_and_expiry_lead_to_the_next_consultant(
     submitted_case, coordinator, consultant, supplier
 ):
-    second = make_user("consultant", "veera.valmentaja")
-    consultant_create(actor=None, user=second, supplier=supplier)
-    third = make_user("consultant", "kolmas.konsultti")
-    consultant_create(actor=None, user=third, supplier=supplier)
+    second = make_consultant("veera.valmentaja", supplier)
+    third = make_consultant("kolmas.konsultti", supplier)
     approve(submitted_case, coordinator)
 
     first_offer = offer_to(submitted_case, coordinator, consultant)
@@ -211,8 +208,7 @@ def test_decline_and_expiry_lead_to_the_next_consultant(
 
 
 def test_an_unassigned_consultant_cannot_answer(submitted_case, coordinator, consultant, supplier):
-    other = make_user("consultant", "muu.konsultti")
-    consultant_create(actor=None, user=other, supplier=supplier)
+    other = make_consultant("muu.konsultti", supplier)
     approve(submitted_case, coordinator)
     offer = offer_to(submitted_case, coordinator, consultant)
     with pytest.raises(PermissionDenied):

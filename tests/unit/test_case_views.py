@@ -17,7 +17,6 @@ from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import STATUS
 
 from procurement.models import Offer
-from procurement.services import consultant_create
 from sparring import access, services
 from sparring.case_views import ACTION_FORMS
 from sparring.models import (
@@ -31,7 +30,7 @@ from sparring.models import (
     SessionDay,
     Theme,
 )
-from tests.conftest import application_data, make_user
+from tests.conftest import application_data, make_consultant, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -55,9 +54,7 @@ def fresh(case):
 
 
 def new_consultant(supplier, username):
-    user = make_user("consultant", username)
-    consultant_create(actor=None, user=user, supplier=supplier)
-    return user
+    return make_consultant(username, supplier)
 
 
 def submit_new(applicant, call, **overrides):
@@ -81,6 +78,7 @@ def offer_to(case, coordinator, consultant_user):
         actor=coordinator,
         case=fresh(case),
         consultant=consultant_user.consultant,
+        justification="Valittu testissä suoraan (ohitus, jos ei ehdotettu).",
         version=case.version,
     )
 

@@ -14,9 +14,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from procurement.models import Supplier
-from procurement.services import consultant_create, supplier_create
-from sparring.models import Call, Organisation, User
+from procurement.models import FrameworkAgreement, Supplier
+from procurement.services import agreement_create, consultant_create, supplier_create
+from sparring.models import Call, Organisation, Theme, User
 from sparring.services import organisation_create, user_create
 
 ORGANISATIONS = [
@@ -27,6 +27,7 @@ ORGANISATIONS = [
         "business_id": "0211675-2",
         "kind": Organisation.Kind.MUNICIPALITY,
         "municipality_code": "837",
+        "region": "06",
     },
     {
         "name_fi": "Espoon kaupunki",
@@ -34,6 +35,7 @@ ORGANISATIONS = [
         "business_id": "0101263-6",
         "kind": Organisation.Kind.MUNICIPALITY,
         "municipality_code": "049",
+        "region": "01",
     },
 ]
 SUPPLIERS = [
@@ -54,6 +56,13 @@ SUPPLIERS = [
         "contact_email": "ville.koski@example.invalid",
     },
 ]
+AGREEMENT = {
+    "notice_reference": "2021-000000-DEMO",
+    "title": "Sparrauspalvelut, puitejärjestely (demo)",
+    "method": "ranking",
+    "budget": Decimal("300000.00"),
+    "default_day_price": Decimal("1100.00"),
+}
 USERS = [
     {
         "username": "hakija.tampere",
@@ -82,6 +91,10 @@ USERS = [
         "first_name": "Kalle",
         "last_name": "Konsultti",
         "supplier": "1234567-1",
+        "themes": ["work-community", "workload-wellbeing", "co-development"],
+        "languages": ["fi"],
+        "regions": ["06", "05", "07"],
+        "remote": False,
     },
     {
         "username": "konsultti.valmennus",
@@ -89,6 +102,17 @@ USERS = [
         "first_name": "Veera",
         "last_name": "Valmentaja",
         "supplier": "7654321-2",
+        "themes": [
+            "work-community",
+            "workload-wellbeing",
+            "co-development",
+            "processes-services",
+            "remote-work",
+            "digitalisation",
+        ],
+        "languages": ["fi", "sv"],
+        "regions": ["01"],
+        "remote": True,
     },
     {
         "username": "ohjausryhma",
@@ -113,9 +137,14 @@ class Command(BaseCommand):
             for data in ORGANISATIONS:
                 if not Organisation.objects.filter(business_id=data["business_id"]).exists():
                     organisation_create(actor=None, **data)
+            agreement = FrameworkAgreement.objects.filter(
+                notice_reference=AGREEMENT["notice_reference"]
+            ).first()
+            if agreement is None:
+                agreement = agreement_create(actor=None, **self._agreement_dates(), **AGREEMENT)
             for data in SUPPLIERS:
                 if not Supplier.objects.filter(business_id=data["business_id"]).exists():
-                    supplier_create(actor=None, **data)
+                    supplier_create(actor=None, agreement=agreement, **data)
             for data in USERS:
                 self._ensure_user(data, logins[data["username"]])
             if not Call.objects.exists():
@@ -124,6 +153,13 @@ class Command(BaseCommand):
         for data in USERS:
             username, role = data["username"], User.Role(data["role"]).label
             self.stdout.write(f"  {username:<22} {logins[username]:<14} {role}")
+
+    def _agreement_dates(self) -> dict:
+        today = timezone.localdate()
+        return {
+            "valid_from": today - timedelta(days=90),
+            "valid_until": today + timedelta(days=3 * 365),
+        }
 
     def _create_call(self) -> None:
         now = timezone.now()
@@ -175,5 +211,11 @@ class Command(BaseCommand):
         )
         if "supplier" in data:
             consultant_create(
-                actor=None, user=user, supplier=Supplier.objects.get(business_id=data["supplier"])
+                actor=None,
+                user=user,
+                supplier=Supplier.objects.get(business_id=data["supplier"]),
+                themes=Theme.objects.filter(code__in=data["themes"]),
+                languages=data["languages"],
+                regions=data["regions"],
+                works_remotely=data["remote"],
             )

@@ -1,0 +1,217 @@
+"""The call-off engine: who may get a case, in which order, and the record of why.
+
+Eligibility (every rule must hold):
+  * the consultant and their supplier are active and the supplier is party to the
+    agreement, which is in force on the day of the call-off;
+  * the consultant works in the case's language and covers its theme;
+  * serves the organisation's region, or works remotely;
+  * has capacity over the agreement for the approved days (days already committed
+    count assigned cases and open offers);
+  * is not unavailable for the whole rest of the delivery period;
+  * has no conflict of interest with the organisation;
+  * has not declined this case or let an offer for it expire.
+
+Order:
+  * ranking: the best-ranked supplier first; within a supplier the least loaded;
+  * rotation: the supplier furthest behind its planned share first (days called
+    off so far plus this case, divided by the share), then ranking; within a
+    supplier the least loaded. Deterministic: the same history gives the same turn.
+
+Ties are broken by the consultant's id, so the order never depends on chance.
+"""
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import (
+    ConflictOfInterest,
+    Consultant,
+    FrameworkAgreement,
+    Offer,
+    Supplier,
+    Unavailability,
+)
+
+OPEN_CASE_STATUSES = (
+    "offered",
+    "scheduling",
+    "delivery",
+    "reporting",
+    "feedback",
+    "closing",
+    "closed",
+)
+
+
+@dataclass
+class Candidate:
+    consultant: int
+    name: str
+    supplier: str
+    supplier_id: int
+    ranking_position: int
+    load: int
+    rank: int = 0
+    eligible: bool = True
+    reasons: list[str] = field(default_factory=list)
+
+    def as_record(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def agreement_in_force(at=None) -> FrameworkAgreement | None:
+    today = timezone.localdate(at) if at else timezone.localdate()
+    return (
+        FrameworkAgreement.objects.filter(
+            active=True, valid_from__lte=today, valid_until__gte=today
+        )
+        .order_by("-valid_from")
+        .first()
+    )
+
+
+def committed_days(consultant_ids) -> dict[int, int]:
+    """Days each consultant is committed to: assigned cases and open offers."""
+    from sparring.models import Case
+
+    assigned = (
+        Case.objects.filter(consultant_id__in=consultant_ids, status__in=OPEN_CASE_STATUSES)
+        .values("consultant_id")
+        .annotate(days=Sum("approved_days"))
+    )
+    offered = (
+        Offer.objects.filter(consultant_id__in=consultant_ids, status=Offer.Status.OFFERED)
+        .values("consultant_id")
+        .annotate(days=Sum("case__approved_days"))
+    )
+    load = dict.fromkeys(consultant_ids, 0)
+    for row in list(assigned) + list(offered):
+        load[row["consultant_id"]] += row["days"] or 0
+    return load
+
+
+def supplier_days(agreement: FrameworkAgreement) -> dict[int, int]:
+    """Days called off so far per supplier of the agreement (cases not withdrawn or cancelled)."""
+    from sparring.models import Case
+
+    rows = (
+        Case.objects.filter(
+            consultant__supplier__agreement=agreement, status__in=OPEN_CASE_STATUSES
+        )
+        .values("consultant__supplier_id")
+        .annotate(days=Sum("approved_days"))
+    )
+    offered = (
+        Offer.objects.filter(consultant__supplier__agreement=agreement, status=Offer.Status.OFFERED)
+        .values("consultant__supplier_id")
+        .annotate(days=Sum("case__approved_days"))
+    )
+    used: dict[int, int] = {}
+    for row in list(rows) + list(offered):
+        used[row["consultant__supplier_id"]] = used.get(row["consultant__supplier_id"], 0) + (
+            row["days"] or 0
+        )
+    return used
+
+
+def candidates(case, agreement: FrameworkAgreement, *, lock: bool = False) -> list[Candidate]:
+    """Every consultant of the agreement, ranked by its method, each with why they can or cannot."""
+    consultants = Consultant.objects.filter(supplier__agreement=agreement).select_related(
+        "user", "supplier"
+    )
+    if lock:
+        consultants = consultants.select_for_update(of=("self",)).order_by("pk")
+    consultants = list(consultants.prefetch_related("themes"))
+    ids = [c.pk for c in consultants]
+    load = committed_days(ids)
+    today = timezone.localdate()
+    period_start = max(today, case.call.delivery_starts)
+    period_end = min(case.call.delivery_ends, agreement.valid_until)
+    unavailable_all = set(
+        Unavailability.objects.filter(
+            consultant_id__in=ids, starts__lte=period_start, ends__gte=period_end
+        ).values_list("consultant_id", flat=True)
+    )
+    conflicts = set(
+        ConflictOfInterest.objects.filter(
+            consultant_id__in=ids, organisation=case.organisation
+        ).values_list("consultant_id", flat=True)
+    )
+    declined = set(
+        Offer.objects.filter(
+            case=case, status__in=[Offer.Status.DECLINED, Offer.Status.EXPIRED]
+        ).values_list("consultant_id", flat=True)
+    )
+    days = case.days
+    result = []
+    for consultant in consultants:
+        candidate = Candidate(
+            consultant=consultant.pk,
+            name=str(consultant),
+            supplier=consultant.supplier.name,
+            supplier_id=consultant.supplier_id,
+            ranking_position=consultant.supplier.ranking_position,
+            load=load[consultant.pk],
+        )
+        reasons = candidate.reasons
+        if not consultant.active:
+            reasons.append(_("not active"))
+        if not consultant.supplier.active:
+            reasons.append(_("the supplier is not active"))
+        if case.language not in (consultant.languages or []):
+            reasons.append(_("does not work in the case's language"))
+        if case.theme_id not in {t.pk for t in consultant.themes.all()}:
+            reasons.append(_("does not cover the theme"))
+        if not consultant.works_remotely and case.organisation.region not in (
+            consultant.regions or []
+        ):
+            reasons.append(_("does not serve the region and does not work remotely"))
+        if load[consultant.pk] + days > consultant.capacity_total:
+            reasons.append(
+                _("no capacity: %(load)s of %(capacity)s days committed")
+                % {"load": load[consultant.pk], "capacity": consultant.capacity_total}
+            )
+        if consultant.pk in unavailable_all:
+            reasons.append(_("unavailable for the whole delivery period"))
+        if consultant.pk in conflicts:
+            reasons.append(_("conflict of interest with the organisation"))
+        if consultant.pk in declined:
+            reasons.append(_("declined this case or let the offer expire"))
+        if period_end < period_start:
+            reasons.append(_("the agreement ends before the delivery period"))
+        candidate.eligible = not reasons
+        result.append(candidate)
+    _order(result, agreement, days)
+    return result
+
+
+def _order(result: list[Candidate], agreement: FrameworkAgreement, days: int) -> None:
+    if agreement.method == FrameworkAgreement.Method.ROTATION:
+        used = supplier_days(agreement)
+        shares = dict(
+            Supplier.objects.filter(agreement=agreement).values_list("pk", "planned_share")
+        )
+
+        def key(c: Candidate):
+            turn = (used.get(c.supplier_id, 0) + days) / max(shares.get(c.supplier_id, 1), 1)
+            return (not c.eligible, turn, c.ranking_position, c.supplier_id, c.load, c.consultant)
+
+    else:
+
+        def key(c: Candidate):
+            return (not c.eligible, c.ranking_position, c.supplier_id, c.load, c.consultant)
+
+    result.sort(key=key)
+    for rank, candidate in enumerate(result, start=1):
+        candidate.rank = rank
+
+
+def proposal(ranked: list[Candidate]) -> Candidate | None:
+    return next((c for c in ranked if c.eligible), None)
+
+
+__all__ = ["Candidate", "agreement_in_force", "candidates", "committed_days", "proposal"]
