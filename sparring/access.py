@@ -118,7 +118,9 @@ def home_url_name(user: Any) -> str:
 
 def visible_cases(user: Any):
     """The cases ``user`` may open: coordinators all, applicants their organisation's,
-    consultants those assigned or offered to them. Everyone else: none."""
+    consultants those assigned to them or waiting for their answer to an offer (a
+    consultant who declined, or whose offer expired, no longer sees the case).
+    Everyone else: none."""
     from django.db.models import Exists, OuterRef
 
     from procurement.models import Offer
@@ -130,6 +132,8 @@ def visible_cases(user: Any):
     if is_applicant(user):
         return Case.objects.filter(organisation_id=user.organisation_id)
     if is_consultant(user):
-        offered = Offer.objects.filter(case=OuterRef("pk"), consultant=user.consultant)
+        offered = Offer.objects.filter(
+            case=OuterRef("pk"), consultant=user.consultant, status=Offer.Status.OFFERED
+        )
         return Case.objects.filter(Exists(offered) | models.Q(consultant=user.consultant))
     return Case.objects.none()

@@ -14,6 +14,19 @@ def day_uid(day) -> str:
     return f"sparring-case-{day.case_id}-day-{day.pk}@sparraus"
 
 
+def attendees_of(case) -> list[str]:
+    """The applicant who filed the case, the contact person and the consultant."""
+    addresses = [case.created_by.email, case.contact_email]
+    if case.consultant_id:
+        addresses.append(case.consultant.user.email)
+    seen, result = set(), []
+    for address in addresses:
+        if address and address.lower() not in seen:
+            seen.add(address.lower())
+            result.append(address)
+    return result
+
+
 def invitation(case, days, *, cancel: bool = False) -> str:
     """An .ics with one event per day: METHOD:REQUEST, or METHOD:CANCEL for cancelled days."""
     calendar = Calendar()
@@ -40,7 +53,14 @@ def invitation(case, days, *, cancel: bool = False) -> str:
         organizer = vCalAddress(f"MAILTO:{organiser_email}")
         organizer.params["cn"] = vText(settings.SITE_NAME)
         event["organizer"] = organizer
+        for address in attendees_of(case):
+            attendee = vCalAddress(f"MAILTO:{address}")
+            attendee.params["role"] = vText("REQ-PARTICIPANT")
+            attendee.params["rsvp"] = vText("FALSE")
+            event.add("attendee", attendee, encode=0)
         calendar.add_component(event)
+    # VTIMEZONE for Europe/Helsinki, which RFC 5545 requires beside TZID references
+    calendar.add_missing_timezones()
     return calendar.to_ical().decode()
 
 

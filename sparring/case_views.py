@@ -7,6 +7,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from procurement.models import Offer
@@ -93,11 +94,20 @@ def _action_forms(request, case: Case, steps: list[str]) -> dict:
     if is_coordinator and "close" in steps:
         forms["close"] = CloseForm(initial=initial)
     if case.status in Case.OPEN_STATUSES:
-        if is_applicant:
+        if is_applicant and not case.days_planned.filter(status=SessionDay.Status.HELD).exists():
             forms["withdraw"] = StopForm(initial=initial)
         if is_coordinator:
             forms["cancel"] = StopForm(initial=initial)
     return forms
+
+
+def _offers_for(user, case: Case) -> list:
+    """Coordinators see every offer of the case; a consultant only their own."""
+    if access.is_coordinator(user):
+        return list(selectors.call_offers(case))
+    if access.is_consultant(user):
+        return list(selectors.call_offers(case).filter(consultant=user.consultant))
+    return []
 
 
 def _attach_candidates(form, case: Case) -> None:
@@ -125,9 +135,9 @@ def _render_case(request, case: Case, bound: dict | None = None, status: int = 2
         "forms": forms,
         "days": days,
         "attachments": list(case.attachments.all()),
-        "offers": list(selectors.call_offers(case)) if not access.is_applicant(user) else [],
+        "offers": _offers_for(user, case),
         "call_offs": list(selectors.call_off_records(case)) if access.is_coordinator(user) else [],
-        "events": selectors.labelled_timeline(case),
+        "events": selectors.labelled_timeline(case, full=access.is_coordinator(user)),
         "report": getattr(case, "report", None) if hasattr(case, "report") else None,
         "can_edit": access.is_applicant(user)
         and case.status in (Case.Status.DRAFT, Case.Status.RETURNED),
@@ -139,6 +149,9 @@ def _render_case(request, case: Case, bound: dict | None = None, status: int = 2
         and case.consultant_id == user.consultant.pk,
         "can_record_days": can_record_days and access.is_consultant(user),
         "can_move_days": can_record_days,
+        "can_add_day": can_record_days
+        and access.is_consultant(user)
+        and sum(d.status in ("confirmed", "held") for d in days) < case.days,
         "held_form": DayHeldForm(),
         "attachment_form": AttachmentForm()
         if access.is_applicant(user) and case.status in (Case.Status.DRAFT, Case.Status.RETURNED)
@@ -166,16 +179,16 @@ ACTION_FORMS = {
 }
 
 SUCCESS = {
-    "submit": _("The application was submitted. You will get a confirmation by e-mail."),
-    "delete": _("The draft was deleted."),
-    "take": _("You took the case."),
-    "decide": _("The decision was saved and the applicant informed."),
-    "call_off": _("The case was offered to the consultant."),
-    "answer": _("Your answer was saved."),
-    "confirm": _("Your answer on the dates was saved."),
-    "close": _("The case was closed."),
-    "withdraw": _("The application was withdrawn."),
-    "cancel": _("The case was cancelled."),
+    "submit": gettext_lazy("The application was submitted. You will get a confirmation by e-mail."),
+    "delete": gettext_lazy("The draft was deleted."),
+    "take": gettext_lazy("You took the case."),
+    "decide": gettext_lazy("The decision was saved and the applicant informed."),
+    "call_off": gettext_lazy("The case was offered to the consultant."),
+    "answer": gettext_lazy("Your answer was saved."),
+    "confirm": gettext_lazy("Your answer on the dates was saved."),
+    "close": gettext_lazy("The case was closed."),
+    "withdraw": gettext_lazy("The application was withdrawn."),
+    "cancel": gettext_lazy("The case was cancelled."),
 }
 
 
@@ -388,6 +401,32 @@ def case_schedule(request: HttpRequest, pk: int) -> HttpResponse:
         "sparring/schedule_form.html",
         {"case": case, "forms": forms, "version_form": version, "errors": error},
         status=400 if invalid else 200,
+    )
+
+
+def day_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """The consultant adds a day to replace a cancelled one."""
+    case = _visible_case(request, pk)
+    if not (
+        access.is_consultant(request.user) and case.consultant_id == request.user.consultant.pk
+    ):
+        raise PermissionDenied
+    form = DayForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.session_day_add(actor=request.user, case=case, data=form.cleaned_data)
+            messages.success(request, _("The day was added and the invitation sent."))
+            return redirect("sparring:case_detail", pk=case.pk)
+        except ValidationError as error:
+            _add_errors(form, error)
+        except services.CaseError as error:
+            messages.warning(request, error.message)
+            return redirect("sparring:case_detail", pk=case.pk)
+    return render(
+        request,
+        "sparring/day_add.html",
+        {"case": case, "form": form},
+        status=400 if request.method == "POST" else 200,
     )
 
 

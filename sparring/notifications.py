@@ -150,6 +150,14 @@ MESSAGES: dict[str, tuple[Any, list[Any]]] = {
             _("Reason: %(comment)s"),
         ],
     ),
+    "day_added": (
+        _("Sparring %(reference)s: a new day"),
+        [
+            _("A day was added to the sparring %(reference)s to replace a cancelled one:"),
+            "%(dates)s",
+            _("The calendar invitation is attached."),
+        ],
+    ),
     "day_cancelled": (
         _("Sparring %(reference)s: a day was cancelled"),
         [
@@ -181,6 +189,14 @@ MESSAGES: dict[str, tuple[Any, list[Any]]] = {
                 "%(consultant)s filed the report on the sparring %(reference)s. You can read it on the case page."
             ),
             _("The participants' feedback survey is open now."),
+        ],
+    ),
+    "closing_due": (
+        _("Sparring %(reference)s is ready to be closed"),
+        [
+            _(
+                "The feedback period of the sparring %(reference)s for %(organisation)s is over. Close the case on its page."
+            )
         ],
     ),
     "closed": (

@@ -136,6 +136,7 @@ EVENT_LABELS = {
     "day_held": _("Day held"),
     "day_rescheduled": _("Day moved"),
     "day_cancelled": _("Day cancelled"),
+    "day_added": _("Day added"),
     "report_submitted": _("Report filed"),
     "report_reminder_sent": _("Report reminder sent"),
     "feedback_ended": _("Feedback period ended"),
@@ -147,10 +148,20 @@ EVENT_LABELS = {
 }
 
 
-def labelled_timeline(case: Case) -> list:
+# Whose names and reasons only coordinators read: other consultants' offers and declines.
+COORDINATOR_ONLY_COMMENTS = {"case_offered", "case_taken"}
+COORDINATOR_ONLY_EVENTS = {"offer_declined", "offer_expired"}
+
+
+def labelled_timeline(case: Case, *, full: bool) -> list:
+    """The case's events with labels; without ``full``, offer details are left out."""
     events = list(case_timeline(case))
+    if not full:
+        events = [e for e in events if e.action not in COORDINATOR_ONLY_EVENTS]
     for event in events:
         event.label = EVENT_LABELS.get(event.action, event.action)
+        if not full and event.action in COORDINATOR_ONLY_COMMENTS:
+            event.comment = ""
     return events
 
 

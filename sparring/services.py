@@ -337,12 +337,16 @@ def call_days_committed(call: Call, *, excluding: Case | None = None) -> int:
     """Days approved in the call for cases that are not rejected, withdrawn or cancelled."""
     from django.db.models import Sum
 
-    query = Case.objects.filter(call=call, approved_days__isnull=False).exclude(
-        status__in=[Case.Status.REJECTED, Case.Status.WITHDRAWN, Case.Status.CANCELLED]
-    )
+    stopped = [Case.Status.REJECTED, Case.Status.WITHDRAWN, Case.Status.CANCELLED]
+    query = Case.objects.filter(call=call, approved_days__isnull=False).exclude(status__in=stopped)
     if excluding is not None:
         query = query.exclude(pk=excluding.pk)
-    return query.aggregate(days=Sum("approved_days"))["days"] or 0
+    active = query.aggregate(days=Sum("approved_days"))["days"] or 0
+    # days already held in cases stopped later were used all the same
+    held = SessionDay.objects.filter(
+        case__call=call, case__status__in=stopped, status=SessionDay.Status.HELD
+    ).count()
+    return active + held
 
 
 def case_decide(
@@ -370,6 +374,8 @@ def case_decide(
 
     def work():
         if decision == Decision.APPROVE:
+            # Lock the call: two approvals at once cannot both take its last days.
+            Call.objects.select_for_update().filter(pk=case.call_id).first()
             committed = call_days_committed(case.call, excluding=case)
             if committed + approved_days > case.call.day_budget:
                 raise ValidationError(
@@ -539,6 +545,9 @@ def offer_answer(*, actor, offer, accept: bool, reason: str = "") -> None:
         raise ValidationError(
             {"reason": _("Say briefly why you decline; the coordinator sees it.")}
         )
+
+    if timezone.now() > offer.deadline:
+        raise CaseError(_("The time to answer this offer has passed; it counts as declined."))
 
     def work():
         claimed = Offer.objects.filter(pk=offer.pk, status=Offer.Status.OFFERED).update(
@@ -851,6 +860,53 @@ def _validate_days_one(case: Case, day: SessionDay, data: dict) -> None:
         case.approved_days = saved_days
 
 
+def session_day_add(*, actor, case: Case, data: dict) -> SessionDay:
+    """Add a day to replace a cancelled one, up to the approved number of days."""
+    _require(_is_case_consultant(actor, case))
+    active = case.days_planned.filter(
+        status__in=[SessionDay.Status.CONFIRMED, SessionDay.Status.HELD]
+    )
+    if active.count() >= case.days:
+        raise ValidationError(_("All the approved days are planned already."))
+    if active.filter(date=data["date"]).exists():
+        raise ValidationError(_("Another day of this sparring is on that date."))
+    saved_days = case.approved_days
+    try:
+        case.approved_days = 1
+        _validate_days(case, [data])
+    finally:
+        case.approved_days = saved_days
+    created = []
+
+    def work():
+        day = SessionDay.objects.create(
+            case=case,
+            date=data["date"],
+            start_time=data["start_time"],
+            end_time=data["end_time"],
+            place=data.get("place", ""),
+            remote_link=data.get("remote_link", ""),
+            status=SessionDay.Status.CONFIRMED,
+        )
+        created.append(day)
+        _bump(case, from_statuses=[Case.Status.DELIVERY], version=None)
+        audit_record(
+            actor=actor, action="day_added", subject=case, case=case, comment=format_days([day])
+        )
+        attachment = invitation_attachment(case, [day])
+        notify(
+            "day_added",
+            case,
+            applicant_side(case) + consultant_of(case),
+            days=[day],
+            attachments_for=lambda _recipient: attachment,
+        )
+        return False
+
+    _day_step(case, work)
+    return created[0]
+
+
 def session_day_cancel(*, actor, day: SessionDay, reason: str) -> None:
     """Cancel a confirmed day that will not take place; the calendar entry is cancelled."""
     case = day.case
@@ -977,6 +1033,7 @@ def feedback_end(*, case: Case) -> None:
     """Timer: the feedback period is over; the case waits for a coordinator to close it."""
     _bump(case, from_statuses=[Case.Status.FEEDBACK], version=None, status=Case.Status.CLOSING)
     audit_record(actor=None, action="feedback_ended", subject=case, case=case)
+    notify("closing_due", case, coordinators())
 
 
 @transaction.atomic
@@ -1069,8 +1126,17 @@ def _stop_case(
 
 
 def case_withdraw(*, actor, case: Case, reason: str, version: int) -> None:
-    """The applicant withdraws the application at any open step."""
+    """The applicant withdraws the application at any open step before the first day is held.
+
+    After that the sparring has been (partly) delivered; a coordinator can still cancel it.
+    """
     _require(_is_case_applicant(actor, case))
+    if case.days_planned.filter(status=SessionDay.Status.HELD).exists():
+        raise CaseError(
+            _(
+                "Days of this sparring have been held already; ask a coordinator if it must be stopped."
+            )
+        )
     _stop_case(
         actor=actor,
         case=case,
@@ -1129,6 +1195,10 @@ def attachment_add(*, actor, case: Case, upload) -> Attachment:
         raise ValidationError({"file": _("The file is empty.")})
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
+        if locked.status not in (Case.Status.DRAFT, Case.Status.RETURNED):
+            raise CaseError(
+                _("Files can be added while the application is a draft or returned for amendment.")
+            )
         if locked.attachments.count() >= MAX_ATTACHMENTS_PER_CASE:
             raise ValidationError({"file": _("An application can have at most 5 files.")})
         attachment = Attachment(

@@ -28,6 +28,7 @@ urlpatterns = [
         case_views.call_off_record,
         name="call_off_record",
     ),
+    path("cases/<int:pk>/days/add/", case_views.day_add, name="day_add"),
     path("days/<int:pk>/held/", case_views.day_held, name="day_held"),
     path("days/<int:pk>/change/", case_views.day_change, name="day_change"),
     path("attachments/<int:pk>/", case_views.attachment_download, name="attachment_download"),

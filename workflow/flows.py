@@ -52,6 +52,7 @@ class SparringFlow(flow.Flow):
     )
     review_outcome = (
         flow.Switch()
+        .Annotation(title=_("Decision?"))
         .Case(this.call_off, this.is_approved)
         .Case(this.amend, this.is_returned)
         .Default(this.rejected)
@@ -71,14 +72,22 @@ class SparringFlow(flow.Flow):
         .Annotation(title=_("The offer expires"))
         .Next(this.call_off)
     )
-    offer_outcome = flow.Switch().Case(this.schedule, this.is_offer_accepted).Default(this.call_off)
+    offer_outcome = (
+        flow.Switch()
+        .Annotation(title=_("Accepted?"))
+        .Case(this.schedule, this.is_offer_accepted)
+        .Default(this.call_off)
+    )
 
     schedule = flow.Handle().Annotation(title=_("Consultant proposes dates")).Next(this.confirm)
     confirm = (
         flow.Handle().Annotation(title=_("Applicant confirms the dates")).Next(this.confirm_outcome)
     )
     confirm_outcome = (
-        flow.Switch().Case(this.deliver, this.are_dates_confirmed).Default(this.schedule)
+        flow.Switch()
+        .Annotation(title=_("Dates confirmed?"))
+        .Case(this.deliver, this.are_dates_confirmed)
+        .Default(this.schedule)
     )
     deliver = flow.Handle().Annotation(title=_("Sparring days held")).Next(this.report)
     report = (

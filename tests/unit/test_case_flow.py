@@ -455,3 +455,83 @@ def test_report_reminder_fires_14_days_after_the_last_day(
     assert [m.to for m in mail.outbox] == [[consultant.email]]
     assert open_tasks(case) == ["report"]
     assert fresh(case).events.filter(action="report_reminder_sent").count() == 1
+
+
+def test_an_offer_cannot_be_accepted_after_its_deadline(submitted_case, coordinator, consultant):
+    approve(submitted_case, coordinator)
+    offer = offer_to(submitted_case, coordinator, consultant)
+    Offer.objects.filter(pk=offer.pk).update(deadline=timezone.now() - timedelta(minutes=1))
+    offer.refresh_from_db()
+    with pytest.raises(services.CaseError):
+        services.offer_answer(actor=consultant, offer=offer, accept=True)
+    assert fresh(submitted_case).status == Case.Status.OFFERED
+
+
+def test_coordinators_are_told_when_a_case_is_ready_to_close(
+    submitted_case, coordinator, consultant, applicant
+):
+    case = walk_to_delivery(submitted_case, coordinator, consultant, applicant)
+    case.days_planned.update(date=timezone.localdate())
+    for day in case.days_planned.all():
+        services.session_day_record(actor=consultant, day=day, participants=10)
+    report = dict.fromkeys(services.REPORT_FIELDS, "Teksti") | {"participants": 20}
+    services.report_submit(
+        actor=consultant, case=fresh(case), data=report, version=fresh(case).version
+    )
+    mail.outbox.clear()
+    expire_due_timers(case, SparringFlow.feedback)
+    assert [m.to for m in mail.outbox] == [[coordinator.email]]
+    assert fresh(case).reference in mail.outbox[0].subject
+
+
+def test_the_applicant_cannot_withdraw_once_a_day_was_held(
+    submitted_case, coordinator, consultant, applicant
+):
+    case = walk_to_delivery(submitted_case, coordinator, consultant, applicant)
+    first = case.days_planned.order_by("date").first()
+    services.session_day_record(actor=consultant, day=first, participants=12)
+    with pytest.raises(services.CaseError):
+        services.case_withdraw(
+            actor=applicant, case=fresh(case), reason="Muutos", version=fresh(case).version
+        )
+    assert fresh(case).status == Case.Status.DELIVERY
+    services.case_cancel(
+        actor=coordinator, case=fresh(case), reason="Muutos", version=fresh(case).version
+    )
+    assert fresh(case).status == Case.Status.CANCELLED
+    # the day held still counts against the call's budget
+    assert services.call_days_committed(case.call) == 1
+
+
+def test_a_cancelled_day_can_be_replaced(submitted_case, coordinator, consultant, applicant):
+    case = walk_to_delivery(submitted_case, coordinator, consultant, applicant)
+    first, second = case.days_planned.order_by("date")
+    services.session_day_cancel(actor=consultant, day=second, reason="Tila ei käytettävissä")
+    new_day = {
+        "date": timezone.localdate() + timedelta(days=20),
+        "start_time": second.start_time,
+        "end_time": second.end_time,
+        "place": "Kirjasto",
+    }
+    mail.outbox.clear()
+    services.session_day_add(actor=consultant, case=fresh(case), data=new_day)
+    assert fresh(case).days_planned.filter(status="confirmed").count() == 2
+    assert any(a[0].endswith(".ics") for m in mail.outbox for a in m.attachments)
+    with pytest.raises(ValidationError):  # both approved days are planned again
+        services.session_day_add(
+            actor=consultant,
+            case=fresh(case),
+            data=new_day | {"date": new_day["date"] + timedelta(days=1)},
+        )
+
+
+def test_invitations_carry_the_time_zone_and_the_attendees(
+    submitted_case, coordinator, consultant, applicant
+):
+    case = walk_to_delivery(submitted_case, coordinator, consultant, applicant)
+    from sparring.calendar import invitation
+
+    ics = invitation(case, list(case.days_planned.all())).replace("\r\n ", "")  # unfold lines
+    assert "BEGIN:VTIMEZONE" in ics and "TZID:Europe/Helsinki" in ics
+    assert f"mailto:{consultant.email}".lower() in ics.lower()
+    assert f"mailto:{applicant.email}".lower() in ics.lower()

@@ -331,15 +331,17 @@ def test_the_rightful_users_open_the_case_its_document_and_calendar(
     assert full_case.reference in ics
 
 
-def test_a_consultant_who_declined_the_offer_still_sees_the_case(
+def test_a_consultant_who_declined_no_longer_sees_the_case(
     submitted_case, coordinator, consultant, supplier, client_for
 ):
     """Given a case offered to a consultant who declined it and then assigned to another,
-    when the one who declined opens it, then the page opens (visible_cases includes
-    every case ever offered to a consultant) but there is nothing to answer."""
+    when the one who declined opens it, then it is not found: only the assigned
+    consultant, and one whose answer is awaited, see a case."""
     declined = new_consultant(supplier, "dora.decliner")
     approve(submitted_case, coordinator)
     offer = offer_to(submitted_case, coordinator, declined)
+    waiting = client_for(declined).get(reverse("sparring:case_detail", args=[submitted_case.pk]))
+    assert waiting.status_code == 200  # while the offer waits for the answer
     services.offer_answer(actor=declined, offer=offer, accept=False, reason="Ei aikaa.")
     offer = offer_to(submitted_case, coordinator, consultant)
     services.offer_answer(actor=consultant, offer=offer, accept=True)
@@ -347,10 +349,29 @@ def test_a_consultant_who_declined_the_offer_still_sees_the_case(
     response = client_for(declined).get(reverse("sparring:case_detail", args=[submitted_case.pk]))
 
     assert fresh(submitted_case).consultant == consultant.consultant
-    assert access.visible_cases(declined).filter(pk=submitted_case.pk).exists()
-    assert response.status_code == 200
-    assert "answer" not in response.context["forms"]
-    assert not response.context["can_schedule"]
+    assert not access.visible_cases(declined).filter(pk=submitted_case.pk).exists()
+    assert response.status_code == 404
+
+
+def test_the_assigned_consultant_sees_only_their_own_offer_and_no_decline_reasons(
+    submitted_case, coordinator, consultant, supplier, applicant, client_for
+):
+    """Another consultant's decline reason stays between them and the coordinators."""
+    declined = new_consultant(supplier, "dora.decliner")
+    approve(submitted_case, coordinator)
+    offer = offer_to(submitted_case, coordinator, declined)
+    services.offer_answer(actor=declined, offer=offer, accept=False, reason="Salainen syy")
+    offer = offer_to(submitted_case, coordinator, consultant)
+    services.offer_answer(actor=consultant, offer=offer, accept=True)
+    url = reverse("sparring:case_detail", args=[submitted_case.pk])
+
+    for user in (consultant, applicant):
+        page = client_for(user).get(url)
+        html = page.content.decode()
+        assert "Salainen syy" not in html
+        assert "Dora" not in html
+    coordinator_page = client_for(coordinator).get(url).content.decode()
+    assert "Salainen syy" in coordinator_page
 
 
 def test_an_applicants_case_list_names_no_other_organisation_or_consultant(
