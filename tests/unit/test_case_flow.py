@@ -505,7 +505,7 @@ def test_the_applicant_cannot_withdraw_once_a_day_was_held(
 
 def test_a_cancelled_day_can_be_replaced(submitted_case, coordinator, consultant, applicant):
     case = walk_to_delivery(submitted_case, coordinator, consultant, applicant)
-    first, second = case.days_planned.order_by("date")
+    _first, second = case.days_planned.order_by("date")
     services.session_day_cancel(actor=consultant, day=second, reason="Tila ei käytettävissä")
     new_day = {
         "date": timezone.localdate() + timedelta(days=20),
