@@ -50,4 +50,5 @@ urlpatterns = [
     path("staff/", site.urls),
     path("", include("sparring.urls")),
     path("", include("workflow.urls")),
+    path("", include("procurement.urls")),
 ]

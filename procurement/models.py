@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -292,6 +292,12 @@ class CallOff(models.Model):
     )
     chosen = models.ForeignKey(Consultant, on_delete=models.PROTECT, related_name="call_offs")
     override_justification = models.TextField(_("justification for the override"), blank=True)
+    tenders = models.JSONField(
+        _("tenders"),
+        default=list,
+        blank=True,
+        help_text="Mini-competition: each tender with its price, scores and total, best first.",
+    )
     offer = models.OneToOneField(
         "Offer", on_delete=models.PROTECT, related_name="call_off", null=True
     )
@@ -311,3 +317,100 @@ class CallOff(models.Model):
     @property
     def overridden(self) -> bool:
         return self.proposed_id is not None and self.proposed_id != self.chosen_id
+
+
+class MiniCompetition(models.Model):
+    """A mini-competition among the suppliers of the agreement for one case.
+
+    Eligible suppliers are invited to offer dates, approach and price by the
+    deadline. Offers stay sealed until the deadline; then a coordinator scores
+    the quality of each and the award follows the weights stated in the invitation.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open for offers")  # suppliers may offer until the deadline
+        AWARDED = "awarded", _("Awarded")  # the winner's consultant was offered the case
+        CANCELLED = "cancelled", _("Cancelled")  # the case stopped, or no offers came
+
+    case = models.ForeignKey(
+        "sparring.Case", on_delete=models.CASCADE, related_name="mini_competitions"
+    )
+    agreement = models.ForeignKey(FrameworkAgreement, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    deadline = models.DateTimeField(_("offers by"))
+    price_weight = models.PositiveSmallIntegerField(
+        _("weight of price (%)"), validators=[MaxValueValidator(100)]
+    )
+    criteria = models.TextField(_("quality criteria"), max_length=4000)
+    invited = models.ManyToManyField(
+        Supplier, verbose_name=_("invited suppliers"), related_name="+"
+    )
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    opened_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("mini-competition")
+        verbose_name_plural = _("mini-competitions")
+        ordering = ["-opened_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=models.Q(status="open"),
+                name="one_open_competition_per_case",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case}: {self.deadline:%d.%m.%Y}"
+
+    @property
+    def quality_weight(self) -> int:
+        return 100 - self.price_weight
+
+    def is_sealed(self, at=None) -> bool:
+        from django.utils import timezone
+
+        return (at or timezone.now()) < self.deadline
+
+
+class Tender(models.Model):
+    """A supplier's offer in a mini-competition (sealed until the deadline)."""
+
+    competition = models.ForeignKey(
+        MiniCompetition, on_delete=models.CASCADE, related_name="tenders"
+    )
+    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="+")
+    consultant = models.ForeignKey(
+        Consultant, verbose_name=_("consultant"), on_delete=models.PROTECT, related_name="+"
+    )
+    day_price = models.DecimalField(
+        _("day price (EUR, VAT 0%)"),
+        max_digits=8,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("1"))],
+    )
+    proposed_dates = models.TextField(_("proposed dates"), max_length=2000)
+    approach = models.TextField(_("approach"), max_length=8000)
+    quality_score = models.PositiveSmallIntegerField(
+        _("quality score (0–10)"), null=True, blank=True, validators=[MaxValueValidator(10)]
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("tender")
+        verbose_name_plural = _("tenders")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["competition", "supplier"], name="one_tender_per_supplier"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.competition}: {self.supplier}"

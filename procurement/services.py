@@ -7,7 +7,7 @@ from django.db import transaction
 
 from sparring.audit import audit_record
 
-from .models import Consultant, FrameworkAgreement, Supplier
+from .models import Consultant, FrameworkAgreement, Supplier, Unavailability
 
 
 @transaction.atomic
@@ -77,3 +77,142 @@ def agreement_create(*, actor: Any | None, **fields) -> FrameworkAgreement:
     agreement.save()
     audit_record(actor=actor, action="agreement_created", subject=agreement)
     return agreement
+
+
+# ------------------------------------------------------------------------------
+# The consultant's own profile and unavailable periods
+# ------------------------------------------------------------------------------
+
+
+def qualification_errors(
+    *,
+    languages,
+    regions,
+    works_remotely: bool,
+    capacity_per_month: int | None,
+    capacity_total: int | None,
+) -> dict[str, str]:
+    """What is wrong with what a consultant can be called off for, by field (empty: nothing)."""
+    from django.utils.translation import gettext as _
+
+    errors: dict[str, str] = {}
+    if not languages:
+        errors["languages"] = _("Choose at least one language.")
+    if not regions and not works_remotely:
+        errors["regions"] = _("Choose the regions served, or tick works remotely.")
+    if capacity_per_month is not None and capacity_per_month < 1:
+        errors["capacity_per_month"] = _("The capacity must be at least one day a month.")
+    elif (
+        capacity_per_month is not None
+        and capacity_total is not None
+        and capacity_total < capacity_per_month
+    ):
+        errors["capacity_per_month"] = _(
+            "The capacity per month cannot exceed the capacity over the agreement (%(total)s days)."
+        ) % {"total": capacity_total}
+    return errors
+
+
+def _check_own(actor: Any | None, consultant: Consultant) -> None:
+    """A consultant changes only their own rows; coordinators (and the system) any."""
+    from django.core.exceptions import PermissionDenied
+
+    from sparring import access
+
+    if actor is None or actor.pk == consultant.user_id or access.is_coordinator(actor):
+        return
+    raise PermissionDenied
+
+
+@transaction.atomic
+def consultant_profile_update(
+    *,
+    actor: Any | None,
+    consultant: Consultant,
+    themes,
+    languages,
+    regions,
+    works_remotely: bool,
+    capacity_per_month: int,
+) -> Consultant:
+    """The consultant updates their expertise, languages, regions and monthly capacity."""
+    from django.core.exceptions import ValidationError
+
+    _check_own(actor, consultant)
+    consultant = Consultant.objects.select_for_update().get(pk=consultant.pk)
+    errors = qualification_errors(
+        languages=languages,
+        regions=regions,
+        works_remotely=works_remotely,
+        capacity_per_month=capacity_per_month,
+        capacity_total=consultant.capacity_total,
+    )
+    if errors:
+        raise ValidationError(errors)
+    before = {
+        "themes": sorted(consultant.themes.values_list("pk", flat=True)),
+        "languages": list(consultant.languages),
+        "regions": list(consultant.regions),
+        "works_remotely": consultant.works_remotely,
+        "capacity_per_month": consultant.capacity_per_month,
+    }
+    consultant.languages = list(languages)
+    consultant.regions = list(regions)
+    consultant.works_remotely = works_remotely
+    consultant.capacity_per_month = capacity_per_month
+    consultant.full_clean()
+    consultant.save(update_fields=["languages", "regions", "works_remotely", "capacity_per_month"])
+    consultant.themes.set(themes)
+    after = {
+        "themes": sorted(consultant.themes.values_list("pk", flat=True)),
+        "languages": consultant.languages,
+        "regions": consultant.regions,
+        "works_remotely": consultant.works_remotely,
+        "capacity_per_month": consultant.capacity_per_month,
+    }
+    audit_record(
+        actor=actor,
+        action="consultant_profile_updated",
+        subject=consultant,
+        data={"changed": sorted(k for k in after if after[k] != before[k])},
+    )
+    return consultant
+
+
+@transaction.atomic
+def unavailability_add(
+    *, actor: Any | None, consultant: Consultant, starts, ends, note: str = ""
+) -> Unavailability:
+    """Record a period when the consultant takes no sparring days."""
+    _check_own(actor, consultant)
+    period = Unavailability(consultant=consultant, starts=starts, ends=ends, note=note)
+    period.full_clean()
+    period.save()
+    audit_record(
+        actor=actor,
+        action="unavailability_added",
+        subject=period,
+        data={"consultant": consultant.pk, "starts": str(starts), "ends": str(ends)},
+    )
+    return period
+
+
+@transaction.atomic
+def unavailability_remove(
+    *, actor: Any | None, consultant: Consultant, period: Unavailability
+) -> None:
+    """Remove one of the consultant's own unavailable periods."""
+    _check_own(actor, consultant)
+    if period.consultant_id != consultant.pk:
+        raise Unavailability.DoesNotExist("The period is not this consultant's.")
+    audit_record(
+        actor=actor,
+        action="unavailability_removed",
+        subject=period,
+        data={
+            "consultant": consultant.pk,
+            "starts": str(period.starts),
+            "ends": str(period.ends),
+        },
+    )
+    period.delete()

@@ -65,10 +65,12 @@ def _action_forms(request, case: Case, steps: list[str]) -> dict:
     if is_coordinator and "review" in steps:
         forms["decide"] = DecisionForm(initial={**initial, "approved_days": case.requested_days})
     if is_coordinator and "call_off" in steps:
-        from procurement import calloff
+        from procurement import calloff, reports
 
         agreement = calloff.agreement_in_force()
-        if agreement is not None:
+        if agreement is not None and agreement.method == "mini_competition":
+            forms.update(_competition_forms(case, agreement, initial))
+        elif agreement is not None:
             ranked = calloff.candidates(case, agreement)
             proposed = calloff.proposal(ranked)
             forms["call_off"] = CallOffForm(
@@ -77,6 +79,7 @@ def _action_forms(request, case: Case, steps: list[str]) -> dict:
             forms["call_off"].ranked = ranked
             forms["call_off"].proposed = proposed
             forms["call_off"].agreement = agreement
+            forms["call_off"].ledger = reports.ledger(agreement)
     if (
         is_coordinator
         and case.status in Case.WAITING_FOR_COORDINATOR
@@ -101,6 +104,25 @@ def _action_forms(request, case: Case, steps: list[str]) -> dict:
     return forms
 
 
+def _competition_forms(case: Case, agreement, initial: dict) -> dict:
+    """Mini-competition: open it, wait for the deadline, then score and award."""
+    from procurement import minicompetition
+    from procurement.competition_forms import AwardForm, CompetitionOpenForm
+
+    competition = minicompetition.open_competition(case)
+    if competition is None:
+        form = CompetitionOpenForm()
+        form.agreement = agreement
+        return {"competition_open": form}
+    if competition.is_sealed():
+        return {"competition_waiting": competition}
+    tenders = list(competition.tenders.select_related("supplier", "consultant__user"))
+    form = AwardForm(initial=initial, tenders=tenders)
+    form.competition = competition
+    form.ranked_tenders = tenders
+    return {"award": form}
+
+
 def _offers_for(user, case: Case) -> list:
     """Coordinators see every offer of the case; a consultant only their own."""
     if access.is_coordinator(user):
@@ -111,12 +133,13 @@ def _offers_for(user, case: Case) -> list:
 
 
 def _attach_candidates(form, case: Case) -> None:
-    from procurement import calloff
+    from procurement import calloff, reports
 
     agreement = calloff.agreement_in_force()
     form.agreement = agreement
     form.ranked = calloff.candidates(case, agreement) if agreement else []
     form.proposed = calloff.proposal(form.ranked)
+    form.ledger = reports.ledger(agreement) if agreement else None
 
 
 def _render_case(request, case: Case, bound: dict | None = None, status: int = 200) -> HttpResponse:

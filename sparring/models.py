@@ -365,6 +365,16 @@ class Case(models.Model):
         blank=True,
         related_name="cases",
     )
+    agreed_day_price = models.DecimalField(
+        _("agreed day price (EUR, VAT 0%)"),
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_(
+            "Set at call-off: the supplier's day price, or the price of the winning tender."
+        ),
+    )
     handler = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("handled by"),

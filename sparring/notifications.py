@@ -85,6 +85,17 @@ MESSAGES: dict[str, tuple[Any, list[Any]]] = {
             ),
         ],
     ),
+    "competition_invited": (
+        _("Invitation to offer: sparring %(reference)s for %(organisation)s"),
+        [
+            _(
+                "Your supplier is invited to a mini-competition for the sparring %(reference)s for %(organisation)s (%(days)s day(s))."
+            ),
+            _(
+                "Offer the dates, your approach and the day price by %(deadline)s. Offers stay sealed until then."
+            ),
+        ],
+    ),
     "offer_accepted_coordinator": (
         _("%(consultant)s accepted %(reference)s"),
         [_("%(consultant)s accepted the sparring %(reference)s for %(organisation)s.")],

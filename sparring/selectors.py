@@ -197,3 +197,20 @@ def consultant_offers(consultant):
 
 def consultant_assignments(consultant):
     return case_list(Case.objects.filter(consultant=consultant).exclude(status__in=FINAL_STATUSES))
+
+
+def consultant_invitations(consultant):
+    """Open mini-competitions to which the consultant's supplier is invited."""
+    from django.utils import timezone
+
+    from procurement.models import MiniCompetition
+
+    return (
+        MiniCompetition.objects.filter(
+            status=MiniCompetition.Status.OPEN,
+            invited=consultant.supplier,
+            deadline__gt=timezone.now(),
+        )
+        .select_related("case__organisation", "case__theme")
+        .order_by("deadline")
+    )

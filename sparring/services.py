@@ -436,16 +436,27 @@ def case_review_reminder(*, case: Case) -> None:
     notify("review_reminder", case, coordinators())
 
 
-def case_call_off(*, actor, case: Case, version: int, consultant=None, justification: str = ""):
+def case_call_off(
+    *,
+    actor,
+    case: Case,
+    version: int,
+    consultant=None,
+    justification: str = "",
+    competition_result: dict | None = None,
+):
     """Call off a consultant for an approved case under the framework agreement.
 
-    The agreement's method ranks every consultant and proposes the first eligible
-    one. A coordinator takes the proposal, or chooses another eligible consultant
-    with a written justification (a manual override). Either way a decision record
-    lists every candidate with their rank and why they were or were not eligible.
+    Ranking order and rotation: the method ranks every consultant and proposes
+    the first eligible one. Mini-competition: ``competition_result`` (from
+    ``procurement.minicompetition.competition_award``) proposes the best offer
+    and carries its price. A coordinator takes the proposal, or chooses another
+    eligible consultant with a written justification (a manual override). Either
+    way a decision record lists every candidate with their rank and why they were
+    or were not eligible.
     """
-    from procurement import calloff
-    from procurement.models import CallOff, Offer
+    from procurement import calloff, reports
+    from procurement.models import CallOff, FrameworkAgreement, Offer
 
     _require(access.is_coordinator(actor))
     justification = justification.strip()
@@ -454,16 +465,28 @@ def case_call_off(*, actor, case: Case, version: int, consultant=None, justifica
         raise CaseError(
             _("No framework agreement is in force today; a consultant cannot be called off.")
         )
+    by_competition = agreement.method == FrameworkAgreement.Method.MINI_COMPETITION
+    if by_competition and competition_result is None:
+        raise ValidationError(
+            {
+                "consultant": _(
+                    "This agreement calls off by mini-competition: open one for the case."
+                )
+            }
+        )
     deadline = add_working_days(timezone.now(), settings.SPARRING_OFFER_EXPIRY_WORKING_DAYS)
 
     def work():
-        # Lock the agreement's consultants: two call-offs at once never both take
-        # the last day of someone's capacity.
+        # Lock the agreement, then its consultants: two call-offs at once never both
+        # take the last day of someone's capacity or the last euros of the budget.
+        FrameworkAgreement.objects.select_for_update().filter(pk=agreement.pk).first()
         ranked = calloff.candidates(case, agreement, lock=True)
-        proposed = calloff.proposal(ranked)
-        chosen_id = (
-            consultant.pk if consultant is not None else (proposed.consultant if proposed else None)
-        )
+        if competition_result is not None:
+            proposed_id = competition_result["proposed"]
+        else:
+            proposal = calloff.proposal(ranked)
+            proposed_id = proposal.consultant if proposal else None
+        chosen_id = consultant.pk if consultant is not None else proposed_id
         if chosen_id is None:
             raise ValidationError(
                 {"consultant": _("No consultant of the agreement is eligible for this case.")}
@@ -480,7 +503,7 @@ def case_call_off(*, actor, case: Case, version: int, consultant=None, justifica
                     % {"name": chosen.name, "reasons": "; ".join(chosen.reasons)}
                 }
             )
-        overridden = proposed is not None and chosen.consultant != proposed.consultant
+        overridden = proposed_id is not None and chosen.consultant != proposed_id
         if overridden and not justification:
             raise ValidationError(
                 {
@@ -489,11 +512,29 @@ def case_call_off(*, actor, case: Case, version: int, consultant=None, justifica
                     )
                 }
             )
-        _bump(
-            case, from_statuses=[Case.Status.APPROVED], version=version, status=Case.Status.OFFERED
-        )
         chosen_consultant = Consultant.objects.select_related("user", "supplier").get(
             pk=chosen.consultant
+        )
+        tender_price = competition_result.get("price") if competition_result else None
+        price = tender_price if tender_price is not None else chosen_consultant.supplier.day_price
+        cost = case.days * price
+        remaining = reports.ledger(agreement).remaining_eur
+        if cost > remaining:
+            raise ValidationError(
+                {
+                    "consultant": _(
+                        "The agreement's budget would be exceeded: this call-off costs %(cost)s €, "
+                        "%(remaining)s € remain."
+                    )
+                    % {"cost": cost, "remaining": remaining}
+                }
+            )
+        _bump(
+            case,
+            from_statuses=[Case.Status.APPROVED],
+            version=version,
+            status=Case.Status.OFFERED,
+            agreed_day_price=price,
         )
         offer = Offer.objects.create(
             case=case, consultant=chosen_consultant, offered_by=actor, deadline=deadline
@@ -503,7 +544,8 @@ def case_call_off(*, actor, case: Case, version: int, consultant=None, justifica
             agreement=agreement,
             method=agreement.method,
             candidates=[c.as_record() for c in ranked],
-            proposed_id=proposed.consultant if proposed else None,
+            tenders=competition_result["tenders"] if competition_result else [],
+            proposed_id=proposed_id,
             chosen=chosen_consultant,
             override_justification=justification if overridden else "",
             offer=offer,

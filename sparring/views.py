@@ -74,6 +74,7 @@ class ConsultantHome(RoleRequiredMixin, TemplateView):
         context["consultant"] = consultant
         context["offers"] = selectors.consultant_offers(consultant)
         context["assignments"] = selectors.consultant_assignments(consultant)
+        context["invitations"] = selectors.consultant_invitations(consultant)
         return context
 
 

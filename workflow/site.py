@@ -8,7 +8,14 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Application, ModelViewset, Site
 from viewflow.views import CreateModelView, UpdateModelView
 
-from procurement.models import Supplier
+from procurement.forms import ConflictOfInterestForm, ConsultantForm
+from procurement.models import (
+    ConflictOfInterest,
+    Consultant,
+    FrameworkAgreement,
+    Supplier,
+    Unavailability,
+)
 from sparring.audit import audit_record
 from sparring.models import Call, Organisation, Sector, Theme
 
@@ -52,12 +59,86 @@ class OrganisationViewset(AuditedModelViewset):
     list_filter_fields = ("kind",)
 
 
+class FrameworkAgreementViewset(AuditedModelViewset):
+    model = FrameworkAgreement
+    icon = "gavel"
+    title = _("Framework agreements")
+    list_columns = (
+        "notice_reference",
+        "title",
+        "valid_from",
+        "valid_until",
+        "method",
+        "budget",
+        "active",
+    )
+    list_search_fields = ("notice_reference", "title")
+    list_filter_fields = ("method", "active")
+
+
 class SupplierViewset(AuditedModelViewset):
     model = Supplier
+    queryset = Supplier.objects.select_related("agreement")
     icon = "business_center"
     title = _("Suppliers")
-    list_columns = ("ranking_position", "name", "business_id", "day_price", "active")
+    list_columns = (
+        "ranking_position",
+        "name",
+        "business_id",
+        "day_price",
+        "agreement",
+        "planned_share",
+        "active",
+    )
     list_search_fields = ("name", "business_id")
+    list_filter_fields = ("agreement", "active")
+
+
+class ConsultantViewset(AuditedModelViewset):
+    model = Consultant
+    queryset = Consultant.objects.select_related("user", "supplier")
+    icon = "person_search"
+    title = _("Consultants")
+    form_class = ConsultantForm
+    list_columns = ("consultant_name", "supplier", "active", "works_remotely", "capacity_total")
+    list_search_fields = ("user__first_name", "user__last_name", "supplier__name")
+    list_filter_fields = ("supplier", "active", "works_remotely")
+
+    def consultant_name(self, obj: Consultant) -> str:
+        return str(obj)
+
+    consultant_name.short_description = _("name")
+    consultant_name.orderby_column = "user__last_name"
+
+
+class ConflictCreateView(AuditedCreateView):
+    """The coordinator who records a conflict of interest is its recorder."""
+
+    def form_valid(self, form):
+        form.instance.recorded_by = self.request.user
+        return super().form_valid(form)
+
+
+class ConflictOfInterestViewset(AuditedModelViewset):
+    model = ConflictOfInterest
+    queryset = ConflictOfInterest.objects.select_related(
+        "consultant__user", "organisation", "recorded_by"
+    ).order_by("-created")
+    icon = "block"
+    title = _("Conflicts of interest")
+    form_class = ConflictOfInterestForm
+    create_view_class = ConflictCreateView
+    list_columns = ("consultant", "organisation", "reason", "recorded_by", "created")
+    list_search_fields = ("organisation__name_fi", "consultant__user__last_name", "reason")
+
+
+class UnavailabilityViewset(AuditedModelViewset):
+    model = Unavailability
+    queryset = Unavailability.objects.select_related("consultant__user")
+    icon = "event_busy"
+    title = _("Unavailable periods")
+    list_columns = ("consultant", "starts", "ends", "note")
+    list_filter_fields = ("consultant",)
 
 
 class CallViewset(AuditedModelViewset):
@@ -96,7 +177,11 @@ class ProgrammeApplication(Application):
     viewsets = [
         CallViewset(),
         OrganisationViewset(),
+        FrameworkAgreementViewset(),
         SupplierViewset(),
+        ConsultantViewset(),
+        ConflictOfInterestViewset(),
+        UnavailabilityViewset(),
         SectorViewset(),
         ThemeViewset(),
     ]

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -94,17 +94,10 @@ def test_each_missing_qualification_makes_a_consultant_ineligible_with_the_reaso
 ):
     make_consultant("aino.a", supplier, **qualification)
     case = approved_case(applicant, coordinator, open_call)
-    (candidate,) = calloff.candidates(case, agreement)
+    with translation.override("en"):
+        (candidate,) = calloff.candidates(case, agreement)
     assert not candidate.eligible
-    assert any(word in " ".join(candidate.reasons) for word in REASON_WORDS[reason])
-
-
-REASON_WORDS = {
-    "language": ("kiel", "language"),
-    "theme": ("teema", "theme"),
-    "region": ("alue", "region"),
-    "capacity": ("kapasitee", "capacity"),
-}
+    assert reason in " ".join(candidate.reasons)
 
 
 def test_conflict_unavailability_and_an_earlier_decline_exclude(

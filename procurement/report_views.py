@@ -1,0 +1,137 @@
+"""Coordinators' reports of the framework agreement: ledger, invoicing basis, fairness."""
+
+import csv
+import io
+from datetime import date
+
+from django.contrib.auth.decorators import permission_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import calloff, reports
+from .models import FrameworkAgreement, Supplier
+
+coordinators_only = permission_required("sparring.coordinate", raise_exception=True)
+
+
+def _agreement(request: HttpRequest) -> FrameworkAgreement:
+    if request.GET.get("agreement"):
+        try:
+            return get_object_or_404(FrameworkAgreement, pk=int(request.GET["agreement"]))
+        except ValueError as exc:
+            raise Http404 from exc
+    agreement = (
+        calloff.agreement_in_force() or FrameworkAgreement.objects.order_by("-valid_from").first()
+    )
+    if agreement is None:
+        raise Http404("No framework agreement")
+    return agreement
+
+
+@coordinators_only
+def ledger(request: HttpRequest) -> HttpResponse:
+    agreement = _agreement(request)
+    return render(
+        request,
+        "procurement/ledger.html",
+        {"ledger": reports.ledger(agreement), "agreements": FrameworkAgreement.objects.all()},
+    )
+
+
+def _month(value: str | None) -> date:
+    if value:
+        try:
+            year, month = (int(part) for part in value.split("-"))
+            return date(year, month, 1)
+        except ValueError:
+            pass
+    today = timezone.localdate()
+    return date(today.year, today.month, 1)
+
+
+@coordinators_only
+def invoicing(request: HttpRequest) -> HttpResponse:
+    """The monthly invoicing basis per supplier: HTML, or CSV / XLSX to download."""
+    agreement = _agreement(request)
+    month = _month(request.GET.get("month"))
+    supplier = None
+    if request.GET.get("supplier", "").isdigit():
+        supplier = get_object_or_404(Supplier, pk=int(request.GET["supplier"]), agreement=agreement)
+    days = list(reports.invoicing_rows(agreement, month, supplier))
+    header = [
+        _("Supplier"),
+        _("Consultant"),
+        _("Case"),
+        _("Organisation"),
+        _("Date"),
+        _("Participants"),
+        _("Day price (EUR, VAT 0%)"),
+    ]
+    rows = [
+        [
+            day.case.consultant.supplier.name,
+            str(day.case.consultant),
+            day.case.reference,
+            day.case.organisation.name_fi,
+            day.date,
+            day.participants,
+            day.case.agreed_day_price,
+        ]
+        for day in days
+    ]
+    filename = f"laskutusperuste-{month:%Y-%m}" + (f"-{supplier.business_id}" if supplier else "")
+    export = request.GET.get("format")
+    if export == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+        response.write("\ufeff")
+        writer = csv.writer(response, delimiter=";")
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow([r.strftime("%d.%m.%Y") if isinstance(r, date) else r for r in row])
+        return response
+    if export == "xlsx":
+        from openpyxl import Workbook
+
+        workbook = Workbook()
+        sheet = workbook.active
+        sheet.title = f"{month:%Y-%m}"
+        sheet.append(header)
+        for row in rows:
+            sheet.append([float(r) if hasattr(r, "quantize") else r for r in row])
+        for cell in sheet["E"][1:]:
+            cell.number_format = "D.M.YYYY"
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        response = HttpResponse(
+            buffer.getvalue(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
+        return response
+    total = sum((day.case.agreed_day_price or 0 for day in days), 0)
+    return render(
+        request,
+        "procurement/invoicing.html",
+        {
+            "agreement": agreement,
+            "month": month,
+            "supplier": supplier,
+            "suppliers": Supplier.objects.filter(agreement=agreement),
+            "days": days,
+            "total": total,
+        },
+    )
+
+
+@coordinators_only
+def fairness(request: HttpRequest) -> HttpResponse:
+    agreement = _agreement(request)
+    supplier_lines, consultant_lines = reports.fairness(agreement)
+    return render(
+        request,
+        "procurement/fairness.html",
+        {"agreement": agreement, "suppliers": supplier_lines, "consultants": consultant_lines},
+    )

@@ -1,0 +1,233 @@
+"""Figures of the framework agreement: the budget ledger, the invoicing basis and fairness.
+
+All figures come from aggregate queries over the case records (a fixed number of
+queries whatever the number of cases), never from stored counters.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Count, F, Sum
+
+from .models import Consultant, FrameworkAgreement, Offer, Supplier
+
+# Cases whose approved days are spoken for: offered, assigned, delivered or closed.
+COMMITTED_STATUSES = (
+    "offered",
+    "scheduling",
+    "delivery",
+    "reporting",
+    "feedback",
+    "closing",
+    "closed",
+)
+STOPPED_STATUSES = ("withdrawn", "cancelled")
+
+
+@dataclass
+class SupplierLine:
+    supplier: Supplier
+    committed_days: int
+    delivered_days: int
+    cases: int
+    committed_eur: Decimal
+    delivered_eur: Decimal
+
+    @property
+    def outstanding_days(self) -> int:
+        return max(self.committed_days - self.delivered_days, 0)
+
+
+@dataclass
+class Ledger:
+    agreement: FrameworkAgreement
+    lines: list[SupplierLine]
+
+    @property
+    def committed_eur(self) -> Decimal:
+        return sum((line.committed_eur for line in self.lines), Decimal("0"))
+
+    @property
+    def delivered_eur(self) -> Decimal:
+        return sum((line.delivered_eur for line in self.lines), Decimal("0"))
+
+    @property
+    def remaining_eur(self) -> Decimal:
+        return self.agreement.budget - self.committed_eur
+
+    @property
+    def committed_days(self) -> int:
+        return sum(line.committed_days for line in self.lines)
+
+    @property
+    def delivered_days(self) -> int:
+        return sum(line.delivered_days for line in self.lines)
+
+
+EMPTY = {"days": 0, "eur": Decimal("0"), "cases": 0, "held": 0, "held_eur": Decimal("0")}
+
+
+def _add(target: dict, rows) -> None:
+    for row in rows:
+        entry = target.setdefault(row["key"], dict(EMPTY))
+        for field in EMPTY:
+            if row.get(field) is not None:
+                entry[field] += row[field]
+
+
+def _per_supplier(agreement: FrameworkAgreement) -> dict[int, dict]:
+    """Per supplier id: committed days and euros, cases, held days and their euros.
+
+    Each case is priced at its agreed day price (the supplier's price, or the
+    winning tender's, fixed at call-off). Three aggregate queries in all.
+    """
+    from sparring.models import Case, SessionDay
+
+    totals: dict[int, dict] = {}
+    # offered, assigned, delivered or closed cases (an open offer puts the case in "offered")
+    _add(
+        totals,
+        Case.objects.filter(
+            consultant__supplier__agreement=agreement, status__in=COMMITTED_STATUSES
+        )
+        .values(key=F("consultant__supplier"))
+        .annotate(
+            days=Sum("approved_days"),
+            eur=Sum(F("approved_days") * F("agreed_day_price")),
+            cases=Count("pk"),
+        ),
+    )
+    _add(
+        totals,
+        Offer.objects.filter(consultant__supplier__agreement=agreement, status=Offer.Status.OFFERED)
+        .values(key=F("consultant__supplier"))
+        .annotate(
+            days=Sum("case__approved_days"),
+            eur=Sum(F("case__approved_days") * F("case__agreed_day_price")),
+        ),
+    )
+    held = SessionDay.objects.filter(
+        case__consultant__supplier__agreement=agreement, status=SessionDay.Status.HELD
+    )
+    _add(
+        totals,
+        held.values(key=F("case__consultant__supplier")).annotate(
+            held=Count("pk"), held_eur=Sum("case__agreed_day_price")
+        ),
+    )
+    # days held in cases stopped later were used all the same
+    _add(
+        totals,
+        held.filter(case__status__in=STOPPED_STATUSES)
+        .values(key=F("case__consultant__supplier"))
+        .annotate(days=Count("pk"), eur=Sum("case__agreed_day_price")),
+    )
+    return totals
+
+
+def ledger(agreement: FrameworkAgreement) -> Ledger:
+    """Committed and delivered days and euros per supplier, and what is left of the budget."""
+    totals = _per_supplier(agreement)
+    lines = []
+    for supplier in Supplier.objects.filter(agreement=agreement).order_by(
+        "ranking_position", "name"
+    ):
+        t = totals.get(supplier.pk, EMPTY)
+        lines.append(
+            SupplierLine(
+                supplier=supplier,
+                committed_days=t["days"],
+                delivered_days=t["held"],
+                cases=t["cases"],
+                committed_eur=t["eur"],
+                delivered_eur=t["held_eur"],
+            )
+        )
+    return Ledger(agreement=agreement, lines=lines)
+
+
+def invoicing_rows(agreement: FrameworkAgreement, month: date, supplier: Supplier | None = None):
+    """The days held in ``month``, one row each: the basis of each supplier's invoice."""
+    from sparring.models import SessionDay
+
+    days = (
+        SessionDay.objects.filter(
+            case__consultant__supplier__agreement=agreement,
+            status=SessionDay.Status.HELD,
+            date__year=month.year,
+            date__month=month.month,
+        )
+        .select_related(
+            "case__organisation", "case__consultant__user", "case__consultant__supplier"
+        )
+        .order_by("case__consultant__supplier__ranking_position", "date", "pk")
+    )
+    if supplier is not None:
+        days = days.filter(case__consultant__supplier=supplier)
+    return days
+
+
+@dataclass
+class ShareLine:
+    name: str
+    cases: int
+    days: int
+    planned_share: float | None
+    actual_share: float
+
+    @property
+    def difference(self) -> float | None:
+        if self.planned_share is None:
+            return None
+        return self.actual_share - self.planned_share
+
+
+def fairness(agreement: FrameworkAgreement) -> tuple[list[ShareLine], list[ShareLine]]:
+    """Each supplier's and consultant's share of cases and days, against the plan."""
+    from sparring.models import Case
+
+    totals = _per_supplier(agreement)
+    committed = {k: v["days"] for k, v in totals.items()}
+    cases = {k: v["cases"] for k, v in totals.items()}
+    suppliers = list(
+        Supplier.objects.filter(agreement=agreement).order_by("ranking_position", "name")
+    )
+    total_days = sum(committed.values()) or 0
+    total_weight = sum(s.planned_share for s in suppliers) or 1
+    supplier_lines = [
+        ShareLine(
+            name=s.name,
+            cases=cases.get(s.pk, 0),
+            days=committed.get(s.pk, 0),
+            planned_share=s.planned_share / total_weight,
+            actual_share=(committed.get(s.pk, 0) / total_days) if total_days else 0.0,
+        )
+        for s in suppliers
+    ]
+    per_consultant = {
+        row["consultant"]: row
+        for row in Case.objects.filter(
+            consultant__supplier__agreement=agreement, status__in=COMMITTED_STATUSES
+        )
+        .values("consultant")
+        .annotate(days=Sum("approved_days"), n=Count("pk"))
+    }
+    consultant_lines = [
+        ShareLine(
+            name=f"{c} ({c.supplier.name})",
+            cases=per_consultant.get(c.pk, {}).get("n", 0),
+            days=per_consultant.get(c.pk, {}).get("days", 0) or 0,
+            planned_share=None,
+            actual_share=((per_consultant.get(c.pk, {}).get("days", 0) or 0) / total_days)
+            if total_days
+            else 0.0,
+        )
+        for c in Consultant.objects.filter(supplier__agreement=agreement)
+        .select_related("user", "supplier")
+        .order_by("supplier__ranking_position", "user__last_name", "user__first_name")
+    ]
+    return supplier_lines, consultant_lines
+
+
+__all__ = ["fairness", "invoicing_rows", "ledger"]
