@@ -319,3 +319,49 @@ def test_properties_never_ineligible_never_over_capacity_every_candidate_recorde
     load = calloff.committed_days(list(Consultant.objects.values_list("pk", flat=True)))
     for consultant in Consultant.objects.all():
         assert load[consultant.pk] <= consultant.capacity_total
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
+@given(shares=st.lists(st.integers(1, 4), min_size=2, max_size=3))
+def test_rotation_shares_converge_to_the_plan(shares, applicant, coordinator, open_call, agreement):
+    """Over a stream of one-day cases, each supplier's days stay within one case of its planned share."""
+    from procurement.models import Consultant
+
+    CallOff.objects.all().delete()
+    Offer.objects.all().delete()
+    Case.objects.all().delete()
+    for consultant in Consultant.objects.all():
+        user = consultant.user
+        consultant.delete()
+        user.delete()
+    Supplier.objects.all().delete()
+    agreement.method = "rotation"
+    agreement.save()
+    business_ids = ["1234567-1", "7654321-2", "0201256-6"]
+    suppliers = [
+        supplier_create(
+            actor=None,
+            name=f"Toimittaja {n}",
+            business_id=business_ids[n],
+            ranking_position=n + 1,
+            day_price="100",
+            agreement=agreement,
+            planned_share=share,
+        )
+        for n, share in enumerate(shares)
+    ]
+    for n, supplier in enumerate(suppliers):
+        make_consultant(f"k{n}.rotation", supplier, capacity_total=100)
+
+    total = 12
+    for _ in range(total):
+        case = approved_case(applicant, coordinator, open_call, days=1)
+        services.case_call_off(actor=coordinator, case=case, version=case.version)
+
+    days = {s.pk: 0 for s in suppliers}
+    for offer in Offer.objects.select_related("consultant"):
+        days[offer.consultant.supplier_id] += 1
+    weight = sum(shares)
+    for supplier in suppliers:
+        planned = total * supplier.planned_share / weight
+        assert abs(days[supplier.pk] - planned) <= 1, (shares, days)
