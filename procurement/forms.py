@@ -75,6 +75,10 @@ class ConsultantForm(QualificationsMixin):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # viewflow's staff layout draws multiple choices as its own multi-select
+        # (it has no checkbox-list element); our own pages keep the checkboxes.
+        for name in ("themes", "languages", "regions"):
+            self.fields[name].widget = forms.SelectMultiple(choices=self.fields[name].choices)
         # Only a user with the consultant role logs in as a consultant, and only once.
         self.fields["user"].queryset = (
             User.objects.filter(role=User.Role.CONSULTANT)

@@ -139,6 +139,8 @@ def _attach_candidates(form, case: Case) -> None:
     form.agreement = agreement
     form.ranked = calloff.candidates(case, agreement) if agreement else []
     form.proposed = calloff.proposal(form.ranked)
+    eligible = [c.consultant for c in form.ranked if c.eligible]
+    form.fields["consultant"].queryset = form.fields["consultant"].queryset.filter(pk__in=eligible)
     form.ledger = reports.ledger(agreement) if agreement else None
 
 
