@@ -30,7 +30,7 @@ from procurement.services import supplier_create
 from sparring import services
 from sparring.models import Case, Theme, User
 from tests.conftest import PASSWORD, make_consultant, make_user
-from tests.e2e.conftest import WCAG_TAGS, assert_accessible, login
+from tests.e2e.conftest import assert_accessible, login
 from tests.unit.test_calloff import approved_case, second_supplier
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -137,37 +137,6 @@ def staff_save(page, model: str) -> None:
     ).to_be_visible()
 
 
-# Findings of axe inside viewflow's own Material widgets (not in our templates), each
-# as (rule, a piece of the offending element's HTML). The xfail test
-# test_the_staff_consultant_form_passes_axe_in_full keeps it visible until it is fixed.
-VIEWFLOW_WIDGET_FINDINGS = (
-    # the select of a required field: aria-required="true" on div.mdc-select__anchor[role=button]
-    ("aria-allowed-attr", 'class="mdc-select__anchor"'),
-)
-
-
-def assert_accessible_but_for_viewflow_widgets(page) -> None:
-    """axe as ``assert_accessible``, except the known findings in viewflow's own widgets.
-
-    Only those rules on those elements are let through; every other rule on every
-    element, and those rules on every other element, are still checked.
-    """
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
-    lines = []
-    for violation in results.response["violations"]:
-        known = [html for rule, html in VIEWFLOW_WIDGET_FINDINGS if rule == violation["id"]]
-        nodes = [n for n in violation["nodes"] if not any(h in n["html"] for h in known)]
-        if nodes:
-            targets = [", ".join(node["target"]) for node in nodes[:5]]
-            lines.append(
-                f"- {violation['id']} ({violation['impact']}): {violation['help']} at {targets}"
-            )
-    if lines:
-        pytest.fail("\n".join([f"{page.url}: axe violation(s)", *lines]), pytrace=False)
-
-
 # ------------------------------------------------------------------------------
 # 1. The agreement, its suppliers and its consultants on the staff pages
 # ------------------------------------------------------------------------------
@@ -202,7 +171,7 @@ def test_coordinator_sets_up_the_agreement_in_the_staff_pages(
     assert agreement.active
     assert calloff.agreement_in_force() == agreement
     assert "2026-777777" in page.locator("table.vf-list__table").inner_text()
-    assert_accessible_but_for_viewflow_widgets(page)  # the list again, with the "saved" snackbar
+    assert_accessible(page)  # the list again, with the "saved" snackbar
 
     # -- a supplier party to it ------------------------------------------------------
     staff_open_add_form(page, "supplier")
@@ -222,7 +191,7 @@ def test_coordinator_sets_up_the_agreement_in_the_staff_pages(
     assert supplier.day_price == Decimal("1150.00")
     assert supplier.active
     assert "Sparrauskumppanit Oy" in page.locator("table.vf-list__table").inner_text()
-    assert_accessible_but_for_viewflow_widgets(page)
+    assert_accessible(page)
 
 
 def test_coordinator_adds_a_consultant_in_the_staff_pages(
@@ -233,7 +202,7 @@ def test_coordinator_adds_a_consultant_in_the_staff_pages(
     page = session_for(coordinator)
 
     staff_open_add_form(page, "consultant")
-    assert_accessible_but_for_viewflow_widgets(page)
+    assert_accessible(page)
     staff_choose(page, "user", newcomer.pk)
     staff_choose(page, "supplier", supplier.pk)
     staff_choose_many(page, "languages", ["fi"])
@@ -250,17 +219,9 @@ def test_coordinator_adds_a_consultant_in_the_staff_pages(
     assert consultant.works_remotely and consultant.active
     assert (consultant.capacity_per_month, consultant.capacity_total) == (5, 30)
     assert "Liisa Testinen" in page.locator("table.vf-list__table").inner_text()
-    assert_accessible_but_for_viewflow_widgets(page)
+    assert_accessible(page)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "viewflow 2.4.0's Material select of a required field (here user and supplier) "
-        "puts aria-required='true' on div.mdc-select__anchor[role=button]: axe "
-        "aria-allowed-attr (critical). viewflow's widget, not our template."
-    ),
-)
 def test_the_staff_consultant_form_passes_axe_in_full(
     session_for, coordinator, supplier, reference_data
 ):
