@@ -815,18 +815,20 @@ def session_day_record(*, actor, day: SessionDay, participants: int) -> None:
             data={"day": day.pk, "participants": participants},
             comment=format_days([day]),
         )
-        if _delivery_complete(case):
-            _bump(
-                case,
-                from_statuses=[Case.Status.DELIVERY],
-                version=None,
-                status=Case.Status.REPORTING,
-            )
-            return True
-        _bump(case, from_statuses=[Case.Status.DELIVERY], version=None)
-        return False
+        return _after_day_change(case)
 
     _day_step(case, work)
+
+
+def _after_day_change(case: Case) -> bool:
+    """Note the change on the case; True when every planned day is held (delivery done)."""
+    if _delivery_complete(case):
+        _bump(
+            case, from_statuses=[Case.Status.DELIVERY], version=None, status=Case.Status.REPORTING
+        )
+        return True
+    _bump(case, from_statuses=[Case.Status.DELIVERY], version=None)
+    return False
 
 
 def _day_step(case: Case, work) -> None:
@@ -990,16 +992,7 @@ def session_day_cancel(*, actor, day: SessionDay, reason: str) -> None:
             comment=reason,
             attachments_for=lambda _recipient: attachment,
         )
-        if _delivery_complete(case):
-            _bump(
-                case,
-                from_statuses=[Case.Status.DELIVERY],
-                version=None,
-                status=Case.Status.REPORTING,
-            )
-            return True
-        _bump(case, from_statuses=[Case.Status.DELIVERY], version=None)
-        return False
+        return _after_day_change(case)
 
     _day_step(case, work)
 
