@@ -659,7 +659,7 @@ def offer_expire(*, case: Case) -> None:
     )
 
 
-def _validate_days(case: Case, days: list[dict]) -> None:
+def _validate_days(case: Case, days: list[dict], *, exclude_day: SessionDay | None = None) -> None:
     errors = []
     if len(days) != case.days:
         errors.append(
@@ -692,8 +692,52 @@ def _validate_days(case: Case, days: list[dict]) -> None:
             errors.append(_("A day must end after it starts."))
         if not (day.get("place") or day.get("remote_link")):
             errors.append(_("Give a place or a remote link for each day."))
+    if case.consultant_id:
+        errors += _calendar_errors(case, dates, exclude_day=exclude_day)
     if errors:
         raise ValidationError(errors)
+
+
+def _calendar_errors(case: Case, dates, *, exclude_day: SessionDay | None) -> list[str]:
+    """The consultant's unavailable periods and monthly capacity, for proposed dates."""
+    from procurement.models import Unavailability
+
+    consultant = case.consultant
+    errors = []
+    for day in dates:
+        if Unavailability.objects.filter(
+            consultant=consultant, starts__lte=day, ends__gte=day
+        ).exists():
+            errors.append(
+                _("%(date)s: the consultant is unavailable then.")
+                % {"date": day.strftime("%-d.%-m.%Y")}
+            )
+    busy = SessionDay.objects.filter(
+        case__consultant=consultant,
+        status__in=[
+            SessionDay.Status.CONFIRMED,
+            SessionDay.Status.HELD,
+            SessionDay.Status.PROPOSED,
+        ],
+    ).exclude(case=case, status=SessionDay.Status.PROPOSED)  # replaced by this proposal
+    if exclude_day is not None:
+        busy = busy.exclude(pk=exclude_day.pk)
+    for year, month in sorted({(d.year, d.month) for d in dates}):
+        planned = busy.filter(date__year=year, date__month=month).count()
+        new = sum(1 for d in dates if (d.year, d.month) == (year, month))
+        if planned + new > consultant.capacity_per_month:
+            errors.append(
+                _(
+                    "The consultant's capacity in %(month)s/%(year)s is %(capacity)s days; %(planned)s are planned already."
+                )
+                % {
+                    "month": month,
+                    "year": year,
+                    "capacity": consultant.capacity_per_month,
+                    "planned": planned,
+                }
+            )
+    return errors
 
 
 def schedule_propose(*, actor, case: Case, days: list[dict], version: int) -> list[SessionDay]:
@@ -899,7 +943,7 @@ def _validate_days_one(case: Case, day: SessionDay, data: dict) -> None:
     saved_days = case.days
     try:
         case.approved_days = 1
-        _validate_days(case, [data])
+        _validate_days(case, [data], exclude_day=day)
     finally:
         case.approved_days = saved_days
 

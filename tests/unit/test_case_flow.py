@@ -535,3 +535,32 @@ def test_invitations_carry_the_time_zone_and_the_attendees(
     assert "BEGIN:VTIMEZONE" in ics and "TZID:Europe/Helsinki" in ics
     assert f"mailto:{consultant.email}".lower() in ics.lower()
     assert f"mailto:{applicant.email}".lower() in ics.lower()
+
+
+def test_proposed_dates_respect_unavailability_and_monthly_capacity(
+    submitted_case, coordinator, consultant, applicant
+):
+    from procurement.models import Consultant, Unavailability
+
+    approve(submitted_case, coordinator)
+    offer = offer_to(submitted_case, coordinator, consultant)
+    services.offer_answer(actor=consultant, offer=offer, accept=True)
+    case = fresh(submitted_case)
+    days = days_from_today(30)
+    Unavailability.objects.create(
+        consultant=consultant.consultant, starts=days[0]["date"], ends=days[0]["date"]
+    )
+    with pytest.raises(ValidationError):
+        services.schedule_propose(actor=consultant, case=case, days=days, version=case.version)
+    Unavailability.objects.all().delete()
+    Consultant.objects.filter(pk=consultant.consultant.pk).update(capacity_per_month=1)
+    case.consultant.refresh_from_db()
+    same_month = [
+        d | {"date": days[0]["date"].replace(day=10) + timedelta(days=i)}
+        for i, d in enumerate(days)
+    ]
+    with pytest.raises(ValidationError):
+        services.schedule_propose(
+            actor=consultant, case=case, days=same_month, version=case.version
+        )
+    assert not case.days_planned.exists()

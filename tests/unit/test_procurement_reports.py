@@ -152,7 +152,7 @@ def test_reports_are_for_coordinators_only(role, users_by_role, agreement, clien
 def test_the_ledger_page_runs_the_same_queries_for_one_or_three_cases(
     applicant, coordinator, open_call, agreement, supplier, client_for
 ):
-    kalle = make_consultant("kalle.k", supplier, capacity_total=100)
+    kalle = make_consultant("kalle.k", supplier, capacity_total=100, capacity_per_month=20)
     client = client_for(coordinator)
     delivered_case(applicant, coordinator, open_call, kalle, held=1)
     client.get("/procurement/ledger/")
