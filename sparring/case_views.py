@@ -164,6 +164,7 @@ def _render_case(request, case: Case, bound: dict | None = None, status: int = 2
         "call_offs": list(selectors.call_off_records(case)) if access.is_coordinator(user) else [],
         "events": selectors.labelled_timeline(case, full=access.is_coordinator(user)),
         "report": getattr(case, "report", None) if hasattr(case, "report") else None,
+        "report_documents": list(case.report_documents.all()),
         "can_edit": access.is_applicant(user)
         and case.status in (Case.Status.DRAFT, Case.Status.RETURNED),
         "can_schedule": access.is_consultant(user)
@@ -691,6 +692,25 @@ def call_off_record(request: HttpRequest, pk: int, record_pk: int) -> HttpRespon
             ]
         )
     return response
+
+
+def report_pdf(request: HttpRequest, pk: int, version: int | None = None) -> FileResponse:
+    """A version of the report PDF (the latest by default), for those who may see the case."""
+    case = _visible_case(request, pk)
+    documents = case.report_documents.all()
+    document = documents.filter(version=version).first() if version else documents.first()
+    if document is None:
+        raise Http404
+    try:
+        handle = document.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=f"sparrausraportti-{case.reference}-v{document.version}.pdf",
+        content_type="application/pdf",
+    )
 
 
 def case_chart(request: HttpRequest, pk: int) -> HttpResponse:

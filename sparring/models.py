@@ -523,3 +523,34 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return gettext("Report on %(case)s") % {"case": self.case}
+
+
+def report_pdf_path(instance: "ReportDocument", filename: str) -> str:
+    return f"reports/{instance.case_id}/report-v{instance.version}.pdf"
+
+
+class ReportDocument(models.Model):
+    """One rendered PDF of a case's report. A corrected report makes a new version;
+    the old ones are kept."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="report_documents")
+    version = models.PositiveSmallIntegerField(_("version"))
+    file = models.FileField(upload_to=report_pdf_path)
+    language = models.CharField(max_length=2, choices=settings.LANGUAGES)
+    source_task = models.BigIntegerField(
+        unique=True,
+        help_text="The flow task that rendered it: a redelivered job finds its own PDF.",
+    )
+    size = models.PositiveIntegerField(default=0)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("report PDF")
+        verbose_name_plural = _("report PDFs")
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "version"], name="one_pdf_per_report_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case} v{self.version}"

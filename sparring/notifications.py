@@ -197,7 +197,7 @@ MESSAGES: dict[str, tuple[Any, list[Any]]] = {
         _("The report on %(reference)s is ready"),
         [
             _(
-                "%(consultant)s filed the report on the sparring %(reference)s. You can read it on the case page."
+                "%(consultant)s filed the report on the sparring %(reference)s. You can read it, and download it as PDF, on the case page."
             ),
             _("The participants' feedback survey is open now."),
         ],

@@ -138,6 +138,7 @@ EVENT_LABELS = {
     "day_cancelled": _("Day cancelled"),
     "day_added": _("Day added"),
     "report_submitted": _("Report filed"),
+    "report_pdf_made": _("Report PDF made"),
     "report_reminder_sent": _("Report reminder sent"),
     "feedback_ended": _("Feedback period ended"),
     "case_closed": _("Case closed"),

@@ -24,6 +24,7 @@ from .models import (
     Case,
     Organisation,
     Report,
+    ReportDocument,
     SessionDay,
     User,
 )
@@ -1093,10 +1094,55 @@ def report_submit(*, actor, case: Case, data: dict, version: int) -> Report:
         report.full_clean()
         report.save()
         audit_record(actor=actor, action="report_submitted", subject=case, case=case)
-        notify("report_filed", case, applicant_side(case) + coordinators())
         return report
 
     return _run_step(case, _flow().report, work)
+
+
+def report_render(*, case_id: int, task_pk: int) -> ReportDocument:
+    """Render the case's report as a new PDF version; the applicant and coordinators are told.
+
+    Runs in a Celery worker (the flow's render_report job) and is idempotent: a
+    redelivered job finds the PDF its flow task already made.
+    """
+    from django.core.files.base import ContentFile
+    from django.db.models import Max
+
+    from . import pdf
+
+    existing = ReportDocument.objects.filter(source_task=task_pk).first()
+    if existing is not None:
+        return existing
+    case = Case.objects.select_related(
+        "organisation", "theme", "sector", "consultant__user", "consultant__supplier", "report"
+    ).get(pk=case_id)
+    content = pdf.render_pdf(pdf.report_html(case))
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case_id)
+        version = (locked.report_documents.aggregate(v=Max("version"))["v"] or 0) + 1
+        document = ReportDocument(
+            case=locked,
+            version=version,
+            language=case.language,
+            source_task=task_pk,
+            size=len(content),
+        )
+        document.file.save(f"report-v{version}.pdf", ContentFile(content), save=False)
+        try:
+            with transaction.atomic():
+                document.save()
+        except IntegrityError:  # a concurrent delivery of the same job saved it first
+            document.file.delete(save=False)
+            return ReportDocument.objects.get(source_task=task_pk)
+        audit_record(
+            actor=None,
+            action="report_pdf_made",
+            subject=locked,
+            case=locked,
+            data={"version": version},
+        )
+        notify("report_filed", case, applicant_side(case) + coordinators())
+    return document
 
 
 def report_reminder(*, case: Case) -> None:

@@ -23,6 +23,10 @@ urlpatterns = [
     path("cases/<int:pk>/attachments/", case_views.attachment_upload, name="attachment_upload"),
     path("cases/<int:pk>/calendar.ics", case_views.case_calendar, name="case_calendar"),
     path("cases/<int:pk>/chart.svg", case_views.case_chart, name="case_chart"),
+    path("cases/<int:pk>/report.pdf", case_views.report_pdf, name="report_pdf"),
+    path(
+        "cases/<int:pk>/report-v<int:version>.pdf", case_views.report_pdf, name="report_pdf_version"
+    ),
     path(
         "cases/<int:pk>/call-offs/<int:record_pk>.csv",
         case_views.call_off_record,

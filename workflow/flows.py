@@ -17,6 +17,7 @@ from sparring.workdays import add_working_days
 
 from .lock import flow_lock
 from .models import CaseProcess
+from .nodes import CeleryJob
 
 
 class SparringFlow(flow.Flow):
@@ -99,6 +100,11 @@ class SparringFlow(flow.Flow):
             interrupting=False,
             title=_("Report reminder"),
         )
+        .Next(this.render_report)
+    )
+    render_report = (
+        CeleryJob(this.render_report_pdf)
+        .Annotation(title=_("The report PDF is made"))
         .Next(this.feedback)
     )
     remind_report = (
@@ -188,6 +194,12 @@ class SparringFlow(flow.Flow):
         from sparring import services
 
         services.feedback_end(case=activation.process.case)
+
+    def render_report_pdf(self, activation):
+        """Runs in a Celery worker: render the report as PDF (idempotent per flow task)."""
+        from sparring import services
+
+        services.report_render(case_id=activation.process.case.pk, task_pk=activation.task.pk)
 
     def send_report_reminder(self, activation):
         from sparring import services

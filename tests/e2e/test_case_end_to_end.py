@@ -260,3 +260,10 @@ def test_one_case_through_every_step(session_for, applicant, coordinator, consul
     page = applicant_page
     open_case(page, case.pk)
     assert "Yhteiset pelisäännöt ja työnjakomalli" in page.locator("main").inner_text()
+    # ... and downloads it as PDF
+    with page.expect_download() as download_info:
+        page.locator(f"a[href='/cases/{case.pk}/report-v1.pdf']").click()
+    download = download_info.value
+    assert download.suggested_filename == f"sparrausraportti-{case.reference}-v1.pdf"
+    with open(download.path(), "rb") as handle:
+        assert handle.read(5) == b"%PDF-"

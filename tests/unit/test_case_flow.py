@@ -359,6 +359,7 @@ def test_delivery_reschedule_report_feedback_close(
         "day_held",
         "day_held",
         "report_submitted",
+        "report_pdf_made",
         "feedback_ended",
         "case_closed",
     ]
