@@ -1,6 +1,7 @@
 """Pages of the sparring case. Thin: they pick the case the user may see (404
 otherwise), validate a form and call one service; the services decide."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -12,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from procurement.models import Offer
 
-from . import access, selectors, services
+from . import access, selectors, services, surveys
 from .forms import (
     ApplicationForm,
     AttachmentForm,
@@ -27,6 +28,7 @@ from .forms import (
     OfferAnswerForm,
     ReportForm,
     StopForm,
+    SurveyParticipantsForm,
     VersionedForm,
 )
 from .models import Attachment, Case, SessionDay
@@ -165,6 +167,12 @@ def _render_case(request, case: Case, bound: dict | None = None, status: int = 2
         "events": selectors.labelled_timeline(case, full=access.is_coordinator(user)),
         "report": getattr(case, "report", None) if hasattr(case, "report") else None,
         "report_documents": list(case.report_documents.all()),
+        "survey": getattr(case, "survey", None) if hasattr(case, "survey") else None,
+        "survey_results": surveys.survey_results(user=user, case=case),
+        "survey_can_manage": access.is_coordinator(user)
+        or (access.is_applicant(user) and user.organisation_id == case.organisation_id),
+        "survey_participants_form": SurveyParticipantsForm(),
+        "site_url": settings.SITE_URL.rstrip("/"),
         "can_edit": access.is_applicant(user)
         and case.status in (Case.Status.DRAFT, Case.Status.RETURNED),
         "can_schedule": access.is_consultant(user)

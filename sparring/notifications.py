@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.urls import reverse
-from django.utils import formats, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from .emails import email_queue
@@ -202,6 +202,28 @@ MESSAGES: dict[str, tuple[Any, list[Any]]] = {
             _("The participants' feedback survey is open now."),
         ],
     ),
+    "survey_invitation": (
+        _("Feedback on the sparring of %(organisation)s"),
+        [
+            _(
+                "You took part in a sparring of %(organisation)s. Please tell us how it went: the survey takes about three minutes and your answer is anonymous."
+            ),
+            "%(link)s",
+            _(
+                "The survey is open until %(deadline)s. The link is personal: it accepts one answer."
+            ),
+        ],
+    ),
+    "survey_reminder": (
+        _("Reminder: feedback on the sparring of %(organisation)s"),
+        [
+            _(
+                "We have not yet received your feedback on the sparring of %(organisation)s. Your answer is anonymous."
+            ),
+            "%(link)s",
+            _("The survey is open until %(deadline)s."),
+        ],
+    ),
     "closing_due": (
         _("Sparring %(reference)s is ready to be closed"),
         [
@@ -271,6 +293,7 @@ def notify(
     consultant=None,
     deadline=None,
     attachments_for=None,
+    link: str = "",
 ) -> None:
     """Queue the ``event`` message about ``case`` to each recipient, in their language."""
     subject, paragraphs = MESSAGES[event]
@@ -289,9 +312,12 @@ def notify(
                 "dates": format_days(days),
                 "consultant": str(consultant) if consultant else "",
                 "supplier": consultant.supplier.name if consultant else "",
-                "deadline": formats.date_format(deadline, "SHORT_DATETIME_FORMAT")
+                "deadline": formats.date_format(
+                    timezone.localtime(deadline), "SHORT_DATETIME_FORMAT"
+                )
                 if deadline
                 else "",
+                "link": link,
                 "submitted": formats.date_format(case.submitted_at, "SHORT_DATE_FORMAT")
                 if case.submitted_at
                 else "",

@@ -12,7 +12,7 @@ from django.utils.translation import ngettext
 
 from procurement.models import Consultant
 
-from . import access
+from . import access, surveys
 from .audit import audit_record
 from .calendar import invitation_attachment
 from .models import (
@@ -1094,6 +1094,7 @@ def report_submit(*, actor, case: Case, data: dict, version: int) -> Report:
         report.full_clean()
         report.save()
         audit_record(actor=actor, action="report_submitted", subject=case, case=case)
+        surveys.survey_open(case=case)
         return report
 
     return _run_step(case, _flow().report, work)
@@ -1158,6 +1159,7 @@ def feedback_end(*, case: Case) -> None:
     """Timer: the feedback period is over; the case waits for a coordinator to close it."""
     _bump(case, from_statuses=[Case.Status.FEEDBACK], version=None, status=Case.Status.CLOSING)
     audit_record(actor=None, action="feedback_ended", subject=case, case=case)
+    surveys.survey_close(case=case)
     notify("closing_due", case, coordinators())
 
 
@@ -1236,6 +1238,7 @@ def _stop_case(
             sequence=models.F("sequence") + 1
         )
         _flow().instance.cancel(case.process)
+        surveys.survey_close(case=case)
         audit_record(actor=actor, action=action, subject=case, case=case, comment=reason)
         involved = applicant_side(case) + coordinators() + consultant_of(case)
         if open_offer is not None:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import case_views, views
+from . import case_views, survey_views, views
 
 app_name = "sparring"
 
@@ -34,6 +34,13 @@ urlpatterns = [
     ),
     path("cases/<int:pk>/days/add/", case_views.day_add, name="day_add"),
     path("days/<int:pk>/held/", case_views.day_held, name="day_held"),
+    path("survey/<str:token>/", survey_views.survey, name="survey"),
+    path(
+        "cases/<int:pk>/survey/participants/",
+        survey_views.survey_participants,
+        name="survey_participants",
+    ),
+    path("cases/<int:pk>/survey/remind/", survey_views.survey_remind, name="survey_remind"),
     path("days/<int:pk>/change/", case_views.day_change, name="day_change"),
     path("attachments/<int:pk>/", case_views.attachment_download, name="attachment_download"),
     path("attachments/<int:pk>/delete/", case_views.attachment_delete, name="attachment_delete"),

@@ -254,3 +254,33 @@ def submitted_case(applicant, draft_case, coordinator):
     from sparring.services import case_submit
 
     return case_submit(actor=applicant, case=draft_case, version=draft_case.version)
+
+
+REPORT = {
+    "participants": 20,
+    "refined_goal": "Työnjaon selkiyttäminen kotihoidossa",
+    "implementation": "Kaksi työpajaa ja välitehtävä",
+    "themes_covered": "Kuormitus, työnjako, pelisäännöt",
+    "results": "Yhteiset pelisäännöt ja työnjakomalli",
+    "follow_up": "Seurantapalaveri keväällä",
+}
+
+
+@pytest.fixture
+def reported_case(submitted_case, coordinator, consultant, applicant):
+    """A case whose consultant has filed the report (its PDF made, its survey open)."""
+    from django.core import mail
+    from django.utils import timezone
+
+    from sparring import services
+    from tests.unit.test_case_flow import fresh, walk_to_delivery
+
+    case = walk_to_delivery(submitted_case, coordinator, consultant, applicant)
+    case.days_planned.update(date=timezone.localdate())
+    for day in case.days_planned.all():
+        services.session_day_record(actor=consultant, day=day, participants=10)
+    mail.outbox.clear()
+    services.report_submit(
+        actor=consultant, case=fresh(case), data=REPORT, version=fresh(case).version
+    )
+    return fresh(case)

@@ -7,9 +7,9 @@ from pypdf import PdfReader
 
 from sparring import services
 from sparring.models import AuditEvent, ReportDocument
+from tests.conftest import REPORT
 from tests.integration.conftest import wait_for
 from tests.unit.test_case_flow import fresh, walk_to_delivery
-from tests.unit.test_report_pdf import REPORT
 
 
 def test_a_real_worker_renders_the_report_pdf(

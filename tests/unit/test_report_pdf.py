@@ -9,34 +9,9 @@ from weasyprint.urls import FatalURLFetchingError
 
 from sparring import pdf, services
 from sparring.models import ReportDocument
-from tests.conftest import make_consultant
-from tests.unit.test_case_flow import fresh, walk_to_delivery
+from tests.conftest import REPORT, make_consultant
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-REPORT = {
-    "participants": 20,
-    "refined_goal": "Työnjaon selkiyttäminen kotihoidossa",
-    "implementation": "Kaksi työpajaa ja välitehtävä",
-    "themes_covered": "Kuormitus, työnjako, pelisäännöt",
-    "results": "Yhteiset pelisäännöt ja työnjakomalli",
-    "follow_up": "Seurantapalaveri keväällä",
-}
-
-
-@pytest.fixture
-def reported_case(submitted_case, coordinator, consultant, applicant):
-    from django.utils import timezone
-
-    case = walk_to_delivery(submitted_case, coordinator, consultant, applicant)
-    case.days_planned.update(date=timezone.localdate())
-    for day in case.days_planned.all():
-        services.session_day_record(actor=consultant, day=day, participants=10)
-    mail.outbox.clear()
-    services.report_submit(
-        actor=consultant, case=fresh(case), data=REPORT, version=fresh(case).version
-    )
-    return fresh(case)
 
 
 def read(document: ReportDocument) -> PdfReader:
