@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install messages run test test-fast worker beat lint format lock clean
+.PHONY: help install messages run test worker beat lint format lock bench clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -49,6 +49,9 @@ lint: $(STAMP) ## ruff check and ruff format --check
 format: $(STAMP) ## Format the code with ruff
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+bench: install ## Benchmark: report PDF by a warm worker vs. a cold weasyprint command
+	$(PY) manage.py bench_pdf
 
 lock: ## Regenerate requirements/lock.txt from pyproject.toml
 	$(PY) -m pip install --quiet uv
