@@ -152,6 +152,7 @@ def _render_case(request, case: Case, bound: dict | None = None, status: int = 2
     forms.update(bound or {})
     user = request.user
     days = list(case.days_planned.all())
+    report = getattr(case, "report", None) if hasattr(case, "report") else None
     can_record_days = "deliver" in steps and (
         (access.is_consultant(user) and case.consultant_id == user.consultant.pk)
         or access.is_coordinator(user)
@@ -165,7 +166,7 @@ def _render_case(request, case: Case, bound: dict | None = None, status: int = 2
         "offers": _offers_for(user, case),
         "call_offs": list(selectors.call_off_records(case)) if access.is_coordinator(user) else [],
         "events": selectors.labelled_timeline(case, full=access.is_coordinator(user)),
-        "report": getattr(case, "report", None) if hasattr(case, "report") else None,
+        "report": report if report is not None and report.revision else None,
         "report_documents": list(case.report_documents.all()),
         "survey": getattr(case, "survey", None) if hasattr(case, "survey") else None,
         "survey_results": surveys.survey_results(user=user, case=case),
@@ -179,8 +180,12 @@ def _render_case(request, case: Case, bound: dict | None = None, status: int = 2
         and "schedule" in steps
         and case.consultant_id == user.consultant.pk,
         "can_report": access.is_consultant(user)
-        and "report" in steps
-        and case.consultant_id == user.consultant.pk,
+        and case.consultant_id == user.consultant.pk
+        and ("report" in steps or (report is not None and report.status == "returned")),
+        "can_return_report": access.is_coordinator(user)
+        and report is not None
+        and report.status == "submitted"
+        and case.status in (Case.Status.FEEDBACK, Case.Status.CLOSING),
         "can_record_days": can_record_days and access.is_consultant(user),
         "can_move_days": can_record_days,
         "can_add_day": can_record_days
@@ -539,24 +544,49 @@ def day_change(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def case_report(request: HttpRequest, pk: int) -> HttpResponse:
+    """The consultant writes the report: save as draft, file; later correct it if returned."""
     case = _visible_case(request, pk)
     if not (
         access.is_consultant(request.user) and case.consultant_id == request.user.consultant.pk
     ):
         raise PermissionDenied
+    report = getattr(case, "report", None) if hasattr(case, "report") else None
     recorded = services.held_participants(case)
-    form = ReportForm(
-        request.POST if request.method == "POST" else None,
-        initial={"version": case.version, "participants": recorded},
-    )
+    initial = {"version": case.version, "participants": recorded}
+    if report is not None:
+        initial.update(
+            {
+                f: getattr(report, f)
+                for f in services.REPORT_FIELDS
+                if getattr(report, f) not in (None, "")
+            }
+        )
+    posted = request.POST if request.method == "POST" else None
+    form = ReportForm(posted, initial=initial)
+    draft = request.POST.get("intent") == "draft"
+    if draft:
+        for field in form.fields.values():
+            field.required = False
     if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
         try:
-            data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+            if draft:
+                services.report_save_draft(actor=request.user, case=case, data=data)
+                messages.success(
+                    request, _("The draft was saved. File the report when it is ready.")
+                )
+                return redirect("sparring:case_report", pk=case.pk)
             services.report_submit(
-                actor=request.user, case=case, data=data, version=form.cleaned_data["version"]
+                actor=request.user,
+                case=case,
+                data=data,
+                version=form.cleaned_data["version"] or case.version,
             )
             messages.success(
-                request, _("The report was filed. The applicant and the coordinators were told.")
+                request,
+                _(
+                    "The report was filed. Its PDF is made and the applicant and the coordinators are told."
+                ),
             )
             return redirect("sparring:case_detail", pk=case.pk)
         except ValidationError as error:
@@ -567,9 +597,25 @@ def case_report(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "sparring/report_form.html",
-        {"case": case, "form": form, "recorded": recorded},
+        {"case": case, "form": form, "recorded": recorded, "report": report},
         status=400 if form.errors else 200,
     )
+
+
+@require_POST
+def report_return(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _visible_case(request, pk)
+    try:
+        services.report_return(
+            actor=request.user, case=case, comment=request.POST.get("comment", "")
+        )
+        messages.success(request, _("The report was returned to the consultant for correction."))
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    except services.CaseError as error:
+        messages.warning(request, error.message)
+    return redirect("sparring:case_detail", pk=case.pk)
 
 
 # ------------------------------------------------------------------------------

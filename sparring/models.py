@@ -503,18 +503,32 @@ class SessionDay(models.Model):
 
 
 class Report(models.Model):
-    """The consultant's report on a sparring (the report issue adds PDF and corrections)."""
+    """The consultant's report on a sparring: drafted, filed, returned for correction, filed again."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")  # saved by the consultant, not yet filed
+        SUBMITTED = "submitted", _("Filed")  # filed; its PDF is made
+        RETURNED = "returned", _("Returned for correction")  # a coordinator asked for a correction
 
     case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="report")
-    participants = models.PositiveIntegerField(_("participants"))
-    refined_goal = models.TextField(_("refined goal"), max_length=4000)
-    implementation = models.TextField(_("how the sparring was carried out"), max_length=8000)
-    themes_covered = models.TextField(_("themes and matters covered"), max_length=8000)
-    results = models.TextField(_("results achieved"), max_length=8000)
-    follow_up = models.TextField(_("recommended follow-up"), max_length=8000)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    revision = models.PositiveSmallIntegerField(
+        default=0, help_text="Raised each time the report is filed."
+    )
+    correction_comment = models.TextField(_("what to correct"), blank=True, max_length=4000)
+    participants = models.PositiveIntegerField(_("participants"), null=True, blank=True)
+    refined_goal = models.TextField(_("refined goal"), max_length=4000, blank=True)
+    implementation = models.TextField(
+        _("how the sparring was carried out"), max_length=8000, blank=True
+    )
+    themes_covered = models.TextField(_("themes and matters covered"), max_length=8000, blank=True)
+    results = models.TextField(_("results achieved"), max_length=8000, blank=True)
+    follow_up = models.TextField(_("recommended follow-up"), max_length=8000, blank=True)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
 
     class Meta:
@@ -537,9 +551,10 @@ class ReportDocument(models.Model):
     version = models.PositiveSmallIntegerField(_("version"))
     file = models.FileField(upload_to=report_pdf_path)
     language = models.CharField(max_length=2, choices=settings.LANGUAGES)
-    source_task = models.BigIntegerField(
+    source = models.CharField(
+        max_length=60,
         unique=True,
-        help_text="The flow task that rendered it: a redelivered job finds its own PDF.",
+        help_text="What made it (the flow task, or a corrected revision): a redelivered job finds its own PDF.",
     )
     size = models.PositiveIntegerField(default=0)
     created = models.DateTimeField(auto_now_add=True)

@@ -177,6 +177,14 @@ MESSAGES: dict[str, tuple[Any, list[Any]]] = {
             _("Reason: %(comment)s"),
         ],
     ),
+    "report_returned": (
+        _("The report on %(reference)s needs correcting"),
+        [
+            _("A coordinator returned the report on the sparring %(reference)s for correction:"),
+            "%(comment)s",
+            _("Correct it on the case page; a new PDF version is made when you file it again."),
+        ],
+    ),
     "report_reminder": (
         _("Reminder: the report on %(reference)s"),
         [

@@ -1063,20 +1063,67 @@ def held_participants(case: Case) -> int:
     )
 
 
-def report_submit(*, actor, case: Case, data: dict, version: int) -> Report:
-    """The consultant files the report; the feedback period starts."""
+def _report_for(case: Case) -> Report:
+    return Report.objects.filter(case=case).first() or Report(case=case)
+
+
+def _can_edit_report(case: Case, report: Report) -> bool:
+    """First filing: while the report step is open. Later: when a coordinator returned it."""
+    if case.status == Case.Status.REPORTING:
+        return True
+    return (
+        report.pk is not None
+        and report.status == Report.Status.RETURNED
+        and case.status
+        in (
+            Case.Status.FEEDBACK,
+            Case.Status.CLOSING,
+        )
+    )
+
+
+@transaction.atomic
+def report_save_draft(*, actor, case: Case, data: dict) -> Report:
+    """Save the report unfinished; nothing is sent and the case does not move."""
     _require(_is_case_consultant(actor, case))
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    report = _report_for(case)
+    if not _can_edit_report(case, report):
+        raise StepNotAvailable
+    for field in REPORT_FIELDS:
+        setattr(
+            report, field, data.get(field) if field == "participants" else (data.get(field) or "")
+        )
+    if report.status != Report.Status.RETURNED:
+        report.status = Report.Status.DRAFT
+    report.full_clean()
+    report.save()
+    audit_record(actor=actor, action="report_draft_saved", subject=case, case=case)
+    return report
+
+
+def _validate_report(case: Case, data: dict) -> None:
+    errors = {}
+    for field in REPORT_FIELDS:
+        if field != "participants" and not (data.get(field) or "").strip():
+            errors[field] = _("Fill in this part of the report.")
     recorded = held_participants(case)
     if data.get("participants") != recorded:
-        raise ValidationError(
-            {
-                "participants": _(
-                    "The recorded days had %(recorded)s participants in all; give the same number "
-                    "here, or correct the days first."
-                )
-                % {"recorded": recorded}
-            }
-        )
+        errors["participants"] = _(
+            "The recorded days had %(recorded)s participants in all; give the same number "
+            "here, or correct the days first."
+        ) % {"recorded": recorded}
+    if errors:
+        raise ValidationError(errors)
+
+
+def report_submit(*, actor, case: Case, data: dict, version: int) -> Report:
+    """The consultant files the report (its PDF is made); the first filing starts the feedback period."""
+    _require(_is_case_consultant(actor, case))
+    _validate_report(case, data)
+    report = _report_for(case)
+    if report.status == Report.Status.RETURNED:
+        return _report_resubmit(actor=actor, case=case, data=data)
 
     def work():
         _bump(
@@ -1085,22 +1132,71 @@ def report_submit(*, actor, case: Case, data: dict, version: int) -> Report:
             version=version,
             status=Case.Status.FEEDBACK,
         )
-        report = Report(
-            case=case,
-            submitted_at=timezone.now(),
-            submitted_by=actor,
-            **{f: data[f] for f in REPORT_FIELDS},
-        )
-        report.full_clean()
-        report.save()
+        filed = _report_for(case)
+        for field in REPORT_FIELDS:
+            setattr(filed, field, data[field])
+        filed.status = Report.Status.SUBMITTED
+        filed.revision = 1
+        filed.submitted_at = timezone.now()
+        filed.submitted_by = actor
+        filed.full_clean()
+        filed.save()
         audit_record(actor=actor, action="report_submitted", subject=case, case=case)
         surveys.survey_open(case=case)
-        return report
+        return filed
 
     return _run_step(case, _flow().report, work)
 
 
-def report_render(*, case_id: int, task_pk: int) -> ReportDocument:
+@transaction.atomic
+def _report_resubmit(*, actor, case: Case, data: dict) -> Report:
+    from .tasks import render_report_revision
+
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    report = Report.objects.select_for_update().get(case=case)
+    if not _can_edit_report(case, report):
+        raise StepNotAvailable
+    for field in REPORT_FIELDS:
+        setattr(report, field, data[field])
+    report.status = Report.Status.SUBMITTED
+    report.revision += 1
+    report.submitted_at = timezone.now()
+    report.submitted_by = actor
+    report.full_clean()
+    report.save()
+    audit_record(
+        actor=actor,
+        action="report_corrected",
+        subject=case,
+        case=case,
+        data={"revision": report.revision},
+    )
+    source = f"revision:{report.pk}:{report.revision}"
+    transaction.on_commit(lambda: render_report_revision.delay(case.pk, source))
+    return report
+
+
+@transaction.atomic
+def report_return(*, actor, case: Case, comment: str) -> Report:
+    """A coordinator returns a filed report to the consultant for correction."""
+    _require(access.is_coordinator(actor))
+    comment = comment.strip()
+    if not comment:
+        raise ValidationError({"comment": _("Say what to correct; the consultant sees it.")})
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    updated = Report.objects.filter(
+        case=case,
+        status=Report.Status.SUBMITTED,
+        case__status__in=[Case.Status.FEEDBACK, Case.Status.CLOSING],
+    ).update(status=Report.Status.RETURNED, correction_comment=comment)
+    if updated != 1:
+        raise StepNotAvailable
+    audit_record(actor=actor, action="report_returned", subject=case, case=case, comment=comment)
+    notify("report_returned", case, consultant_of(case), comment=comment)
+    return Report.objects.get(case=case)
+
+
+def report_render(*, case_id: int, source: str) -> ReportDocument:
     """Render the case's report as a new PDF version; the applicant and coordinators are told.
 
     Runs in a Celery worker (the flow's render_report job) and is idempotent: a
@@ -1111,7 +1207,7 @@ def report_render(*, case_id: int, task_pk: int) -> ReportDocument:
 
     from . import pdf
 
-    existing = ReportDocument.objects.filter(source_task=task_pk).first()
+    existing = ReportDocument.objects.filter(source=source).first()
     if existing is not None:
         return existing
     case = Case.objects.select_related(
@@ -1125,7 +1221,7 @@ def report_render(*, case_id: int, task_pk: int) -> ReportDocument:
             case=locked,
             version=version,
             language=case.language,
-            source_task=task_pk,
+            source=source,
             size=len(content),
         )
         document.file.save(f"report-v{version}.pdf", ContentFile(content), save=False)
@@ -1134,7 +1230,7 @@ def report_render(*, case_id: int, task_pk: int) -> ReportDocument:
                 document.save()
         except IntegrityError:  # a concurrent delivery of the same job saved it first
             document.file.delete(save=False)
-            return ReportDocument.objects.get(source_task=task_pk)
+            return ReportDocument.objects.get(source=source)
         audit_record(
             actor=None,
             action="report_pdf_made",

@@ -83,7 +83,7 @@ def resolve(token: str) -> tuple[Survey, SurveyLink | None]:
 
 
 def _client_key(survey: Survey, client: str) -> str:
-    digest = hashlib.sha256(f"{settings.SECRET_KEY}:{survey.pk}:{client}".encode()).hexdigest()
+    digest = hashlib.sha256(f"{settings.SECRET_KEY}:{survey.token}:{client}".encode()).hexdigest()
     return f"survey-rate:{digest}"
 
 

@@ -20,6 +20,7 @@ urlpatterns = [
     path("cases/<int:pk>/do/<slug:action>/", case_views.case_action, name="case_action"),
     path("cases/<int:pk>/schedule/", case_views.case_schedule, name="case_schedule"),
     path("cases/<int:pk>/report/", case_views.case_report, name="case_report"),
+    path("cases/<int:pk>/report/return/", case_views.report_return, name="report_return"),
     path("cases/<int:pk>/attachments/", case_views.attachment_upload, name="attachment_upload"),
     path("cases/<int:pk>/calendar.ics", case_views.case_calendar, name="case_calendar"),
     path("cases/<int:pk>/chart.svg", case_views.case_chart, name="case_chart"),

@@ -199,7 +199,9 @@ class SparringFlow(flow.Flow):
         """Runs in a Celery worker: render the report as PDF (idempotent per flow task)."""
         from sparring import services
 
-        services.report_render(case_id=activation.process.case.pk, task_pk=activation.task.pk)
+        services.report_render(
+            case_id=activation.process.case.pk, source=f"task:{activation.task.pk}"
+        )
 
     def send_report_reminder(self, activation):
         from sparring import services

@@ -220,7 +220,7 @@ def test_one_case_through_every_step(session_for, applicant, coordinator, consul
     page.fill("[name=themes_covered]", "Kuormitus, työnjako, pelisäännöt")
     page.fill("[name=results]", "Yhteiset pelisäännöt ja työnjakomalli")
     page.fill("[name=follow_up]", "Seurantapalaveri keväällä")
-    page.locator("main form button[type=submit]").click()
+    page.locator("main form button[name=intent][value=submit]").click()
     page.wait_for_url(f"**/cases/{case.pk}/")
     assert current_case().status == Case.Status.FEEDBACK
 

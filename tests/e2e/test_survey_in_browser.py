@@ -54,3 +54,14 @@ def test_participants_answer_through_both_kinds_of_link(
     personal.refresh_from_db()
     assert personal.answered
     anonymous.context.close()
+
+    # the grades: hidden from the applicant below five answers, shown from five up
+    page.goto(f"/cases/{reported_case.pk}/")
+    survey_section = page.locator("section[aria-labelledby=survey-heading]")
+    assert survey_section.locator("dl.facts").count() == 0
+    for grade in (5, 4, 5):
+        SurveyAnswer.objects.create(survey=reported_case.survey, overall=grade)
+    page.reload()
+    assert_accessible(page)
+    facts = survey_section.locator("dl.facts").inner_text()
+    assert "4,6 / 5" in facts  # (5 + 4 + 5 + 4 + 5) / 5

@@ -4,12 +4,14 @@ import io
 
 import pytest
 from django.core import mail
+from django.core.exceptions import PermissionDenied, ValidationError
 from pypdf import PdfReader
 from weasyprint.urls import FatalURLFetchingError
 
 from sparring import pdf, services
 from sparring.models import ReportDocument
 from tests.conftest import REPORT, make_consultant
+from tests.unit.test_case_flow import fresh
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -55,13 +57,69 @@ def test_the_applicant_and_coordinators_are_told_when_it_is_ready(
     assert reported_case.events.filter(action="report_pdf_made").count() == 1
 
 
-def test_a_redelivered_job_makes_no_second_pdf_and_a_new_render_keeps_the_old(reported_case):
+def test_a_redelivered_job_makes_no_second_pdf(reported_case):
     first = reported_case.report_documents.get()
-    again = services.report_render(case_id=reported_case.pk, task_pk=first.source_task)
+    again = services.report_render(case_id=reported_case.pk, source=first.source)
     assert again == first
-    corrected = services.report_render(case_id=reported_case.pk, task_pk=first.source_task + 10_000)
-    assert corrected.version == 2
-    assert sorted(reported_case.report_documents.values_list("version", flat=True)) == [1, 2]
+    assert reported_case.report_documents.count() == 1
+
+
+def test_a_returned_and_corrected_report_makes_a_new_version_and_keeps_the_old(
+    reported_case, coordinator, consultant
+):
+    with pytest.raises(ValidationError):
+        services.report_return(actor=coordinator, case=reported_case, comment=" ")
+    with pytest.raises(PermissionDenied):
+        services.report_return(actor=consultant, case=reported_case, comment="Korjaa")
+    mail.outbox.clear()
+    services.report_return(
+        actor=coordinator, case=reported_case, comment="Lisää jatkotoimien aikataulu."
+    )
+    assert [m.to for m in mail.outbox] == [[consultant.email]]
+    assert "jatkotoimien aikataulu" in mail.outbox[0].body
+
+    services.report_save_draft(
+        actor=consultant, case=fresh(reported_case), data={**REPORT, "follow_up": "Kesken"}
+    )
+    assert reported_case.report_documents.count() == 1  # a draft makes no PDF
+    corrected = {**REPORT, "follow_up": "Seurantapalaveri 15.4.2027"}
+    services.report_submit(
+        actor=consultant,
+        case=fresh(reported_case),
+        data=corrected,
+        version=fresh(reported_case).version,
+    )
+
+    versions = list(reported_case.report_documents.order_by("version"))
+    assert [d.version for d in versions] == [1, 2]
+    with versions[1].file.open("rb") as handle:
+        assert "15.4.2027" in PdfReader(io.BytesIO(handle.read())).pages[0].extract_text()
+    with versions[0].file.open("rb") as handle:
+        assert "15.4.2027" not in PdfReader(io.BytesIO(handle.read())).pages[0].extract_text()
+    assert fresh(reported_case).report.revision == 2
+
+
+def test_a_draft_report_keeps_the_step_open(submitted_case, coordinator, consultant, applicant):
+    from django.utils import timezone
+
+    from tests.unit.test_case_flow import open_tasks, walk_to_delivery
+
+    case = walk_to_delivery(submitted_case, coordinator, consultant, applicant)
+    case.days_planned.update(date=timezone.localdate())
+    for day in case.days_planned.all():
+        services.session_day_record(actor=consultant, day=day, participants=10)
+    services.report_save_draft(
+        actor=consultant, case=fresh(case), data={"refined_goal": "Alustava"}
+    )
+    assert fresh(case).status == "reporting"
+    assert "report" in open_tasks(case)
+    with pytest.raises(ValidationError):  # the rest is missing
+        services.report_submit(
+            actor=consultant,
+            case=fresh(case),
+            data={"refined_goal": "Alustava", "participants": 20},
+            version=fresh(case).version,
+        )
 
 
 @pytest.mark.parametrize(
