@@ -54,6 +54,16 @@ def is_own_supplier(user: Any, supplier: Any) -> bool:
     return supplier is not None and user.consultant.supplier_id == supplier.pk
 
 
+def is_case_applicant(user: Any, case: Any) -> bool:
+    """An applicant of the organisation the case belongs to."""
+    return is_applicant(user) and user.organisation_id == case.organisation_id
+
+
+def is_case_consultant(user: Any, case: Any) -> bool:
+    """The consultant the case is assigned to."""
+    return is_consultant(user) and case.consultant_id == user.consultant.pk
+
+
 # ------------------------------------------------------------------------------
 # Permissions
 # ------------------------------------------------------------------------------

@@ -154,8 +154,7 @@ def _render_case(request, case: Case, bound: dict | None = None, status: int = 2
     days = list(case.days_planned.all())
     report = getattr(case, "report", None) if hasattr(case, "report") else None
     can_record_days = "deliver" in steps and (
-        (access.is_consultant(user) and case.consultant_id == user.consultant.pk)
-        or access.is_coordinator(user)
+        access.is_case_consultant(user, case) or access.is_coordinator(user)
     )
     context = {
         "case": case,
@@ -170,17 +169,13 @@ def _render_case(request, case: Case, bound: dict | None = None, status: int = 2
         "report_documents": list(case.report_documents.all()),
         "survey": getattr(case, "survey", None) if hasattr(case, "survey") else None,
         "survey_results": surveys.survey_results(user=user, case=case),
-        "survey_can_manage": access.is_coordinator(user)
-        or (access.is_applicant(user) and user.organisation_id == case.organisation_id),
+        "survey_can_manage": access.is_coordinator(user) or access.is_case_applicant(user, case),
         "survey_participants_form": SurveyParticipantsForm(),
         "site_url": settings.SITE_URL.rstrip("/"),
         "can_edit": access.is_applicant(user)
         and case.status in (Case.Status.DRAFT, Case.Status.RETURNED),
-        "can_schedule": access.is_consultant(user)
-        and "schedule" in steps
-        and case.consultant_id == user.consultant.pk,
-        "can_report": access.is_consultant(user)
-        and case.consultant_id == user.consultant.pk
+        "can_schedule": access.is_case_consultant(user, case) and "schedule" in steps,
+        "can_report": access.is_case_consultant(user, case)
         and ("report" in steps or (report is not None and report.status == "returned")),
         "can_return_report": access.is_coordinator(user)
         and report is not None
@@ -411,9 +406,7 @@ def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 def case_schedule(request: HttpRequest, pk: int) -> HttpResponse:
     case = _visible_case(request, pk)
-    if not (
-        access.is_consultant(request.user) and case.consultant_id == request.user.consultant.pk
-    ):
+    if not (access.is_case_consultant(request.user, case)):
         raise PermissionDenied
     posted = request.POST if request.method == "POST" else None
     forms = [DayForm(posted, prefix=f"day{n}") for n in range(1, case.days + 1)]
@@ -446,9 +439,7 @@ def case_schedule(request: HttpRequest, pk: int) -> HttpResponse:
 def day_add(request: HttpRequest, pk: int) -> HttpResponse:
     """The consultant adds a day to replace a cancelled one."""
     case = _visible_case(request, pk)
-    if not (
-        access.is_consultant(request.user) and case.consultant_id == request.user.consultant.pk
-    ):
+    if not (access.is_case_consultant(request.user, case)):
         raise PermissionDenied
     form = DayForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -500,10 +491,7 @@ def day_change(request: HttpRequest, pk: int) -> HttpResponse:
     """Move or cancel a confirmed day."""
     day = _visible_day(request, pk)
     case = day.case
-    if not (
-        (access.is_consultant(request.user) and case.consultant_id == request.user.consultant.pk)
-        or access.is_coordinator(request.user)
-    ):
+    if not ((access.is_case_consultant(request.user, case)) or access.is_coordinator(request.user)):
         raise PermissionDenied
     initial = {
         f: getattr(day, f) for f in ("date", "start_time", "end_time", "place", "remote_link")
@@ -546,9 +534,7 @@ def day_change(request: HttpRequest, pk: int) -> HttpResponse:
 def case_report(request: HttpRequest, pk: int) -> HttpResponse:
     """The consultant writes the report: save as draft, file; later correct it if returned."""
     case = _visible_case(request, pk)
-    if not (
-        access.is_consultant(request.user) and case.consultant_id == request.user.consultant.pk
-    ):
+    if not (access.is_case_consultant(request.user, case)):
         raise PermissionDenied
     report = getattr(case, "report", None) if hasattr(case, "report") else None
     recorded = services.held_participants(case)

@@ -182,12 +182,8 @@ def _require(condition: bool) -> None:
         raise PermissionDenied
 
 
-def _is_case_applicant(actor, case: Case) -> bool:
-    return access.is_applicant(actor) and actor.organisation_id == case.organisation_id
-
-
-def _is_case_consultant(actor, case: Case) -> bool:
-    return access.is_consultant(actor) and case.consultant_id == actor.consultant.pk
+_is_case_applicant = access.is_case_applicant
+_is_case_consultant = access.is_case_consultant
 
 
 CASE_FIELDS = (

@@ -120,9 +120,7 @@ def survey_answer(*, token: str, data: dict, client: str, already_in_browser: bo
 
 
 def _applicant_or_coordinator(actor, case: Case) -> bool:
-    return access.is_coordinator(actor) or (
-        access.is_applicant(actor) and actor.organisation_id == case.organisation_id
-    )
+    return access.is_coordinator(actor) or access.is_case_applicant(actor, case)
 
 
 def survey_add_participants(*, actor, case: Case, emails: str) -> int:
