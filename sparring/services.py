@@ -424,13 +424,23 @@ def case_decide(
     return case
 
 
+def _remind(case: Case, *, while_status: str, event: str, recipients) -> None:
+    """A reminder timer fired: remind and record it, unless the case has moved on meanwhile."""
+    case.refresh_from_db()
+    if case.status != while_status:
+        return
+    audit_record(actor=None, action=f"{event}_sent", subject=case, case=case)
+    notify(event, case, recipients(case))
+
+
 def case_review_reminder(*, case: Case) -> None:
     """Timer: the application has waited for review for the configured working days."""
-    case.refresh_from_db()
-    if case.status != Case.Status.SUBMITTED:
-        return
-    audit_record(actor=None, action="review_reminder_sent", subject=case, case=case)
-    notify("review_reminder", case, coordinators())
+    _remind(
+        case,
+        while_status=Case.Status.SUBMITTED,
+        event="review_reminder",
+        recipients=lambda c: coordinators(),
+    )
 
 
 def case_call_off(
@@ -1240,11 +1250,9 @@ def report_render(*, case_id: int, source: str) -> ReportDocument:
 
 def report_reminder(*, case: Case) -> None:
     """Timer: the report is late."""
-    case.refresh_from_db()
-    if case.status != Case.Status.REPORTING:
-        return
-    audit_record(actor=None, action="report_reminder_sent", subject=case, case=case)
-    notify("report_reminder", case, consultant_of(case))
+    _remind(
+        case, while_status=Case.Status.REPORTING, event="report_reminder", recipients=consultant_of
+    )
 
 
 def feedback_end(*, case: Case) -> None:
