@@ -13,9 +13,9 @@ Eligibility (every rule must hold):
 
 Order:
   * ranking: the best-ranked supplier first; within a supplier the least loaded;
-  * rotation: the supplier furthest behind its planned share first (days called
-    off so far plus this case, divided by the share), then ranking; within a
-    supplier the least loaded. Deterministic: the same history gives the same turn.
+  * rotation: the supplier furthest behind its planned share first (its share of
+    all days called off so far plus this case, minus its own days), then ranking;
+    within a supplier the least loaded. Deterministic: the same history gives the same turn.
 
 Ties are broken by the consultant's id, so the order never depends on chance.
 """
@@ -196,9 +196,21 @@ def _order(result: list[Candidate], agreement: FrameworkAgreement, days: int) ->
             Supplier.objects.filter(agreement=agreement).values_list("pk", "planned_share")
         )
 
+        weight = sum(shares.values()) or 1
+        total_after = sum(used.values()) + days
+
         def key(c: Candidate):
-            turn = (used.get(c.supplier_id, 0) + days) / max(shares.get(c.supplier_id, 1), 1)
-            return (not c.eligible, turn, c.ranking_position, c.supplier_id, c.load, c.consultant)
+            # The supplier furthest behind its planned share of all days, this case included.
+            planned = shares.get(c.supplier_id, 1) / weight * total_after
+            deficit = planned - used.get(c.supplier_id, 0)
+            return (
+                not c.eligible,
+                -deficit,
+                c.ranking_position,
+                c.supplier_id,
+                c.load,
+                c.consultant,
+            )
 
     else:
 

@@ -334,12 +334,12 @@ def test_call_off_by_rotation(session_for, applicant, coordinator, open_call, ag
     other = second_supplier(agreement, planned_share=1)
     aino = make_consultant("aino.a", supplier)
     bertta = make_consultant("bertta.b", other)
-    # History: two 2-day cases went to the first supplier (its share is 2 of 3), so
-    # with a third case it has had (4 + 2) / 2 = 3 turns against the second's (0 + 2) / 1 = 2.
-    for _ in range(2):
-        earlier = approved_case(applicant, coordinator, open_call)
-        given = services.case_call_off(actor=coordinator, case=earlier, version=earlier.version)
-        assert given.consultant == aino.consultant
+    # History: one 2-day case went to the first supplier (it leads: share 2 of 3).
+    # With the next case (4 days in all) the first supplier's planned 2/3 × 4 = 2.7 days
+    # are 0.7 ahead of its 2, the second's 1/3 × 4 = 1.3 are 1.3 ahead of its 0: its turn.
+    earlier = approved_case(applicant, coordinator, open_call)
+    given = services.case_call_off(actor=coordinator, case=earlier, version=earlier.version)
+    assert given.consultant == aino.consultant
     case = approved_case(applicant, coordinator, open_call)
 
     page = session_for(coordinator)
