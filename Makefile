@@ -27,6 +27,8 @@ messages: $(STAMP) ## Compile the translation catalogues (locale/*.po -> .mo)
 
 run: install ## Start the product on http://127.0.0.1:8000 (SQLite, background work in-process)
 	$(PY) manage.py migrate --noinput -v0
+	@echo "Loading the 2021-2022 programme (about a minute the first time, instant afterwards)..."
+	$(PY) manage.py seed_programme
 	$(PY) manage.py seed_demo
 	@echo "Timer sweep runs in the background; the product is at http://$(HOST):$(PORT)/"
 	@trap 'kill 0' EXIT INT TERM; \

@@ -1,0 +1,129 @@
+"""seed_programme rebuilds the 2021–2022 programme through the flow, and its figures are the real ones.
+
+The expected values are the tables of shared/reference/programme-facts.md (the
+programme's public summary), written out here because CI runs on a clone of the
+project alone.
+"""
+
+import json
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+import pytest
+from django.core.management import call_command
+
+from procurement.models import CallOff, Offer
+from sparring.models import AuditEvent, Case, Organisation, ReportDocument, SessionDay
+from sparring.programme import PlannedCase, Replay
+
+FACTS = {
+    "accepted_applications": 72,
+    "organisations": 49,
+    "days_delivered": 127,
+    "participants": 1690,
+    "average_grade": 4.7,
+    "suppliers": 8,
+    "consultants": 11,
+    "by_sector": {
+        "Sosiaali- ja terveysala": 14,
+        "Opetus ja kasvatus": 12,
+        "Talous ja hallinto": 8,
+        "Vapaa-aika, kulttuuri ja nuoriso": 8,
+        "Elinvoima ja työllisyys": 6,
+        "Esihenkilötyö": 5,
+        "Puhtaus ja ravitsemus": 2,
+        "Työsuojeluorganisaatio": 2,
+        "Liikenne": 1,
+        "Jätehuolto": 1,
+        "Koko organisaatio": 13,
+    },
+    "by_theme": {
+        "Työyhteisön ja toimintakulttuurin kehittäminen": 26,
+        "Työn kuormitus ja työhyvinvointi": 17,
+        "Yhdessä kehittäminen ja osallisuus": 16,
+        "Prosessit, palvelut ja asiakaslähtöisyys": 11,
+        "Etätyön ja -palvelujen kehittäminen": 1,
+        "Digitalisaatio ja uudet toimintatavat": 1,
+    },
+}
+
+
+def stats(capsys) -> dict:
+    capsys.readouterr()
+    call_command("programme_stats", "--json")
+    return json.loads(capsys.readouterr().out)
+
+
+def records() -> dict:
+    return {
+        "cases": Case.objects.count(),
+        "events": AuditEvent.objects.count(),
+        "days": SessionDay.objects.count(),
+        "pdfs": ReportDocument.objects.count(),
+        "offers": Offer.objects.count(),
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_seeded_programme_has_the_real_figures_and_one_more_case_moves_them(
+    settings, capsys, reference_data
+):
+    settings.DEBUG = True
+    call_command("seed_programme")
+    figures = stats(capsys)
+
+    assert {key: figures[key] for key in FACTS} == FACTS
+    # Built through the flow, not inserted: every case has its audit trail, the
+    # accepted ones a call-off record and a report PDF; the others stopped early.
+    assert Case.objects.filter(status=Case.Status.CLOSED).count() == 72
+    assert Case.objects.filter(status=Case.Status.REJECTED).count() == 3
+    assert Case.objects.filter(status=Case.Status.WITHDRAWN).count() == 2
+    assert CallOff.objects.filter(case__status=Case.Status.CLOSED).count() >= 72
+    assert Offer.objects.filter(status=Offer.Status.DECLINED).exists()
+    assert ReportDocument.objects.filter(case__status=Case.Status.CLOSED).count() == 72
+    assert not Case.objects.filter(status=Case.Status.CLOSED, events__isnull=True).exists()
+    assert AuditEvent.objects.filter(action="case_returned").count() >= 1
+    for business_id in Organisation.objects.values_list("business_id", flat=True):
+        from stdnum.fi import ytunnus
+
+        assert ytunnus.is_valid(business_id), business_id
+    first = Case.objects.order_by("submitted_at").first()
+    assert first.submitted_at.date() >= date(2021, 8, 23)
+    assert Case.objects.order_by("-closed_at").first().closed_at.date() <= date(2022, 12, 31)
+
+    # Safe to run twice: nothing is added or changed.
+    before = records()
+    call_command("seed_programme")
+    assert records() == before
+    assert stats(capsys) == figures
+
+    # One more case through the flow: a two-day sparring in Tampere (already counted),
+    # in transport, on digitalisation, 9 + 6 participants, three answers.
+    extra = PlannedCase(
+        n=901,
+        organisation="0211675-2",
+        sector="transport",
+        theme="digitalisation",
+        requested_days=2,
+        approved_days=2,
+        outcome="delivered",
+        participants=[9, 6],
+        grades=[5, 5, 4],
+        submitted=date(2022, 9, 1),
+    )
+    Replay().run([extra])
+    after = stats(capsys)
+
+    expected = json.loads(json.dumps(figures))
+    expected["accepted_applications"] += 1
+    expected["days_delivered"] += 2
+    expected["participants"] += 15
+    expected["answers"] += 3
+    expected["by_sector"]["Liikenne"] += 1
+    expected["by_theme"]["Digitalisaatio ja uudet toimintatavat"] += 1
+    # the mean of all answers stays 4.7 with three more (5, 5, 4); the response rate moves
+    rate = Decimal(100 * expected["answers"]) / Decimal(expected["participants"])
+    expected["response_rate"] = float(rate.quantize(Decimal("0.1"), ROUND_HALF_UP))
+    assert after["by_sector"] == expected["by_sector"]
+    assert after["by_theme"] == expected["by_theme"]
+    assert after == expected
