@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import case_views, survey_views, views
+from . import case_views, statistics_views, survey_views, views
 
 app_name = "sparring"
 
@@ -8,7 +8,9 @@ urlpatterns = [
     path("applicant/", views.ApplicantHome.as_view(), name="applicant_home"),
     path("coordinator/", views.CoordinatorHome.as_view(), name="coordinator_home"),
     path("consultant/", views.ConsultantHome.as_view(), name="consultant_home"),
-    path("steering/", views.SteeringHome.as_view(), name="steering_home"),
+    # The steering group's home is the statistics page.
+    path("steering/", statistics_views.statistics_page, name="steering_home"),
+    path("statistics/", statistics_views.statistics_page, name="statistics"),
     path("no-role/", views.NoRole.as_view(), name="no_role"),
     path("accessibility/", views.AccessibilityStatement.as_view(), name="accessibility"),
     path("privacy/", views.PrivacyNotice.as_view(), name="privacy"),

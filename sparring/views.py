@@ -78,16 +78,6 @@ class ConsultantHome(RoleRequiredMixin, TemplateView):
         return context
 
 
-class SteeringHome(RoleRequiredMixin, TemplateView):
-    permission_required = "sparring.view_statistics"
-    template_name = "sparring/home_steering.html"
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["overview"] = selectors.programme_overview()
-        return context
-
-
 class NoRole(LoginRequiredMixin, TemplateView):
     template_name = "sparring/no_role.html"
 
