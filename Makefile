@@ -52,8 +52,12 @@ format: $(STAMP) ## Format the code with ruff
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-bench: install ## Benchmark: report PDF by a warm worker vs. a cold weasyprint command
+bench: install ## Benchmarks: report PDF warm vs. cold; statistics queries vs. SQL (PostgreSQL)
 	$(PY) manage.py bench_pdf
+	@case "$$DATABASE_URL" in \
+	  postgres*) $(PY) manage.py migrate --noinput -v0 && $(PY) manage.py bench_statistics ;; \
+	  *) echo "bench_statistics not run: it needs DATABASE_URL=postgres://... (100 000 cases)" ;; \
+	esac
 
 lock: ## Regenerate requirements/lock.txt from pyproject.toml
 	$(PY) -m pip install --quiet uv

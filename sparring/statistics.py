@@ -24,7 +24,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import (
     Avg,
     Count,
-    DateField,
     DurationField,
     Exists,
     ExpressionWrapper,
@@ -34,7 +33,6 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
 )
 from django.db.models.functions import TruncDate
@@ -147,30 +145,32 @@ def programme_figures(scope: Scope | None = None) -> dict:
 def lead_times(scope: Scope | None = None) -> dict[str, float | None]:
     """Mean days from application to decision, decision to first day, last day to report."""
     scope = scope or Scope()
-    held = SessionDay.objects.filter(case=OuterRef("pk"), status=SessionDay.Status.HELD)
-    first_day = held.order_by().values("case").annotate(d=Min("date")).values("d")
-    last_day = held.order_by().values("case").annotate(d=Max("date")).values("d")
     decided = scope.cases().filter(decided_at__isnull=False)
-    cases = decided.annotate(
-        first_day=Subquery(first_day, output_field=DateField()),
-        last_day=Subquery(last_day, output_field=DateField()),
-        decided_on=TruncDate("decided_at"),
-        reported_on=TruncDate("report__submitted_at"),
-    )
-    values = cases.aggregate(
+    result = decided.aggregate(
         application_to_decision=Avg(
             ExpressionWrapper(F("decided_at") - F("submitted_at"), output_field=DurationField())
-        ),
+        )
+    )
+    # Per accepted case its first and last held day (grouped once), then the means.
+    per_case = (
+        SessionDay.objects.filter(status=SessionDay.Status.HELD, case__in=decided.filter(ACCEPTED))
+        .annotate(
+            decided_on=TruncDate("case__decided_at"),
+            reported_on=TruncDate("case__report__submitted_at"),
+        )
+        .values("case", "decided_on", "reported_on")
+        .annotate(first_day=Min("date"), last_day=Max("date"))
+        .order_by()
+    )
+    result |= per_case.aggregate(
         decision_to_first_day=Avg(
-            ExpressionWrapper(F("first_day") - F("decided_on"), output_field=DurationField()),
-            filter=ACCEPTED,
+            ExpressionWrapper(F("first_day") - F("decided_on"), output_field=DurationField())
         ),
         last_day_to_report=Avg(
-            ExpressionWrapper(F("reported_on") - F("last_day"), output_field=DurationField()),
-            filter=ACCEPTED,
+            ExpressionWrapper(F("reported_on") - F("last_day"), output_field=DurationField())
         ),
     )
-    return {key: _days(values[key]) for key, _label in LEAD_TIMES}
+    return {key: _days(result[key]) for key, _label in LEAD_TIMES}
 
 
 def by_supplier(scope: Scope | None = None) -> list[dict]:
