@@ -348,7 +348,9 @@ class Replay:
         # replayed day; the replayed e-mails are not sent to anyone.
         current_app.conf.task_always_eager = True
         counts = {"created": 0, "finished": 0, "steps": 0}
-        quiet = {name: logging.getLogger(name) for name in ("celery", "weasyprint", "fontTools")}
+        quiet = {
+            name: logging.getLogger(name) for name in ("celery", "kombu", "weasyprint", "fontTools")
+        }
         levels = {name: logger.level for name, logger in quiet.items()}
         for logger in quiet.values():
             logger.setLevel(logging.ERROR)  # one line per task and per PDF font otherwise
