@@ -1,7 +1,5 @@
 """Coordinators' reports of the framework agreement: ledger, invoicing basis, fairness."""
 
-import csv
-import io
 from datetime import date
 
 from django.contrib.auth.decorators import permission_required
@@ -9,6 +7,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from sparring import exports
 
 from . import calloff, reports
 from .models import FrameworkAgreement, Supplier
@@ -84,33 +84,9 @@ def invoicing(request: HttpRequest) -> HttpResponse:
     filename = f"laskutusperuste-{month:%Y-%m}" + (f"-{supplier.business_id}" if supplier else "")
     export = request.GET.get("format")
     if export == "csv":
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-        response.write("\ufeff")
-        writer = csv.writer(response, delimiter=";")
-        writer.writerow(header)
-        for row in rows:
-            writer.writerow([r.strftime("%d.%m.%Y") if isinstance(r, date) else r for r in row])
-        return response
+        return exports.csv_response(filename, [header, *rows])
     if export == "xlsx":
-        from openpyxl import Workbook
-
-        workbook = Workbook()
-        sheet = workbook.active
-        sheet.title = f"{month:%Y-%m}"
-        sheet.append(header)
-        for row in rows:
-            sheet.append([float(r) if hasattr(r, "quantize") else r for r in row])
-        for cell in sheet["E"][1:]:
-            cell.number_format = "D.M.YYYY"
-        buffer = io.BytesIO()
-        workbook.save(buffer)
-        response = HttpResponse(
-            buffer.getvalue(),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-        response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
-        return response
+        return exports.xlsx_response(filename, [(f"{month:%Y-%m}", [header, *rows], 1)])
     total = sum((day.case.agreed_day_price or 0 for day in days), 0)
     return render(
         request,

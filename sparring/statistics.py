@@ -173,16 +173,19 @@ def lead_times(scope: Scope | None = None) -> dict[str, float | None]:
     return {key: _days(result[key]) for key, _label in LEAD_TIMES}
 
 
+def _cases_and_days(scope: Scope | None, *group_by: str):
+    """Accepted, called-off cases and their held days, grouped by ``group_by``."""
+    accepted = (scope or Scope()).cases().filter(ACCEPTED, consultant__isnull=False)
+    return accepted.values(*group_by).annotate(
+        cases=Count("pk", distinct=True),
+        days=Count("days_planned", filter=Q(days_planned__status=SessionDay.Status.HELD)),
+    )
+
+
 def by_supplier(scope: Scope | None = None) -> list[dict]:
     """Accepted cases and held days per supplier, most days first."""
-    accepted = (scope or Scope()).cases().filter(ACCEPTED, consultant__isnull=False)
-    rows = (
-        accepted.values("consultant__supplier__name")
-        .annotate(
-            cases=Count("pk", distinct=True),
-            days=Count("days_planned", filter=Q(days_planned__status=SessionDay.Status.HELD)),
-        )
-        .order_by("-days", "-cases", "consultant__supplier__name")
+    rows = _cases_and_days(scope, "consultant__supplier__name").order_by(
+        "-days", "-cases", "consultant__supplier__name"
     )
     return [
         {"supplier": row["consultant__supplier__name"], "cases": row["cases"], "days": row["days"]}
@@ -192,19 +195,12 @@ def by_supplier(scope: Scope | None = None) -> list[dict]:
 
 def by_consultant(scope: Scope | None = None) -> list[dict]:
     """Accepted cases and held days per consultant, most days first."""
-    accepted = (scope or Scope()).cases().filter(ACCEPTED, consultant__isnull=False)
-    rows = (
-        accepted.values(
-            "consultant__user__first_name",
-            "consultant__user__last_name",
-            "consultant__supplier__name",
-        )
-        .annotate(
-            cases=Count("pk", distinct=True),
-            days=Count("days_planned", filter=Q(days_planned__status=SessionDay.Status.HELD)),
-        )
-        .order_by("-days", "-cases", "consultant__user__last_name", "consultant__user__first_name")
-    )
+    rows = _cases_and_days(
+        scope,
+        "consultant__user__first_name",
+        "consultant__user__last_name",
+        "consultant__supplier__name",
+    ).order_by("-days", "-cases", "consultant__user__last_name", "consultant__user__first_name")
     return [
         {
             "consultant": f"{row['consultant__user__first_name']} {row['consultant__user__last_name']}",

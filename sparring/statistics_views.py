@@ -1,8 +1,5 @@
 """The statistics page for coordinators and the steering group, with CSV and XLSX exports."""
 
-import csv
-import io
-
 from django import forms
 from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse
@@ -11,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import statistics
+from . import exports, statistics
 from .models import Call
 
 statistics_readers = permission_required("sparring.view_statistics", raise_exception=True)
@@ -164,41 +161,13 @@ def _scope_line(scope: statistics.Scope) -> str:
 def _export(kind: str, data: dict, scope: statistics.Scope) -> HttpResponse:
     sections = _sections(data)
     filename = f"sparraus-tilastot-{timezone.localdate():%Y-%m-%d}"
+    heading = [_scope_line(scope)]
     if kind == "csv":
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-        response.write("\ufeff")  # Excel opens UTF-8 with the BOM
-        writer = csv.writer(response, delimiter=";")
-        writer.writerow([_scope_line(scope)])
-        for title, header, rows in sections:
-            writer.writerow([])
-            writer.writerow([title])
-            writer.writerow(header)
-            for row in rows:
-                writer.writerow(
-                    [str(v).replace(".", ",") if isinstance(v, float) else v for v in row]
-                )
-        return response
-
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    for title, header, rows in sections:
-        sheet = workbook.create_sheet(title[:31])
-        sheet.append([_scope_line(scope)])
-        sheet.append(header)
-        for cell in sheet[2]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            sheet.append(row)
-        sheet.column_dimensions["A"].width = 48
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    response = HttpResponse(
-        buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        rows = [heading]
+        for title, header, section_rows in sections:
+            rows += [[], [title], header, *section_rows]
+        return exports.csv_response(filename, rows)
+    return exports.xlsx_response(
+        filename,
+        [(title, [heading, header, *rows], 2) for title, header, rows in sections],
     )
-    response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
-    return response

@@ -14,7 +14,7 @@ import random
 import statistics as stats_module
 import time
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -128,12 +128,6 @@ SQL = {
 }
 
 
-def _one(value) -> float | None:
-    if value is None:
-        return None
-    return float(Decimal(str(value)).quantize(Decimal("0.1"), ROUND_HALF_UP))
-
-
 def hand_written() -> dict:
     """Run the hand-written SQL and shape its rows like the page's figures."""
     with connection.cursor() as cursor:
@@ -152,18 +146,20 @@ def hand_written() -> dict:
             "organisations": organisations,
             "days_delivered": days,
             "participants": participants,
-            "average_grade": _one(grade),
+            "average_grade": page_statistics._one_decimal(grade),
             "answers": answers,
-            "response_rate": _one(Decimal(100 * answers) / participants) if participants else None,
+            "response_rate": page_statistics._one_decimal(Decimal(100 * answers) / participants)
+            if participants
+            else None,
             "suppliers": suppliers,
             "consultants": consultants,
             "by_sector": dict(rows["by_sector"]),
             "by_theme": dict(rows["by_theme"]),
         },
         "lead_times": {
-            "application_to_decision": _one(lead[0]),
-            "decision_to_first_day": _one(lead[1]),
-            "last_day_to_report": _one(lead[2]),
+            "application_to_decision": page_statistics._one_decimal(lead[0]),
+            "decision_to_first_day": page_statistics._one_decimal(lead[1]),
+            "last_day_to_report": page_statistics._one_decimal(lead[2]),
         },
         "suppliers": {name: (cases, days) for name, cases, days in rows["by_supplier"]},
         "consultants": {

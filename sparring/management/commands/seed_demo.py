@@ -14,10 +14,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from procurement.models import FrameworkAgreement, Supplier
+from procurement.models import Consultant, FrameworkAgreement, Supplier
 from procurement.services import agreement_create, consultant_create, supplier_create
+from sparring import demo
 from sparring.models import Call, Organisation, Theme, User
-from sparring.services import organisation_create, user_create
+from sparring.services import organisation_create
 
 ORGANISATIONS = [
     # Business IDs of real municipalities (checksum-valid); the people are invented.
@@ -187,29 +188,23 @@ class Command(BaseCommand):
         return stored
 
     def _ensure_user(self, data: dict, password: str) -> None:
-        user = User.objects.filter(username=data["username"]).first()
-        if user is not None:
-            if not user.check_password(password):
-                user.set_password(password)
-                user.save(update_fields=["password"])
-            return
         organisation = (
             Organisation.objects.get(business_id=data["organisation"])
             if "organisation" in data
             else None
         )
-        user = user_create(
-            actor=None,
-            username=data["username"],
-            email=f"{data['username']}@example.invalid",
-            role=data["role"],
-            password=password,
-            first_name=data["first_name"],
-            last_name=data["last_name"],
+        user = demo.ensure_user(
+            data["username"],
+            data["role"],
+            data["first_name"],
+            data["last_name"],
             organisation=organisation,
             language=data.get("language", "fi"),
         )
-        if "supplier" in data:
+        if not user.check_password(password):
+            user.set_password(password)
+            user.save(update_fields=["password"])
+        if "supplier" in data and not Consultant.objects.filter(user=user).exists():
             consultant_create(
                 actor=None,
                 user=user,
