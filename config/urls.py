@@ -7,7 +7,7 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog, set_language
 
 from sparring import views as sparring_views
-from sparring.forms import PasswordResetForm
+from sparring.accounts.forms import PasswordResetForm
 from workflow.site import site
 
 auth_patterns = [

@@ -27,6 +27,8 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sparring.cases import states
+
 from .models import (
     ConflictOfInterest,
     Consultant,
@@ -36,15 +38,8 @@ from .models import (
     Unavailability,
 )
 
-OPEN_CASE_STATUSES = (
-    "offered",
-    "scheduling",
-    "delivery",
-    "reporting",
-    "feedback",
-    "closing",
-    "closed",
-)
+# Cases whose approved days load a consultant: offered, assigned, delivered or closed.
+OPEN_CASE_STATUSES = states.COMMITTED
 
 
 @dataclass

@@ -7,8 +7,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from sparring import access, selectors
-from sparring import services as case_services
+from sparring import access
+from sparring.cases import selectors
+from sparring.cases import services as case_services
 
 from . import minicompetition
 from .competition_forms import AwardForm, CompetitionOpenForm, TenderForm

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sparring import access
 from sparring.audit import audit_record
+from sparring.cases import services
 
 from . import calloff
 from .models import Consultant, FrameworkAgreement, MiniCompetition, Tender
@@ -190,8 +191,6 @@ def competition_award(
     justification: str = "",
 ):
     """Score the tenders after the deadline and call off the best (or override with a justification)."""
-    from sparring import services
-
     if not access.is_coordinator(actor):
         raise PermissionDenied
     if competition.status != MiniCompetition.Status.OPEN:

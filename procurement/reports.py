@@ -10,19 +10,13 @@ from decimal import Decimal
 
 from django.db.models import Count, F, Sum
 
+from sparring.cases import states
+
 from .models import Consultant, FrameworkAgreement, Offer, Supplier
 
 # Cases whose approved days are spoken for: offered, assigned, delivered or closed.
-COMMITTED_STATUSES = (
-    "offered",
-    "scheduling",
-    "delivery",
-    "reporting",
-    "feedback",
-    "closing",
-    "closed",
-)
-STOPPED_STATUSES = ("withdrawn", "cancelled")
+COMMITTED_STATUSES = states.COMMITTED
+STOPPED_STATUSES = states.STOPPED
 
 
 @dataclass

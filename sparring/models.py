@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from .cases.states import CaseStatus
 from .regions import Region
 from .validators import validate_business_id
 
@@ -259,34 +260,8 @@ class Call(models.Model):
 class Case(models.Model):
     """An application for sparring and, once submitted, the case it becomes."""
 
-    class Status(models.TextChoices):
-        DRAFT = "draft", _("Draft")  # saved by the applicant, not yet submitted
-        SUBMITTED = "submitted", _("Waiting for review")  # a coordinator decides
-        RETURNED = "returned", _("Returned for amendment")  # the applicant amends
-        REJECTED = "rejected", _("Rejected")  # final
-        APPROVED = "approved", _("Approved, finding a consultant")  # call-off
-        OFFERED = "offered", _("Offered to a consultant")  # consultant answers
-        SCHEDULING = "scheduling", _("Agreeing the dates")  # dates proposed/confirmed
-        DELIVERY = "delivery", _("Sparring days under way")  # days being held
-        REPORTING = "reporting", _("Waiting for the report")  # consultant files it
-        FEEDBACK = "feedback", _("Collecting feedback")  # survey open
-        CLOSING = "closing", _("Waiting to be closed")  # feedback period over; a coordinator closes
-        CLOSED = "closed", _("Closed")  # final
-        WITHDRAWN = "withdrawn", _("Withdrawn by the applicant")  # final
-        CANCELLED = "cancelled", _("Cancelled by a coordinator")  # final
-
-    OPEN_STATUSES = (
-        Status.SUBMITTED,
-        Status.RETURNED,
-        Status.APPROVED,
-        Status.OFFERED,
-        Status.SCHEDULING,
-        Status.DELIVERY,
-        Status.REPORTING,
-        Status.FEEDBACK,
-        Status.CLOSING,
-    )
-    WAITING_FOR_COORDINATOR = (Status.SUBMITTED, Status.APPROVED, Status.CLOSING)
+    # The statuses, their named sets and the allowed moves live in sparring.cases.states.
+    Status = CaseStatus
 
     class Language(models.TextChoices):
         FINNISH = "fi", _("Finnish")
@@ -500,154 +475,3 @@ class SessionDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date:%d.%m.%Y} {self.start_time:%H.%M}–{self.end_time:%H.%M}"
-
-
-class Report(models.Model):
-    """The consultant's report on a sparring: drafted, filed, returned for correction, filed again."""
-
-    class Status(models.TextChoices):
-        DRAFT = "draft", _("Draft")  # saved by the consultant, not yet filed
-        SUBMITTED = "submitted", _("Filed")  # filed; its PDF is made
-        RETURNED = "returned", _("Returned for correction")  # a coordinator asked for a correction
-
-    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="report")
-    status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
-    )
-    revision = models.PositiveSmallIntegerField(
-        default=0, help_text="Raised each time the report is filed."
-    )
-    correction_comment = models.TextField(_("what to correct"), blank=True, max_length=4000)
-    participants = models.PositiveIntegerField(_("participants"), null=True, blank=True)
-    refined_goal = models.TextField(_("refined goal"), max_length=4000, blank=True)
-    implementation = models.TextField(
-        _("how the sparring was carried out"), max_length=8000, blank=True
-    )
-    themes_covered = models.TextField(_("themes and matters covered"), max_length=8000, blank=True)
-    results = models.TextField(_("results achieved"), max_length=8000, blank=True)
-    follow_up = models.TextField(_("recommended follow-up"), max_length=8000, blank=True)
-    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
-    )
-
-    class Meta:
-        verbose_name = _("report")
-        verbose_name_plural = _("reports")
-
-    def __str__(self) -> str:
-        return gettext("Report on %(case)s") % {"case": self.case}
-
-
-def report_pdf_path(instance: "ReportDocument", filename: str) -> str:
-    return f"reports/{instance.case_id}/report-v{instance.version}.pdf"
-
-
-class ReportDocument(models.Model):
-    """One rendered PDF of a case's report. A corrected report makes a new version;
-    the old ones are kept."""
-
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="report_documents")
-    version = models.PositiveSmallIntegerField(_("version"))
-    file = models.FileField(upload_to=report_pdf_path)
-    language = models.CharField(max_length=2, choices=settings.LANGUAGES)
-    source = models.CharField(
-        max_length=60,
-        unique=True,
-        help_text="What made it (the flow task, or a corrected revision): a redelivered job finds its own PDF.",
-    )
-    size = models.PositiveIntegerField(default=0)
-    created = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("report PDF")
-        verbose_name_plural = _("report PDFs")
-        ordering = ["-version"]
-        constraints = [
-            models.UniqueConstraint(fields=["case", "version"], name="one_pdf_per_report_version")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.case} v{self.version}"
-
-
-def new_survey_token() -> str:
-    import secrets
-
-    return secrets.token_urlsafe(18)
-
-
-class Survey(models.Model):
-    """The participants' feedback survey of one case, open for the feedback period."""
-
-    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="survey")
-    token = models.CharField(max_length=40, unique=True, default=new_survey_token)
-    opened_at = models.DateTimeField(auto_now_add=True)
-    closes_at = models.DateTimeField(_("closes"))
-    closed = models.BooleanField(default=False)
-
-    class Meta:
-        verbose_name = _("feedback survey")
-        verbose_name_plural = _("feedback surveys")
-
-    def __str__(self) -> str:
-        return str(self.case)
-
-    def is_open(self) -> bool:
-        from django.utils import timezone
-
-        return not self.closed and timezone.now() < self.closes_at
-
-
-class SurveyLink(models.Model):
-    """A personal link sent to one participant: one answer, reminders until used.
-
-    Nothing links the answer to the link: ``answered`` is only a flag.
-    """
-
-    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="links")
-    token = models.CharField(max_length=40, unique=True, default=new_survey_token)
-    email = models.EmailField()
-    answered = models.BooleanField(default=False)
-    reminded_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["survey", "email"], name="one_link_per_address")
-        ]
-
-    def __str__(self) -> str:
-        return self.email
-
-
-GRADE_CHOICES = [(n, str(n)) for n in range(1, 6)]
-
-
-class SurveyAnswer(models.Model):
-    """One anonymous answer: no person, link, token, address or time of day is stored."""
-
-    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="answers")
-    overall = models.PositiveSmallIntegerField(_("overall grade"), choices=GRADE_CHOICES)
-    goal_reached = models.PositiveSmallIntegerField(
-        _("how well the goal was reached"), choices=GRADE_CHOICES, null=True, blank=True
-    )
-    facilitation = models.PositiveSmallIntegerField(
-        _("facilitation"), choices=GRADE_CHOICES, null=True, blank=True
-    )
-    usefulness = models.PositiveSmallIntegerField(
-        _("usefulness"), choices=GRADE_CHOICES, null=True, blank=True
-    )
-    best = models.TextField(_("what was best"), max_length=2000, blank=True)
-    improve = models.TextField(_("what to improve"), max_length=2000, blank=True)
-
-    class Meta:
-        verbose_name = _("survey answer")
-        verbose_name_plural = _("survey answers")
-        constraints = [
-            models.CheckConstraint(
-                name="overall_grade_1_to_5", condition=models.Q(overall__gte=1, overall__lte=5)
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.survey}: {self.overall}"

@@ -15,11 +15,3 @@ from . import emails
 def deliver_email(email_id: int) -> bool:
     """Deliver one message of the outbox (idempotent)."""
     return emails.email_deliver(email_id=email_id)
-
-
-@shared_task(acks_late=True, soft_time_limit=120, time_limit=150)
-def render_report_revision(case_id: int, source: str) -> int:
-    """Render a corrected report as a new PDF version (idempotent by ``source``)."""
-    from . import services
-
-    return services.report_render(case_id=case_id, source=source).version

@@ -1,13 +1,20 @@
+"""URLs of the product's own pages; every name is in the ``sparring`` namespace."""
+
 from django.urls import path
 
-from . import case_views, statistics_views, survey_views, views
+from sparring import views
+from sparring.cases import day_views, home_views
+from sparring.cases import views as case_views
+from sparring.reports import views as report_views
+from sparring.statistics import views as statistics_views
+from sparring.surveys import views as survey_views
 
 app_name = "sparring"
 
 urlpatterns = [
-    path("applicant/", views.ApplicantHome.as_view(), name="applicant_home"),
-    path("coordinator/", views.CoordinatorHome.as_view(), name="coordinator_home"),
-    path("consultant/", views.ConsultantHome.as_view(), name="consultant_home"),
+    path("applicant/", home_views.ApplicantHome.as_view(), name="applicant_home"),
+    path("coordinator/", home_views.CoordinatorHome.as_view(), name="coordinator_home"),
+    path("consultant/", home_views.ConsultantHome.as_view(), name="consultant_home"),
     # The steering group's home is the statistics page.
     path("steering/", statistics_views.statistics_page, name="steering_home"),
     path("statistics/", statistics_views.statistics_page, name="statistics"),
@@ -20,23 +27,25 @@ urlpatterns = [
     path("cases/<int:pk>/", case_views.case_detail, name="case_detail"),
     path("cases/<int:pk>/edit/", case_views.case_edit, name="case_edit"),
     path("cases/<int:pk>/do/<slug:action>/", case_views.case_action, name="case_action"),
-    path("cases/<int:pk>/schedule/", case_views.case_schedule, name="case_schedule"),
-    path("cases/<int:pk>/report/", case_views.case_report, name="case_report"),
-    path("cases/<int:pk>/report/return/", case_views.report_return, name="report_return"),
+    path("cases/<int:pk>/schedule/", day_views.case_schedule, name="case_schedule"),
+    path("cases/<int:pk>/report/", report_views.case_report, name="case_report"),
+    path("cases/<int:pk>/report/return/", report_views.report_return, name="report_return"),
     path("cases/<int:pk>/attachments/", case_views.attachment_upload, name="attachment_upload"),
     path("cases/<int:pk>/calendar.ics", case_views.case_calendar, name="case_calendar"),
     path("cases/<int:pk>/chart.svg", case_views.case_chart, name="case_chart"),
-    path("cases/<int:pk>/report.pdf", case_views.report_pdf, name="report_pdf"),
+    path("cases/<int:pk>/report.pdf", report_views.report_pdf, name="report_pdf"),
     path(
-        "cases/<int:pk>/report-v<int:version>.pdf", case_views.report_pdf, name="report_pdf_version"
+        "cases/<int:pk>/report-v<int:version>.pdf",
+        report_views.report_pdf,
+        name="report_pdf_version",
     ),
     path(
         "cases/<int:pk>/call-offs/<int:record_pk>.csv",
         case_views.call_off_record,
         name="call_off_record",
     ),
-    path("cases/<int:pk>/days/add/", case_views.day_add, name="day_add"),
-    path("days/<int:pk>/held/", case_views.day_held, name="day_held"),
+    path("cases/<int:pk>/days/add/", day_views.day_add, name="day_add"),
+    path("days/<int:pk>/held/", day_views.day_held, name="day_held"),
     path("survey/<str:token>/", survey_views.survey, name="survey"),
     path(
         "cases/<int:pk>/survey/participants/",
@@ -44,7 +53,7 @@ urlpatterns = [
         name="survey_participants",
     ),
     path("cases/<int:pk>/survey/remind/", survey_views.survey_remind, name="survey_remind"),
-    path("days/<int:pk>/change/", case_views.day_change, name="day_change"),
+    path("days/<int:pk>/change/", day_views.day_change, name="day_change"),
     path("attachments/<int:pk>/", case_views.attachment_download, name="attachment_download"),
     path("attachments/<int:pk>/delete/", case_views.attachment_delete, name="attachment_delete"),
 ]

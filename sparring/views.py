@@ -1,4 +1,4 @@
-"""Pages of the product outside the workflow: role homes and the legal pages."""
+"""Pages of the product outside any case: the front door, the legal pages, the role check."""
 
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -8,9 +8,7 @@ from django.utils.decorators import method_decorator
 from django.views.generic import TemplateView
 from rules.contrib.views import PermissionRequiredMixin
 
-from workflow.selectors import failed_jobs
-
-from . import access, selectors
+from . import access
 
 
 @login_not_required
@@ -37,45 +35,6 @@ class RoleRequiredMixin(LoginRequiredMixin, PermissionRequiredMixin):
         if not self.request.user.is_authenticated:
             return LoginRequiredMixin.handle_no_permission(self)
         return super().handle_no_permission()
-
-
-class ApplicantHome(RoleRequiredMixin, TemplateView):
-    permission_required = "sparring.apply"
-    template_name = "sparring/home_applicant.html"
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["organisation"] = self.request.user.organisation
-        context["cases"] = selectors.case_list(access.visible_cases(self.request.user))
-        context["calls"] = selectors.open_calls()
-        return context
-
-
-class CoordinatorHome(RoleRequiredMixin, TemplateView):
-    permission_required = "sparring.coordinate"
-    template_name = "sparring/home_coordinator.html"
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["overview"] = selectors.programme_overview()
-        context["failed_job_count"] = failed_jobs().count()
-        context["inbox"] = selectors.coordinator_inbox(self.request.user)
-        context["queue"] = selectors.coordinator_queue()
-        return context
-
-
-class ConsultantHome(RoleRequiredMixin, TemplateView):
-    permission_required = "sparring.deliver"
-    template_name = "sparring/home_consultant.html"
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        consultant = self.request.user.consultant
-        context["consultant"] = consultant
-        context["offers"] = selectors.consultant_offers(consultant)
-        context["assignments"] = selectors.consultant_assignments(consultant)
-        context["invitations"] = selectors.consultant_invitations(consultant)
-        return context
 
 
 class NoRole(LoginRequiredMixin, TemplateView):

@@ -13,8 +13,8 @@ from django.test import Client
 
 from procurement.models import Supplier
 from procurement.services import consultant_create, supplier_create
+from sparring.accounts.services import organisation_create, user_create
 from sparring.models import Organisation, User
-from sparring.services import organisation_create, user_create
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 PASSWORD = "correct-horse-battery-9"
@@ -244,14 +244,14 @@ def application_data(**overrides) -> dict:
 
 @pytest.fixture
 def draft_case(applicant, open_call):
-    from sparring.services import case_create
+    from sparring.cases.services import case_create
 
     return case_create(actor=applicant, call=open_call, data=application_data())
 
 
 @pytest.fixture
 def submitted_case(applicant, draft_case, coordinator):
-    from sparring.services import case_submit
+    from sparring.cases.services import case_submit
 
     return case_submit(actor=applicant, case=draft_case, version=draft_case.version)
 
@@ -272,7 +272,8 @@ def reported_case(submitted_case, coordinator, consultant, applicant):
     from django.core import mail
     from django.utils import timezone
 
-    from sparring import services
+    from sparring.cases import services
+    from sparring.reports import services as report_services
     from tests.unit.test_case_flow import fresh, walk_to_delivery
 
     case = walk_to_delivery(submitted_case, coordinator, consultant, applicant)
@@ -280,7 +281,7 @@ def reported_case(submitted_case, coordinator, consultant, applicant):
     for day in case.days_planned.all():
         services.session_day_record(actor=consultant, day=day, participants=10)
     mail.outbox.clear()
-    services.report_submit(
+    report_services.report_submit(
         actor=consultant, case=fresh(case), data=REPORT, version=fresh(case).version
     )
     return fresh(case)

@@ -2,18 +2,23 @@
 
 The flow holds the order of the steps, who acts at each and the deadlines;
 the case record (``sparring.Case``) holds the business data. Steps that people
-take are ``Handle`` nodes completed by the services in ``sparring.services``
+take are ``Handle`` nodes completed by the services in ``sparring.cases.services``
+and ``sparring.reports.services``
 (which check permissions, validate and write the audit trail); deadlines are
 database timers fired by the beat sweep.
 """
 
-from django.conf import settings
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow
 
-from sparring.workdays import add_working_days
+from procurement.models import Offer
+from sparring.cases import deadlines
+from sparring.cases import services as case_services
+from sparring.cases.states import CaseStatus
+from sparring.models import SessionDay
+from sparring.reports import services as report_services
+from sparring.surveys.models import Survey
 
 from .lock import flow_lock
 from .models import CaseProcess
@@ -36,7 +41,7 @@ class SparringFlow(flow.Flow):
         .Next(this.review)
     )
     review = (
-        flow.Handle()
+        flow.Handle(this.take_step)
         .Annotation(title=_("Review by a coordinator"))
         .OnTimeout(
             this.review_reminder_at,
@@ -58,12 +63,18 @@ class SparringFlow(flow.Flow):
         .Case(this.amend, this.is_returned)
         .Default(this.rejected)
     )
-    amend = flow.Handle().Annotation(title=_("Amendment by the applicant")).Next(this.review)
+    amend = (
+        flow.Handle(this.take_step)
+        .Annotation(title=_("Amendment by the applicant"))
+        .Next(this.review)
+    )
     rejected = flow.End().Annotation(title=_("Rejected"))
 
-    call_off = flow.Handle().Annotation(title=_("Call-off of a consultant")).Next(this.offer)
+    call_off = (
+        flow.Handle(this.take_step).Annotation(title=_("Call-off of a consultant")).Next(this.offer)
+    )
     offer = (
-        flow.Handle()
+        flow.Handle(this.take_step)
         .Annotation(title=_("Consultant answers the offer"))
         .OnTimeout(this.offer_deadline, this.expire_offer, title=_("Offer expires"))
         .Next(this.offer_outcome)
@@ -80,9 +91,15 @@ class SparringFlow(flow.Flow):
         .Default(this.call_off)
     )
 
-    schedule = flow.Handle().Annotation(title=_("Consultant proposes dates")).Next(this.confirm)
+    schedule = (
+        flow.Handle(this.take_step)
+        .Annotation(title=_("Consultant proposes dates"))
+        .Next(this.confirm)
+    )
     confirm = (
-        flow.Handle().Annotation(title=_("Applicant confirms the dates")).Next(this.confirm_outcome)
+        flow.Handle(this.take_step)
+        .Annotation(title=_("Applicant confirms the dates"))
+        .Next(this.confirm_outcome)
     )
     confirm_outcome = (
         flow.Switch()
@@ -90,9 +107,11 @@ class SparringFlow(flow.Flow):
         .Case(this.deliver, this.are_dates_confirmed)
         .Default(this.schedule)
     )
-    deliver = flow.Handle().Annotation(title=_("Sparring days held")).Next(this.report)
+    deliver = (
+        flow.Handle(this.take_step).Annotation(title=_("Sparring days held")).Next(this.report)
+    )
     report = (
-        flow.Handle()
+        flow.Handle(this.take_step)
         .Annotation(title=_("Consultant files the report"))
         .OnTimeout(
             this.report_reminder_at,
@@ -122,7 +141,11 @@ class SparringFlow(flow.Flow):
         .Annotation(title=_("Feedback period over"))
         .Next(this.close)
     )
-    close = flow.Handle().Annotation(title=_("Closing by a coordinator")).Next(this.closed)
+    close = (
+        flow.Handle(this.take_step)
+        .Annotation(title=_("Closing by a coordinator"))
+        .Next(this.closed)
+    )
     closed = flow.End().Annotation(title=_("Closed"))
     reminder_sent = flow.End().Annotation(title=_("Reminder sent"))
 
@@ -135,75 +158,66 @@ class SparringFlow(flow.Flow):
         case.save(update_fields=["process"])
         return activation.process
 
-    # -- conditions --------------------------------------------------------------
+    def take_step(self, activation, work):
+        """Every Handle's function: the service's change, done under the flow lock.
+
+        The services (``sparring.cases.transitions.step_run``) complete a step
+        through the node's own ``run``, which locks the process, starts the task,
+        calls this with the service's ``work`` and then completes the task.
+        """
+        return work()
+
+    # -- conditions: the case's status decides (sparring.cases.states) ----------
 
     def is_approved(self, activation) -> bool:
-        return activation.process.case.status == "approved"
+        return activation.process.case.status == CaseStatus.APPROVED
 
     def is_returned(self, activation) -> bool:
-        return activation.process.case.status == "returned"
+        return activation.process.case.status == CaseStatus.RETURNED
 
     def is_offer_accepted(self, activation) -> bool:
-        return activation.process.case.status == "scheduling"
+        return activation.process.case.status == CaseStatus.SCHEDULING
 
     def are_dates_confirmed(self, activation) -> bool:
-        return activation.process.case.status == "delivery"
+        return activation.process.case.status == CaseStatus.DELIVERY
 
-    # -- deadlines ---------------------------------------------------------------
+    # -- deadlines: computed in sparring.cases.deadlines, one function each ----
 
     def review_reminder_at(self, activation):
-        return add_working_days(timezone.now(), settings.SPARRING_REVIEW_REMINDER_WORKING_DAYS)
+        return deadlines.review_reminder_at()  # from when the review (or re-review) starts
 
     def offer_deadline(self, activation):
-        from procurement.models import Offer
-
+        """The open offer's own deadline (set by the call-off service from the same rule)."""
         offer = Offer.objects.filter(
             case=activation.process.case, status=Offer.Status.OFFERED
         ).first()
-        if offer is not None:
-            return offer.deadline
-        return add_working_days(timezone.now(), settings.SPARRING_OFFER_EXPIRY_WORKING_DAYS)
+        return offer.deadline if offer is not None else deadlines.offer_deadline()
 
     def report_reminder_at(self, activation):
-        from datetime import datetime, time, timedelta
-
         case = activation.process.case
-        last_day = case.days_planned.filter(status="held").order_by("-date").first()
-        base = last_day.date if last_day else timezone.localdate()
-        due = base + timedelta(days=settings.SPARRING_REPORT_REMINDER_DAYS)
-        return timezone.make_aware(datetime.combine(due, time(9, 0)))
+        last_day = case.days_planned.filter(status=SessionDay.Status.HELD).order_by("-date").first()
+        return deadlines.report_reminder_at(last_day.date if last_day else None)
 
     def feedback_closes_at(self, activation):
-        from datetime import timedelta
+        survey = Survey.objects.filter(case=activation.process.case).first()
+        return survey.closes_at if survey is not None else deadlines.feedback_closes_at()
 
-        return timezone.now() + timedelta(days=settings.SPARRING_FEEDBACK_DAYS)
-
-    # -- what the timers do ------------------------------------------------------
+    # -- what the timers and the job do ---------------------------------------
 
     def send_review_reminder(self, activation):
-        from sparring import services
-
-        services.case_review_reminder(case=activation.process.case)
+        case_services.case_review_reminder(case=activation.process.case)
 
     def mark_offer_expired(self, activation):
-        from sparring import services
-
-        services.offer_expire(case=activation.process.case)
+        case_services.offer_expire(case=activation.process.case)
 
     def end_feedback(self, activation):
-        from sparring import services
-
-        services.feedback_end(case=activation.process.case)
+        case_services.feedback_end(case=activation.process.case)
 
     def render_report_pdf(self, activation):
         """Runs in a Celery worker: render the report as PDF (idempotent per flow task)."""
-        from sparring import services
-
-        services.report_render(
+        report_services.report_render(
             case_id=activation.process.case.pk, source=f"task:{activation.task.pk}"
         )
 
     def send_report_reminder(self, activation):
-        from sparring import services
-
-        services.report_reminder(case=activation.process.case)
+        report_services.report_reminder(case=activation.process.case)

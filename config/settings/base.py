@@ -69,10 +69,18 @@ THIRD_PARTY_APPS = [
 ]
 LOCAL_APPS = [
     "procurement",
-    "sparring",
+    "sparring",  # the shared records (people, organisations, calls, cases, audit, outbox)
+    "sparring.accounts",
+    "sparring.cases",
+    "sparring.reports",
+    "sparring.surveys",
+    "sparring.statistics",
     "workflow",
 ]
-INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
+# Demo data, the 2021-2022 replay and the benchmarks: local and test settings add it,
+# production does not install it.
+DEMO_APPS = ["sparring.demo"]
+INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS + DEMO_APPS
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -260,6 +268,8 @@ LOGGING = {
 # ------------------------------------------------------------------------------
 # Case deadlines (working days skip weekends and Finnish public holidays)
 # ------------------------------------------------------------------------------
+# The flow that drives a new case (an existing case names its own: case.process.flow_class).
+SPARRING_CASE_FLOW = "workflow.flows.SparringFlow"
 SPARRING_REVIEW_REMINDER_WORKING_DAYS = int(
     os.environ.get("SPARRING_REVIEW_REMINDER_WORKING_DAYS", "5")
 )

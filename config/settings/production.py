@@ -9,9 +9,11 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import SECRET_KEY, env_bool
+from .base import DEMO_APPS, INSTALLED_APPS, SECRET_KEY, env_bool
 
 DEBUG = False
+# No demo data, replay or benchmark commands in production.
+INSTALLED_APPS = [app for app in INSTALLED_APPS if app not in DEMO_APPS]
 if not SECRET_KEY:
     raise ImproperlyConfigured("Set DJANGO_SECRET_KEY for production.")
 

@@ -2,6 +2,7 @@
 
 import django.db.models.deletion
 import sparring.models
+import sparring.reports.models
 from django.db import migrations, models
 
 
@@ -17,7 +18,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('version', models.PositiveSmallIntegerField(verbose_name='version')),
-                ('file', models.FileField(upload_to=sparring.models.report_pdf_path)),
+                ('file', models.FileField(upload_to=sparring.reports.models.report_pdf_path)),
                 ('language', models.CharField(choices=[('fi', 'Finnish'), ('sv', 'Swedish'), ('en', 'English')], max_length=2)),
                 ('source_task', models.BigIntegerField(help_text='The flow task that rendered it: a redelivered job finds its own PDF.', unique=True)),
                 ('size', models.PositiveIntegerField(default=0)),

@@ -2,6 +2,7 @@
 
 import django.db.models.deletion
 import sparring.models
+import sparring.surveys.models
 from django.db import migrations, models
 
 
@@ -16,7 +17,7 @@ class Migration(migrations.Migration):
             name='Survey',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token', models.CharField(default=sparring.models.new_survey_token, max_length=40, unique=True)),
+                ('token', models.CharField(default=sparring.surveys.models.new_survey_token, max_length=40, unique=True)),
                 ('opened_at', models.DateTimeField(auto_now_add=True)),
                 ('closes_at', models.DateTimeField(verbose_name='closes')),
                 ('closed', models.BooleanField(default=False)),
@@ -49,7 +50,7 @@ class Migration(migrations.Migration):
             name='SurveyLink',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token', models.CharField(default=sparring.models.new_survey_token, max_length=40, unique=True)),
+                ('token', models.CharField(default=sparring.surveys.models.new_survey_token, max_length=40, unique=True)),
                 ('email', models.EmailField(max_length=254)),
                 ('answered', models.BooleanField(default=False)),
                 ('reminded_at', models.DateTimeField(blank=True, null=True)),

@@ -27,7 +27,7 @@ from procurement.models import (
     Tender,
 )
 from procurement.services import supplier_create
-from sparring import services
+from sparring.cases import services
 from sparring.models import Case, Theme, User
 from tests.conftest import PASSWORD, make_consultant, make_user
 from tests.e2e.conftest import assert_accessible, login

@@ -3,7 +3,7 @@
 import pytest
 from django.core import mail
 
-from sparring.models import SurveyAnswer, SurveyLink
+from sparring.surveys.models import SurveyAnswer, SurveyLink
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import assert_accessible, login
 

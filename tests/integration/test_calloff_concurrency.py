@@ -7,7 +7,7 @@ from django.db import connection
 
 from procurement import calloff
 from procurement.models import Offer
-from sparring import services
+from sparring.cases import services
 from tests.conftest import make_consultant
 from tests.unit.test_calloff import approved_case
 

@@ -5,8 +5,10 @@ import io
 from django.utils import timezone
 from pypdf import PdfReader
 
-from sparring import services
-from sparring.models import AuditEvent, ReportDocument
+from sparring.cases import services
+from sparring.models import AuditEvent
+from sparring.reports import services as report_services
+from sparring.reports.models import ReportDocument
 from tests.conftest import REPORT
 from tests.integration.conftest import wait_for
 from tests.unit.test_case_flow import fresh, walk_to_delivery
@@ -26,7 +28,7 @@ def test_a_real_worker_renders_the_report_pdf(
     app.conf.task_always_eager = False
     worker = start_worker("pdf")
 
-    services.report_submit(
+    report_services.report_submit(
         actor=consultant, case=fresh(case), data=REPORT, version=fresh(case).version
     )
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from procurement import calloff
 from procurement.models import CallOff, ConflictOfInterest, Offer, Supplier, Unavailability
 from procurement.services import supplier_create
-from sparring import services
+from sparring.cases import services
 from sparring.models import Case, Theme
 from tests.conftest import application_data, make_consultant
 

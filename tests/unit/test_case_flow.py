@@ -10,8 +10,9 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import PROCESS, STATUS
 
 from procurement.models import Offer
-from sparring import services
+from sparring.cases import services
 from sparring.models import AuditEvent, Case, SessionDay
+from sparring.reports import services as report_services
 from tests.conftest import make_consultant, make_user
 from workflow.flows import SparringFlow
 from workflow.tasks import fire_workflow_timers
@@ -331,8 +332,10 @@ def test_delivery_reschedule_report_feedback_close(
         "follow_up": "Seurantapalaveri keväällä",
     }
     with pytest.raises(ValidationError, match="40"):
-        services.report_submit(actor=consultant, case=case, data=report, version=case.version)
-    services.report_submit(
+        report_services.report_submit(
+            actor=consultant, case=case, data=report, version=case.version
+        )
+    report_services.report_submit(
         actor=consultant, case=case, data={**report, "participants": 40}, version=case.version
     )
     case = fresh(case)
@@ -475,8 +478,8 @@ def test_coordinators_are_told_when_a_case_is_ready_to_close(
     case.days_planned.update(date=timezone.localdate())
     for day in case.days_planned.all():
         services.session_day_record(actor=consultant, day=day, participants=10)
-    report = dict.fromkeys(services.REPORT_FIELDS, "Teksti") | {"participants": 20}
-    services.report_submit(
+    report = dict.fromkeys(report_services.REPORT_FIELDS, "Teksti") | {"participants": 20}
+    report_services.report_submit(
         actor=consultant, case=fresh(case), data=report, version=fresh(case).version
     )
     mail.outbox.clear()
@@ -530,7 +533,7 @@ def test_invitations_carry_the_time_zone_and_the_attendees(
     submitted_case, coordinator, consultant, applicant
 ):
     case = walk_to_delivery(submitted_case, coordinator, consultant, applicant)
-    from sparring.calendar import invitation
+    from sparring.cases.calendar import invitation
 
     ics = invitation(case, list(case.days_planned.all())).replace("\r\n ", "")  # unfold lines
     assert "BEGIN:VTIMEZONE" in ics and "TZID:Europe/Helsinki" in ics

@@ -17,19 +17,21 @@ from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import STATUS
 
 from procurement.models import Offer
-from sparring import access, services
-from sparring.case_views import ACTION_FORMS
+from sparring import access
+from sparring.cases import services
+from sparring.cases.steps import ACTIONS as ACTION_FORMS
 from sparring.models import (
     Attachment,
     AuditEvent,
     Call,
     Case,
     OutboundEmail,
-    Report,
     Sector,
     SessionDay,
     Theme,
 )
+from sparring.reports import services as report_services
+from sparring.reports.models import Report
 from tests.conftest import application_data, make_consultant, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -188,7 +190,7 @@ def full_case(applicant, coordinator, consultant, open_call):
     )
     services.case_submit(actor=applicant, case=case, version=case.version)
     to_reporting(case, coordinator, consultant, applicant)
-    services.report_submit(
+    report_services.report_submit(
         actor=consultant,
         case=fresh(case),
         data={**REPORT, "participants": 20},

@@ -75,7 +75,7 @@ def test_only_suppliers_with_an_eligible_consultant_are_invited(competition_setu
 def test_the_plain_call_off_is_refused_under_a_mini_competition_agreement(
     competition_setup, coordinator
 ):
-    from sparring import services
+    from sparring.cases import services
 
     case, _aino, _bertta = competition_setup
     with pytest.raises(ValidationError):

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from procurement import reports
 from procurement.services import supplier_create
-from sparring import services
+from sparring.cases import services
 from tests.conftest import make_consultant
 from tests.unit.test_calloff import approved_case
 

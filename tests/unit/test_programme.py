@@ -13,8 +13,9 @@ import pytest
 from django.core.management import call_command
 
 from procurement.models import CallOff, Offer
-from sparring.models import AuditEvent, Case, Organisation, ReportDocument, SessionDay
-from sparring.programme import PlannedCase, Replay
+from sparring.demo.programme import PlannedCase, Replay
+from sparring.models import AuditEvent, Case, Organisation, SessionDay
+from sparring.reports.models import ReportDocument
 
 FACTS = {
     "accepted_applications": 72,

@@ -8,8 +8,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from pypdf import PdfReader
 from weasyprint.urls import FatalURLFetchingError
 
-from sparring import pdf, services
-from sparring.models import ReportDocument
+from sparring.cases import services
+from sparring.reports import pdf
+from sparring.reports import services as report_services
+from sparring.reports.models import ReportDocument
 from tests.conftest import REPORT, make_consultant
 from tests.unit.test_case_flow import fresh
 
@@ -59,7 +61,7 @@ def test_the_applicant_and_coordinators_are_told_when_it_is_ready(
 
 def test_a_redelivered_job_makes_no_second_pdf(reported_case):
     first = reported_case.report_documents.get()
-    again = services.report_render(case_id=reported_case.pk, source=first.source)
+    again = report_services.report_render(case_id=reported_case.pk, source=first.source)
     assert again == first
     assert reported_case.report_documents.count() == 1
 
@@ -68,22 +70,22 @@ def test_a_returned_and_corrected_report_makes_a_new_version_and_keeps_the_old(
     reported_case, coordinator, consultant
 ):
     with pytest.raises(ValidationError):
-        services.report_return(actor=coordinator, case=reported_case, comment=" ")
+        report_services.report_return(actor=coordinator, case=reported_case, comment=" ")
     with pytest.raises(PermissionDenied):
-        services.report_return(actor=consultant, case=reported_case, comment="Korjaa")
+        report_services.report_return(actor=consultant, case=reported_case, comment="Korjaa")
     mail.outbox.clear()
-    services.report_return(
+    report_services.report_return(
         actor=coordinator, case=reported_case, comment="Lisää jatkotoimien aikataulu."
     )
     assert [m.to for m in mail.outbox] == [[consultant.email]]
     assert "jatkotoimien aikataulu" in mail.outbox[0].body
 
-    services.report_save_draft(
+    report_services.report_save_draft(
         actor=consultant, case=fresh(reported_case), data={**REPORT, "follow_up": "Kesken"}
     )
     assert reported_case.report_documents.count() == 1  # a draft makes no PDF
     corrected = {**REPORT, "follow_up": "Seurantapalaveri 15.4.2027"}
-    services.report_submit(
+    report_services.report_submit(
         actor=consultant,
         case=fresh(reported_case),
         data=corrected,
@@ -108,13 +110,13 @@ def test_a_draft_report_keeps_the_step_open(submitted_case, coordinator, consult
     case.days_planned.update(date=timezone.localdate())
     for day in case.days_planned.all():
         services.session_day_record(actor=consultant, day=day, participants=10)
-    services.report_save_draft(
+    report_services.report_save_draft(
         actor=consultant, case=fresh(case), data={"refined_goal": "Alustava"}
     )
     assert fresh(case).status == "reporting"
     assert "report" in open_tasks(case)
     with pytest.raises(ValidationError):  # the rest is missing
-        services.report_submit(
+        report_services.report_submit(
             actor=consultant,
             case=fresh(case),
             data={"refined_goal": "Alustava", "participants": 20},

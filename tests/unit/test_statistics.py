@@ -6,9 +6,9 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from sparring import services
-from sparring.models import SurveyAnswer
-from sparring.statistics import programme_figures
+from sparring.cases import services
+from sparring.statistics.figures import programme_figures
+from sparring.surveys.models import SurveyAnswer
 from tests.conftest import application_data
 from tests.unit.test_case_flow import fresh
 

@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from sparring import statistics
-from sparring.programme import CALL, PlannedCase, Replay
+from sparring.demo.programme import CALL, PlannedCase, Replay
+from sparring.statistics import figures as statistics
 
 URL = reverse("sparring:statistics")
 

@@ -6,8 +6,8 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from sparring import surveys
-from sparring.models import Survey, SurveyAnswer, SurveyLink
+from sparring.surveys import services as surveys
+from sparring.surveys.models import Survey, SurveyAnswer, SurveyLink
 from tests.unit.test_case_flow import expire_due_timers, fresh
 from workflow.flows import SparringFlow
 

@@ -3,8 +3,8 @@
 import pytest
 from django.core.exceptions import ValidationError
 
+from sparring.accounts.services import organisation_create
 from sparring.models import Organisation
-from sparring.services import organisation_create
 from sparring.validators import normalise_business_id, validate_business_id
 
 

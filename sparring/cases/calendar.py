@@ -1,0 +1,76 @@
+"""iCalendar invitations for sparring days (made with the icalendar library)."""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.utils import timezone
+from icalendar import Calendar, Event, vCalAddress, vText
+
+from sparring.workdays import HELSINKI
+
+
+def day_uid(day) -> str:
+    """Stable per day, so a moved or cancelled day updates the same calendar entry."""
+    return f"sparring-case-{day.case_id}-day-{day.pk}@sparraus"
+
+
+def attendees_of(case) -> list[str]:
+    """The applicant who filed the case, the contact person and the consultant."""
+    addresses = [case.created_by.email, case.contact_email]
+    if case.consultant_id:
+        addresses.append(case.consultant.user.email)
+    seen, result = set(), []
+    for address in addresses:
+        if address and address.lower() not in seen:
+            seen.add(address.lower())
+            result.append(address)
+    return result
+
+
+def invitation(case, days, *, cancel: bool = False) -> str:
+    """An .ics with one event per day: METHOD:REQUEST, or METHOD:CANCEL for cancelled days."""
+    calendar = Calendar()
+    calendar.add("prodid", "-//Sparraus//sparring case management//FI")
+    calendar.add("version", "2.0")
+    calendar.add("method", "CANCEL" if cancel else "REQUEST")
+    organiser_email = settings.DEFAULT_FROM_EMAIL.split("<")[-1].rstrip(">")
+    for day in days:
+        event = Event()
+        event.add("uid", day_uid(day))
+        event.add("sequence", day.sequence)
+        event.add("dtstamp", timezone.now())
+        event.add("dtstart", datetime.combine(day.date, day.start_time, tzinfo=HELSINKI))
+        event.add("dtend", datetime.combine(day.date, day.end_time, tzinfo=HELSINKI))
+        event.add("summary", f"Sparraus {case.reference}: {case.organisation.name_fi}")
+        where = day.place or day.remote_link
+        if where:
+            event.add("location", vText(where))
+        description = case.goal[:500]
+        if day.remote_link:
+            description += f"\n\n{day.remote_link}"
+        event.add("description", description)
+        event.add("status", "CANCELLED" if cancel else "CONFIRMED")
+        organizer = vCalAddress(f"MAILTO:{organiser_email}")
+        organizer.params["cn"] = vText(settings.SITE_NAME)
+        event["organizer"] = organizer
+        for address in attendees_of(case):
+            attendee = vCalAddress(f"MAILTO:{address}")
+            attendee.params["role"] = vText("REQ-PARTICIPANT")
+            attendee.params["rsvp"] = vText("FALSE")
+            event.add("attendee", attendee, encode=0)
+        calendar.add_component(event)
+    # VTIMEZONE for Europe/Helsinki, which RFC 5545 requires beside TZID references
+    calendar.add_missing_timezones()
+    return calendar.to_ical().decode()
+
+
+def invitation_attachment(case, days, *, cancel: bool = False) -> list[dict[str, str]]:
+    filename = f"sparraus-{case.reference}.ics"
+    method = "CANCEL" if cancel else "REQUEST"
+    return [
+        {
+            "filename": filename,
+            "content": invitation(case, days, cancel=cancel),
+            "mimetype": f"text/calendar; method={method}; charset=utf-8",
+        }
+    ]

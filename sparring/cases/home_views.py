@@ -1,0 +1,48 @@
+"""The role homes: what waits for each applicant, coordinator and consultant."""
+
+from django.views.generic import TemplateView
+
+from sparring import access
+from sparring.views import RoleRequiredMixin
+from workflow.selectors import failed_jobs
+
+from . import selectors
+
+
+class ApplicantHome(RoleRequiredMixin, TemplateView):
+    permission_required = "sparring.apply"
+    template_name = "sparring/home_applicant.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["organisation"] = self.request.user.organisation
+        context["cases"] = selectors.case_list(access.visible_cases(self.request.user))
+        context["calls"] = selectors.open_calls()
+        return context
+
+
+class CoordinatorHome(RoleRequiredMixin, TemplateView):
+    permission_required = "sparring.coordinate"
+    template_name = "sparring/home_coordinator.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["overview"] = selectors.programme_overview()
+        context["failed_job_count"] = failed_jobs().count()
+        context["inbox"] = selectors.coordinator_inbox(self.request.user)
+        context["queue"] = selectors.coordinator_queue()
+        return context
+
+
+class ConsultantHome(RoleRequiredMixin, TemplateView):
+    permission_required = "sparring.deliver"
+    template_name = "sparring/home_consultant.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        consultant = self.request.user.consultant
+        context["consultant"] = consultant
+        context["offers"] = selectors.consultant_offers(consultant)
+        context["assignments"] = selectors.consultant_assignments(consultant)
+        context["invitations"] = selectors.consultant_invitations(consultant)
+        return context

@@ -1,0 +1,229 @@
+"""The application: drafts, edits, submission, files, deleting a draft."""
+
+import os
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils.translation import gettext_lazy as _
+
+from sparring import access, clock
+from sparring.audit import audit_record
+from sparring.models import (
+    ALLOWED_ATTACHMENT_TYPES,
+    MAX_ATTACHMENT_BYTES,
+    MAX_ATTACHMENTS_PER_CASE,
+    Attachment,
+    Call,
+    Case,
+)
+from sparring.notifications import applicant_side, coordinators, notify
+
+from .. import states
+from ..transitions import CaseError, StepNotAvailable, case_move, flow_start, require, step_run
+
+CASE_FIELDS = (
+    "unit",
+    "whole_organisation",
+    "sector",
+    "theme",
+    "development_need",
+    "goal",
+    "target_group",
+    "estimated_participants",
+    "requested_days",
+    "preferred_period",
+    "language",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+    "staff_representative",
+)
+
+
+def _apply_fields(case: Case, data: dict) -> list[str]:
+    changed = []
+    for field in CASE_FIELDS:
+        if field in data and getattr(case, field) != data[field]:
+            setattr(case, field, data[field])
+            changed.append(field)
+    if case.whole_organisation:
+        case.sector = None
+    return changed
+
+
+class AlreadySaved(CaseError):
+    """The same application form was sent again (double click, resend)."""
+
+    message = _("This application was saved already; here it is.")
+
+    def __init__(self, case: Case):
+        super().__init__()
+        self.case = case
+
+
+@transaction.atomic
+def case_create(*, actor, call: Call, data: dict, token=None) -> Case:
+    """Save a new application as a draft of the actor's organisation.
+
+    ``token`` comes from the form; a second request with the same token finds the
+    case the first one made (AlreadySaved) instead of making another.
+    """
+    require(access.is_applicant(actor))
+    if token is not None:
+        existing = Case.objects.filter(
+            submission_token=token, organisation=actor.organisation
+        ).first()
+        if existing is not None:
+            raise AlreadySaved(existing)
+    if not call.is_open():
+        raise CaseError(_("This call is not open for applications."))
+    case = Case(
+        call=call, organisation=actor.organisation, created_by=actor, submission_token=token
+    )
+    _apply_fields(case, data)
+    case.full_clean(exclude=["submission_token"])
+    try:
+        with transaction.atomic():
+            case.save()
+    except IntegrityError:  # the same form, sent twice at the same moment
+        raise AlreadySaved(Case.objects.get(submission_token=token)) from None
+    audit_record(actor=actor, action="case_draft_saved", subject=case, case=case)
+    return case
+
+
+@transaction.atomic
+def case_update(*, actor, case: Case, data: dict, version: int) -> Case:
+    """Change a draft, or an application returned for amendment."""
+    require(access.is_case_applicant(actor, case))
+    case_move(case, source=states.APPLICANT_EDITS, version=version)
+    changed = _apply_fields(case, data)
+    case.full_clean()
+    case.save(update_fields=[*CASE_FIELDS, "version"])
+    audit_record(
+        actor=actor, action="case_edited", subject=case, case=case, data={"changed": changed}
+    )
+    return case
+
+
+def _next_reference(case: Case) -> str:
+    year = clock.today().year
+    prefix = f"SP-{year}-"
+    last = Case.objects.filter(reference__startswith=prefix).aggregate(m=Max("reference"))["m"]
+    number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    return f"{prefix}{number:04d}"
+
+
+@transaction.atomic
+def case_submit(*, actor, case: Case, version: int) -> Case:
+    """Submit a draft (starting the case flow) or an amended application."""
+    require(access.is_case_applicant(actor, case))
+    if case.status == Case.Status.DRAFT:
+        if not case.call.is_open():
+            raise CaseError(_("The call closed before the application was submitted."))
+        case_move(
+            case,
+            source=[Case.Status.DRAFT],
+            version=version,
+            target=Case.Status.SUBMITTED,
+            submitted_at=clock.now(),
+        )
+        for _attempt in range(5):
+            try:
+                with transaction.atomic():
+                    Case.objects.filter(pk=case.pk).update(reference=_next_reference(case))
+                break
+            except IntegrityError:  # two submissions took the same number; take the next
+                continue
+        case.refresh_from_db()
+        flow_start(case)
+        case.refresh_from_db()
+        audit_record(actor=actor, action="case_submitted", subject=case, case=case)
+        notify("submitted_applicant", case, applicant_side(case))
+        notify("submitted_coordinator", case, coordinators())
+        return case
+
+    def work():
+        case_move(
+            case,
+            source=[Case.Status.RETURNED],
+            version=version,
+            target=Case.Status.SUBMITTED,
+        )
+        audit_record(actor=actor, action="case_resubmitted", subject=case, case=case)
+        notify("resubmitted_coordinator", case, coordinators())
+
+    step_run(case, "amend", work)
+    return case
+
+
+@transaction.atomic
+def case_delete_draft(*, actor, case: Case) -> None:
+    """An unsubmitted draft can be deleted by its organisation's applicant."""
+    require(access.is_case_applicant(actor, case))
+    deleted, _detail = Case.objects.filter(pk=case.pk, status=Case.Status.DRAFT).delete()
+    if not deleted:
+        raise StepNotAvailable
+    audit_record(actor=actor, action="draft_deleted", subject=f"sparring.case:{case.pk}")
+
+
+def attachment_add(*, actor, case: Case, upload) -> Attachment:
+    """Add a file to a draft or returned application, within the type and size limits."""
+    require(access.is_case_applicant(actor, case))
+    if case.status not in states.APPLICANT_EDITS:
+        raise CaseError(
+            _("Files can be added while the application is a draft or returned for amendment.")
+        )
+    extension = os.path.splitext(upload.name)[1].lower()
+    if extension not in ALLOWED_ATTACHMENT_TYPES:
+        raise ValidationError(
+            {
+                "file": _("Allowed file types: %(types)s.")
+                % {"types": ", ".join(sorted(ALLOWED_ATTACHMENT_TYPES))}
+            }
+        )
+    if upload.size > MAX_ATTACHMENT_BYTES:
+        raise ValidationError({"file": _("A file may be at most 10 MB.")})
+    if upload.size == 0:
+        raise ValidationError({"file": _("The file is empty.")})
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        if locked.status not in states.APPLICANT_EDITS:
+            raise CaseError(
+                _("Files can be added while the application is a draft or returned for amendment.")
+            )
+        if locked.attachments.count() >= MAX_ATTACHMENTS_PER_CASE:
+            raise ValidationError({"file": _("An application can have at most 5 files.")})
+        attachment = Attachment(
+            case=locked,
+            original_name=os.path.basename(upload.name)[:200],
+            content_type=ALLOWED_ATTACHMENT_TYPES[extension],
+            size=upload.size,
+            uploaded_by=actor,
+        )
+        attachment.file.save(upload.name, upload, save=False)
+        attachment.save()
+        audit_record(
+            actor=actor,
+            action="attachment_added",
+            subject=case,
+            case=case,
+            comment=attachment.original_name,
+        )
+    return attachment
+
+
+def attachment_remove(*, actor, attachment: Attachment) -> None:
+    case = attachment.case
+    require(access.is_case_applicant(actor, case))
+    if case.status not in states.APPLICANT_EDITS:
+        raise CaseError(
+            _("Files can be removed while the application is a draft or returned for amendment.")
+        )
+    with transaction.atomic():
+        name = attachment.original_name
+        attachment.delete()
+        transaction.on_commit(lambda: attachment.file.delete(save=False))
+        audit_record(
+            actor=actor, action="attachment_removed", subject=case, case=case, comment=name
+        )

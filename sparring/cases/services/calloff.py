@@ -1,0 +1,226 @@
+"""The call-off of a consultant under the framework agreement, and the consultant's answer."""
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from procurement import calloff, reports
+from procurement.models import CallOff, Consultant, FrameworkAgreement, Offer
+from sparring import access, clock
+from sparring.audit import audit_record
+from sparring.models import Case
+from sparring.notifications import applicant_side, consultant_of, coordinators, notify
+
+from .. import deadlines
+from ..transitions import CaseError, StepNotAvailable, case_move, require, step_run
+
+
+def case_call_off(
+    *,
+    actor,
+    case: Case,
+    version: int,
+    consultant=None,
+    justification: str = "",
+    competition_result: dict | None = None,
+):
+    """Call off a consultant for an approved case under the framework agreement.
+
+    Ranking order and rotation: the method ranks every consultant and proposes
+    the first eligible one. Mini-competition: ``competition_result`` (from
+    ``procurement.minicompetition.competition_award``) proposes the best offer
+    and carries its price. A coordinator takes the proposal, or chooses another
+    eligible consultant with a written justification (a manual override). Either
+    way a decision record lists every candidate with their rank and why they were
+    or were not eligible.
+    """
+    require(access.is_coordinator(actor))
+    justification = justification.strip()
+    agreement = calloff.agreement_in_force()
+    if agreement is None:
+        raise CaseError(
+            _("No framework agreement is in force today; a consultant cannot be called off.")
+        )
+    by_competition = agreement.method == FrameworkAgreement.Method.MINI_COMPETITION
+    if by_competition and competition_result is None:
+        raise ValidationError(
+            {
+                "consultant": _(
+                    "This agreement calls off by mini-competition: open one for the case."
+                )
+            }
+        )
+    deadline = deadlines.offer_deadline()
+
+    def work():
+        # Lock the agreement, then its consultants: two call-offs at once never both
+        # take the last day of someone's capacity or the last euros of the budget.
+        FrameworkAgreement.objects.select_for_update().filter(pk=agreement.pk).first()
+        ranked = calloff.candidates(case, agreement, lock=True)
+        if competition_result is not None:
+            proposed_id = competition_result["proposed"]
+        else:
+            proposal = calloff.proposal(ranked)
+            proposed_id = proposal.consultant if proposal else None
+        chosen_id = consultant.pk if consultant is not None else proposed_id
+        if chosen_id is None:
+            raise ValidationError(
+                {"consultant": _("No consultant of the agreement is eligible for this case.")}
+            )
+        chosen = next((c for c in ranked if c.consultant == chosen_id), None)
+        if chosen is None:
+            raise ValidationError(
+                {"consultant": _("This consultant is not party to the framework agreement.")}
+            )
+        if not chosen.eligible:
+            raise ValidationError(
+                {
+                    "consultant": _("%(name)s cannot be called off: %(reasons)s.")
+                    % {"name": chosen.name, "reasons": "; ".join(chosen.reasons)}
+                }
+            )
+        overridden = proposed_id is not None and chosen.consultant != proposed_id
+        if overridden and not justification:
+            raise ValidationError(
+                {
+                    "justification": _(
+                        "You chose someone other than the proposed consultant: write the justification."
+                    )
+                }
+            )
+        chosen_consultant = Consultant.objects.select_related("user", "supplier").get(
+            pk=chosen.consultant
+        )
+        tender_price = competition_result.get("price") if competition_result else None
+        price = tender_price if tender_price is not None else chosen_consultant.supplier.day_price
+        cost = case.days * price
+        remaining = reports.ledger(agreement).remaining_eur
+        if cost > remaining:
+            raise ValidationError(
+                {
+                    "consultant": _(
+                        "The agreement's budget would be exceeded: this call-off costs %(cost)s €, "
+                        "%(remaining)s € remain."
+                    )
+                    % {"cost": cost, "remaining": remaining}
+                }
+            )
+        case_move(
+            case,
+            source=[Case.Status.APPROVED],
+            version=version,
+            target=Case.Status.OFFERED,
+            agreed_day_price=price,
+        )
+        offer = Offer.objects.create(
+            case=case, consultant=chosen_consultant, offered_by=actor, deadline=deadline
+        )
+        record = CallOff.objects.create(
+            case=case,
+            agreement=agreement,
+            method=agreement.method,
+            candidates=[c.as_record() for c in ranked],
+            tenders=competition_result["tenders"] if competition_result else [],
+            proposed_id=proposed_id,
+            chosen=chosen_consultant,
+            override_justification=justification if overridden else "",
+            offer=offer,
+            decided_by=actor,
+        )
+        audit_record(
+            actor=actor,
+            action="case_offered",
+            subject=case,
+            case=case,
+            data={
+                "consultant": chosen_consultant.pk,
+                "offer": offer.pk,
+                "call_off": record.pk,
+                "overridden": overridden,
+            },
+            comment=str(chosen_consultant) + (f"\n{justification}" if overridden else ""),
+        )
+        notify(
+            "offered",
+            case,
+            consultant_of(case, chosen_consultant),
+            consultant=chosen_consultant,
+            deadline=deadline,
+        )
+        return offer
+
+    return step_run(case, "call_off", work)
+
+
+def offer_answer(*, actor, offer, accept: bool, reason: str = "") -> None:
+    """The offered consultant accepts or declines."""
+    case = offer.case
+    require(access.is_consultant(actor) and offer.consultant_id == actor.consultant.pk)
+    reason = reason.strip()
+    if not accept and not reason:
+        raise ValidationError(
+            {"reason": _("Say briefly why you decline; the coordinator sees it.")}
+        )
+
+    if clock.now() > offer.deadline:
+        raise CaseError(_("The time to answer this offer has passed; it counts as declined."))
+
+    def work():
+        claimed = Offer.objects.filter(pk=offer.pk, status=Offer.Status.OFFERED).update(
+            status=Offer.Status.ACCEPTED if accept else Offer.Status.DECLINED,
+            answered_at=clock.now(),
+            reason=reason,
+        )
+        if claimed != 1:
+            raise StepNotAvailable
+        if accept:
+            case_move(
+                case,
+                source=[Case.Status.OFFERED],
+                version=None,
+                target=Case.Status.SCHEDULING,
+                consultant=offer.consultant,
+            )
+            notify("offer_accepted_coordinator", case, coordinators())
+            notify("offer_accepted_applicant", case, applicant_side(case))
+        else:
+            case_move(case, source=[Case.Status.OFFERED], version=None, target=Case.Status.APPROVED)
+            notify(
+                "offer_declined_coordinator",
+                case,
+                coordinators(),
+                consultant=offer.consultant,
+                comment=reason,
+            )
+        audit_record(
+            actor=actor,
+            action="offer_accepted" if accept else "offer_declined",
+            subject=case,
+            case=case,
+            comment=reason,
+            data={"offer": offer.pk},
+        )
+
+    step_run(case, "offer", work)
+
+
+def offer_expire(*, case: Case) -> None:
+    """Timer: no answer by the deadline counts as a decline (the flow returns to call-off)."""
+    offer = (
+        Offer.objects.filter(case=case, status=Offer.Status.OFFERED)
+        .select_related("consultant__user")
+        .first()
+    )
+    if offer is None:
+        return
+    Offer.objects.filter(pk=offer.pk).update(status=Offer.Status.EXPIRED, answered_at=clock.now())
+    case_move(case, source=[Case.Status.OFFERED], version=None, target=Case.Status.APPROVED)
+    audit_record(
+        actor=None, action="offer_expired", subject=case, case=case, data={"offer": offer.pk}
+    )
+    notify("offer_expired_coordinator", case, coordinators(), consultant=offer.consultant)
+    notify(
+        "offer_expired_consultant",
+        case,
+        consultant_of(case, offer.consultant),
+        consultant=offer.consultant,
+    )

@@ -1,0 +1,148 @@
+"""The coordinator's review: approve, return for amendment, reject; taking a case."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.utils.translation import gettext_lazy as _
+
+from sparring import access, clock
+from sparring.audit import audit_record
+from sparring.models import Call, Case, SessionDay
+from sparring.notifications import applicant_side, coordinators, notify
+
+from .. import states
+from ..transitions import case_move, remind_while, require, step_run
+
+
+class Decision:
+    APPROVE = "approve"
+    RETURN = "return"
+    REJECT = "reject"
+    CHOICES = (APPROVE, RETURN, REJECT)
+
+
+#: The audit action each decision records.
+DECISION_ACTIONS = {
+    Decision.APPROVE: "case_approved",
+    Decision.RETURN: "case_returned",
+    Decision.REJECT: "case_rejected",
+}
+
+
+def call_days_committed(call: Call, *, excluding: Case | None = None) -> int:
+    """Days approved in the call for cases that are not rejected, withdrawn or cancelled."""
+    stopped = states.NOT_PROCEEDING
+    query = Case.objects.filter(call=call, approved_days__isnull=False).exclude(status__in=stopped)
+    if excluding is not None:
+        query = query.exclude(pk=excluding.pk)
+    active = query.aggregate(days=Sum("approved_days"))["days"] or 0
+    # days already held in cases stopped later were used all the same
+    held = SessionDay.objects.filter(
+        case__call=call, case__status__in=stopped, status=SessionDay.Status.HELD
+    ).count()
+    return active + held
+
+
+def case_decide(
+    *,
+    actor,
+    case: Case,
+    decision: str,
+    comment: str,
+    version: int,
+    approved_days: int | None = None,
+) -> Case:
+    """A coordinator approves, returns for amendment or rejects a submitted application."""
+    require(access.is_coordinator(actor))
+    if decision not in Decision.CHOICES:
+        raise ValidationError({"decision": _("Choose a decision.")})
+    comment = comment.strip()
+    if decision in (Decision.RETURN, Decision.REJECT) and not comment:
+        raise ValidationError({"comment": _("Say why: the applicant sees this comment.")})
+    if decision == Decision.APPROVE:
+        approved_days = approved_days or case.requested_days
+        if approved_days not in (1, 2) or approved_days > case.requested_days:
+            raise ValidationError(
+                {"approved_days": _("Approve 1 or 2 days, at most what was requested.")}
+            )
+
+    def work():
+        if decision == Decision.APPROVE:
+            # Lock the call: two approvals at once cannot both take its last days.
+            Call.objects.select_for_update().filter(pk=case.call_id).first()
+            committed = call_days_committed(case.call, excluding=case)
+            if committed + approved_days > case.call.day_budget:
+                raise ValidationError(
+                    {
+                        "approved_days": _(
+                            "The call's day budget would be exceeded: %(committed)s of "
+                            "%(budget)s days are already approved."
+                        )
+                        % {"committed": committed, "budget": case.call.day_budget}
+                    }
+                )
+            case_move(
+                case,
+                source=[Case.Status.SUBMITTED],
+                version=version,
+                target=Case.Status.APPROVED,
+                approved_days=approved_days,
+                decided_at=clock.now(),
+            )
+            notify("approved", case, applicant_side(case))
+        elif decision == Decision.RETURN:
+            case_move(
+                case,
+                source=[Case.Status.SUBMITTED],
+                version=version,
+                target=Case.Status.RETURNED,
+            )
+            notify("returned", case, applicant_side(case), comment=comment)
+        else:
+            case_move(
+                case,
+                source=[Case.Status.SUBMITTED],
+                version=version,
+                target=Case.Status.REJECTED,
+                decided_at=clock.now(),
+                closed_at=clock.now(),
+            )
+            notify("rejected", case, applicant_side(case), comment=comment)
+        audit_record(
+            actor=actor,
+            action=DECISION_ACTIONS[decision],
+            subject=case,
+            case=case,
+            comment=comment,
+            data={"approved_days": approved_days} if decision == Decision.APPROVE else {},
+        )
+
+    step_run(case, "review", work)
+    return case
+
+
+def case_review_reminder(*, case: Case) -> None:
+    """Timer: the application has waited for review for the configured working days."""
+    remind_while(
+        case,
+        status=Case.Status.SUBMITTED,
+        event="review_reminder",
+        action="review_reminder_sent",
+        recipients=lambda c: coordinators(),
+    )
+
+
+@transaction.atomic
+def case_take(*, actor, case: Case, version: int) -> Case:
+    """A coordinator takes a waiting case into their own inbox (or takes it over)."""
+    require(access.is_coordinator(actor))
+    previous = case.handler
+    case_move(case, source=states.WAITING_FOR_COORDINATOR, version=version, handler=actor)
+    audit_record(
+        actor=actor,
+        action="case_taken",
+        subject=case,
+        case=case,
+        comment=str(previous.get_full_name()) if previous else "",
+    )
+    return case

@@ -1,0 +1,178 @@
+"""The dates: the consultant proposes them, the applicant confirms (invitations go out)."""
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from procurement.models import Unavailability
+from sparring import access, clock
+from sparring.audit import audit_record
+from sparring.models import Case, SessionDay
+from sparring.notifications import applicant_side, consultant_of, format_days, notify
+
+from ..calendar import invitation_attachment
+from ..transitions import StepNotAvailable, case_move, require, step_run
+
+
+def validate_days(case: Case, days: list[dict], *, exclude_day: SessionDay | None = None) -> None:
+    errors = []
+    if len(days) != case.days:
+        errors.append(
+            ngettext(
+                "Propose exactly %(count)d day, as approved.",
+                "Propose exactly %(count)d days, as approved.",
+                case.days,
+            )
+            % {"count": case.days}
+        )
+    dates = [d["date"] for d in days]
+    if len(set(dates)) != len(dates):
+        errors.append(_("Give each day its own date."))
+    today = clock.today()
+    for day in days:
+        if day["date"] < today:
+            errors.append(
+                _("%(date)s is in the past.") % {"date": day["date"].strftime("%-d.%-m.%Y")}
+            )
+        if not (case.call.delivery_starts <= day["date"] <= case.call.delivery_ends):
+            errors.append(
+                _("%(date)s is outside the call's delivery period %(start)s–%(end)s.")
+                % {
+                    "date": day["date"].strftime("%-d.%-m.%Y"),
+                    "start": case.call.delivery_starts.strftime("%-d.%-m.%Y"),
+                    "end": case.call.delivery_ends.strftime("%-d.%-m.%Y"),
+                }
+            )
+        if day["end_time"] <= day["start_time"]:
+            errors.append(_("A day must end after it starts."))
+        if not (day.get("place") or day.get("remote_link")):
+            errors.append(_("Give a place or a remote link for each day."))
+    if case.consultant_id:
+        errors += _calendar_errors(case, dates, exclude_day=exclude_day)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _calendar_errors(case: Case, dates, *, exclude_day: SessionDay | None) -> list[str]:
+    """The consultant's unavailable periods and monthly capacity, for proposed dates."""
+    consultant = case.consultant
+    errors = []
+    for day in dates:
+        if Unavailability.objects.filter(
+            consultant=consultant, starts__lte=day, ends__gte=day
+        ).exists():
+            errors.append(
+                _("%(date)s: the consultant is unavailable then.")
+                % {"date": day.strftime("%-d.%-m.%Y")}
+            )
+    busy = SessionDay.objects.filter(
+        case__consultant=consultant,
+        status__in=[
+            SessionDay.Status.CONFIRMED,
+            SessionDay.Status.HELD,
+            SessionDay.Status.PROPOSED,
+        ],
+    ).exclude(case=case, status=SessionDay.Status.PROPOSED)  # replaced by this proposal
+    if exclude_day is not None:
+        busy = busy.exclude(pk=exclude_day.pk)
+    for year, month in sorted({(d.year, d.month) for d in dates}):
+        planned = busy.filter(date__year=year, date__month=month).count()
+        new = sum(1 for d in dates if (d.year, d.month) == (year, month))
+        if planned + new > consultant.capacity_per_month:
+            errors.append(
+                _(
+                    "The consultant's capacity in %(month)s/%(year)s is %(capacity)s days; %(planned)s are planned already."
+                )
+                % {
+                    "month": month,
+                    "year": year,
+                    "capacity": consultant.capacity_per_month,
+                    "planned": planned,
+                }
+            )
+    return errors
+
+
+def schedule_propose(*, actor, case: Case, days: list[dict], version: int) -> list[SessionDay]:
+    """The consultant proposes the approved number of days inside the delivery period."""
+    require(access.is_case_consultant(actor, case))
+    validate_days(case, days)
+
+    def work():
+        case_move(case, source=[Case.Status.SCHEDULING], version=version)
+        case.days_planned.filter(status=SessionDay.Status.PROPOSED).update(
+            status=SessionDay.Status.CANCELLED
+        )
+        created = [
+            SessionDay.objects.create(
+                case=case,
+                date=d["date"],
+                start_time=d["start_time"],
+                end_time=d["end_time"],
+                place=d.get("place", ""),
+                remote_link=d.get("remote_link", ""),
+            )
+            for d in sorted(days, key=lambda d: d["date"])
+        ]
+        audit_record(
+            actor=actor,
+            action="dates_proposed",
+            subject=case,
+            case=case,
+            comment=format_days(created),
+        )
+        notify("dates_proposed", case, applicant_side(case), days=created)
+        return created
+
+    return step_run(case, "schedule", work)
+
+
+def schedule_confirm(*, actor, case: Case, accept: bool, comment: str, version: int) -> None:
+    """The applicant confirms the proposed dates (invitations go out) or asks for others."""
+    require(access.is_case_applicant(actor, case))
+    comment = comment.strip()
+    if not accept and not comment:
+        raise ValidationError({"comment": _("Tell the consultant which dates would suit you.")})
+
+    def work():
+        proposed = list(case.days_planned.filter(status=SessionDay.Status.PROPOSED))
+        if not proposed:
+            raise StepNotAvailable
+        if accept:
+            case_move(
+                case,
+                source=[Case.Status.SCHEDULING],
+                version=version,
+                target=Case.Status.DELIVERY,
+            )
+            SessionDay.objects.filter(pk__in=[d.pk for d in proposed]).update(
+                status=SessionDay.Status.CONFIRMED
+            )
+            for day in proposed:
+                day.status = SessionDay.Status.CONFIRMED
+            audit_record(
+                actor=actor,
+                action="dates_confirmed",
+                subject=case,
+                case=case,
+                comment=format_days(proposed),
+            )
+            attachment = invitation_attachment(case, proposed)
+            notify(
+                "dates_confirmed",
+                case,
+                applicant_side(case) + consultant_of(case),
+                days=proposed,
+                attachments_for=lambda _recipient: attachment,
+            )
+        else:
+            case_move(case, source=[Case.Status.SCHEDULING], version=version)
+            SessionDay.objects.filter(pk__in=[d.pk for d in proposed]).update(
+                status=SessionDay.Status.CANCELLED
+            )
+            audit_record(
+                actor=actor, action="dates_declined", subject=case, case=case, comment=comment
+            )
+            notify("dates_declined", case, consultant_of(case), comment=comment)
+
+    step_run(case, "confirm", work)

@@ -1,0 +1,200 @@
+"""How a service moves a case: the compare-and-set on its status and the flow step it completes.
+
+Every step of the case follows one pattern:
+
+1. check that the actor may take the step (``PermissionDenied`` otherwise);
+2. validate the input (``ValidationError`` with a message for the form);
+3. under the flow lock, find the open flow task of the step (``StepNotAvailable``
+   when it is gone: done by someone else, a replayed form, a stale page);
+4. claim the case with a compare-and-set on (status, version), so a page sent
+   from an older state is refused (``StaleCase``); the move must be one that
+   ``states.TRANSITIONS`` allows;
+5. change the records, write the audit row, complete the flow task;
+6. queue e-mail, which is sent after the transaction commits.
+
+The flow class is never imported here: an existing case's flow is
+``case.process.flow_class`` (viewflow's own reference), and a new case starts the
+flow named by the ``SPARRING_CASE_FLOW`` setting. So the case app does not depend
+on the module that defines the flow (which calls the case app's services).
+"""
+
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db.models import F
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
+from viewflow.fsm import TransitionNotAllowed
+from viewflow.workflow.status import STATUS
+
+from sparring.audit import audit_record
+from sparring.models import Case
+from sparring.notifications import notify
+
+from . import states
+
+T = TypeVar("T")
+
+
+class CaseError(Exception):
+    """A step that cannot be taken; ``message`` is shown to the user."""
+
+    message = _("This step cannot be taken now.")
+
+    def __init__(self, message=None):
+        super().__init__(message or self.message)
+        if message:
+            self.message = message
+
+
+class StepNotAvailable(CaseError):
+    """The step's flow task is not open (done already, by someone else, or never reached)."""
+
+    message = _(
+        "This step is no longer open: it was done already, perhaps in another window or by "
+        "someone else. The page now shows where the case stands."
+    )
+
+
+class StaleCase(CaseError):
+    """The case changed after the form was made (its version moved on)."""
+
+    message = _(
+        "The case changed after you opened the page. Nothing was saved; check the current "
+        "situation and try again."
+    )
+
+
+def require(condition: bool) -> None:
+    """Raise ``PermissionDenied`` unless ``condition`` holds."""
+    if not condition:
+        raise PermissionDenied
+
+
+def case_move(
+    case: Case,
+    *,
+    source: Iterable[str],
+    version: int | None,
+    target: str | None = None,
+    **changes: Any,
+) -> Case:
+    """Compare-and-set: move ``case`` on only if it is still in a status of ``source``.
+
+    Args:
+        case: the case; updated in place from the database afterwards.
+        source: the statuses the case may be in now.
+        version: the version the user's page showed; ``None`` for system steps.
+        target: the new status, or ``None`` to keep it (the version still rises).
+        changes: other fields to set in the same UPDATE.
+
+    Raises:
+        StaleCase: the case is no longer in ``source`` (or at ``version``).
+        states.TransitionNotAllowed: a move that ``states.TRANSITIONS`` does not have.
+    """
+    source = list(source)
+    if target is not None:
+        for status in source:
+            states.check_transition(status, target)
+        changes["status"] = target
+    query = Case.objects.filter(pk=case.pk, status__in=source)
+    if version is not None:
+        query = query.filter(version=version)
+    if query.update(version=F("version") + 1, **changes) != 1:
+        raise StaleCase
+    case.refresh_from_db()
+    return case
+
+
+def flow_class_for(case: Case):
+    """The flow class that drives ``case`` (the configured one for a case not yet started)."""
+    if case.process_id is not None:
+        return case.process.flow_class
+    return import_string(settings.SPARRING_CASE_FLOW)
+
+
+def flow_start(case: Case) -> None:
+    """Start the case flow for a submitted case (its start node links the process)."""
+    flow_class_for(case).start.run(case=case)
+    case.refresh_from_db()
+
+
+def flow_cancel(case: Case) -> None:
+    """Cancel the case's process and every open task (withdrawal, cancellation)."""
+    if case.process_id is not None:
+        case.process.flow_class.instance.cancel(case.process)
+
+
+def _open_task(case: Case, step: str):
+    if case.process_id is None:
+        raise StepNotAvailable
+    flow_class = case.process.flow_class
+    node = getattr(flow_class, step)
+    task = (
+        flow_class.task_class._default_manager.filter(
+            process_id=case.process_id, flow_task=node, status=STATUS.NEW
+        )
+        .order_by("-pk")
+        .first()
+    )
+    if task is None:
+        raise StepNotAvailable
+    return node, task
+
+
+def step_run(case: Case, step: str, work: Callable[[], T]) -> T:
+    """Complete the open task of flow node ``step`` for ``case``, doing ``work`` under its lock.
+
+    Goes through the node's own ``run`` (viewflow's Handle: lock, re-read the
+    task, start it, call the flow's step function, complete it and activate the
+    next node), so the flow moves exactly as viewflow moves it.
+
+    Raises:
+        StepNotAvailable: no open task of ``step`` (or it was completed meanwhile).
+        Whatever ``work`` raises: nothing is saved then.
+    """
+    node, task = _open_task(case, step)
+    try:
+        return node.run(task, work=work)
+    except TransitionNotAllowed:  # completed by someone else between the look-up and the lock
+        raise StepNotAvailable from None
+
+
+def step_work_then_maybe_complete(case: Case, step: str, work: Callable[[], bool]) -> None:
+    """Do ``work`` under the flow lock while ``step`` is open; complete the step if it returns True.
+
+    For a step that takes several changes to finish (the delivery: each day is
+    recorded or moved separately, and the step completes with the last day).
+
+    Raises:
+        StepNotAvailable: no open task of ``step``.
+    """
+    node, task = _open_task(case, step)
+    flow_class = case.process.flow_class
+    with flow_class.lock(case.process_id):
+        task.refresh_from_db()
+        if task.status != STATUS.NEW:
+            raise StepNotAvailable
+        if work():
+            activation = node.activation_class(task)
+            activation.run(None)
+            activation.execute()
+
+
+def remind_while(case: Case, *, status: str, event: str, action: str, recipients) -> None:
+    """A reminder timer fired: send ``event`` and record ``action``, unless the case moved on.
+
+    Args:
+        case: the case the timer belongs to (re-read here).
+        status: the status the case must still be in for the reminder to make sense.
+        event: the notification event (``sparring.notifications``).
+        action: the audit action recorded on the case's timeline.
+        recipients: a function of the case giving the recipients.
+    """
+    case.refresh_from_db()
+    if case.status != status:
+        return
+    audit_record(actor=None, action=action, subject=case, case=case)
+    notify(event, case, recipients(case))

@@ -1,0 +1,378 @@
+"""Pages of the sparring case. Thin: they pick the case the user may see (404
+otherwise), validate a form and call one service; the services decide. The
+case page's actions come from the step registry (``steps.ACTIONS``)."""
+
+import csv
+import uuid
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from viewflow.workflow import chart
+
+from procurement.models import CallOff
+from sparring import access
+from sparring.formtools import add_errors
+from sparring.models import Attachment, Case, SessionDay
+from sparring.surveys import services as survey_services
+from sparring.surveys.forms import SurveyParticipantsForm
+
+from . import selectors, services, states, steps
+from .calendar import invitation
+from .filters import CaseFilter
+from .forms import ApplicationForm, AttachmentForm, DayHeldForm
+from .selectors import visible_case
+from .transitions import CaseError, StaleCase, flow_class_for
+
+# ------------------------------------------------------------------------------
+# The case page and its actions
+# ------------------------------------------------------------------------------
+
+
+def _offers_for(user, case: Case) -> list:
+    """Coordinators see every offer of the case; a consultant only their own."""
+    if access.is_coordinator(user):
+        return list(selectors.call_offers(case))
+    if access.is_consultant(user):
+        return list(selectors.call_offers(case).filter(consultant=user.consultant))
+    return []
+
+
+def _render_case(request, case: Case, bound: dict | None = None, status: int = 200) -> HttpResponse:
+    open_nodes = selectors.open_steps(case)
+    forms = steps.offered_forms(request.user, case, open_nodes)
+    forms.update(bound or {})
+    user = request.user
+    days = list(case.days_planned.all())
+    report = getattr(case, "report", None) if hasattr(case, "report") else None
+    can_record_days = "deliver" in open_nodes and (
+        access.is_case_consultant(user, case) or access.is_coordinator(user)
+    )
+    context = {
+        "case": case,
+        "steps": steps.waiting(open_nodes),
+        "forms": forms,
+        "days": days,
+        "attachments": list(case.attachments.all()),
+        "offers": _offers_for(user, case),
+        "call_offs": list(selectors.call_off_records(case)) if access.is_coordinator(user) else [],
+        "events": selectors.labelled_timeline(case, full=access.is_coordinator(user)),
+        "report": report if report is not None and report.revision else None,
+        "report_documents": list(case.report_documents.all()),
+        "survey": getattr(case, "survey", None) if hasattr(case, "survey") else None,
+        "survey_results": survey_services.survey_results(user=user, case=case),
+        "survey_can_manage": access.is_coordinator(user) or access.is_case_applicant(user, case),
+        "survey_participants_form": SurveyParticipantsForm(),
+        "site_url": settings.SITE_URL.rstrip("/"),
+        "can_edit": access.is_applicant(user) and case.status in states.APPLICANT_EDITS,
+        "can_schedule": access.is_case_consultant(user, case) and "schedule" in open_nodes,
+        "can_report": access.is_case_consultant(user, case)
+        and ("report" in open_nodes or (report is not None and report.status == "returned")),
+        "can_return_report": access.is_coordinator(user)
+        and report is not None
+        and report.status == "submitted"
+        and case.status in states.REPORT_CORRECTABLE,
+        "can_record_days": can_record_days and access.is_consultant(user),
+        "can_move_days": can_record_days,
+        "can_add_day": can_record_days
+        and access.is_consultant(user)
+        and sum(d.status in ("confirmed", "held") for d in days) < case.days,
+        "held_form": DayHeldForm(),
+        "attachment_form": AttachmentForm()
+        if access.is_applicant(user) and case.status in states.APPLICANT_EDITS
+        else None,
+        "is_coordinator": access.is_coordinator(user),
+    }
+    return render(request, "sparring/case_detail.html", context, status=status)
+
+
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render_case(request, visible_case(request, pk))
+
+
+@require_POST
+def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Take one of the case page's actions (``steps.ACTIONS``)."""
+    if action not in steps.ACTIONS:
+        raise Http404
+    case = visible_case(request, pk)
+    declared = steps.ACTIONS[action]
+    form = declared.bound(case, request.POST)
+    if form.is_valid():
+        try:
+            steps.perform(action, request.user, case, form.cleaned_data)
+        except ValidationError as error:
+            add_errors(form, error)
+        except CaseError as error:
+            messages.warning(request, error.message)
+            return redirect("sparring:case_detail", pk=case.pk)
+        else:
+            messages.success(request, declared.success)
+            if action == "delete":
+                return redirect("home")
+            return redirect("sparring:case_detail", pk=case.pk)
+    case.refresh_from_db()
+    if set(form.errors) == {"version"}:  # a tampered or broken page
+        messages.warning(request, StaleCase.message)
+        return _render_case(request, case, status=400)
+    return _render_case(request, case, {action: form}, status=400)
+
+
+# ------------------------------------------------------------------------------
+# The application form
+# ------------------------------------------------------------------------------
+
+
+def case_apply(request: HttpRequest, call_pk: int) -> HttpResponse:
+    if not access.is_applicant(request.user):
+        raise PermissionDenied
+    call = get_object_or_404(selectors.open_calls(), pk=call_pk)
+    posted = request.POST if request.method == "POST" else None
+    form = ApplicationForm(
+        posted, initial={**_contact_defaults(request.user), "form_token": uuid.uuid4()}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = services.case_create(
+                actor=request.user,
+                call=call,
+                data=form.case_data(),
+                token=form.cleaned_data["form_token"],
+            )
+            if request.POST.get("intent") == "submit":
+                services.case_submit(actor=request.user, case=case, version=case.version)
+                messages.success(request, steps.ACTIONS["submit"].success)
+            else:
+                messages.success(request, _("The draft was saved. Submit it when it is ready."))
+            return redirect("sparring:case_detail", pk=case.pk)
+        except services.AlreadySaved as saved:
+            messages.info(request, saved.message)
+            return redirect("sparring:case_detail", pk=saved.case.pk)
+        except ValidationError as error:
+            add_errors(form, error)
+        except CaseError as error:
+            form.add_error(None, error.message)
+    return render(
+        request,
+        "sparring/case_form.html",
+        {"form": form, "call": call, "case": None},
+        status=400 if form.errors else 200,
+    )
+
+
+def _contact_defaults(user) -> dict:
+    return {
+        "contact_name": user.get_full_name(),
+        "contact_email": user.email,
+        "language": user.language,
+        "requested_days": 2,
+    }
+
+
+def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    case = visible_case(request, pk)
+    if not access.is_applicant(request.user):
+        raise PermissionDenied
+    if case.status not in states.APPLICANT_EDITS:
+        messages.warning(
+            request,
+            _("The application can be changed only as a draft or when returned for amendment."),
+        )
+        return redirect("sparring:case_detail", pk=case.pk)
+    posted = request.POST if request.method == "POST" else None
+    form = ApplicationForm(posted, instance=case, initial={"version": case.version})
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                version = int(request.POST.get("version") or 0)
+                services.case_update(
+                    actor=request.user, case=case, data=form.case_data(), version=version
+                )
+                if request.POST.get("intent") == "submit":
+                    services.case_submit(actor=request.user, case=case, version=case.version)
+                    messages.success(request, steps.ACTIONS["submit"].success)
+                else:
+                    messages.success(request, _("Your changes were saved."))
+                return redirect("sparring:case_detail", pk=case.pk)
+            except ValidationError as error:
+                add_errors(form, error)
+            except CaseError as error:
+                form.add_error(None, error.message)
+    return render(
+        request,
+        "sparring/case_form.html",
+        {"form": form, "call": case.call, "case": case},
+        status=400 if form.errors else 200,
+    )
+
+
+# ------------------------------------------------------------------------------
+# Dates, days and the report
+# ------------------------------------------------------------------------------
+
+
+# ------------------------------------------------------------------------------
+# Files and exports
+# ------------------------------------------------------------------------------
+
+
+@require_POST
+def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    case = visible_case(request, pk)
+    form = AttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.attachment_add(actor=request.user, case=case, upload=form.cleaned_data["file"])
+            messages.success(request, _("The file was added."))
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        except CaseError as error:
+            messages.warning(request, error.message)
+    else:
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    return redirect("sparring:case_detail", pk=case.pk)
+
+
+def _visible_attachment(request, pk: int) -> Attachment:
+    return get_object_or_404(
+        Attachment.objects.select_related("case"),
+        pk=pk,
+        case__in=access.visible_cases(request.user),
+    )
+
+
+def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+    attachment = _visible_attachment(request, pk)
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_POST
+def attachment_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    attachment = _visible_attachment(request, pk)
+    try:
+        services.attachment_remove(actor=request.user, attachment=attachment)
+        messages.success(request, _("The file was removed."))
+    except CaseError as error:
+        messages.warning(request, error.message)
+    return redirect("sparring:case_detail", pk=attachment.case_id)
+
+
+def case_calendar(request: HttpRequest, pk: int) -> HttpResponse:
+    """The case's confirmed days as one .ics file."""
+    case = visible_case(request, pk)
+    days = case.days_planned.filter(
+        status__in=[SessionDay.Status.CONFIRMED, SessionDay.Status.HELD]
+    )
+    response = HttpResponse(invitation(case, days), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="sparraus-{case.reference or case.pk}.ics"'
+    )
+    return response
+
+
+def call_off_record(request: HttpRequest, pk: int, record_pk: int) -> HttpResponse:
+    """The decision record of one call-off as CSV (coordinators)."""
+    if not access.is_coordinator(request.user):
+        raise Http404
+    case = visible_case(request, pk)
+    record = get_object_or_404(
+        CallOff.objects.select_related("chosen__user", "proposed__user", "decided_by", "agreement"),
+        pk=record_pk,
+        case=case,
+    )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="call-off-{case.reference}-{record.pk}.csv"'
+    )
+    response.write("\ufeff")  # Excel opens UTF-8 CSV correctly with a BOM
+    writer = csv.writer(response, delimiter=";")
+    writer.writerow([_("Case"), case.reference, case.organisation.name_fi])
+    writer.writerow([_("Framework agreement"), str(record.agreement)])
+    writer.writerow([_("Method"), record.get_method_display()])
+    writer.writerow([_("Proposed"), str(record.proposed or "–")])
+    writer.writerow([_("Chosen"), str(record.chosen)])
+    writer.writerow([_("Justification for the override"), record.override_justification])
+    writer.writerow(
+        [
+            _("Decided by"),
+            record.decided_by.get_full_name(),
+            timezone.localtime(record.decided_at).strftime("%d.%m.%Y %H.%M"),
+        ]
+    )
+    writer.writerow([])
+    writer.writerow(
+        [
+            _("Rank"),
+            _("Consultant"),
+            _("Supplier"),
+            _("Days committed"),
+            _("Eligible"),
+            _("Reasons"),
+        ]
+    )
+    for candidate in record.candidates:
+        writer.writerow(
+            [
+                candidate["rank"],
+                candidate["name"],
+                candidate["supplier"],
+                candidate["load"],
+                _("yes") if candidate["eligible"] else _("no"),
+                "; ".join(candidate["reasons"]),
+            ]
+        )
+    return response
+
+
+def case_chart(request: HttpRequest, pk: int) -> HttpResponse:
+    """The flow chart with the case's position, as SVG."""
+    case = visible_case(request, pk)
+    flow_class = flow_class_for(case)
+    grid = chart.calc_layout_data(flow_class)
+    if case.process_id:
+        chart.calc_cell_status(flow_class, grid, case.process_id)
+    return HttpResponse(chart.grid_to_svg(grid), content_type="image/svg+xml")
+
+
+# ------------------------------------------------------------------------------
+# Lists
+# ------------------------------------------------------------------------------
+
+
+def case_list(request: HttpRequest) -> HttpResponse:
+    """All cases the user may see, with filters for coordinators."""
+    queryset = selectors.case_list(access.visible_cases(request.user))
+    if not (
+        access.is_coordinator(request.user)
+        or access.is_applicant(request.user)
+        or access.is_consultant(request.user)
+    ):
+        raise PermissionDenied
+    case_filter = CaseFilter(request.GET or None, queryset=queryset, request=request)
+    page = Paginator(case_filter.qs, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "sparring/case_list.html",
+        {"filter": case_filter, "page": page, "cases": page.object_list},
+    )
+
+
+def call_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "sparring/call_list.html", {"calls": selectors.open_calls()})

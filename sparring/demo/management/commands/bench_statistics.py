@@ -1,0 +1,395 @@
+"""Benchmark: the statistics page's queries against hand-written SQL, on generated cases.
+
+Generates N cases (100 000 by default) with their days, reports, survey answers
+and call-offs on PostgreSQL inside one transaction that is rolled back at the
+end, then times the page's figures (``sparring.statistics.statistics``) and a
+hand-written SQL computing the same figures, side by side in the same run, and
+prints the ratio. It checks that both give the same figures before timing.
+
+The generated rows are inserted directly (bulk inserts): this measures reading
+them, not the flow. Run with ``make bench`` (needs DATABASE_URL=postgres://...).
+"""
+
+import random
+import statistics as stats_module
+import time
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+
+from procurement.models import CallOff, Consultant, Offer
+from sparring.demo import data as demo
+from sparring.models import (
+    Call,
+    Case,
+    Report,
+    Sector,
+    SessionDay,
+    Survey,
+    SurveyAnswer,
+    Theme,
+    User,
+)
+from sparring.statistics import figures as page_statistics
+from sparring.workdays import HELSINKI
+
+BATCH = 5000
+
+# The same figures as sparring/statistics.py, written by hand as one would in SQL.
+SQL = {
+    "headline": """
+        WITH acc AS (
+            SELECT id, organisation_id FROM sparring_case
+            WHERE status NOT IN ('draft', 'rejected') AND approved_days IS NOT NULL
+        )
+        SELECT
+            (SELECT count(*) FROM acc),
+            (SELECT count(DISTINCT organisation_id) FROM acc),
+            (SELECT count(*) FROM sparring_sessionday d JOIN acc ON acc.id = d.case_id
+               WHERE d.status = 'held'),
+            (SELECT coalesce(sum(r.participants), 0) FROM sparring_report r
+               JOIN acc ON acc.id = r.case_id WHERE r.revision >= 1),
+            (SELECT avg(a.overall) FROM sparring_surveyanswer a
+               JOIN sparring_survey s ON s.id = a.survey_id JOIN acc ON acc.id = s.case_id),
+            (SELECT count(*) FROM sparring_surveyanswer a
+               JOIN sparring_survey s ON s.id = a.survey_id JOIN acc ON acc.id = s.case_id),
+            (SELECT count(*) FROM procurement_supplier p WHERE p.agreement_id IN (
+               SELECT o.agreement_id FROM procurement_calloff o JOIN acc ON acc.id = o.case_id)),
+            (SELECT count(*) FROM procurement_consultant k
+               JOIN procurement_supplier p ON p.id = k.supplier_id WHERE p.agreement_id IN (
+               SELECT o.agreement_id FROM procurement_calloff o JOIN acc ON acc.id = o.case_id))
+    """,
+    "by_sector": """
+        SELECT coalesce(s.name_fi, 'Koko organisaatio'), count(*) FROM sparring_case c
+        LEFT JOIN sparring_sector s ON s.id = c.sector_id
+        WHERE c.status NOT IN ('draft', 'rejected') AND c.approved_days IS NOT NULL
+        GROUP BY s.name_fi
+    """,
+    "by_theme": """
+        SELECT t.name_fi, count(*) FROM sparring_case c
+        LEFT JOIN sparring_theme t ON t.id = c.theme_id
+        WHERE c.status NOT IN ('draft', 'rejected') AND c.approved_days IS NOT NULL
+        GROUP BY t.name_fi
+    """,
+    "lead_times": """
+        WITH held AS (
+            SELECT case_id, min(date) AS first_day, max(date) AS last_day
+            FROM sparring_sessionday WHERE status = 'held' GROUP BY case_id
+        )
+        SELECT
+            extract(epoch FROM avg(c.decided_at - c.submitted_at)) / 86400,
+            avg(h.first_day - (c.decided_at AT TIME ZONE 'Europe/Helsinki')::date)
+                FILTER (WHERE c.status <> 'rejected' AND c.approved_days IS NOT NULL),
+            avg((r.submitted_at AT TIME ZONE 'Europe/Helsinki')::date - h.last_day)
+                FILTER (WHERE c.status <> 'rejected' AND c.approved_days IS NOT NULL)
+        FROM sparring_case c
+        LEFT JOIN held h ON h.case_id = c.id
+        LEFT JOIN sparring_report r ON r.case_id = c.id
+        WHERE c.status <> 'draft' AND c.decided_at IS NOT NULL
+    """,
+    "by_supplier": """
+        SELECT p.name, count(DISTINCT c.id),
+               count(d.id) FILTER (WHERE d.status = 'held')
+        FROM sparring_case c
+        JOIN procurement_consultant k ON k.id = c.consultant_id
+        JOIN procurement_supplier p ON p.id = k.supplier_id
+        LEFT JOIN sparring_sessionday d ON d.case_id = c.id
+        WHERE c.status NOT IN ('draft', 'rejected') AND c.approved_days IS NOT NULL
+        GROUP BY p.name
+    """,
+    "by_consultant": """
+        SELECT u.first_name || ' ' || u.last_name, p.name, count(DISTINCT c.id),
+               count(d.id) FILTER (WHERE d.status = 'held')
+        FROM sparring_case c
+        JOIN procurement_consultant k ON k.id = c.consultant_id
+        JOIN sparring_user u ON u.id = k.user_id
+        JOIN procurement_supplier p ON p.id = k.supplier_id
+        LEFT JOIN sparring_sessionday d ON d.case_id = c.id
+        WHERE c.status NOT IN ('draft', 'rejected') AND c.approved_days IS NOT NULL
+        GROUP BY u.first_name, u.last_name, p.name
+    """,
+    "funnel": """
+        SELECT count(*),
+               count(*) FILTER (WHERE c.approved_days IS NOT NULL),
+               count(*) FILTER (WHERE c.consultant_id IS NOT NULL),
+               count(*) FILTER (WHERE EXISTS (
+                   SELECT 1 FROM sparring_sessionday d WHERE d.case_id = c.id AND d.status = 'held')),
+               count(*) FILTER (WHERE r.revision >= 1),
+               count(*) FILTER (WHERE c.status = 'closed')
+        FROM sparring_case c LEFT JOIN sparring_report r ON r.case_id = c.id
+        WHERE c.status <> 'draft'
+    """,
+    "statuses": """
+        SELECT status, count(*) FROM sparring_case WHERE status <> 'draft' GROUP BY status
+    """,
+}
+
+
+def hand_written() -> dict:
+    """Run the hand-written SQL and shape its rows like the page's figures."""
+    with connection.cursor() as cursor:
+        rows = {}
+        for key, sql in SQL.items():
+            cursor.execute(sql)
+            rows[key] = cursor.fetchall()
+    accepted, organisations, days, participants, grade, answers, suppliers, consultants = rows[
+        "headline"
+    ][0]
+    lead = rows["lead_times"][0]
+    funnel = rows["funnel"][0]
+    return {
+        "figures": {
+            "accepted_applications": accepted,
+            "organisations": organisations,
+            "days_delivered": days,
+            "participants": participants,
+            "average_grade": page_statistics._one_decimal(grade),
+            "answers": answers,
+            "response_rate": page_statistics._one_decimal(Decimal(100 * answers) / participants)
+            if participants
+            else None,
+            "suppliers": suppliers,
+            "consultants": consultants,
+            "by_sector": dict(rows["by_sector"]),
+            "by_theme": dict(rows["by_theme"]),
+        },
+        "lead_times": {
+            "application_to_decision": page_statistics._one_decimal(lead[0]),
+            "decision_to_first_day": page_statistics._one_decimal(lead[1]),
+            "last_day_to_report": page_statistics._one_decimal(lead[2]),
+        },
+        "suppliers": {name: (cases, days) for name, cases, days in rows["by_supplier"]},
+        "consultants": {
+            (name, supplier): (cases, days) for name, supplier, cases, days in rows["by_consultant"]
+        },
+        "funnel": list(funnel),
+        "statuses": dict(rows["statuses"]),
+    }
+
+
+def page() -> dict:
+    """The page's figures, shaped for comparison with ``hand_written``."""
+    data = page_statistics.statistics()
+    figures = dict(data["figures"])
+    figures["by_sector"] = dict(figures["by_sector"])
+    figures["by_theme"] = dict(figures["by_theme"])
+    return {
+        "figures": figures,
+        "lead_times": data["lead_times"],
+        "suppliers": {r["supplier"]: (r["cases"], r["days"]) for r in data["suppliers"]},
+        "consultants": {
+            (r["consultant"], r["supplier"]): (r["cases"], r["days"]) for r in data["consultants"]
+        },
+        "funnel": [r["cases"] for r in data["funnel"]],
+        "statuses": {r["status"]: r["cases"] for r in data["statuses"]},
+    }
+
+
+class Rollback(Exception):
+    pass
+
+
+class Command(BaseCommand):
+    help = "Time the statistics page's queries against hand-written SQL on generated cases."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--cases", type=int, default=100_000)
+        parser.add_argument("--repeat", type=int, default=5)
+
+    def handle(self, *, cases: int, repeat: int, verbosity: int, **options):
+        self.verbosity = verbosity
+        if not settings.USES_POSTGRESQL:
+            raise CommandError(
+                "The statistics benchmark runs on PostgreSQL: set DATABASE_URL=postgres://..."
+            )
+        try:
+            with transaction.atomic():
+                started = time.monotonic()
+                self._generate(cases)
+                with connection.cursor() as cursor:
+                    cursor.execute("ANALYZE")
+                self.stdout.write(
+                    f"Generated {cases} cases in {time.monotonic() - started:.0f} s "
+                    "(rolled back at the end)."
+                )
+                self._compare_and_time(repeat)
+                raise Rollback
+        except Rollback:
+            pass
+
+    def _compare_and_time(self, repeat: int) -> None:
+        ours, theirs = page(), hand_written()
+        if ours != theirs:
+            for key in ours:
+                if ours[key] != theirs[key]:
+                    self.stderr.write(f"{key}:\n  page {ours[key]}\n  sql  {theirs[key]}")
+            raise CommandError("The page and the hand-written SQL disagree; not timing.")
+        self.stdout.write(
+            f"Same figures both ways: {ours['figures']['accepted_applications']} accepted, "
+            f"{ours['figures']['days_delivered']} days, grade {ours['figures']['average_grade']}."
+        )
+        page_times, sql_times = [], []
+        for _round in range(repeat):  # alternate, so that both see the same cache state
+            for run, times in ((page, page_times), (hand_written, sql_times)):
+                started = time.perf_counter()
+                run()
+                times.append(time.perf_counter() - started)
+        page_median = stats_module.median(page_times)
+        sql_median = stats_module.median(sql_times)
+        ratio = page_median / sql_median
+        self.stdout.write(
+            f"statistics page queries: median {page_median * 1000:.0f} ms over {repeat} runs\n"
+            f"hand-written SQL:        median {sql_median * 1000:.0f} ms over {repeat} runs\n"
+            f"ratio page / SQL: {ratio:.2f}× (target ≤ 1.5×)"
+        )
+        if ratio > 1.5:
+            self.stderr.write(self.style.WARNING("Slower than the target."))
+        if self.verbosity > 1:
+            from django.test.utils import CaptureQueriesContext
+
+            with CaptureQueriesContext(connection) as queries:
+                page()
+            for query in sorted(queries.captured_queries, key=lambda q: -float(q["time"])):
+                self.stdout.write(f"{float(query['time']) * 1000:7.1f} ms  {query['sql'][:300]}")
+
+    # -- generated data ----------------------------------------------------------------
+
+    def _generate(self, count: int) -> None:
+        rng = random.Random(100_000)
+        agreement = demo.ensure_framework()
+        organisations = list(demo.ensure_organisations().values())
+        consultants = list(Consultant.objects.filter(supplier__agreement=agreement))
+        sectors = [*Sector.objects.all(), None]
+        themes = list(Theme.objects.all())
+        coordinator = User.objects.filter(role=User.Role.COORDINATOR).first() or demo.ensure_user(
+            "bench.koordinaattori", User.Role.COORDINATOR, "Bench", "Koordinaattori"
+        )
+        call = Call.objects.create(
+            title="Benchmark",
+            opens_at=datetime(2021, 1, 1, tzinfo=HELSINKI),
+            closes_at=datetime(2026, 1, 1, tzinfo=HELSINKI),
+            delivery_starts=date(2021, 1, 1),
+            delivery_ends=date(2026, 12, 31),
+            day_budget=10 * count,
+        )
+        statuses = (
+            ["closed"] * 70
+            + ["rejected"] * 6
+            + ["withdrawn"] * 3
+            + ["submitted", "approved", "offered", "scheduling", "delivery", "reporting"] * 3
+            + ["feedback", "closing", "returned"]
+        )
+        called_off = {"offered", "scheduling", "delivery", "reporting", "feedback", "closing"}
+        for start in range(0, count, BATCH):
+            rows = []
+            for _n in range(start, min(count, start + BATCH)):
+                status = rng.choice(statuses)
+                organisation, applicant = rng.choice(organisations)
+                sector = rng.choice(sectors)
+                submitted = datetime(2021, 8, 23, 9, tzinfo=HELSINKI) + timedelta(
+                    days=rng.randint(0, 1500), minutes=rng.randint(0, 480)
+                )
+                decided = (
+                    submitted + timedelta(days=rng.randint(1, 20))
+                    if status not in ("submitted", "returned", "withdrawn")
+                    else None
+                )
+                approved = rng.choice([1, 2, 2, 2]) if decided and status != "rejected" else None
+                consultant = rng.choice(consultants) if status in called_off | {"closed"} else None
+                rows.append(
+                    Case(
+                        call=call,
+                        organisation=organisation,
+                        created_by=applicant,
+                        status=status,
+                        whole_organisation=sector is None,
+                        sector=sector,
+                        theme=rng.choice(themes),
+                        development_need="-",
+                        goal="-",
+                        target_group="-",
+                        estimated_participants=20,
+                        requested_days=2,
+                        approved_days=approved,
+                        contact_name="-",
+                        contact_email="bench@example.invalid",
+                        staff_representative="-",
+                        consultant=consultant,
+                        submitted_at=submitted,
+                        decided_at=decided,
+                    )
+                )
+            created = Case.objects.bulk_create(rows)
+            self._children(rng, created, coordinator, agreement)
+
+    def _children(self, rng, cases, coordinator, agreement) -> None:
+        days, reports, surveys, offers = [], [], [], []
+        for case in cases:
+            if case.consultant_id is None:
+                continue
+            offers.append(
+                Offer(
+                    case=case,
+                    consultant_id=case.consultant_id,
+                    status="accepted",
+                    offered_by=coordinator,
+                    deadline=case.decided_at + timedelta(days=7),
+                )
+            )
+            held = case.status in ("delivery", "reporting", "feedback", "closing", "closed")
+            first = case.decided_at.date() + timedelta(days=rng.randint(14, 60))
+            for k in range(case.approved_days or 1):
+                day = first + timedelta(days=21 * k)
+                done = held and (case.status != "delivery" or k == 0)
+                days.append(
+                    SessionDay(
+                        case=case,
+                        date=day,
+                        start_time="09:00",
+                        end_time="15:30",
+                        place="-",
+                        status="held" if done else "confirmed",
+                        participants=rng.randint(8, 30) if done else None,
+                    )
+                )
+            if case.status in ("feedback", "closing", "closed"):
+                last = first + timedelta(days=21 * ((case.approved_days or 1) - 1))
+                reports.append(
+                    Report(
+                        case=case,
+                        status="submitted",
+                        revision=1,
+                        participants=rng.randint(10, 50),
+                        submitted_at=datetime.combine(
+                            last + timedelta(days=rng.randint(1, 10)),
+                            datetime.min.time(),
+                            tzinfo=HELSINKI,
+                        ).replace(hour=15),
+                    )
+                )
+                surveys.append(Survey(case=case, closes_at=case.decided_at + timedelta(days=90)))
+        Offer.objects.bulk_create(offers)
+        CallOff.objects.bulk_create(
+            CallOff(
+                case_id=offer.case_id,
+                agreement=agreement,
+                method=agreement.method,
+                candidates=[],
+                chosen_id=offer.consultant_id,
+                offer=offer,
+                decided_by=coordinator,
+            )
+            for offer in offers
+        )
+        SessionDay.objects.bulk_create(days)
+        Report.objects.bulk_create(reports)
+        created = Survey.objects.bulk_create(surveys)
+        grades = [5] * 15 + [4] * 4 + [3]
+        SurveyAnswer.objects.bulk_create(
+            SurveyAnswer(survey=survey, overall=rng.choice(grades))
+            for survey in created
+            for _k in range(rng.randint(1, 5))
+        )

@@ -1,0 +1,216 @@
+"""Create the demo organisations, suppliers and one login per role (idempotent).
+
+Passwords are random, made once per checkout and kept in var/demo_logins.json,
+so nothing secret is committed and a second run prints the same logins.
+"""
+
+import json
+import secrets
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from procurement.models import Consultant, FrameworkAgreement, Supplier
+from procurement.services import agreement_create, consultant_create, supplier_create
+from sparring.accounts.services import organisation_create
+from sparring.demo import data as demo
+from sparring.models import Call, Organisation, Theme, User
+
+ORGANISATIONS = [
+    # Business IDs of real municipalities (checksum-valid); the people are invented.
+    {
+        "name_fi": "Tampereen kaupunki",
+        "name_sv": "Tammerfors stad",
+        "business_id": "0211675-2",
+        "kind": Organisation.Kind.MUNICIPALITY,
+        "municipality_code": "837",
+        "region": "06",
+    },
+    {
+        "name_fi": "Espoon kaupunki",
+        "name_sv": "Esbo stad",
+        "business_id": "0101263-6",
+        "kind": Organisation.Kind.MUNICIPALITY,
+        "municipality_code": "049",
+        "region": "01",
+    },
+]
+SUPPLIERS = [
+    {
+        "name": "Kehittäjäkumppanit Oy",
+        "business_id": "1234567-1",
+        "ranking_position": 1,
+        "day_price": Decimal("1150.00"),
+        "contact_name": "Sari Salo",
+        "contact_email": "sari.salo@example.invalid",
+    },
+    {
+        "name": "Työyhteisövalmennus Ky",
+        "business_id": "7654321-2",
+        "ranking_position": 2,
+        "day_price": Decimal("1090.00"),
+        "contact_name": "Ville Koski",
+        "contact_email": "ville.koski@example.invalid",
+    },
+]
+AGREEMENT = {
+    "notice_reference": "2021-000000-DEMO",
+    "title": "Sparrauspalvelut, puitejärjestely (demo)",
+    "method": "ranking",
+    "budget": Decimal("300000.00"),
+    "default_day_price": Decimal("1100.00"),
+}
+USERS = [
+    {
+        "username": "hakija.tampere",
+        "role": User.Role.APPLICANT,
+        "first_name": "Anna",
+        "last_name": "Aaltonen",
+        "organisation": "0211675-2",
+    },
+    {
+        "username": "hakija.espoo",
+        "role": User.Role.APPLICANT,
+        "first_name": "Erik",
+        "last_name": "Ek",
+        "organisation": "0101263-6",
+        "language": "sv",
+    },
+    {
+        "username": "koordinaattori",
+        "role": User.Role.COORDINATOR,
+        "first_name": "Kaisa",
+        "last_name": "Koordinaattori",
+    },
+    {
+        "username": "konsultti.kehittajat",
+        "role": User.Role.CONSULTANT,
+        "first_name": "Kalle",
+        "last_name": "Konsultti",
+        "supplier": "1234567-1",
+        "themes": ["work-community", "workload-wellbeing", "co-development"],
+        "languages": ["fi"],
+        "regions": ["06", "05", "07"],
+        "remote": False,
+    },
+    {
+        "username": "konsultti.valmennus",
+        "role": User.Role.CONSULTANT,
+        "first_name": "Veera",
+        "last_name": "Valmentaja",
+        "supplier": "7654321-2",
+        "themes": [
+            "work-community",
+            "workload-wellbeing",
+            "co-development",
+            "processes-services",
+            "remote-work",
+            "digitalisation",
+        ],
+        "languages": ["fi", "sv"],
+        "regions": ["01"],
+        "remote": True,
+    },
+    {
+        "username": "ohjausryhma",
+        "role": User.Role.STEERING,
+        "first_name": "Olli",
+        "last_name": "Ohjaaja",
+    },
+]
+
+
+class Command(BaseCommand):
+    help = "Create demo organisations, suppliers and one login per role; print the logins."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--force", action="store_true", help="allow with DEBUG off")
+
+    def handle(self, *, force: bool, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError("Demo logins are for the embedded default; use --force to insist.")
+        logins = self._passwords()
+        with transaction.atomic():
+            for data in ORGANISATIONS:
+                if not Organisation.objects.filter(business_id=data["business_id"]).exists():
+                    organisation_create(actor=None, **data)
+            agreement = FrameworkAgreement.objects.filter(
+                notice_reference=AGREEMENT["notice_reference"]
+            ).first()
+            if agreement is None:
+                agreement = agreement_create(actor=None, **self._agreement_dates(), **AGREEMENT)
+            for data in SUPPLIERS:
+                if not Supplier.objects.filter(business_id=data["business_id"]).exists():
+                    supplier_create(actor=None, agreement=agreement, **data)
+            for data in USERS:
+                self._ensure_user(data, logins[data["username"]])
+            if not Call.objects.exists():
+                self._create_call()
+        self.stdout.write(self.style.SUCCESS("Demo logins (username / password):"))
+        for data in USERS:
+            username, role = data["username"], User.Role(data["role"]).label
+            self.stdout.write(f"  {username:<22} {logins[username]:<14} {role}")
+
+    def _agreement_dates(self) -> dict:
+        today = timezone.localdate()
+        return {
+            "valid_from": today - timedelta(days=90),
+            "valid_until": today + timedelta(days=3 * 365),
+        }
+
+    def _create_call(self) -> None:
+        now = timezone.now()
+        today = timezone.localdate()
+        Call.objects.create(
+            title="Sparrausten haku 2026–2027",
+            description=(
+                "Kuntaorganisaatiot ja hyvinvointialueet voivat hakea maksutonta 1–2 päivän "
+                "sparrausta työyhteisön kehittämistarpeeseen."
+            ),
+            opens_at=now - timedelta(days=7),
+            closes_at=now + timedelta(days=120),
+            delivery_starts=today,
+            delivery_ends=today + timedelta(days=365),
+            day_budget=130,
+        )
+
+    def _passwords(self) -> dict[str, str]:
+        path = settings.VAR_DIR / "demo_logins.json"
+        stored = json.loads(path.read_text()) if path.exists() else {}
+        for data in USERS:
+            stored.setdefault(data["username"], f"demo-{secrets.token_hex(4)}")
+        path.write_text(json.dumps(stored, indent=2))
+        path.chmod(0o600)
+        return stored
+
+    def _ensure_user(self, data: dict, password: str) -> None:
+        organisation = (
+            Organisation.objects.get(business_id=data["organisation"])
+            if "organisation" in data
+            else None
+        )
+        user = demo.ensure_user(
+            data["username"],
+            data["role"],
+            data["first_name"],
+            data["last_name"],
+            organisation=organisation,
+            language=data.get("language", "fi"),
+        )
+        if not user.check_password(password):
+            user.set_password(password)
+            user.save(update_fields=["password"])
+        if "supplier" in data and not Consultant.objects.filter(user=user).exists():
+            consultant_create(
+                actor=None,
+                user=user,
+                supplier=Supplier.objects.get(business_id=data["supplier"]),
+                themes=Theme.objects.filter(code__in=data["themes"]),
+                languages=data["languages"],
+                regions=data["regions"],
+                works_remotely=data["remote"],
+            )

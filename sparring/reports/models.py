@@ -1,0 +1,79 @@
+"""The consultant's report and its rendered PDF versions."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+
+class Report(models.Model):
+    """The consultant's report on a sparring: drafted, filed, returned for correction, filed again."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")  # saved by the consultant, not yet filed
+        SUBMITTED = "submitted", _("Filed")  # filed; its PDF is made
+        RETURNED = "returned", _("Returned for correction")  # a coordinator asked for a correction
+
+    case = models.OneToOneField("sparring.Case", on_delete=models.CASCADE, related_name="report")
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    revision = models.PositiveSmallIntegerField(
+        default=0, help_text="Raised each time the report is filed."
+    )
+    correction_comment = models.TextField(_("what to correct"), blank=True, max_length=4000)
+    participants = models.PositiveIntegerField(_("participants"), null=True, blank=True)
+    refined_goal = models.TextField(_("refined goal"), max_length=4000, blank=True)
+    implementation = models.TextField(
+        _("how the sparring was carried out"), max_length=8000, blank=True
+    )
+    themes_covered = models.TextField(_("themes and matters covered"), max_length=8000, blank=True)
+    results = models.TextField(_("results achieved"), max_length=8000, blank=True)
+    follow_up = models.TextField(_("recommended follow-up"), max_length=8000, blank=True)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+
+    class Meta:
+        db_table = "sparring_report"  # the table kept its name when the model moved here
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+
+    def __str__(self) -> str:
+        return gettext("Report on %(case)s") % {"case": self.case}
+
+
+def report_pdf_path(instance: "ReportDocument", filename: str) -> str:
+    return f"reports/{instance.case_id}/report-v{instance.version}.pdf"
+
+
+class ReportDocument(models.Model):
+    """One rendered PDF of a case's report. A corrected report makes a new version;
+    the old ones are kept."""
+
+    case = models.ForeignKey(
+        "sparring.Case", on_delete=models.CASCADE, related_name="report_documents"
+    )
+    version = models.PositiveSmallIntegerField(_("version"))
+    file = models.FileField(upload_to=report_pdf_path)
+    language = models.CharField(max_length=2, choices=settings.LANGUAGES)
+    source = models.CharField(
+        max_length=60,
+        unique=True,
+        help_text="What made it (the flow task, or a corrected revision): a redelivered job finds its own PDF.",
+    )
+    size = models.PositiveIntegerField(default=0)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "sparring_reportdocument"
+        verbose_name = _("report PDF")
+        verbose_name_plural = _("report PDFs")
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "version"], name="one_pdf_per_report_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case} v{self.version}"

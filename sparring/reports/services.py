@@ -1,0 +1,223 @@
+"""The consultant's report: drafts, filing (the PDF is made), returns and corrections."""
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Sum
+from django.utils.translation import gettext_lazy as _
+
+from sparring import access, clock
+from sparring.audit import audit_record
+from sparring.cases import states
+from sparring.cases.transitions import (
+    StepNotAvailable,
+    case_move,
+    remind_while,
+    require,
+    step_run,
+)
+from sparring.models import Case, SessionDay
+from sparring.notifications import applicant_side, consultant_of, coordinators, notify
+from sparring.surveys import services as survey_services
+
+from . import pdf
+from .models import Report, ReportDocument
+
+REPORT_FIELDS = (
+    "participants",
+    "refined_goal",
+    "implementation",
+    "themes_covered",
+    "results",
+    "follow_up",
+)
+
+
+def held_participants(case: Case) -> int:
+    return (
+        case.days_planned.filter(status=SessionDay.Status.HELD).aggregate(n=Sum("participants"))[
+            "n"
+        ]
+        or 0
+    )
+
+
+def _report_for(case: Case) -> Report:
+    return Report.objects.filter(case=case).first() or Report(case=case)
+
+
+def _can_edit_report(case: Case, report: Report) -> bool:
+    """First filing: while the report step is open. Later: when a coordinator returned it."""
+    if case.status == Case.Status.REPORTING:
+        return True
+    return (
+        report.pk is not None
+        and report.status == Report.Status.RETURNED
+        and case.status in states.REPORT_CORRECTABLE
+    )
+
+
+@transaction.atomic
+def report_save_draft(*, actor, case: Case, data: dict) -> Report:
+    """Save the report unfinished; nothing is sent and the case does not move."""
+    require(access.is_case_consultant(actor, case))
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    report = _report_for(case)
+    if not _can_edit_report(case, report):
+        raise StepNotAvailable
+    for field in REPORT_FIELDS:
+        setattr(
+            report, field, data.get(field) if field == "participants" else (data.get(field) or "")
+        )
+    if report.status != Report.Status.RETURNED:
+        report.status = Report.Status.DRAFT
+    report.full_clean()
+    report.save()
+    audit_record(actor=actor, action="report_draft_saved", subject=case, case=case)
+    return report
+
+
+def _validate_report(case: Case, data: dict) -> None:
+    errors = {}
+    for field in REPORT_FIELDS:
+        if field != "participants" and not (data.get(field) or "").strip():
+            errors[field] = _("Fill in this part of the report.")
+    recorded = held_participants(case)
+    if data.get("participants") != recorded:
+        errors["participants"] = _(
+            "The recorded days had %(recorded)s participants in all; give the same number "
+            "here, or correct the days first."
+        ) % {"recorded": recorded}
+    if errors:
+        raise ValidationError(errors)
+
+
+def report_submit(*, actor, case: Case, data: dict, version: int) -> Report:
+    """The consultant files the report (its PDF is made); the first filing starts the feedback period."""
+    require(access.is_case_consultant(actor, case))
+    _validate_report(case, data)
+    report = _report_for(case)
+    if report.status == Report.Status.RETURNED:
+        return _report_resubmit(actor=actor, case=case, data=data)
+
+    def work():
+        case_move(
+            case,
+            source=[Case.Status.REPORTING],
+            version=version,
+            target=Case.Status.FEEDBACK,
+        )
+        filed = _report_for(case)
+        for field in REPORT_FIELDS:
+            setattr(filed, field, data[field])
+        filed.status = Report.Status.SUBMITTED
+        filed.revision = 1
+        filed.submitted_at = clock.now()
+        filed.submitted_by = actor
+        filed.full_clean()
+        filed.save()
+        audit_record(actor=actor, action="report_submitted", subject=case, case=case)
+        survey_services.survey_open(case=case)
+        return filed
+
+    return step_run(case, "report", work)
+
+
+@transaction.atomic
+def _report_resubmit(*, actor, case: Case, data: dict) -> Report:
+    from .tasks import render_report_revision
+
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    report = Report.objects.select_for_update().get(case=case)
+    if not _can_edit_report(case, report):
+        raise StepNotAvailable
+    for field in REPORT_FIELDS:
+        setattr(report, field, data[field])
+    report.status = Report.Status.SUBMITTED
+    report.revision += 1
+    report.submitted_at = clock.now()
+    report.submitted_by = actor
+    report.full_clean()
+    report.save()
+    audit_record(
+        actor=actor,
+        action="report_corrected",
+        subject=case,
+        case=case,
+        data={"revision": report.revision},
+    )
+    source = f"revision:{report.pk}:{report.revision}"
+    transaction.on_commit(lambda: render_report_revision.delay(case.pk, source))
+    return report
+
+
+@transaction.atomic
+def report_return(*, actor, case: Case, comment: str) -> Report:
+    """A coordinator returns a filed report to the consultant for correction."""
+    require(access.is_coordinator(actor))
+    comment = comment.strip()
+    if not comment:
+        raise ValidationError({"comment": _("Say what to correct; the consultant sees it.")})
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    updated = Report.objects.filter(
+        case=case,
+        status=Report.Status.SUBMITTED,
+        case__status__in=states.REPORT_CORRECTABLE,
+    ).update(status=Report.Status.RETURNED, correction_comment=comment)
+    if updated != 1:
+        raise StepNotAvailable
+    audit_record(actor=actor, action="report_returned", subject=case, case=case, comment=comment)
+    notify("report_returned", case, consultant_of(case), comment=comment)
+    return Report.objects.get(case=case)
+
+
+def report_render(*, case_id: int, source: str) -> ReportDocument:
+    """Render the case's report as a new PDF version; the applicant and coordinators are told.
+
+    Runs in a Celery worker (the flow's render_report job) and is idempotent: a
+    redelivered job finds the PDF its flow task already made.
+    """
+    existing = ReportDocument.objects.filter(source=source).first()
+    if existing is not None:
+        return existing
+    case = Case.objects.select_related(
+        "organisation", "theme", "sector", "consultant__user", "consultant__supplier", "report"
+    ).get(pk=case_id)
+    content = pdf.render_pdf(pdf.report_html(case))
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case_id)
+        version = (locked.report_documents.aggregate(v=Max("version"))["v"] or 0) + 1
+        document = ReportDocument(
+            case=locked,
+            version=version,
+            language=case.language,
+            source=source,
+            size=len(content),
+        )
+        document.file.save(f"report-v{version}.pdf", ContentFile(content), save=False)
+        try:
+            with transaction.atomic():
+                document.save()
+        except IntegrityError:  # a concurrent delivery of the same job saved it first
+            document.file.delete(save=False)
+            return ReportDocument.objects.get(source=source)
+        audit_record(
+            actor=None,
+            action="report_pdf_made",
+            subject=locked,
+            case=locked,
+            data={"version": version},
+        )
+        notify("report_filed", case, applicant_side(case) + coordinators())
+    return document
+
+
+def report_reminder(*, case: Case) -> None:
+    """Timer: the report is late."""
+    remind_while(
+        case,
+        status=Case.Status.REPORTING,
+        event="report_reminder",
+        action="report_reminder_sent",
+        recipients=consultant_of,
+    )

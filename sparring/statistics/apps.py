@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class StatisticsConfig(AppConfig):
+    """The programme's figures: page, exports, programme_stats."""
+
+    name = "sparring.statistics"
+    label = "statistics"
+    verbose_name = _("Statistics")

@@ -1,0 +1,175 @@
+"""The statistics page for coordinators and the steering group, with CSV and XLSX exports."""
+
+from django import forms
+from django.contrib.auth.decorators import permission_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from sparring import exports
+from sparring.models import Call
+
+from . import figures as statistics
+
+statistics_readers = permission_required("sparring.view_statistics", raise_exception=True)
+
+
+class ScopeForm(forms.Form):
+    call = forms.ModelChoiceField(
+        label=gettext_lazy("Call"),
+        queryset=Call.objects.order_by("-opens_at"),
+        required=False,
+        empty_label=gettext_lazy("All calls"),
+    )
+    start = forms.DateField(
+        label=gettext_lazy("Applications submitted from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    end = forms.DateField(
+        label=gettext_lazy("Applications submitted until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            self.add_error("end", _("The end of the range is before its start."))
+        return data
+
+    def scope(self) -> statistics.Scope:
+        if not self.is_valid():
+            return statistics.Scope()
+        return statistics.Scope(
+            call=self.cleaned_data.get("call"),
+            start=self.cleaned_data.get("start"),
+            end=self.cleaned_data.get("end"),
+        )
+
+
+def _bars(table: dict | list, key: str = "cases", label: str = "label") -> list[dict]:
+    """Rows of a chart with each bar's length in per cent of the longest."""
+    rows = (
+        [{"label": name, "value": value} for name, value in table.items()]
+        if isinstance(table, dict)
+        else [{"label": row[label], "value": row[key]} for row in table]
+    )
+    top = max((row["value"] or 0 for row in rows), default=0) or 1
+    for row in rows:
+        row["width"] = round(100 * (row["value"] or 0) / top, 1)
+    return rows
+
+
+@statistics_readers
+def statistics_page(request: HttpRequest) -> HttpResponse:
+    form = ScopeForm(request.GET or None)
+    scope = form.scope()
+    data = statistics.statistics(scope)
+    export = request.GET.get("format")
+    if export in ("csv", "xlsx") and (not request.GET or form.is_valid()):
+        return _export(export, data, scope)
+    figures = data["figures"]
+    charts = {
+        "sector": _bars(figures["by_sector"]),
+        "theme": _bars(figures["by_theme"]),
+        "funnel": _bars(data["funnel"]),
+        "supplier_days": _bars(data["suppliers"], key="days", label="supplier"),
+    }
+    query = request.GET.copy()
+    query.pop("format", None)
+    return render(
+        request,
+        "sparring/statistics.html",
+        {
+            "form": form,
+            "scope": scope,
+            "data": data,
+            "figures": figures,
+            "charts": charts,
+            "lead_times": [
+                (label, data["lead_times"][key]) for key, label in statistics.LEAD_TIMES
+            ],
+            "query": query.urlencode(),
+        },
+    )
+
+
+def _sections(data: dict) -> list[tuple[str, list[str], list[list]]]:
+    """The page's tables as (title, header, rows), for both exports."""
+    figures = data["figures"]
+    return [
+        (
+            _("Headline figures"),
+            [_("Figure"), _("Value")],
+            [
+                [_("Accepted applications"), figures["accepted_applications"]],
+                [_("Organisations"), figures["organisations"]],
+                [_("Sparring days delivered"), figures["days_delivered"]],
+                [_("Participants"), figures["participants"]],
+                [_("Average grade (1–5)"), figures["average_grade"]],
+                [_("Survey answers"), figures["answers"]],
+                [_("Response rate (%)"), figures["response_rate"]],
+                [_("Suppliers"), figures["suppliers"]],
+                [_("Consultants"), figures["consultants"]],
+            ],
+        ),
+        (
+            _("By sector"),
+            [_("Sector"), _("Accepted applications")],
+            [[name, n] for name, n in figures["by_sector"].items()],
+        ),
+        (
+            _("By theme"),
+            [_("Theme"), _("Accepted applications")],
+            [[name, n] for name, n in figures["by_theme"].items()],
+        ),
+        (
+            _("Lead times"),
+            [_("Interval"), _("Mean days")],
+            [[str(label), data["lead_times"][key]] for key, label in statistics.LEAD_TIMES],
+        ),
+        (
+            _("By supplier"),
+            [_("Supplier"), _("Cases"), _("Days")],
+            [[r["supplier"], r["cases"], r["days"]] for r in data["suppliers"]],
+        ),
+        (
+            _("By consultant"),
+            [_("Consultant"), _("Supplier"), _("Cases"), _("Days")],
+            [[r["consultant"], r["supplier"], r["cases"], r["days"]] for r in data["consultants"]],
+        ),
+        (
+            _("Cases by step"),
+            [_("Step reached"), _("Cases")],
+            [[str(r["label"]), r["cases"]] for r in data["funnel"]],
+        ),
+    ]
+
+
+def _scope_line(scope: statistics.Scope) -> str:
+    parts = [str(scope.call) if scope.call else _("All calls")]
+    if scope.start or scope.end:
+        start = scope.start.strftime("%-d.%-m.%Y") if scope.start else "…"
+        end = scope.end.strftime("%-d.%-m.%Y") if scope.end else "…"
+        parts.append(_("applications submitted %(start)s–%(end)s") % {"start": start, "end": end})
+    stamp = timezone.localtime().strftime("%-d.%-m.%Y %H.%M")
+    parts.append(_("computed %(when)s") % {"when": stamp})
+    return ", ".join(parts)
+
+
+def _export(kind: str, data: dict, scope: statistics.Scope) -> HttpResponse:
+    sections = _sections(data)
+    filename = f"sparraus-tilastot-{timezone.localdate():%Y-%m-%d}"
+    heading = [_scope_line(scope)]
+    if kind == "csv":
+        rows = [heading]
+        for title, header, section_rows in sections:
+            rows += [[], [title], header, *section_rows]
+        return exports.csv_response(filename, rows)
+    return exports.xlsx_response(
+        filename,
+        [(title, [heading, header, *rows], 2) for title, header, rows in sections],
+    )

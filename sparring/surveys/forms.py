@@ -1,0 +1,46 @@
+"""The participants' answer form and the coordinator's list of participants."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import SurveyAnswer
+
+
+class SurveyAnswerForm(forms.ModelForm):
+    class Meta:
+        model = SurveyAnswer
+        fields = ["overall", "goal_reached", "facilitation", "usefulness", "best", "improve"]
+        widgets = {
+            "overall": forms.RadioSelect,
+            "goal_reached": forms.RadioSelect,
+            "facilitation": forms.RadioSelect,
+            "usefulness": forms.RadioSelect,
+            "best": forms.Textarea(attrs={"rows": 3, "maxlength": 2000}),
+            "improve": forms.Textarea(attrs={"rows": 3, "maxlength": 2000}),
+        }
+        labels = {
+            "overall": _("Overall grade of the sparring (1 = poor, 5 = excellent)"),
+            "goal_reached": _("How well was the goal reached? (1–5)"),
+            "facilitation": _("How good was the facilitation? (1–5)"),
+            "usefulness": _("How useful was the sparring for your work? (1–5)"),
+            "best": _("What was best?"),
+            "improve": _("What should be improved?"),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("goal_reached", "facilitation", "usefulness"):
+            self.fields[name].choices = [c for c in self.fields[name].choices if c[0] != ""]
+            self.fields[name].required = False
+        self.fields["overall"].choices = [c for c in self.fields["overall"].choices if c[0] != ""]
+
+
+class SurveyParticipantsForm(forms.Form):
+    emails = forms.CharField(
+        label=_("Participants' e-mail addresses"),
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "One per line, or separated by commas. Each gets a personal link; the answers stay anonymous."
+        ),
+    )
