@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import emails
+from . import email_delivery
 
 
 @shared_task(
@@ -14,4 +14,4 @@ from . import emails
 )
 def deliver_email(email_id: int) -> bool:
     """Deliver one message of the outbox (idempotent)."""
-    return emails.email_deliver(email_id=email_id)
+    return email_delivery.email_deliver(email_id=email_id)

@@ -17,6 +17,7 @@ from sparring.cases import deadlines
 from sparring.cases import services as case_services
 from sparring.cases.states import CaseStatus
 from sparring.models import SessionDay
+from sparring.reports import rendering
 from sparring.reports import services as report_services
 from sparring.surveys.models import Survey
 
@@ -215,7 +216,7 @@ class SparringFlow(flow.Flow):
 
     def render_report_pdf(self, activation):
         """Runs in a Celery worker: render the report as PDF (idempotent per flow task)."""
-        report_services.report_render(
+        rendering.report_render(
             case_id=activation.process.case.pk, source=f"task:{activation.task.pk}"
         )
 

@@ -61,6 +61,7 @@ class CeleryJob(AbstractJob):
     """
 
     activation_class = CeleryJobActivation
+    runs_in_celery = True  # what workflow.services asks of a node before running its job
 
     def __init__(self, job: JobFunction, **kwargs: Any) -> None:
         super().__init__(**kwargs)

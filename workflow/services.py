@@ -11,8 +11,6 @@ from viewflow.workflow.status import STATUS
 from sparring.access import is_coordinator
 from sparring.audit import audit_record
 
-from .nodes import CeleryJob
-
 logger = logging.getLogger(__name__)
 
 RUNNABLE = (STATUS.SCHEDULED, STATUS.STARTED)
@@ -26,6 +24,12 @@ class JobOutcome:
     SKIPPED = "skipped"  # not runnable any more: done, cancelled, revived or gone
 
 
+def _is_celery_job(node: Any) -> bool:
+    # Asked of the node rather than imported: workflow.nodes dispatches to the task
+    # that calls this module, so importing the node class here would be a cycle.
+    return getattr(node, "runs_in_celery", False)
+
+
 def job_run(*, task_pk: int) -> str:
     """Run the job of one ``CeleryJob`` task and move the flow on.
 
@@ -36,7 +40,7 @@ def job_run(*, task_pk: int) -> str:
     task = Task.objects.filter(pk=task_pk).first()
     if task is None or task.status not in RUNNABLE:
         return JobOutcome.SKIPPED
-    if not isinstance(task.flow_task, CeleryJob):
+    if not _is_celery_job(task.flow_task):
         logger.error("Task %s is not a CeleryJob task (%s)", task_pk, task.flow_task)
         return JobOutcome.SKIPPED
 
@@ -46,7 +50,7 @@ def job_run(*, task_pk: int) -> str:
         task.data["_attempts"] = task.data.get("_attempts", 0) + 1
         activation.start()
 
-    node: CeleryJob = task.flow_task
+    node = task.flow_task
     try:
         node.run_job(node.activation_class(task))
     except Exception as exc:
@@ -86,7 +90,7 @@ def job_retry(*, task_pk: int, actor: Any, comment: str = "") -> Task:
         raise PermissionDenied
     task = Task.objects.get(pk=task_pk)
     with task.activation() as activation, transaction.atomic():
-        if activation.status != STATUS.ERROR or not isinstance(task.flow_task, CeleryJob):
+        if activation.status != STATUS.ERROR or not _is_celery_job(task.flow_task):
             raise JobNotRetryable(task)
         new_task = activation.revive()
         audit_record(

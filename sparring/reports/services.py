@@ -1,9 +1,8 @@
 """The consultant's report: drafts, filing (the PDF is made), returns and corrections."""
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
-from django.db.models import Max, Sum
+from django.db import transaction
+from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
 
 from sparring import access, clock
@@ -17,11 +16,11 @@ from sparring.cases.transitions import (
     step_run,
 )
 from sparring.models import Case, SessionDay
-from sparring.notifications import applicant_side, consultant_of, coordinators, notify
+from sparring.notifications import consultant_of, notify
 from sparring.surveys import services as survey_services
 
-from . import pdf
-from .models import Report, ReportDocument
+from .models import Report
+from .tasks import render_report_revision
 
 REPORT_FIELDS = (
     "participants",
@@ -125,8 +124,6 @@ def report_submit(*, actor, case: Case, data: dict, version: int) -> Report:
 
 @transaction.atomic
 def _report_resubmit(*, actor, case: Case, data: dict) -> Report:
-    from .tasks import render_report_revision
-
     case = Case.objects.select_for_update().get(pk=case.pk)
     report = Report.objects.select_for_update().get(case=case)
     if not _can_edit_report(case, report):
@@ -169,47 +166,6 @@ def report_return(*, actor, case: Case, comment: str) -> Report:
     audit_record(actor=actor, action="report_returned", subject=case, case=case, comment=comment)
     notify("report_returned", case, consultant_of(case), comment=comment)
     return Report.objects.get(case=case)
-
-
-def report_render(*, case_id: int, source: str) -> ReportDocument:
-    """Render the case's report as a new PDF version; the applicant and coordinators are told.
-
-    Runs in a Celery worker (the flow's render_report job) and is idempotent: a
-    redelivered job finds the PDF its flow task already made.
-    """
-    existing = ReportDocument.objects.filter(source=source).first()
-    if existing is not None:
-        return existing
-    case = Case.objects.select_related(
-        "organisation", "theme", "sector", "consultant__user", "consultant__supplier", "report"
-    ).get(pk=case_id)
-    content = pdf.render_pdf(pdf.report_html(case))
-    with transaction.atomic():
-        locked = Case.objects.select_for_update().get(pk=case_id)
-        version = (locked.report_documents.aggregate(v=Max("version"))["v"] or 0) + 1
-        document = ReportDocument(
-            case=locked,
-            version=version,
-            language=case.language,
-            source=source,
-            size=len(content),
-        )
-        document.file.save(f"report-v{version}.pdf", ContentFile(content), save=False)
-        try:
-            with transaction.atomic():
-                document.save()
-        except IntegrityError:  # a concurrent delivery of the same job saved it first
-            document.file.delete(save=False)
-            return ReportDocument.objects.get(source=source)
-        audit_record(
-            actor=None,
-            action="report_pdf_made",
-            subject=locked,
-            case=locked,
-            data={"version": version},
-        )
-        notify("report_filed", case, applicant_side(case) + coordinators())
-    return document
 
 
 def report_reminder(*, case: Case) -> None:

@@ -4,7 +4,7 @@ import pytest
 from django.core import mail
 from django.db import transaction
 
-from sparring import emails
+from sparring import email_delivery, emails
 from sparring.models import OutboundEmail
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -48,7 +48,7 @@ def test_a_message_is_sent_after_commit_exactly_once():
     assert len(mail.outbox) == 1
     assert "new password" in mail.outbox[0].subject.lower()
 
-    assert emails.email_deliver(email_id=email.pk) is False
+    assert email_delivery.email_deliver(email_id=email.pk) is False
     assert len(mail.outbox) == 1
 
 
@@ -69,7 +69,7 @@ def test_a_failed_send_keeps_the_message_and_the_reason(settings):
     assert "mail server down" in email.last_error
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    assert emails.email_deliver(email_id=email.pk) is True
+    assert email_delivery.email_deliver(email_id=email.pk) is True
     email.refresh_from_db()
     assert email.sent_at is not None
 

@@ -9,7 +9,7 @@ from pypdf import PdfReader
 from weasyprint.urls import FatalURLFetchingError
 
 from sparring.cases import services
-from sparring.reports import pdf
+from sparring.reports import pdf, rendering
 from sparring.reports import services as report_services
 from sparring.reports.models import ReportDocument
 from tests.conftest import REPORT, make_consultant
@@ -61,7 +61,7 @@ def test_the_applicant_and_coordinators_are_told_when_it_is_ready(
 
 def test_a_redelivered_job_makes_no_second_pdf(reported_case):
     first = reported_case.report_documents.get()
-    again = report_services.report_render(case_id=reported_case.pk, source=first.source)
+    again = rendering.report_render(case_id=reported_case.pk, source=first.source)
     assert again == first
     assert reported_case.report_documents.count() == 1
 

@@ -1,0 +1,53 @@
+"""Rendering the report as a PDF version (runs in a Celery worker)."""
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+
+from sparring.audit import audit_record
+from sparring.models import Case
+from sparring.notifications import applicant_side, coordinators, notify
+
+from . import pdf
+from .models import ReportDocument
+
+
+def report_render(*, case_id: int, source: str) -> ReportDocument:
+    """Render the case's report as a new PDF version; the applicant and coordinators are told.
+
+    Runs in a Celery worker (the flow's render_report job) and is idempotent: a
+    redelivered job finds the PDF its flow task already made.
+    """
+    existing = ReportDocument.objects.filter(source=source).first()
+    if existing is not None:
+        return existing
+    case = Case.objects.select_related(
+        "organisation", "theme", "sector", "consultant__user", "consultant__supplier", "report"
+    ).get(pk=case_id)
+    content = pdf.render_pdf(pdf.report_html(case))
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case_id)
+        version = (locked.report_documents.aggregate(v=Max("version"))["v"] or 0) + 1
+        document = ReportDocument(
+            case=locked,
+            version=version,
+            language=case.language,
+            source=source,
+            size=len(content),
+        )
+        document.file.save(f"report-v{version}.pdf", ContentFile(content), save=False)
+        try:
+            with transaction.atomic():
+                document.save()
+        except IntegrityError:  # a concurrent delivery of the same job saved it first
+            document.file.delete(save=False)
+            return ReportDocument.objects.get(source=source)
+        audit_record(
+            actor=None,
+            action="report_pdf_made",
+            subject=locked,
+            case=locked,
+            data={"version": version},
+        )
+        notify("report_filed", case, applicant_side(case) + coordinators())
+    return document
