@@ -274,7 +274,7 @@ def reported_case(submitted_case, coordinator, consultant, applicant):
 
     from sparring.cases import services
     from sparring.reports import services as report_services
-    from tests.unit.test_case_flow import fresh, walk_to_delivery
+    from tests.unit.cases.test_case_flow import fresh, walk_to_delivery
 
     case = walk_to_delivery(submitted_case, coordinator, consultant, applicant)
     case.days_planned.update(date=timezone.localdate())

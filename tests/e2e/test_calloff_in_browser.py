@@ -31,7 +31,7 @@ from sparring.cases import services
 from sparring.models import Case, Theme, User
 from tests.conftest import PASSWORD, make_consultant, make_user
 from tests.e2e.conftest import assert_accessible, login
-from tests.unit.test_calloff import approved_case, second_supplier
+from tests.unit.procurement.test_calloff import approved_case, second_supplier
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -9,7 +9,7 @@ from procurement import calloff
 from procurement.models import Offer
 from sparring.cases import services
 from tests.conftest import make_consultant
-from tests.unit.test_calloff import approved_case
+from tests.unit.procurement.test_calloff import approved_case
 
 
 def test_concurrent_call_offs_respect_capacity(

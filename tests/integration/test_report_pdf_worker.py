@@ -11,7 +11,7 @@ from sparring.reports import services as report_services
 from sparring.reports.models import ReportDocument
 from tests.conftest import REPORT
 from tests.integration.conftest import wait_for
-from tests.unit.test_case_flow import fresh, walk_to_delivery
+from tests.unit.cases.test_case_flow import fresh, walk_to_delivery
 
 
 def test_a_real_worker_renders_the_report_pdf(

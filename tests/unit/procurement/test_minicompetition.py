@@ -12,7 +12,7 @@ from procurement.models import CallOff, MiniCompetition, Tender
 from procurement.services import supplier_create
 from sparring.models import Case
 from tests.conftest import make_consultant
-from tests.unit.test_calloff import approved_case
+from tests.unit.procurement.test_calloff import approved_case
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -13,7 +13,7 @@ from sparring.reports import pdf, rendering
 from sparring.reports import services as report_services
 from sparring.reports.models import ReportDocument
 from tests.conftest import REPORT, make_consultant
-from tests.unit.test_case_flow import fresh
+from tests.unit.cases.test_case_flow import fresh
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -104,7 +104,7 @@ def test_a_returned_and_corrected_report_makes_a_new_version_and_keeps_the_old(
 def test_a_draft_report_keeps_the_step_open(submitted_case, coordinator, consultant, applicant):
     from django.utils import timezone
 
-    from tests.unit.test_case_flow import open_tasks, walk_to_delivery
+    from tests.unit.cases.test_case_flow import open_tasks, walk_to_delivery
 
     case = walk_to_delivery(submitted_case, coordinator, consultant, applicant)
     case.days_planned.update(date=timezone.localdate())

@@ -14,7 +14,7 @@ from procurement import reports
 from procurement.services import supplier_create
 from sparring.cases import services
 from tests.conftest import make_consultant
-from tests.unit.test_calloff import approved_case
+from tests.unit.procurement.test_calloff import approved_case
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from sparring.surveys import services as surveys
 from sparring.surveys.models import Survey, SurveyAnswer, SurveyLink
-from tests.unit.test_case_flow import expire_due_timers, fresh
+from tests.unit.cases.test_case_flow import expire_due_timers, fresh
 from workflow.flows import SparringFlow
 
 pytestmark = pytest.mark.django_db(transaction=True)

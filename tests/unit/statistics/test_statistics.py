@@ -10,7 +10,7 @@ from sparring.cases import services
 from sparring.statistics.figures import programme_figures
 from sparring.surveys.models import SurveyAnswer
 from tests.conftest import application_data
-from tests.unit.test_case_flow import fresh
+from tests.unit.cases.test_case_flow import fresh
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
