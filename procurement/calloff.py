@@ -27,6 +27,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sparring import clock
 from sparring.cases import states
 
 from .models import (
@@ -59,7 +60,7 @@ class Candidate:
 
 
 def agreement_in_force(at=None) -> FrameworkAgreement | None:
-    today = timezone.localdate(at) if at else timezone.localdate()
+    today = timezone.localdate(at) if at else clock.today()
     return (
         FrameworkAgreement.objects.filter(
             active=True, valid_from__lte=today, valid_until__gte=today
@@ -123,7 +124,7 @@ def candidates(case, agreement: FrameworkAgreement, *, lock: bool = False) -> li
     consultants = list(consultants.prefetch_related("themes"))
     ids = [c.pk for c in consultants]
     load = committed_days(ids)
-    today = timezone.localdate()
+    today = clock.today()
     period_start = max(today, case.call.delivery_starts)
     period_end = min(case.call.delivery_ends, agreement.valid_until)
     unavailable_all = set(

@@ -3,10 +3,10 @@
 from django import forms
 from django.conf import settings
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from sparring import clock
 from sparring.models import Theme, User
 from sparring.regions import Region
 
@@ -122,7 +122,7 @@ class UnavailabilityForm(forms.ModelForm):
         starts, ends = data.get("starts"), data.get("ends")
         if starts and ends and ends < starts:
             self.add_error("ends", _("The period must end on or after the day it starts."))
-        elif ends and ends < timezone.localdate():
+        elif ends and ends < clock.today():
             self.add_error("ends", _("The period is already over; give a current or future one."))
         return data
 

@@ -16,10 +16,9 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from sparring import access
+from sparring import access, clock
 from sparring.audit import audit_record
 from sparring.cases import services
 
@@ -94,7 +93,7 @@ def competition_open(*, actor, case, deadline, price_weight: int, criteria: str)
         raise ValidationError(_("A mini-competition can be opened for an approved case only."))
     if open_competition(locked) is not None:
         raise ValidationError(_("A mini-competition is already open for this case."))
-    if deadline <= timezone.now():
+    if deadline <= clock.now():
         raise ValidationError({"deadline": _("The deadline must be in the future.")})
     if not 0 <= price_weight <= 100:
         raise ValidationError({"price_weight": _("Give the weight of price as 0–100 %.")})
@@ -168,6 +167,7 @@ def tender_submit(
             "proposed_dates": proposed_dates.strip(),
             "approach": approach.strip(),
             "submitted_by": actor,
+            "submitted_at": clock.now(),  # the last change counts
         },
     )
     tender.full_clean()

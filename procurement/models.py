@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from sparring import clock
 from sparring.validators import validate_business_id
 
 
@@ -194,7 +195,7 @@ class Offer(models.Model):
     offered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
     )
-    offered_at = models.DateTimeField(_("offered"), auto_now_add=True)
+    offered_at = models.DateTimeField(_("offered"), default=clock.now, editable=False)
     deadline = models.DateTimeField(_("answer by"))
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
     reason = models.TextField(_("reason"), blank=True, max_length=2000)
@@ -253,7 +254,7 @@ class ConflictOfInterest(models.Model):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
     )
-    created = models.DateTimeField(auto_now_add=True)
+    created = models.DateTimeField(default=clock.now, editable=False)
 
     class Meta:
         verbose_name = _("conflict of interest")
@@ -304,7 +305,7 @@ class CallOff(models.Model):
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    decided_at = models.DateTimeField(_("decided"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("decided"), default=clock.now, editable=False)
 
     class Meta:
         verbose_name = _("call-off decision")
@@ -350,7 +351,7 @@ class MiniCompetition(models.Model):
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    opened_at = models.DateTimeField(auto_now_add=True)
+    opened_at = models.DateTimeField(default=clock.now, editable=False)
 
     class Meta:
         verbose_name = _("mini-competition")
@@ -372,9 +373,8 @@ class MiniCompetition(models.Model):
         return 100 - self.price_weight
 
     def is_sealed(self, at=None) -> bool:
-        from django.utils import timezone
 
-        return (at or timezone.now()) < self.deadline
+        return (at or clock.now()) < self.deadline
 
 
 class Tender(models.Model):
@@ -401,7 +401,7 @@ class Tender(models.Model):
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    submitted_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(default=clock.now, editable=False)
 
     class Meta:
         verbose_name = _("tender")

@@ -4,10 +4,10 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
+from sparring import clock
 from sparring.views import RoleRequiredMixin
 
 from . import services
@@ -100,7 +100,7 @@ class ProfileView(RoleRequiredMixin, View):
 
     def render_page(self, request, profile_form, period_form, status: int) -> HttpResponse:
         consultant = request.user.consultant
-        periods = consultant.unavailable_periods.filter(ends__gte=timezone.localdate())
+        periods = consultant.unavailable_periods.filter(ends__gte=clock.today())
         return render(
             request,
             self.template_name,

@@ -5,10 +5,9 @@ from datetime import date
 from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sparring import exports
+from sparring import clock, exports
 
 from . import calloff, reports
 from .models import FrameworkAgreement, Supplier
@@ -47,7 +46,7 @@ def _month(value: str | None) -> date:
             return date(year, month, 1)
         except ValueError:
             pass
-    today = timezone.localdate()
+    today = clock.today()
     return date(today.year, today.month, 1)
 
 

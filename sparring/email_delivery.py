@@ -3,8 +3,8 @@
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.utils import timezone
 
+from . import clock
 from .models import OutboundEmail
 
 
@@ -27,7 +27,7 @@ def email_deliver(*, email_id: int) -> bool:
             failure = exc
             email.last_error = str(exc)[:2000]
         else:
-            email.sent_at = timezone.now()
+            email.sent_at = clock.now()
             email.last_error = ""
         email.save(update_fields=["attempts", "sent_at", "last_error"])
     if failure is not None:

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from . import clock
 from .cases.states import CaseStatus
 from .regions import Region
 from .validators import validate_business_id
@@ -44,7 +45,7 @@ class Organisation(models.Model):
         blank=True,
         help_text=_("Consultants who serve the region, or work remotely, can be called off."),
     )
-    created = models.DateTimeField(auto_now_add=True)
+    created = models.DateTimeField(default=clock.now, editable=False)
 
     class Meta:
         verbose_name = _("organisation")
@@ -113,7 +114,7 @@ class AuditEvent(models.Model):
     foreign key to every table.
     """
 
-    created = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    created = models.DateTimeField(_("when"), default=clock.now, editable=False, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("who"),
@@ -153,7 +154,7 @@ class OutboundEmail(models.Model):
     idempotent: a message already sent is never sent again.
     """
 
-    created = models.DateTimeField(auto_now_add=True)
+    created = models.DateTimeField(default=clock.now, editable=False)
     to = models.EmailField(_("to"))
     subject = models.CharField(_("subject"), max_length=255)
     body_text = models.TextField()
@@ -251,9 +252,8 @@ class Call(models.Model):
         return self.title
 
     def is_open(self, at=None) -> bool:
-        from django.utils import timezone
 
-        at = at or timezone.now()
+        at = at or clock.now()
         return self.opens_at <= at < self.closes_at
 
 
@@ -360,7 +360,7 @@ class Case(models.Model):
         help_text=_("The coordinator who has taken the case; others see it in the queue."),
     )
 
-    created = models.DateTimeField(_("created"), auto_now_add=True)
+    created = models.DateTimeField(_("created"), default=clock.now, editable=False)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
@@ -426,7 +426,7 @@ class Attachment(models.Model):
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    created = models.DateTimeField(auto_now_add=True)
+    created = models.DateTimeField(default=clock.now, editable=False)
 
     class Meta:
         verbose_name = _("attachment")
@@ -459,7 +459,7 @@ class SessionDay(models.Model):
     sequence = models.PositiveIntegerField(
         default=0, help_text="iCalendar SEQUENCE: raised on each change."
     )
-    created = models.DateTimeField(auto_now_add=True)
+    created = models.DateTimeField(default=clock.now, editable=False)
 
     class Meta:
         verbose_name = _("sparring day")

@@ -1,9 +1,10 @@
 """Celery tasks of the workflow: thin wrappers that take IDs and call services."""
 
 from celery import shared_task
-from viewflow.workflow.timers import fire_due_conditions, fire_due_start_timers, fire_due_timers
+from viewflow.workflow.timers import fire_due_conditions, fire_due_start_timers
 
 from . import services
+from .timers import fire_due_timers
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=False)

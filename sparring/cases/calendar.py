@@ -3,9 +3,9 @@
 from datetime import datetime
 
 from django.conf import settings
-from django.utils import timezone
 from icalendar import Calendar, Event, vCalAddress, vText
 
+from sparring import clock
 from sparring.workdays import HELSINKI
 
 
@@ -38,7 +38,7 @@ def invitation(case, days, *, cancel: bool = False) -> str:
         event = Event()
         event.add("uid", day_uid(day))
         event.add("sequence", day.sequence)
-        event.add("dtstamp", timezone.now())
+        event.add("dtstamp", clock.now())
         event.add("dtstart", datetime.combine(day.date, day.start_time, tzinfo=HELSINKI))
         event.add("dtend", datetime.combine(day.date, day.end_time, tzinfo=HELSINKI))
         event.add("summary", f"Sparraus {case.reference}: {case.organisation.name_fi}")

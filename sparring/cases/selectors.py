@@ -6,6 +6,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from procurement.models import Consultant, Supplier
+from sparring import clock
 from sparring.models import Call, Case, Organisation
 
 from . import states
@@ -97,9 +98,8 @@ def call_off_records(case: Case):
 
 
 def open_calls():
-    from django.utils import timezone
 
-    now = timezone.now()
+    now = clock.now()
     return Call.objects.filter(opens_at__lte=now, closes_at__gt=now).order_by("closes_at")
 
 
@@ -184,7 +184,6 @@ def consultant_assignments(consultant):
 
 def consultant_invitations(consultant):
     """Open mini-competitions to which the consultant's supplier is invited."""
-    from django.utils import timezone
 
     from procurement.models import MiniCompetition
 
@@ -192,7 +191,7 @@ def consultant_invitations(consultant):
         MiniCompetition.objects.filter(
             status=MiniCompetition.Status.OPEN,
             invited=consultant.supplier,
-            deadline__gt=timezone.now(),
+            deadline__gt=clock.now(),
         )
         .select_related("case__organisation", "case__theme")
         .order_by("deadline")

@@ -5,6 +5,8 @@ from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from sparring import clock
+
 
 class Report(models.Model):
     """The consultant's report on a sparring: drafted, filed, returned for correction, filed again."""
@@ -64,7 +66,7 @@ class ReportDocument(models.Model):
         help_text="What made it (the flow task, or a corrected revision): a redelivered job finds its own PDF.",
     )
     size = models.PositiveIntegerField(default=0)
-    created = models.DateTimeField(auto_now_add=True)
+    created = models.DateTimeField(default=clock.now, editable=False)
 
     class Meta:
         db_table = "sparring_reportdocument"

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from sparring import exports
+from sparring import clock, exports
 from sparring.models import Call
 
 from . import figures as statistics
@@ -162,7 +162,7 @@ def _scope_line(scope: statistics.Scope) -> str:
 
 def _export(kind: str, data: dict, scope: statistics.Scope) -> HttpResponse:
     sections = _sections(data)
-    filename = f"sparraus-tilastot-{timezone.localdate():%Y-%m-%d}"
+    filename = f"sparraus-tilastot-{clock.today():%Y-%m-%d}"
     heading = [_scope_line(scope)]
     if kind == "csv":
         rows = [heading]

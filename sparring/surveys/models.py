@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from sparring import clock
+
 
 def new_survey_token() -> str:
     import secrets
@@ -15,7 +17,7 @@ class Survey(models.Model):
 
     case = models.OneToOneField("sparring.Case", on_delete=models.CASCADE, related_name="survey")
     token = models.CharField(max_length=40, unique=True, default=new_survey_token)
-    opened_at = models.DateTimeField(auto_now_add=True)
+    opened_at = models.DateTimeField(default=clock.now, editable=False)
     closes_at = models.DateTimeField(_("closes"))
     closed = models.BooleanField(default=False)
 
@@ -28,9 +30,8 @@ class Survey(models.Model):
         return str(self.case)
 
     def is_open(self) -> bool:
-        from django.utils import timezone
 
-        return not self.closed and timezone.now() < self.closes_at
+        return not self.closed and clock.now() < self.closes_at
 
 
 class SurveyLink(models.Model):

@@ -16,10 +16,9 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from sparring import access
+from sparring import access, clock
 from sparring.audit import audit_record
 from sparring.cases import deadlines
 from sparring.models import Case
@@ -178,7 +177,7 @@ def survey_remind(*, actor, case: Case) -> int:
         for link in links:
             _send_link(case, link, "survey_reminder")
         SurveyLink.objects.filter(pk__in=[link.pk for link in links]).update(
-            reminded_at=timezone.now()
+            reminded_at=clock.now()
         )
         audit_record(
             actor=actor,

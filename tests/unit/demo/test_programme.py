@@ -128,3 +128,33 @@ def test_seeded_programme_has_the_real_figures_and_one_more_case_moves_them(
     assert after["by_sector"] == expected["by_sector"]
     assert after["by_theme"] == expected["by_theme"]
     assert after == expected
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("working_days", [1, 10])
+def test_the_replay_follows_the_offer_deadline_wherever_it_is_set(
+    settings, reference_data, working_days
+):
+    """Changing the offer deadline (one setting, one function) keeps the replay working:
+    the planned answers come before the deadline, and no offer expires on the way."""
+    settings.SPARRING_OFFER_EXPIRY_WORKING_DAYS = working_days
+    planned = [
+        PlannedCase(
+            n=900 + k,
+            organisation="0211675-2",
+            sector="transport",
+            theme="digitalisation",
+            requested_days=1,
+            approved_days=1,
+            outcome="delivered",
+            participants=[7],
+            grades=[5],
+            submitted=date(2022, 6, 20),  # Midsummer in the answer period
+            decline_first=k == 1,
+        )
+        for k in range(2)
+    ]
+    Replay().run(planned)
+    assert Case.objects.filter(status=Case.Status.CLOSED).count() == 2
+    assert not Offer.objects.filter(status=Offer.Status.EXPIRED).exists()
+    assert Offer.objects.filter(status=Offer.Status.DECLINED).count() == 1
