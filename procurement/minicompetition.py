@@ -176,7 +176,8 @@ def tender_submit(
         action="tender_submitted" if created else "tender_changed",
         subject=competition.case,
         case=competition.case,
-        data={"competition": competition.pk},  # the contents stay sealed, also here
+        # the contents stay sealed, also here; the supplier lets it read its own events
+        data={"competition": competition.pk, "supplier": tender.supplier_id},
     )
     return tender
 

@@ -6,7 +6,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from procurement.models import Consultant, Supplier
-from sparring import clock
+from sparring import audit, clock
 from sparring.models import Call, Case, Organisation
 
 from . import states
@@ -103,57 +103,13 @@ def open_calls():
     return Call.objects.filter(opens_at__lte=now, closes_at__gt=now).order_by("closes_at")
 
 
-EVENT_LABELS = {
-    "case_draft_saved": _("Draft saved"),
-    "case_edited": _("Application edited"),
-    "case_submitted": _("Application submitted"),
-    "case_resubmitted": _("Amended application submitted"),
-    "case_approved": _("Approved"),
-    "case_returned": _("Returned for amendment"),
-    "case_rejected": _("Rejected"),
-    "case_taken": _("Taken by a coordinator"),
-    "review_reminder_sent": _("Review reminder sent"),
-    "case_offered": _("Offered to a consultant"),
-    "offer_accepted": _("Offer accepted"),
-    "offer_declined": _("Offer declined"),
-    "offer_expired": _("Offer expired"),
-    "dates_proposed": _("Dates proposed"),
-    "dates_declined": _("Other dates asked for"),
-    "dates_confirmed": _("Dates confirmed"),
-    "day_held": _("Day held"),
-    "day_rescheduled": _("Day moved"),
-    "day_cancelled": _("Day cancelled"),
-    "day_added": _("Day added"),
-    "report_submitted": _("Report filed"),
-    "report_pdf_made": _("Report PDF made"),
-    "report_draft_saved": _("Report draft saved"),
-    "report_returned": _("Report returned for correction"),
-    "report_corrected": _("Corrected report filed"),
-    "report_reminder_sent": _("Report reminder sent"),
-    "feedback_ended": _("Feedback period ended"),
-    "case_closed": _("Case closed"),
-    "case_withdrawn": _("Withdrawn by the applicant"),
-    "case_cancelled": _("Cancelled by a coordinator"),
-    "attachment_added": _("File added"),
-    "attachment_removed": _("File removed"),
-}
+def labelled_timeline(case: Case, *, full: bool, viewer=None) -> list:
+    """The case's events a reader may see, with labels (rules: ``audit.AuditAction``).
 
-
-# Whose names and reasons only coordinators read: other consultants' offers and declines.
-COORDINATOR_ONLY_COMMENTS = {"case_offered", "case_taken"}
-COORDINATOR_ONLY_EVENTS = {"offer_declined", "offer_expired"}
-
-
-def labelled_timeline(case: Case, *, full: bool) -> list:
-    """The case's events with labels; without ``full``, offer details are left out."""
-    events = list(case_timeline(case))
-    if not full:
-        events = [e for e in events if e.action not in COORDINATOR_ONLY_EVENTS]
-    for event in events:
-        event.label = EVENT_LABELS.get(event.action, event.action)
-        if not full and event.action in COORDINATOR_ONLY_COMMENTS:
-            event.comment = ""
-    return events
+    ``full``: the reader is a coordinator. ``viewer``: the reader, so that a
+    bidding supplier's consultant sees its own mini-competition offers.
+    """
+    return audit.timeline(case_timeline(case), full=full, viewer=viewer)
 
 
 def coordinator_inbox(user):
