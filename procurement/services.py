@@ -5,7 +5,7 @@ from typing import Any
 
 from django.db import transaction
 
-from sparring.audit import audit_record
+from sparring.audit import audit_record, field_changes
 
 from .models import Consultant, FrameworkAgreement, Supplier, Unavailability
 
@@ -174,7 +174,7 @@ def consultant_profile_update(
         actor=actor,
         action="consultant_profile_updated",
         subject=consultant,
-        data={"changed": sorted(k for k in after if after[k] != before[k])},
+        data={"changed": field_changes(before, after)},
     )
     return consultant
 

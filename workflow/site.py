@@ -16,33 +16,36 @@ from procurement.models import (
     Supplier,
     Unavailability,
 )
-from sparring.audit import audit_record
+from sparring.audit import AuditAction, audit_edit, stored_copy
 from sparring.models import Call, Organisation, Sector, Theme
 
 
 class AuditedFormMixin:
-    """Save the record and its audit row in one transaction."""
+    """Save the record and its audit row (old -> new value of each changed field) in one
+    transaction."""
 
-    audit_action = ""
+    audit_action = AuditAction.RECORD_CHANGED
 
     def form_valid(self, form):
         with transaction.atomic():
+            before = stored_copy(form.instance)
             response = super().form_valid(form)
-            audit_record(
+            audit_edit(
                 actor=self.request.user,
                 action=self.audit_action,
                 subject=self.object,
-                data={"changed": sorted(form.changed_data)},
+                before=before,
+                fields=form.changed_data if before is not None else None,
             )
         return response
 
 
 class AuditedCreateView(AuditedFormMixin, CreateModelView):
-    audit_action = "record_created"
+    audit_action = AuditAction.RECORD_CREATED
 
 
 class AuditedUpdateView(AuditedFormMixin, UpdateModelView):
-    audit_action = "record_changed"
+    audit_action = AuditAction.RECORD_CHANGED
 
 
 class AuditedModelViewset(ModelViewset):
