@@ -226,12 +226,15 @@ HIDDEN = "(hidden)"
 
 
 def json_safe(value: Any) -> Any:
-    """``value`` as JSON can store it: dates and times ISO 8601, decimals and UUIDs
-    as strings, records as their primary key, files as their name, lists element-wise."""
+    """``value`` as JSON can store it: dates and times ISO 8601 (aware ones in UTC),
+    decimals and UUIDs as strings, records as their primary key, files as their name,
+    lists element-wise."""
     if value is None or isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, Promise):
         return str(value)
+    if isinstance(value, datetime.datetime) and value.tzinfo is not None:
+        return value.astimezone(datetime.UTC).isoformat()
     if isinstance(value, datetime.date | datetime.time):
         return value.isoformat()
     if isinstance(value, decimal.Decimal | uuid.UUID | datetime.timedelta):
