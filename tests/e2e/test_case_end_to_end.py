@@ -253,6 +253,10 @@ def test_one_case_through_every_step(session_for, applicant, coordinator, consul
         "case_closed",
     ):
         assert step in actions, step
+    # every event reads as a label, never as its stored key
+    labels = page.locator(".timeline li strong").all_inner_texts()
+    assert len(labels) == len(actions)
+    assert not set(labels) & {*actions, "Other event", "Muu tapahtuma"}
     chart = page.request.get(f"/cases/{case.pk}/chart.svg")
     assert chart.ok and "<svg" in chart.text()
 
