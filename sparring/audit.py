@@ -161,12 +161,6 @@ class AuditAction(models.TextChoices):
     JOB_RETRIED = "job_retried", Visibility.COORDINATORS, _("Background job retried")
 
 
-# Written by ``services.case_decide`` as f"case_{decision}d" before the vocabulary
-# existed; stored as the right value. Remove once the service passes
-# AuditAction.CASE_REJECTED (migration 0014 converts the rows already stored).
-_MISSPELT = {"case_rejectd": AuditAction.CASE_REJECTED}
-
-
 def subject_of(instance: models.Model) -> str:
     """The stable name of a record in the audit trail: ``app_label.model:pk``."""
     return f"{instance._meta.label_lower}:{instance.pk}"
@@ -189,7 +183,6 @@ def audit_record(
     Raises ValueError for an action that is not in ``AuditAction``: an event
     nobody can label or place on a timeline is a bug, caught at the first test.
     """
-    action = _MISSPELT.get(action, action)
     try:
         action = AuditAction(action)
     except ValueError:

@@ -3,7 +3,6 @@
 from typing import Any
 
 from django.db.models import Count, Q
-from django.utils.translation import gettext_lazy as _
 
 from procurement.models import Consultant, Supplier
 from sparring import audit, clock

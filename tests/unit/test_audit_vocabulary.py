@@ -16,7 +16,6 @@ from django.utils import timezone, translation
 from procurement import minicompetition
 from procurement.models import Supplier
 from procurement.services import supplier_create
-from sparring import selectors, services
 from sparring.audit import (
     HIDDEN,
     AuditAction,
@@ -26,9 +25,10 @@ from sparring.audit import (
     json_safe,
     subject_of,
 )
+from sparring.cases import selectors, services
 from sparring.models import AuditEvent, Organisation, OutboundEmail, User
 from tests.conftest import PASSWORD, make_consultant, make_user
-from tests.unit.test_calloff import approved_case
+from tests.unit.procurement.test_calloff import approved_case
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -82,8 +82,10 @@ def _recorded_in_code() -> set[str]:
                 found.add(match.group(2))
                 if match.group(3):
                     found.add(match.group(3))
-    # f"{event}_sent" (services._remind) and f"case_{decision}d" (services.case_decide)
-    found |= {"review_reminder_sent", "report_reminder_sent", "case_approved", "case_rejected"}
+    # the decisions' actions come from a table
+    from sparring.cases.services.review import DECISION_ACTIONS
+
+    found |= set(DECISION_ACTIONS.values())
     return found
 
 
@@ -122,8 +124,8 @@ def test_the_migration_renames_stored_misspelt_rejections(db):
 
     AuditEvent.objects.create(action="case_rejectd", subject="sparring.case:1")
     AuditEvent.objects.create(action="case_approved", subject="sparring.case:2")
-    migration = importlib.import_module("sparring.migrations.0012_audit_rejected_action")
-    migration.fix_rejected(apps, None)
+    migration = importlib.import_module("sparring.migrations.0012_move_reports_surveys")
+    migration.fix_rejected_action(apps, None)
     assert sorted(AuditEvent.objects.values_list("action", flat=True)) == [
         "case_approved",
         "case_rejected",
