@@ -8,7 +8,7 @@ with the values the record had, in the admin's own transaction.
 from django.contrib import admin
 from django.db import transaction
 
-from .audit import AuditAction, audit_edit, audit_record, snapshot
+from .audit import AuditAction, audit_edit, audit_record, snapshot, stored_values
 
 
 class AuditedModelAdmin(admin.ModelAdmin):
@@ -20,8 +20,7 @@ class AuditedModelAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         """Note the stored values before saving (after ``save_related`` they include m2m)."""
-        stored = type(obj)._default_manager.filter(pk=obj.pk).first() if change else None
-        obj._audit_before = self._values(stored, hide_secrets=False) if stored else None
+        obj._audit_before = stored_values(obj, exclude=self.audit_exclude) if change else None
         super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):

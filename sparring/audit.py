@@ -297,8 +297,11 @@ def field_changes(
     else:
         old = before if isinstance(before, dict) else snapshot(before, fields, hide_secrets=False)
         old = {k: json_safe(v) for k, v in old.items()}
+    names = set(old) | set(new)
+    if fields is not None:
+        names &= set(fields)
     changes = {}
-    for name in sorted(set(old) | set(new)):
+    for name in sorted(names):
         if old.get(name) != new.get(name):
             secret = name in SECRET_FIELDS
             changes[name] = [HIDDEN, HIDDEN] if secret else [old.get(name), new.get(name)]
@@ -334,11 +337,20 @@ def audit_edit(
     )
 
 
-def stored_copy(instance: models.Model) -> models.Model | None:
-    """The record as the database has it now (None for an unsaved one): the "before" of an edit."""
+def stored_values(instance: models.Model, *, exclude: Iterable[str] = ()) -> dict[str, Any] | None:
+    """The "before" of an edit: the values the database holds for ``instance`` now,
+    read at once (many-to-many included), or None for a record not saved yet.
+
+    Take it before saving; pass it as ``before`` to ``audit_edit``. Secret fields
+    are kept for the comparison only (``field_changes`` never writes them out).
+    """
     if instance.pk is None:
         return None
-    return type(instance)._default_manager.filter(pk=instance.pk).first()
+    stored = type(instance)._default_manager.filter(pk=instance.pk).first()
+    if stored is None:
+        return None
+    values = snapshot(stored, hide_secrets=False)
+    return {k: v for k, v in values.items() if k not in set(exclude)}
 
 
 # ------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from procurement.models import (
     Supplier,
     Unavailability,
 )
-from sparring.audit import AuditAction, audit_edit, stored_copy
+from sparring.audit import AuditAction, audit_edit, stored_values
 from sparring.models import Call, Organisation, Sector, Theme
 
 
@@ -28,14 +28,13 @@ class AuditedFormMixin:
 
     def form_valid(self, form):
         with transaction.atomic():
-            before = stored_copy(form.instance)
+            before = stored_values(form.instance)
             response = super().form_valid(form)
             audit_edit(
                 actor=self.request.user,
                 action=self.audit_action,
                 subject=self.object,
                 before=before,
-                fields=form.changed_data if before is not None else None,
             )
         return response
 

@@ -533,3 +533,28 @@ def test_the_audit_trail_in_the_admin_lists_actions_by_label(
     html = page.content.decode()
     assert "Hakemus lähetetty" in html
     assert "case_submitted</td>" not in html
+
+
+def test_a_staff_page_edit_records_many_to_many_changes(consultant, coordinator, client_for):
+    from sparring.models import Theme
+
+    record = consultant.consultant
+    themes_before = sorted(record.themes.values_list("pk", flat=True))
+    keep = Theme.objects.order_by("pk").first()
+    response = client_for(coordinator).post(
+        f"/staff/programme/consultant/{record.pk}/change/",
+        {
+            "user": consultant.pk,
+            "supplier": record.supplier_id,
+            "active": "on",
+            "works_remotely": "on",
+            "themes": [keep.pk],
+            "languages": ["fi", "sv"],
+            "regions": [],
+            "capacity_per_month": "4",
+            "capacity_total": "40",
+        },
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    event = AuditEvent.objects.get(action="record_changed", subject=subject_of(record))
+    assert event.data["changed"] == {"themes": [themes_before, [keep.pk]]}
