@@ -558,3 +558,14 @@ def test_a_staff_page_edit_records_many_to_many_changes(consultant, coordinator,
     assert response.status_code == 302, response.context["form"].errors
     event = AuditEvent.objects.get(action="record_changed", subject=subject_of(record))
     assert event.data["changed"] == {"themes": [themes_before, [keep.pk]]}
+
+
+def test_a_coordinator_cannot_delete_a_superuser_through_the_bulk_action(coordinator, client_for):
+    admin_user = User.objects.create_superuser("paakayttaja", "root@example.invalid", PASSWORD)
+    response = client_for(coordinator).post(
+        "/admin/sparring/user/",
+        {"action": "delete_selected", "_selected_action": [admin_user.pk], "post": "yes"},
+    )
+    assert response.status_code in (200, 403)
+    assert User.objects.filter(pk=admin_user.pk).exists()
+    assert not AuditEvent.objects.filter(action="record_deleted").exists()
