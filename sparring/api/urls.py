@@ -6,7 +6,7 @@ redirecting to the login page; public endpoints allow anyone.
 """
 
 from django.contrib.auth.decorators import login_not_required
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from . import views
@@ -43,4 +43,6 @@ urlpatterns = [
         no_login_redirect(SpectacularRedocView.as_view(url_name="api:schema")),
         name="redoc",
     ),
+    # Anything else under /api/v1/ (e.g. /cases/-1/) is a JSON 404, not the HTML page.
+    re_path(r"^.*$", no_login_redirect(views.not_found), name="not_found"),
 ]

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import translation
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, generics, permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView, exception_handler
@@ -47,6 +47,13 @@ def api_exception_handler(exc, context):
     return exception_handler(exc, context)
 
 
+def not_found(request, *args, **kwargs):
+    """A JSON 404 for a path under /api/v1/ that no endpoint answers."""
+    from django.http import JsonResponse
+
+    return JsonResponse({"detail": _("Not found.")}, status=404)
+
+
 class CanCoordinate(permissions.BasePermission):
     """Coordinators only (``sparring.coordinate``); others 403, no credentials 401."""
 
@@ -76,14 +83,6 @@ class LanguageMixin:
         query = serializer_class(data=self.request.query_params)
         query.is_valid(raise_exception=True)
         return query.validated_data
-
-
-LANGUAGE_PARAMETER = OpenApiParameter(
-    "language",
-    OpenApiTypes.STR,
-    enum=list(s.TEXT_LANGUAGES),
-    description="fi, sv or en: the language of the texts (overrides Accept-Language).",
-)
 
 
 class PublicMixin(LanguageMixin):
@@ -124,7 +123,7 @@ def _applicable() -> dict:
     }
 
 
-@extend_schema(tags=["public"], parameters=[LANGUAGE_PARAMETER])
+@extend_schema(tags=["public"], parameters=[s.LanguageQuerySerializer])
 class CallList(PublicMixin, generics.ListAPIView):
     """Open calls for applications: open now, closing soonest first. No login needed."""
 
@@ -138,7 +137,7 @@ class CallList(PublicMixin, generics.ListAPIView):
         return {**super().get_serializer_context(), "applicable": _applicable()}
 
 
-@extend_schema(tags=["public"], parameters=[LANGUAGE_PARAMETER])
+@extend_schema(tags=["public"], parameters=[s.LanguageQuerySerializer])
 class CallDetail(PublicMixin, generics.RetrieveAPIView):
     """One open call (404 once it has closed). No login needed."""
 
@@ -196,13 +195,7 @@ class CaseQuerySerializer(s.LanguageQuerySerializer):
     status = serializers.ChoiceField(choices=Case.Status.choices, required=False)
 
 
-@extend_schema(
-    tags=["cases"],
-    parameters=[
-        LANGUAGE_PARAMETER,
-        OpenApiParameter("status", OpenApiTypes.STR, enum=Case.Status.values),
-    ],
-)
+@extend_schema(tags=["cases"], parameters=[CaseQuerySerializer])
 class CaseList(SignedInMixin, generics.ListAPIView):
     """The cases the caller may see, as on the case list: coordinators all, applicants
     their organisation's, consultants those assigned to them or offered to them. Newest first."""
@@ -282,7 +275,9 @@ def _report(user, case: Case) -> dict | None:
     }
 
 
-@extend_schema(tags=["cases"], parameters=[LANGUAGE_PARAMETER], responses=s.CaseDetailSerializer)
+@extend_schema(
+    tags=["cases"], parameters=[s.LanguageQuerySerializer], responses=s.CaseDetailSerializer
+)
 class CaseDetail(SignedInMixin, APIView):
     """One case with its open steps, days, report metadata and document links.
 
@@ -310,7 +305,7 @@ class CaseDetail(SignedInMixin, APIView):
         return Response(s.CaseDetailSerializer(case, context=context).data)
 
 
-@extend_schema(tags=["cases"], parameters=[LANGUAGE_PARAMETER])
+@extend_schema(tags=["cases"], parameters=[s.LanguageQuerySerializer])
 class TaskList(SignedInMixin, generics.ListAPIView):
     """The cases where the caller must act now, with the open steps that are theirs
     (applicant: amend, confirm; coordinator: review, call-off, close; consultant:
@@ -394,7 +389,7 @@ class Me(SignedInMixin, APIView):
 # ------------------------------------------------------------------------------
 
 
-@extend_schema(tags=["coordinators"], parameters=[LANGUAGE_PARAMETER])
+@extend_schema(tags=["coordinators"], parameters=[s.LanguageQuerySerializer])
 class LateCaseList(CoordinatorMixin, generics.ListAPIView):
     """Cases waiting for a coordinator (review, call-off, closing) for longer than the
     review reminder period (5 working days by default), longest waiting first."""
@@ -407,7 +402,9 @@ class LateCaseList(CoordinatorMixin, generics.ListAPIView):
 
 
 class AgreementQuerySerializer(serializers.Serializer):
-    agreement = serializers.IntegerField(min_value=1, required=False)
+    agreement = serializers.IntegerField(
+        min_value=1, required=False, help_text="Framework agreement id (default: the one in force)."
+    )
 
 
 def _agreement(query: dict) -> FrameworkAgreement:
@@ -422,13 +419,8 @@ def _agreement(query: dict) -> FrameworkAgreement:
     return agreement
 
 
-AGREEMENT_PARAMETER = OpenApiParameter(
-    "agreement", OpenApiTypes.INT, description="Framework agreement id (default: the one in force)."
-)
-
-
 @extend_schema(
-    tags=["coordinators"], parameters=[AGREEMENT_PARAMETER], responses=s.LedgerSerializer
+    tags=["coordinators"], parameters=[AgreementQuerySerializer], responses=s.LedgerSerializer
 )
 class Ledger(CoordinatorMixin, APIView):
     """The budget ledger: committed and delivered days and euros per supplier (the ledger page)."""
@@ -455,14 +447,7 @@ class InvoicingQuerySerializer(AgreementQuerySerializer):
     supplier = serializers.IntegerField(min_value=1, required=False)
 
 
-@extend_schema(
-    tags=["coordinators"],
-    parameters=[
-        AGREEMENT_PARAMETER,
-        OpenApiParameter("month", OpenApiTypes.STR, pattern=r"^\d{4}-(0[1-9]|1[0-2])$"),
-        OpenApiParameter("supplier", OpenApiTypes.INT),
-    ],
-)
+@extend_schema(tags=["coordinators"], parameters=[InvoicingQuerySerializer])
 class Invoicing(CoordinatorMixin, generics.ListAPIView):
     """The monthly invoicing basis: each held day of the month, per supplier (the page's rows)."""
 
