@@ -472,3 +472,11 @@ def test_too_many_requests_get_429(settings, open_call, applicant):
     api = token_client(applicant)
     codes = [api.get("/api/v1/me/").status_code for _ in range(5)]
     assert codes == [200, 200, 200, 200, 429]
+
+
+def test_the_tokens_page_speaks_finnish_and_swedish(applicant, client_for):
+    page = client_for(applicant)
+    assert "API-avaimet" in page.get("/account/api-tokens/").content.decode()
+    page.cookies["sparring_language"] = "sv"
+    assert "Du har inga API-nycklar." in page.get("/account/api-tokens/").content.decode()
+    assert 'href="/account/api-tokens/"' in page.get("/applicant/").content.decode()
