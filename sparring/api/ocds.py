@@ -29,7 +29,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.utils import timezone, translation
 
 from procurement.models import CallOff, FrameworkAgreement, MiniCompetition, Offer, Supplier, Tender
-from procurement.reports import COMMITTED_STATUSES, STOPPED_STATUSES
+from sparring.cases import states
 from sparring.models import Case, SessionDay
 from sparring.workdays import HELSINKI
 
@@ -152,15 +152,15 @@ def contract_value(case: Case, held_days: int) -> Decimal:
     """What the ledger commits for an accepted case: approved days × agreed price while it
     goes on or closed; only the held days when it stopped."""
     price = case.agreed_day_price or Decimal("0")
-    if case.status in STOPPED_STATUSES:
+    if case.status in states.STOPPED:
         return held_days * price
-    if case.status in COMMITTED_STATUSES:
+    if case.status in states.COMMITTED:
         return (case.approved_days or 0) * price
     return Decimal("0")
 
 
 def _contract_status(case: Case, held_days: int) -> str:
-    if case.status in STOPPED_STATUSES:
+    if case.status in states.STOPPED:
         return "terminated" if held_days else "cancelled"
     if case.status == Case.Status.CLOSED:
         return "terminated"
@@ -170,7 +170,7 @@ def _contract_status(case: Case, held_days: int) -> str:
 def _tender_status(case: Case, call_offs: list[CallOff]) -> str:
     if case.consultant_id is not None:
         return "complete"
-    if case.status in STOPPED_STATUSES or case.status == Case.Status.REJECTED:
+    if case.status in states.STOPPED or case.status == Case.Status.REJECTED:
         return "cancelled"
     return "active"
 

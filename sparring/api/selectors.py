@@ -13,11 +13,14 @@ from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from sparring import access, selectors
+from sparring import access
+from sparring.cases import selectors, states
+from sparring.cases.steps import STEPS, Actor
 from sparring.models import Case
 from sparring.workdays import HELSINKI, add_working_days
 
-OPEN_TASK_STATUSES = (STATUS.NEW, STATUS.SCHEDULED, STATUS.STARTED)
+# As ``selectors.open_steps`` counts them (ERROR: a failed background job awaits a retry).
+OPEN_TASK_STATUSES = (STATUS.NEW, STATUS.SCHEDULED, STATUS.STARTED, STATUS.ERROR)
 
 
 def _steps_q(steps) -> Q:
@@ -26,19 +29,19 @@ def _steps_q(steps) -> Q:
 
 
 def role_of(user) -> str | None:
-    """The actor name of ``user`` in ``selectors.STEP_ACTORS`` (None: nobody's steps)."""
+    """The ``steps.Actor`` that ``user`` acts as (None: nobody's steps)."""
     if access.is_coordinator(user):
-        return "coordinator"
+        return Actor.COORDINATOR
     if access.is_consultant(user):
-        return "consultant"
+        return Actor.CONSULTANT
     if access.is_applicant(user):
-        return "applicant"
+        return Actor.APPLICANT
     return None
 
 
 def steps_of(role: str | None) -> list[str]:
-    """The flow steps that ``role`` takes (see ``selectors.STEP_ACTORS``)."""
-    return [step for step, (actor, _label) in selectors.STEP_ACTORS.items() if actor == role]
+    """The flow steps that ``role`` takes (the step registry, ``steps.STEPS``)."""
+    return [name for name, step in STEPS.items() if step.actor == role]
 
 
 def open_tasks(*, process_ids, steps) -> QuerySet[Task]:
@@ -97,12 +100,12 @@ def late_cases(now: datetime | None = None) -> QuerySet[Case]:
     """Cases waiting for a coordinator (review, call-off, closing) for longer than the
     review reminder's period, with ``waiting_since``: when the open coordinator step
     was created. Oldest first. One query (a subquery for the time)."""
-    steps = steps_of("coordinator")
+    steps = steps_of(Actor.COORDINATOR)
     tasks = Task.objects.filter(
         _steps_q(steps), process_id=OuterRef("process_id"), status__in=OPEN_TASK_STATUSES
     )
     waiting = (
-        selectors.case_list(Case.objects.filter(status__in=Case.WAITING_FOR_COORDINATOR))
+        selectors.case_list(Case.objects.filter(status__in=states.WAITING_FOR_COORDINATOR))
         .annotate(waiting_since=Subquery(tasks.order_by("created").values("created")[:1]))
         .filter(waiting_since__isnull=False)
     )

@@ -21,9 +21,13 @@ from rest_framework.views import APIView, exception_handler
 
 from procurement import calloff, reports
 from procurement.models import FrameworkAgreement, Supplier
-from sparring import access, selectors, services, surveys
-from sparring.models import Case, Report, SessionDay
-from sparring.statistics import programme_figures
+from sparring import access
+from sparring.cases import selectors, services
+from sparring.cases.steps import STEPS
+from sparring.models import Case, SessionDay
+from sparring.reports.models import Report
+from sparring.statistics.figures import programme_figures
+from sparring.surveys.services import RESULTS_VISIBLE_FROM
 
 from . import ocds
 from . import selectors as api_selectors
@@ -154,10 +158,10 @@ class CallDetail(PublicMixin, generics.RetrieveAPIView):
 def public_figures() -> dict:
     """``programme_figures()`` (what ``manage.py programme_stats --json`` prints) with the
     survey disclosure rule: no average grade from fewer than
-    ``surveys.RESULTS_VISIBLE_FROM`` (5) answers, so that one answer cannot be read
-    off the published figure (the rule of the survey results, sparring/surveys.py)."""
+    ``RESULTS_VISIBLE_FROM`` (5) answers, so that one answer cannot be read
+    off the published figure (the rule of the survey results, sparring/surveys/services.py)."""
     figures = programme_figures()
-    if figures["answers"] < surveys.RESULTS_VISIBLE_FROM:
+    if figures["answers"] < RESULTS_VISIBLE_FROM:
         figures["average_grade"] = None
     return figures
 
@@ -214,9 +218,14 @@ def _steps(tasks) -> list[dict]:
     result = []
     for task in tasks:
         name = task.flow_task.name
-        actor, description = selectors.STEP_ACTORS[name]
+        step = STEPS[name]
         result.append(
-            {"step": name, "actor": actor, "description": str(description), "since": task.created}
+            {
+                "step": name,
+                "actor": step.actor,
+                "description": str(step.waiting),
+                "since": task.created,
+            }
         )
     return result
 
@@ -293,9 +302,9 @@ class CaseDetail(SignedInMixin, APIView):
             ),
             pk,
         )
-        tasks = api_selectors.open_tasks(
-            process_ids=[case.process_id], steps=list(selectors.STEP_ACTORS)
-        ).order_by("created", "pk")
+        tasks = api_selectors.open_tasks(process_ids=[case.process_id], steps=list(STEPS)).order_by(
+            "created", "pk"
+        )
         context = {
             "request": request,
             "steps": _steps(tasks),

@@ -14,10 +14,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from viewflow.workflow.models import Task
 
-from sparring import selectors, services
 from sparring.api.models import ApiToken, token_hash
 from sparring.api.services import api_token_create, api_token_revoke
-from sparring.models import AuditEvent, Case, SessionDay, SurveyAnswer, Theme
+from sparring.cases import selectors, services
+from sparring.models import AuditEvent, Case, SessionDay, Theme
+from sparring.surveys.models import SurveyAnswer
 from tests.conftest import application_data, make_consultant
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -63,7 +64,7 @@ def test_open_calls_read_anonymously_in_swedish(open_call):
     assert themes["workload-wellbeing"] == workload.name_sv != workload.name_fi
     assert {lang["code"]: lang["name"] for lang in call["applicable"]["languages"]}[
         "fi"
-    ] == "Finska"
+    ] == "finska"
     assert call["applicable"]["days"] == [1, 2]
     assert call["apply_url"].endswith(f"/calls/{open_call.pk}/apply/")
 

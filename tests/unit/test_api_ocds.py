@@ -15,8 +15,8 @@ from django.test.utils import CaptureQueriesContext
 
 from procurement import minicompetition, reports
 from procurement.models import FrameworkAgreement
-from sparring import services
 from sparring.api import ocds
+from sparring.cases import services
 from tests.conftest import make_consultant
 from tests.unit.test_calloff import approved_case
 from tests.unit.test_procurement_reports import delivered_case
