@@ -33,6 +33,8 @@ def add_error_responses(result, generator, request, public):
                 continue
             responses = operation.setdefault("responses", {})
             for code, (description, schema) in ERRORS.items():
+                if code == "409" and method == "get":
+                    continue  # only a write can find its step taken already
                 responses.setdefault(
                     code,
                     {

@@ -43,6 +43,7 @@ urlpatterns = [
         no_login_redirect(SpectacularRedocView.as_view(url_name="api:schema")),
         name="redoc",
     ),
-    # Anything else under /api/v1/ (e.g. /cases/-1/) is a JSON 404, not the HTML page.
-    re_path(r"^.*$", no_login_redirect(views.not_found), name="not_found"),
+    # Any other path under /api/v1/ ending in a slash (e.g. /cases/-1/) is a JSON 404, not
+    # the HTML page; without the slash, APPEND_SLASH still redirects /cases to /cases/.
+    re_path(r"^.*/$", no_login_redirect(views.not_found), name="not_found"),
 ]

@@ -117,6 +117,8 @@ def test_the_openapi_document_and_its_pages_are_served_without_a_cdn(client):
         assert "/static/drf_spectacular_sidecar/" in html
         assert "cdn." not in html and "unpkg" not in html
     assert Client().get("/swagger/")["Location"] == "/api/v1/docs/"
+    assert Client().get("/api/v1/cases/-1/").json() == {"detail": "Ei löytynyt."}
+    assert Client().get("/api/v1/calls")["Location"] == "/api/v1/calls/"
 
 
 def test_the_openapi_document_validates():
