@@ -386,7 +386,10 @@ class Me(SignedInMixin, APIView):
                     "role": user.role,
                     "organisation": None
                     if organisation is None
-                    else {"id": organisation.pk, "name": organisation.display_name()},
+                    else {
+                        "id": organisation.pk,
+                        "name": organisation.display_name((translation.get_language() or "fi")[:2]),
+                    },
                     "language": user.language,
                 }
             ).data
