@@ -13,6 +13,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, generics, permissions, serializers, status
@@ -51,8 +52,10 @@ def api_exception_handler(exc, context):
     return exception_handler(exc, context)
 
 
+@csrf_exempt
 def not_found(request, *args, **kwargs):
-    """A JSON 404 for a path under /api/v1/ that no endpoint answers."""
+    """A JSON 404 for a path under /api/v1/ that no endpoint answers (whatever the method:
+    a POST without a CSRF token gets the 404 too, not the HTML CSRF page)."""
     from django.http import JsonResponse
 
     return JsonResponse({"detail": _("Not found.")}, status=404)

@@ -118,6 +118,7 @@ def test_the_openapi_document_and_its_pages_are_served_without_a_cdn(client):
         assert "cdn." not in html and "unpkg" not in html
     assert Client().get("/swagger/")["Location"] == "/api/v1/docs/"
     assert Client().get("/api/v1/cases/-1/").json() == {"detail": "Ei löytynyt."}
+    assert Client().post("/api/v1/days/-1/held/").json() == {"detail": "Ei löytynyt."}
     assert Client().get("/api/v1/calls")["Location"] == "/api/v1/calls/"
 
 
