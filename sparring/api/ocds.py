@@ -118,8 +118,8 @@ def agreement_release(agreement: FrameworkAgreement) -> dict:
             "title": agreement.title,
             "status": "complete",
             "mainProcurementCategory": "services",
-            "procurementMethodDetails": f"Puitejärjestely, hankintailmoitus {agreement.notice_reference}; "
-            f"kevennetty kilpailutus tai jakomenettely: {method}",
+            "procurementMethodDetails": f"Puitejärjestely, hankintailmoitus "
+            f"{agreement.notice_reference}; kevyempi kilpailutus tai jakoperuste: {method}",
             "value": _amount(agreement.budget),
             "contractPeriod": period,
         },
@@ -167,7 +167,7 @@ def _contract_status(case: Case, held_days: int) -> str:
     return "active"
 
 
-def _tender_status(case: Case, call_offs: list[CallOff]) -> str:
+def _tender_status(case: Case) -> str:
     if case.consultant_id is not None:
         return "complete"
     if case.status in states.STOPPED or case.status == Case.Status.REJECTED:
@@ -204,7 +204,7 @@ def call_off_release(case: Case, now: datetime) -> dict:
         "id": f"{case.reference}-tarjouspyynto",
         "title": f"Sparraus: {organisation.name_fi}",
         "description": f"{theme}, {case.days} pv".strip(", "),
-        "status": _tender_status(case, call_offs),
+        "status": _tender_status(case),
         "mainProcurementCategory": "services",
         "procurementMethod": PROCUREMENT_METHOD.get(method_code, "limited"),
         "procurementMethodDetails": method or "Kevennetty kilpailutus",

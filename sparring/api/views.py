@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -234,8 +235,6 @@ def _steps(tasks) -> list[dict]:
 
 
 def _documents(request, case: Case) -> list[dict]:
-    from django.urls import reverse
-
     documents = [
         {
             "kind": "report",
