@@ -119,7 +119,7 @@ def agreement_release(agreement: FrameworkAgreement) -> dict:
             "status": "complete",
             "mainProcurementCategory": "services",
             "procurementMethodDetails": f"Puitejärjestely, hankintailmoitus "
-            f"{agreement.notice_reference}; kevyempi kilpailutus tai jakoperuste: {method}",
+            f"{agreement.notice_reference}; hankinnat puitejärjestelyn sisällä: {method}",
             "value": _amount(agreement.budget),
             "contractPeriod": period,
         },
