@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from sparring import clock
+
 # Every token starts with this, so that a leaked one is easy to recognise in logs
 # and by secret scanners.
 TOKEN_PREFIX = "spr_"  # noqa: S105 (a public marker, not a secret)
@@ -48,7 +50,7 @@ class ApiToken(models.Model):
         editable=False,
         help_text="The first characters of the secret, to recognise it.",
     )
-    created = models.DateTimeField(_("created"), auto_now_add=True)
+    created = models.DateTimeField(_("created"), default=clock.now, editable=False)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
 

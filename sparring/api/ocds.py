@@ -26,9 +26,10 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch, Q
-from django.utils import timezone, translation
+from django.utils import translation
 
 from procurement.models import CallOff, FrameworkAgreement, MiniCompetition, Offer, Supplier, Tender
+from sparring import clock
 from sparring.cases import states
 from sparring.models import Case, SessionDay
 from sparring.workdays import HELSINKI
@@ -101,7 +102,7 @@ def agreement_release(agreement: FrameworkAgreement) -> dict:
     buyer = _buyer()
     suppliers = list(agreement.suppliers.all())
     period = {"startDate": _stamp(agreement.valid_from), "endDate": _stamp(agreement.valid_until)}
-    in_force = agreement.active and agreement.valid_until >= timezone.localdate()
+    in_force = agreement.active and agreement.valid_until >= clock.today()
     date = _stamp(agreement.valid_from)
     method = str(agreement.get_method_display())
     return {
@@ -354,7 +355,7 @@ def called_off_cases():
 
 def release_package(*, request=None, now: datetime | None = None) -> dict:
     """Every framework agreement and every call-off as one OCDS release package."""
-    now = now or timezone.now()
+    now = now or clock.now()
     agreements = FrameworkAgreement.objects.prefetch_related(
         Prefetch("suppliers", queryset=Supplier.objects.order_by("ranking_position", "name"))
     ).order_by("valid_from", "pk")

@@ -7,17 +7,15 @@ from datetime import date, datetime, time, timedelta
 from functools import reduce
 from operator import or_
 
-from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
-from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from sparring import access
-from sparring.cases import selectors, states
+from sparring import access, clock
+from sparring.cases import deadlines, selectors, states
 from sparring.cases.steps import STEPS, Actor
 from sparring.models import Case
-from sparring.workdays import HELSINKI, add_working_days
+from sparring.workdays import HELSINKI
 
 # As ``selectors.open_steps`` counts them (ERROR: a failed background job awaits a retry).
 OPEN_TASK_STATUSES = (STATUS.NEW, STATUS.SCHEDULED, STATUS.STARTED, STATUS.ERROR)
@@ -77,20 +75,20 @@ def steps_by_process(cases, steps) -> dict[int, list[Task]]:
     return result
 
 
-def late_cutoff(now: datetime | None = None, working_days: int | None = None) -> datetime:
+def late_cutoff(now: datetime | None = None) -> datetime:
     """Cases waiting since before this moment are late.
 
-    Late: the review reminder's period (``SPARRING_REVIEW_REMINDER_WORKING_DAYS``
-    working days, Finnish holidays skipped; ``add_working_days``) has passed since
-    the step opened. Returns midnight (Helsinki) after the last day whose period has passed.
+    Late: the review reminder's moment (``deadlines.review_reminder_at``: the
+    ``SPARRING_REVIEW_REMINDER_WORKING_DAYS``-th working day after, Finnish
+    holidays skipped) has passed since the coordinator's step opened. The reminder
+    depends only on the day the step opened, so this is midnight (Helsinki) after
+    the last such day whose reminder has passed.
     """
-    now = now or timezone.now()
-    if working_days is None:
-        working_days = settings.SPARRING_REVIEW_REMINDER_WORKING_DAYS
+    now = now or clock.now()
     day: date = now.astimezone(HELSINKI).date()
-    # Step back until a step opened on `day` would be overdue now (at most a few weeks).
+    # Step back until a step opened on `day` would be overdue now (a few weeks at most).
     for _step in range(400):
-        if add_working_days(datetime.combine(day, time(12), tzinfo=HELSINKI), working_days) < now:
+        if deadlines.review_reminder_at(datetime.combine(day, time(12), tzinfo=HELSINKI)) < now:
             break
         day -= timedelta(days=1)
     return datetime.combine(day + timedelta(days=1), time(0), tzinfo=HELSINKI)

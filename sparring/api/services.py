@@ -3,9 +3,9 @@
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sparring import clock
 from sparring.audit import audit_record
 
 from .models import ApiToken, token_generate, token_hash
@@ -79,7 +79,7 @@ def api_token_revoke(*, actor, token: ApiToken) -> bool:
     """
     if actor is None or not actor.is_authenticated or token.user_id != actor.pk:
         raise PermissionDenied
-    now = timezone.now()
+    now = clock.now()
     revoked = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=now)
     if not revoked:
         return False

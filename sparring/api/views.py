@@ -23,7 +23,7 @@ from rest_framework.views import APIView, exception_handler
 
 from procurement import calloff, reports
 from procurement.models import FrameworkAgreement, Supplier
-from sparring import access
+from sparring import access, clock
 from sparring.cases import selectors, services
 from sparring.cases.steps import STEPS
 from sparring.models import Case, SessionDay
@@ -468,15 +468,13 @@ class Invoicing(CoordinatorMixin, generics.ListAPIView):
     serializer_class = s.InvoicingRowSerializer
 
     def get_queryset(self):
-        from django.utils import timezone
-
         query = self.check_query(InvoicingQuerySerializer)
         agreement = _agreement(query)
         if query.get("month"):
             year, month = (int(part) for part in query["month"].split("-"))
             first = date(year, month, 1)
         else:
-            today = timezone.localdate()
+            today = clock.today()
             first = date(today.year, today.month, 1)
         supplier = None
         if query.get("supplier"):

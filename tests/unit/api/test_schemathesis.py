@@ -23,7 +23,7 @@ NEGATIVE_EXAMPLES_PER_OPERATION = 4
 def world(reported_case, agreement, other_applicant, open_call):
     """A little of everything: a reported case (days, report PDF, survey), the ledger,
     a case of another organisation."""
-    from tests.unit.test_api import submit
+    from tests.unit.api.test_api import submit
 
     submit(other_applicant, open_call)
     return reported_case

@@ -18,13 +18,13 @@ from procurement.models import FrameworkAgreement
 from sparring.api import ocds
 from sparring.cases import services
 from tests.conftest import make_consultant
-from tests.unit.test_calloff import approved_case
-from tests.unit.test_procurement_reports import delivered_case
+from tests.unit.procurement.test_calloff import approved_case
+from tests.unit.procurement.test_procurement_reports import delivered_case
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 RELEASE_SCHEMA = json.loads(
-    (Path(__file__).parent.parent / "data" / "ocds-1.1-release-subset.json").read_text()
+    (Path(__file__).parents[2] / "data" / "ocds-1.1-release-subset.json").read_text()
 )
 
 
@@ -174,7 +174,7 @@ def test_the_export_runs_the_same_queries_for_one_or_five_call_offs(
 def test_a_mini_competition_shows_its_tenderers_only_after_the_deadline(
     applicant, coordinator, open_call, agreement, supplier
 ):
-    from tests.unit.test_minicompetition import open_it, pass_deadline
+    from tests.unit.procurement.test_minicompetition import open_it, pass_deadline
 
     agreement.method = "mini_competition"
     agreement.save()

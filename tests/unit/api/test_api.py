@@ -242,7 +242,7 @@ def test_case_detail_has_days_report_and_document_links(reported_case, consultan
 def test_a_consultant_sees_no_case_offered_to_someone_else(
     submitted_case, coordinator, consultant, supplier
 ):
-    from tests.unit.test_case_flow import approve, offer_to
+    from tests.unit.cases.test_case_flow import approve, offer_to
 
     other = make_consultant("ville.konsultti", supplier)
     approve(submitted_case, coordinator)
@@ -271,7 +271,7 @@ def test_case_list_filters_by_status_and_refuses_an_unknown_one(applicant, open_
 def test_tasks_are_the_open_steps_of_the_callers_role(
     applicant, open_call, coordinator, consultant
 ):
-    from tests.unit.test_case_flow import approve, offer_to
+    from tests.unit.cases.test_case_flow import approve, offer_to
 
     waiting = submit(applicant, open_call)
     offered = submit(applicant, open_call)
@@ -327,7 +327,7 @@ def test_ledger_and_invoicing_basis_as_on_the_pages(
     applicant, coordinator, open_call, agreement, supplier
 ):
     from procurement import reports
-    from tests.unit.test_procurement_reports import delivered_case
+    from tests.unit.procurement.test_procurement_reports import delivered_case
 
     kalle = make_consultant("kalle.k", supplier, capacity_total=100, capacity_per_month=20)
     case = delivered_case(applicant, coordinator, open_call, kalle, held=1)
@@ -356,7 +356,7 @@ def test_ledger_and_invoicing_basis_as_on_the_pages(
 def test_a_consultant_records_a_day_held_through_the_pages_service(
     submitted_case, coordinator, consultant, applicant, supplier
 ):
-    from tests.unit.test_case_flow import walk_to_delivery
+    from tests.unit.cases.test_case_flow import walk_to_delivery
 
     case = walk_to_delivery(submitted_case, coordinator, consultant, applicant)
     case.days_planned.update(date=timezone.localdate())
@@ -417,7 +417,7 @@ def test_a_consultant_records_a_day_held_through_the_pages_service(
 def test_a_write_with_the_session_needs_the_csrf_token(
     submitted_case, coordinator, consultant, applicant
 ):
-    from tests.unit.test_case_flow import walk_to_delivery
+    from tests.unit.cases.test_case_flow import walk_to_delivery
 
     case = walk_to_delivery(submitted_case, coordinator, consultant, applicant)
     case.days_planned.update(date=timezone.localdate())
