@@ -4,10 +4,13 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog, set_language
+from drf_spectacular.views import SpectacularJSONAPIView
 
 from sparring import views as sparring_views
 from sparring.accounts.forms import PasswordResetForm
+from sparring.api import pages as api_pages
 from workflow.site import site
 
 auth_patterns = [
@@ -47,6 +50,14 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("jsi18n/", login_not_required(JavaScriptCatalog.as_view()), name="javascript-catalog"),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("sparring.api.urls")),
+    path("openapi.json", login_not_required(SpectacularJSONAPIView.as_view()), name="openapi"),
+    path(
+        "swagger/",
+        login_not_required(RedirectView.as_view(pattern_name="api:swagger")),
+        name="swagger",
+    ),
+    path("account/api-tokens/", api_pages.api_tokens, name="api_tokens"),
     path("staff/", site.urls),
     path("", include("sparring.urls")),
     path("", include("workflow.urls")),

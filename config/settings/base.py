@@ -66,6 +66,9 @@ THIRD_PARTY_APPS = [
     "rules.apps.AutodiscoverRulesConfig",
     "viewflow",
     "viewflow.workflow",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and Redoc served from our static files, no CDN
 ]
 LOCAL_APPS = [
     "procurement",
@@ -75,6 +78,7 @@ LOCAL_APPS = [
     "sparring.reports",
     "sparring.surveys",
     "sparring.statistics",
+    "sparring.api",
     "workflow",
 ]
 # Demo data, the 2021-2022 replay and the benchmarks: local and test settings add it,
@@ -248,6 +252,62 @@ else:
 # ------------------------------------------------------------------------------
 # Where the programme's own administration answers questions about the service.
 PROGRAMME_CONTACT_EMAIL = os.environ.get("PROGRAMME_CONTACT_EMAIL", "sparraus@example.invalid")
+
+# ------------------------------------------------------------------------------
+# REST API (/api/v1/, docs/api.md)
+# ------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    # A token first: a request without credentials then gets 401 with WWW-Authenticate.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "sparring.api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "sparring.api.pagination.Pagination",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "sparring.api.throttling.AnonRateThrottle",
+        "sparring.api.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "sparring.api.views.api_exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+# Requests per client address (anonymous) or per person (all their tokens and the session).
+SPARRING_API_RATES = {
+    "anon": os.environ.get("SPARRING_API_ANON_RATE", "60/minute"),
+    "user": os.environ.get("SPARRING_API_USER_RATE", "600/minute"),
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Sparraus API",
+    "DESCRIPTION": "Open calls, the programme's figures, the cases and tasks of the caller, "
+    "the coordinators' ledger, and the call-offs as OCDS open data. See docs/api.md.",
+    "VERSION": "1.0.0",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "sparring.models.Case.Status",
+        "DayStatusEnum": "sparring.models.SessionDay.Status",
+        "DaysEnum": [(1, "1"), (2, "2")],
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "sparring.api.schema.add_error_responses",
+    ],
+}
+# Open data (OCDS): the ocid prefix registered with the Open Contracting Partnership,
+# and the programme as the buyer of the call-offs.
+SPARRING_OCDS_PREFIX = os.environ.get("SPARRING_OCDS_PREFIX", "ocds-sparraus")
+SPARRING_OCDS_BUYER_NAME = os.environ.get("SPARRING_OCDS_BUYER_NAME", "Sparraus-ohjelma")
+SPARRING_OCDS_BUYER_ID = os.environ.get("SPARRING_OCDS_BUYER_ID", "")
 
 # ------------------------------------------------------------------------------
 # Logging

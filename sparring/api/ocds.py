@@ -1,0 +1,374 @@
+"""Call-offs and contracts as open data: an OCDS 1.1 release package (JSON).
+
+One release per framework agreement (the first stage: the agreement's suppliers,
+each an award with its ranking position and day price) and one per case called
+off under it (the second stage, related to the agreement by ``relatedProcesses``
+with the relationship "framework"): an award for each call-off decision (the
+supplier, days, value, method, date; declined or expired offers are
+"unsuccessful"), the mini-competition's invited tenderers once its deadline has
+passed, and a contract once the supplier's consultant accepted, with each held
+day as a met delivery milestone.
+
+No personal data: no consultant, contact person, user, e-mail or case text is
+published; parties are the programme (buyer), the suppliers (companies) and the
+applying organisation (a public body), by name and Business ID.
+
+Values follow the budget ledger (procurement/reports.py): a contract's value is
+its approved days at the agreed day price while the case goes on or closed, and
+only its held days when the case stopped (withdrawn or cancelled); an offer not
+yet answered is a pending award of the same value. So the contracts' values plus
+the pending awards' values are the ledger's committed euros, and the met
+milestones are its delivered days.
+"""
+
+from datetime import datetime, time
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.utils import translation
+
+from procurement.models import CallOff, FrameworkAgreement, MiniCompetition, Offer, Supplier, Tender
+from sparring import clock
+from sparring.cases import states
+from sparring.models import Case, SessionDay
+from sparring.workdays import HELSINKI
+
+OCDS_VERSION = "1.1"
+CURRENCY = "EUR"
+BUSINESS_ID_SCHEME = "FI-PRO"  # org-id.guide: the Finnish Patent and Registration Office
+
+AWARD_STATUS = {
+    Offer.Status.OFFERED: "pending",
+    Offer.Status.ACCEPTED: "active",
+    Offer.Status.DECLINED: "unsuccessful",
+    Offer.Status.EXPIRED: "unsuccessful",
+    Offer.Status.WITHDRAWN: "cancelled",
+}
+# Call-off without reopening competition: the supplier is chosen by the agreement's rule.
+PROCUREMENT_METHOD = {
+    FrameworkAgreement.Method.RANKING: "limited",
+    FrameworkAgreement.Method.ROTATION: "limited",
+    FrameworkAgreement.Method.MINI_COMPETITION: "selective",
+}
+
+
+def _stamp(value) -> str | None:
+    """ISO 8601 with the offset; a date becomes midnight in Helsinki."""
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        value = datetime.combine(value, time(0), tzinfo=HELSINKI)
+    return value.isoformat()
+
+
+def _amount(value: Decimal) -> dict:
+    return {"amount": float(value), "currency": CURRENCY}
+
+
+def _prefix() -> str:
+    return settings.SPARRING_OCDS_PREFIX
+
+
+def _party(name: str, business_id: str, roles: list[str]) -> dict:
+    party = {"name": name, "id": f"{BUSINESS_ID_SCHEME}-{business_id}", "roles": roles}
+    party["identifier"] = {"scheme": BUSINESS_ID_SCHEME, "id": business_id, "legalName": name}
+    return party
+
+
+def _buyer() -> dict:
+    name = settings.SPARRING_OCDS_BUYER_NAME
+    business_id = settings.SPARRING_OCDS_BUYER_ID
+    if business_id:
+        return _party(name, business_id, ["buyer"])
+    return {"name": name, "id": "buyer", "roles": ["buyer"]}
+
+
+def _ref(party: dict) -> dict:
+    return {"id": party["id"], "name": party["name"]}
+
+
+def _supplier_party(supplier: Supplier, roles: list[str]) -> dict:
+    return _party(supplier.name, supplier.business_id, roles)
+
+
+def agreement_ocid(agreement: FrameworkAgreement) -> str:
+    return f"{_prefix()}-fa-{agreement.pk}"
+
+
+def agreement_release(agreement: FrameworkAgreement) -> dict:
+    """The framework agreement: a tender with the budget, an award and a contract per supplier."""
+    ocid = agreement_ocid(agreement)
+    buyer = _buyer()
+    suppliers = list(agreement.suppliers.all())
+    period = {"startDate": _stamp(agreement.valid_from), "endDate": _stamp(agreement.valid_until)}
+    in_force = agreement.active and agreement.valid_until >= clock.today()
+    date = _stamp(agreement.valid_from)
+    method = str(agreement.get_method_display())
+    return {
+        "ocid": ocid,
+        "id": f"{ocid}-{agreement.valid_from:%Y%m%d}",
+        "date": date,
+        "tag": ["award", "contract"],
+        "initiationType": "tender",
+        "language": "fi",
+        "parties": [buyer, *(_supplier_party(s, ["supplier"]) for s in suppliers)],
+        "buyer": _ref(buyer),
+        "tender": {
+            "id": agreement.notice_reference,
+            "title": agreement.title,
+            "status": "complete",
+            "mainProcurementCategory": "services",
+            "procurementMethodDetails": f"Puitejärjestely, hankintailmoitus "
+            f"{agreement.notice_reference}; hankinnat puitejärjestelyn sisällä: {method}",
+            "value": _amount(agreement.budget),
+            "contractPeriod": period,
+        },
+        "awards": [
+            {
+                "id": f"supplier-{s.pk}",
+                "title": s.name,
+                "description": f"Etusijajärjestys {s.ranking_position}, päivähinta {s.day_price} € (alv 0 %)",
+                "status": "active",
+                "date": date,
+                "suppliers": [_ref(_supplier_party(s, ["supplier"]))],
+                "contractPeriod": period,
+            }
+            for s in suppliers
+        ],
+        "contracts": [
+            {
+                "id": f"fa-{agreement.pk}-supplier-{s.pk}",
+                "awardID": f"supplier-{s.pk}",
+                "title": agreement.title,
+                "status": "active" if in_force and s.active else "terminated",
+                "period": period,
+            }
+            for s in suppliers
+        ],
+    }
+
+
+def contract_value(case: Case, held_days: int) -> Decimal:
+    """What the ledger commits for an accepted case: approved days × agreed price while it
+    goes on or closed; only the held days when it stopped."""
+    price = case.agreed_day_price or Decimal("0")
+    if case.status in states.STOPPED:
+        return held_days * price
+    if case.status in states.COMMITTED:
+        return (case.approved_days or 0) * price
+    return Decimal("0")
+
+
+def _contract_status(case: Case, held_days: int) -> str:
+    if case.status in states.STOPPED:
+        return "terminated" if held_days else "cancelled"
+    if case.status == Case.Status.CLOSED:
+        return "terminated"
+    return "active"
+
+
+def _tender_status(case: Case) -> str:
+    if case.consultant_id is not None:
+        return "complete"
+    if case.status in states.STOPPED or case.status == Case.Status.REJECTED:
+        return "cancelled"
+    return "active"
+
+
+def call_off_release(case: Case, now: datetime) -> dict:
+    """One case's call-off (the second stage of the framework agreement)."""
+    call_offs: list[CallOff] = list(case.call_offs.all())
+    competitions: list[MiniCompetition] = list(case.mini_competitions.all())
+    days: list[SessionDay] = list(case.days_planned.all())
+    held = [d for d in days if d.status == SessionDay.Status.HELD]
+    agreement = call_offs[-1].agreement if call_offs else competitions[-1].agreement
+    ocid = f"{_prefix()}-{case.reference}"
+    buyer = _buyer()
+    organisation = case.organisation
+    parties = {buyer["id"]: buyer}
+    if organisation.business_id:
+        party = _party(organisation.name_fi, organisation.business_id, ["interestedParty"])
+        parties[party["id"]] = party
+
+    def add_supplier(supplier: Supplier, role: str) -> dict:
+        party = _supplier_party(supplier, [role])
+        existing = parties.setdefault(party["id"], party)
+        if role not in existing["roles"]:
+            existing["roles"].append(role)
+        return _ref(party)
+
+    method = str(FrameworkAgreement.Method(call_offs[-1].method).label) if call_offs else ""
+    theme = case.theme.name("fi") if case.theme_id else ""
+    method_code = call_offs[-1].method if call_offs else FrameworkAgreement.Method.MINI_COMPETITION
+    tender = {
+        "id": f"{case.reference}-tarjouspyynto",
+        "title": f"Sparraus: {organisation.name_fi}",
+        "description": f"{theme}, {case.days} pv".strip(", "),
+        "status": _tender_status(case),
+        "mainProcurementCategory": "services",
+        "procurementMethod": PROCUREMENT_METHOD.get(method_code, "limited"),
+        "procurementMethodDetails": method or "Kevennetty kilpailutus",
+    }
+    # Mini-competitions: the invitation's terms, and the tenderers once the deadline has passed.
+    for competition in competitions:
+        tender["tenderPeriod"] = {"endDate": _stamp(competition.deadline)}
+        tender["awardCriteria"] = "bestProposal"
+        tender["awardCriteriaDetails"] = (
+            f"Hinta {competition.price_weight} %, laatu {competition.quality_weight} %"
+        )
+        if not competition.is_sealed(now):
+            tenderers = [add_supplier(t.supplier, "tenderer") for t in competition.tenders.all()]
+            tender["tenderers"] = tenderers
+            tender["numberOfTenderers"] = len(tenderers)
+
+    value = _amount((case.approved_days or 0) * (case.agreed_day_price or Decimal("0")))
+    awards = []
+    accepted_award = None
+    for record in call_offs:
+        offer = record.offer
+        status = AWARD_STATUS.get(offer.status, "pending") if offer else "pending"
+        award = {
+            "id": f"calloff-{record.pk}",
+            "date": _stamp(record.decided_at),
+            "status": status,
+            "suppliers": [add_supplier(record.chosen.supplier, "supplier")],
+            "description": str(FrameworkAgreement.Method(record.method).label)
+            if record.method in FrameworkAgreement.Method.values
+            else record.method,
+        }
+        if status in ("pending", "active"):
+            award["value"] = value
+        if status == "active":
+            accepted_award = award
+        awards.append(award)
+
+    contracts = []
+    if case.consultant_id is not None and accepted_award is not None:
+        planned = [d for d in days if d.status != SessionDay.Status.CANCELLED]
+        accepted_offer = next(
+            (r.offer for r in call_offs if r.offer and r.offer.status == Offer.Status.ACCEPTED),
+            None,
+        )
+        contract = {
+            "id": f"{case.reference}-sopimus",
+            "awardID": accepted_award["id"],
+            "title": tender["title"],
+            "status": _contract_status(case, len(held)),
+            "value": _amount(contract_value(case, len(held))),
+            "dateSigned": _stamp(accepted_offer.answered_at) if accepted_offer else None,
+        }
+        if planned:
+            contract["period"] = {
+                "startDate": _stamp(planned[0].date),
+                "endDate": _stamp(planned[-1].date),
+            }
+        if held:
+            contract["implementation"] = {
+                "milestones": [
+                    {
+                        "id": f"day-{day.pk}",
+                        "title": "Sparrauspäivä",
+                        "type": "delivery",
+                        "status": "met",
+                        "dateMet": _stamp(day.date),
+                    }
+                    for day in held
+                ]
+            }
+        if contract["dateSigned"] is None:
+            del contract["dateSigned"]
+        contracts.append(contract)
+
+    moments = [r.decided_at for r in call_offs] + [c.opened_at for c in competitions]
+    moments += [r.offer.answered_at for r in call_offs if r.offer and r.offer.answered_at]
+    if case.closed_at:
+        moments.append(case.closed_at)
+    date = max(moments)
+    tags = ["tender"] if not awards else ["award"]
+    if contracts:
+        tags.append("contract")
+    if held:
+        tags.append("implementation")
+    release = {
+        "ocid": ocid,
+        "id": f"{ocid}-{case.version}",
+        "date": _stamp(date),
+        "tag": tags,
+        "initiationType": "tender",
+        "language": "fi",
+        "parties": list(parties.values()),
+        "buyer": _ref(buyer),
+        "tender": tender,
+        "relatedProcesses": [
+            {
+                "id": "puitejarjestely",
+                "relationship": ["framework"],
+                "title": agreement.title,
+                "scheme": "ocid",
+                "identifier": agreement_ocid(agreement),
+            }
+        ],
+    }
+    if awards:
+        release["awards"] = awards
+    if contracts:
+        release["contracts"] = contracts
+    return release
+
+
+def called_off_cases():
+    """Cases with a call-off decision or a mini-competition, with everything the release
+    reads prefetched (a fixed number of queries)."""
+    return (
+        Case.objects.filter(
+            Exists(CallOff.objects.filter(case=OuterRef("pk")))
+            | Exists(MiniCompetition.objects.filter(case=OuterRef("pk")))
+        )
+        .exclude(Q(reference__isnull=True) | Q(reference=""))
+        .select_related("organisation", "theme")
+        .prefetch_related(
+            Prefetch(
+                "call_offs",
+                queryset=CallOff.objects.select_related(
+                    "agreement", "chosen__supplier", "offer"
+                ).order_by("decided_at", "pk"),
+            ),
+            Prefetch(
+                "mini_competitions",
+                queryset=MiniCompetition.objects.select_related("agreement")
+                .prefetch_related(
+                    Prefetch(
+                        "tenders",
+                        queryset=Tender.objects.select_related("supplier").order_by(
+                            "supplier__ranking_position", "pk"
+                        ),
+                    )
+                )
+                .order_by("opened_at", "pk"),
+            ),
+            Prefetch("days_planned", queryset=SessionDay.objects.order_by("date", "pk")),
+        )
+        .order_by("reference")
+    )
+
+
+def release_package(*, request=None, now: datetime | None = None) -> dict:
+    """Every framework agreement and every call-off as one OCDS release package."""
+    now = now or clock.now()
+    agreements = FrameworkAgreement.objects.prefetch_related(
+        Prefetch("suppliers", queryset=Supplier.objects.order_by("ranking_position", "name"))
+    ).order_by("valid_from", "pk")
+    # The texts of the releases are in Finnish (the release's "language").
+    with translation.override("fi"):
+        releases = [agreement_release(agreement) for agreement in agreements]
+        releases += [call_off_release(case, now) for case in called_off_cases()]
+    package = {
+        "version": OCDS_VERSION,
+        "publishedDate": _stamp(now),
+        "publisher": {"name": settings.SPARRING_OCDS_BUYER_NAME},
+        "releases": releases,
+    }
+    if request is not None:
+        package = {"uri": request.build_absolute_uri(), **package}
+    return package

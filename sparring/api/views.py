@@ -1,0 +1,499 @@
+"""The API's endpoints (/api/v1/). Thin, like the pages: they scope with the same
+``access`` functions, read with selectors and write through the same services.
+
+Public (no login): the open calls, the programme's figures and the OCDS export.
+Everything else needs a session or a personal API token.
+"""
+
+from datetime import date
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, generics, permissions, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView, exception_handler
+
+from procurement import calloff, reports
+from procurement.models import FrameworkAgreement, Supplier
+from sparring import access, clock
+from sparring.cases import selectors, services
+from sparring.cases.steps import STEPS
+from sparring.models import Case, SessionDay
+from sparring.reports.models import Report
+from sparring.statistics.figures import programme_figures
+from sparring.surveys.services import RESULTS_VISIBLE_FROM
+
+from . import ocds
+from . import selectors as api_selectors
+from . import serializers as s
+
+# ------------------------------------------------------------------------------
+# Shared behaviour
+# ------------------------------------------------------------------------------
+
+
+def api_exception_handler(exc, context):
+    """DRF's handler, and the services' errors as the pages show them: Django's
+    ValidationError is 400 with the messages per field, a step that cannot be taken
+    now (``services.CaseError``: done already, stale) is 409. Never a 500 for either."""
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
+        exc = exceptions.ValidationError(detail)
+    elif isinstance(exc, services.CaseError):
+        exc = exceptions.APIException(str(exc.message))
+        exc.status_code = status.HTTP_409_CONFLICT
+    return exception_handler(exc, context)
+
+
+@csrf_exempt
+def not_found(request, *args, **kwargs):
+    """A JSON 404 for a path under /api/v1/ that no endpoint answers (whatever the method:
+    a POST without a CSRF token gets the 404 too, not the HTML CSRF page)."""
+    from django.http import JsonResponse
+
+    return JsonResponse({"detail": _("Not found.")}, status=404)
+
+
+class CanCoordinate(permissions.BasePermission):
+    """Coordinators only (``sparring.coordinate``); others 403, no credentials 401."""
+
+    def has_permission(self, request, view) -> bool:
+        return bool(request.user and request.user.has_perm("sparring.coordinate"))
+
+
+class LanguageMixin:
+    """Texts in ``?language=`` (fi, sv, en) when given, else as LocaleMiddleware chose
+    (Accept-Language, the language cookie, Finnish). The response says which in
+    Content-Language."""
+
+    def dispatch(self, request, *args, **kwargs):
+        language = request.GET.get("language")
+        if language in s.TEXT_LANGUAGES:
+            with translation.override(language):
+                return super().dispatch(request, *args, **kwargs)
+        return super().dispatch(request, *args, **kwargs)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response["Content-Language"] = (translation.get_language() or "fi")[:2]
+        return response
+
+    def check_query(self, serializer_class) -> dict:
+        """Validate the query parameters (400 on a bad value)."""
+        query = serializer_class(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        return query.validated_data
+
+
+class PublicMixin(LanguageMixin):
+    permission_classes = [permissions.AllowAny]
+
+
+class SignedInMixin(LanguageMixin):
+    permission_classes = [permissions.IsAuthenticated]
+
+
+class CoordinatorMixin(LanguageMixin):
+    permission_classes = [permissions.IsAuthenticated, CanCoordinate]
+
+
+# ------------------------------------------------------------------------------
+# Public
+# ------------------------------------------------------------------------------
+
+
+def _applicable() -> dict:
+    """What one application may ask for, in the active language (two queries)."""
+    from sparring.models import Sector, Theme
+
+    language = (translation.get_language() or "fi")[:2]
+
+    def choices(model):
+        return [
+            {"code": item.code, "name": item.name(language)}
+            for item in model.objects.filter(active=True)
+        ]
+
+    return {
+        "days": [1, 2],
+        "languages": [{"code": code, "name": str(label)} for code, label in Case.Language.choices],
+        "themes": choices(Theme),
+        "sectors": choices(Sector),
+        "whole_organisation": True,
+    }
+
+
+@extend_schema(tags=["public"], parameters=[s.LanguageQuerySerializer])
+class CallList(PublicMixin, generics.ListAPIView):
+    """Open calls for applications: open now, closing soonest first. No login needed."""
+
+    serializer_class = s.CallSerializer
+
+    def get_queryset(self):
+        self.check_query(s.LanguageQuerySerializer)
+        return selectors.open_calls().order_by("closes_at", "pk")
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "applicable": _applicable()}
+
+
+@extend_schema(tags=["public"], parameters=[s.LanguageQuerySerializer])
+class CallDetail(PublicMixin, generics.RetrieveAPIView):
+    """One open call (404 once it has closed). No login needed."""
+
+    serializer_class = s.CallSerializer
+
+    def get_queryset(self):
+        self.check_query(s.LanguageQuerySerializer)
+        return selectors.open_calls()
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "applicable": _applicable()}
+
+
+def public_figures() -> dict:
+    """``programme_figures()`` (what ``manage.py programme_stats --json`` prints) with the
+    survey disclosure rule: no average grade from fewer than
+    ``RESULTS_VISIBLE_FROM`` (5) answers, so that one answer cannot be read
+    off the published figure (the rule of the survey results, sparring/surveys/services.py)."""
+    figures = programme_figures()
+    if figures["answers"] < RESULTS_VISIBLE_FROM:
+        figures["average_grade"] = None
+    return figures
+
+
+@extend_schema(tags=["public"], responses=s.FiguresSerializer)
+class Figures(PublicMixin, APIView):
+    """The programme's figures, computed from the records when asked. No login needed.
+
+    The same figures as ``manage.py programme_stats --json``, except that the average
+    grade is null while fewer than 5 survey answers exist.
+    """
+
+    def get(self, request):
+        return Response(s.FiguresSerializer(public_figures()).data)
+
+
+@extend_schema(
+    tags=["public"],
+    responses={200: OpenApiTypes.OBJECT},
+    description=ocds.__doc__,
+)
+class OcdsReleasePackage(PublicMixin, APIView):
+    """Call-offs and contracts as an OCDS 1.1 release package (open data, no personal data)."""
+
+    def get(self, request):
+        return Response(ocds.release_package(request=request))
+
+
+# ------------------------------------------------------------------------------
+# Signed in: cases, tasks, a day held
+# ------------------------------------------------------------------------------
+
+
+class CaseQuerySerializer(s.LanguageQuerySerializer):
+    status = serializers.ChoiceField(choices=Case.Status.choices, required=False)
+
+
+@extend_schema(tags=["cases"], parameters=[CaseQuerySerializer])
+class CaseList(SignedInMixin, generics.ListAPIView):
+    """The cases the caller may see, as on the case list: coordinators all, applicants
+    their organisation's, consultants those assigned to them or offered to them. Newest first."""
+
+    serializer_class = s.CaseSerializer
+
+    def get_queryset(self):
+        query = self.check_query(CaseQuerySerializer)
+        cases = selectors.case_list(access.visible_cases(self.request.user))
+        if query.get("status"):
+            cases = cases.filter(status=query["status"])
+        return cases
+
+
+def _steps(tasks) -> list[dict]:
+    result = []
+    for task in tasks:
+        name = task.flow_task.name
+        step = STEPS[name]
+        result.append(
+            {
+                "step": name,
+                "actor": step.actor,
+                "description": str(step.waiting),
+                "since": task.created,
+            }
+        )
+    return result
+
+
+def _documents(request, case: Case) -> list[dict]:
+    documents = [
+        {
+            "kind": "report",
+            "name": f"sparrausraportti-{case.reference}-v{document.version}.pdf",
+            "version": document.version,
+            "language": document.language,
+            "content_type": "application/pdf",
+            "size": document.size,
+            "created": document.created,
+            "url": request.build_absolute_uri(
+                reverse("sparring:report_pdf_version", args=[case.pk, document.version])
+            ),
+        }
+        for document in case.report_documents.all()
+    ]
+    documents += [
+        {
+            "kind": "attachment",
+            "name": attachment.original_name,
+            "version": None,
+            "language": "",
+            "content_type": attachment.content_type,
+            "size": attachment.size,
+            "created": attachment.created,
+            "url": request.build_absolute_uri(
+                reverse("sparring:attachment_download", args=[attachment.pk])
+            ),
+        }
+        for attachment in case.attachments.all()
+    ]
+    return documents
+
+
+def _report(user, case: Case) -> dict | None:
+    """The report's metadata once filed; its drafts only to the consultant and coordinators."""
+    report = Report.objects.filter(case=case).first()
+    if report is None:
+        return None
+    if report.revision < 1 and not (
+        access.is_coordinator(user) or access.is_case_consultant(user, case)
+    ):
+        return None
+    return {
+        "status": report.status,
+        "status_label": report.get_status_display(),
+        "revision": report.revision,
+        "participants": report.participants,
+        "submitted_at": report.submitted_at,
+    }
+
+
+@extend_schema(
+    tags=["cases"], parameters=[s.LanguageQuerySerializer], responses=s.CaseDetailSerializer
+)
+class CaseDetail(SignedInMixin, APIView):
+    """One case with its open steps, days, report metadata and document links.
+
+    Looked up among the cases the caller may see (the same function as the case
+    page): any other case is 404, whether or not it exists.
+    """
+
+    def get(self, request, pk: int):
+        self.check_query(s.LanguageQuerySerializer)
+        case = selectors.case_page(
+            access.visible_cases(request.user).prefetch_related(
+                Prefetch("days_planned", queryset=SessionDay.objects.order_by("date", "pk"))
+            ),
+            pk,
+        )
+        tasks = api_selectors.open_tasks(process_ids=[case.process_id], steps=list(STEPS)).order_by(
+            "created", "pk"
+        )
+        context = {
+            "request": request,
+            "steps": _steps(tasks),
+            "report": _report(request.user, case),
+            "documents": _documents(request, case),
+        }
+        return Response(s.CaseDetailSerializer(case, context=context).data)
+
+
+@extend_schema(tags=["cases"], parameters=[s.LanguageQuerySerializer])
+class TaskList(SignedInMixin, generics.ListAPIView):
+    """The cases where the caller must act now, with the open steps that are theirs
+    (applicant: amend, confirm; coordinator: review, call-off, close; consultant:
+    offer, schedule, deliver, report). Longest waiting first."""
+
+    serializer_class = s.TaskSerializer
+
+    def get_queryset(self):
+        self.check_query(s.LanguageQuerySerializer)
+        return api_selectors.task_cases(self.request.user)
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        steps = api_selectors.steps_of(api_selectors.role_of(request.user))
+        by_process = api_selectors.steps_by_process(page, steps)
+        items = [
+            {
+                "case": case,
+                "waiting_since": case.waiting_since,
+                "steps": _steps(by_process.get(case.process_id, [])),
+            }
+            for case in page
+        ]
+        data = s.TaskSerializer(items, many=True, context=self.get_serializer_context()).data
+        return self.get_paginated_response(data)
+
+
+@extend_schema(
+    tags=["cases"],
+    request=s.DayHeldSerializer,
+    responses={200: s.DaySerializer},
+)
+class DayHeld(SignedInMixin, APIView):
+    """The case's consultant records a day as held, with the participants, on the day or
+    after it: the same service and rules as the case page (``session_day_record``).
+
+    404: not a day of a case the caller may see. 403: not the case's consultant.
+    400: a bad number, or a day in the future. 409: the day is not confirmed (held
+    already, cancelled) or the case is no longer being delivered.
+    """
+
+    def post(self, request, pk: int):
+        day = get_object_or_404(
+            SessionDay.objects.select_related("case"),
+            pk=pk,
+            case__in=access.visible_cases(request.user),
+        )
+        body = s.DayHeldSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.session_day_record(
+            actor=request.user, day=day, participants=body.validated_data["participants"]
+        )
+        day.refresh_from_db()
+        return Response(s.DaySerializer(day, context={"request": request}).data)
+
+
+@extend_schema(tags=["account"], responses=s.MeSerializer)
+class Me(SignedInMixin, APIView):
+    """Who the credentials belong to, and their role."""
+
+    def get(self, request):
+        user = request.user
+        organisation = user.organisation
+        return Response(
+            s.MeSerializer(
+                {
+                    "username": user.get_username(),
+                    "name": user.get_full_name(),
+                    "role": user.role,
+                    "organisation": None
+                    if organisation is None
+                    else {
+                        "id": organisation.pk,
+                        "name": organisation.display_name((translation.get_language() or "fi")[:2]),
+                    },
+                    "language": user.language,
+                }
+            ).data
+        )
+
+
+# ------------------------------------------------------------------------------
+# Coordinators: late cases, ledger, invoicing basis
+# ------------------------------------------------------------------------------
+
+
+@extend_schema(tags=["coordinators"], parameters=[s.LanguageQuerySerializer])
+class LateCaseList(CoordinatorMixin, generics.ListAPIView):
+    """Cases waiting for a coordinator (review, call-off, closing) for longer than the
+    review reminder period (5 working days by default), longest waiting first."""
+
+    serializer_class = s.LateCaseSerializer
+
+    def get_queryset(self):
+        self.check_query(s.LanguageQuerySerializer)
+        return api_selectors.late_cases()
+
+
+class AgreementQuerySerializer(serializers.Serializer):
+    agreement = serializers.IntegerField(
+        min_value=1, required=False, help_text="Framework agreement id (default: the one in force)."
+    )
+
+
+def _agreement(query: dict) -> FrameworkAgreement:
+    """The asked agreement, else the one in force, else the latest (as the ledger page)."""
+    if query.get("agreement"):
+        return get_object_or_404(FrameworkAgreement, pk=query["agreement"])
+    agreement = (
+        calloff.agreement_in_force() or FrameworkAgreement.objects.order_by("-valid_from").first()
+    )
+    if agreement is None:
+        raise Http404(_("No framework agreement"))
+    return agreement
+
+
+@extend_schema(
+    tags=["coordinators"], parameters=[AgreementQuerySerializer], responses=s.LedgerSerializer
+)
+class Ledger(CoordinatorMixin, APIView):
+    """The budget ledger: committed and delivered days and euros per supplier (the ledger page)."""
+
+    def get(self, request):
+        agreement = _agreement(self.check_query(AgreementQuerySerializer))
+        ledger = reports.ledger(agreement)
+        data = {
+            "agreement": agreement,
+            "committed_days": ledger.committed_days,
+            "delivered_days": ledger.delivered_days,
+            "committed_eur": ledger.committed_eur,
+            "delivered_eur": ledger.delivered_eur,
+            "remaining_eur": ledger.remaining_eur,
+            "lines": ledger.lines,
+        }
+        return Response(s.LedgerSerializer(data).data)
+
+
+class InvoicingQuerySerializer(AgreementQuerySerializer):
+    month = serializers.RegexField(
+        r"^\d{4}-(0[1-9]|1[0-2])$", required=False, help_text="YYYY-MM (default: this month)."
+    )
+    supplier = serializers.IntegerField(min_value=1, required=False)
+
+
+@extend_schema(tags=["coordinators"], parameters=[InvoicingQuerySerializer])
+class Invoicing(CoordinatorMixin, generics.ListAPIView):
+    """The monthly invoicing basis: each held day of the month, per supplier (the page's rows)."""
+
+    serializer_class = s.InvoicingRowSerializer
+
+    def get_queryset(self):
+        query = self.check_query(InvoicingQuerySerializer)
+        agreement = _agreement(query)
+        if query.get("month"):
+            year, month = (int(part) for part in query["month"].split("-"))
+            first = date(year, month, 1)
+        else:
+            today = clock.today()
+            first = date(today.year, today.month, 1)
+        supplier = None
+        if query.get("supplier"):
+            supplier = get_object_or_404(Supplier, pk=query["supplier"], agreement=agreement)
+        return reports.invoicing_rows(agreement, first, supplier)
+
+
+__all__ = [
+    "CallDetail",
+    "CallList",
+    "CaseDetail",
+    "CaseList",
+    "DayHeld",
+    "Figures",
+    "Invoicing",
+    "LateCaseList",
+    "Ledger",
+    "Me",
+    "OcdsReleasePackage",
+    "TaskList",
+    "api_exception_handler",
+]

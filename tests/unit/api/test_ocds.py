@@ -1,0 +1,212 @@
+"""The OCDS open-data export of call-offs and contracts: it validates against the
+OCDS 1.1 release schema (a subset written for these tests, tests/data/), carries no
+personal data, keeps its query count, and its totals are the ledger's."""
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import jsonschema
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from procurement import minicompetition, reports
+from procurement.models import FrameworkAgreement
+from sparring.api import ocds
+from sparring.cases import services
+from tests.conftest import make_consultant
+from tests.unit.procurement.test_calloff import approved_case
+from tests.unit.procurement.test_procurement_reports import delivered_case
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+RELEASE_SCHEMA = json.loads(
+    (Path(__file__).parents[2] / "data" / "ocds-1.1-release-subset.json").read_text()
+)
+
+
+@pytest.fixture(autouse=True)
+def generous_rates(settings):
+    settings.SPARRING_API_RATES = {"anon": "10000/minute", "user": "10000/minute"}
+    cache.clear()
+
+
+def validate(package: dict) -> None:
+    assert package["version"] == "1.1"
+    assert {"publishedDate", "publisher", "releases"} <= set(package)
+    validator = jsonschema.Draft4Validator(
+        RELEASE_SCHEMA, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER
+    )
+    for release in package["releases"]:
+        errors = sorted(validator.iter_errors(release), key=lambda e: list(e.path))
+        assert not errors, (release["ocid"], [f"{list(e.path)}: {e.message}" for e in errors])
+    ocids = [(r["ocid"], r["id"]) for r in package["releases"]]
+    assert len(ocids) == len(set(ocids))
+
+
+def totals(package: dict, agreement: FrameworkAgreement) -> dict:
+    """Committed euros (contracts + pending awards) and delivered days of the
+    call-offs under ``agreement``, read from the releases alone."""
+    framework = ocds.agreement_ocid(agreement)
+    committed = Decimal("0")
+    delivered_days = 0
+    for release in package["releases"]:
+        related = [p["identifier"] for p in release.get("relatedProcesses", [])]
+        if framework not in related:
+            continue
+        contracts = release.get("contracts", [])
+        for contract in contracts:
+            value = Decimal(str(contract["value"]["amount"]))
+            committed += value
+            met = [
+                m
+                for m in contract.get("implementation", {}).get("milestones", [])
+                if m["status"] == "met"
+            ]
+            delivered_days += len(met)
+        award_values = {a["id"]: a for a in release.get("awards", [])}
+        for award in award_values.values():
+            if award["status"] == "pending":
+                committed += Decimal(str(award["value"]["amount"]))
+        for contract in contracts:
+            assert award_values[contract["awardID"]]["status"] == "active"
+    return {"committed_eur": committed, "delivered_days": delivered_days}
+
+
+@pytest.fixture
+def programme(applicant, other_applicant, coordinator, open_call, agreement, supplier):
+    """A few cases driven through the services: delivering, reported, an open offer, a
+    declined offer offered again, and a case cancelled after one held day."""
+    kalle = make_consultant("kalle.k", supplier, capacity_total=100, capacity_per_month=20)
+    ville = make_consultant("ville.v", supplier, capacity_total=100, capacity_per_month=20)
+    delivered_case(applicant, coordinator, open_call, kalle, held=1)
+    delivered_case(other_applicant, coordinator, open_call, kalle, held=2)
+    # an offer waiting for its answer: a pending award
+    waiting = approved_case(applicant, coordinator, open_call)
+    services.case_call_off(
+        actor=coordinator,
+        case=waiting,
+        consultant=kalle.consultant,
+        justification="x",
+        version=waiting.version,
+    )
+    # declined, then offered to another consultant: one unsuccessful, one pending award
+    declined = approved_case(other_applicant, coordinator, open_call, days=1)
+    offer = services.case_call_off(
+        actor=coordinator,
+        case=declined,
+        consultant=kalle.consultant,
+        justification="x",
+        version=declined.version,
+    )
+    services.offer_answer(actor=kalle, offer=offer, accept=False, reason="Ei aikaa")
+    declined.refresh_from_db()
+    services.case_call_off(
+        actor=coordinator,
+        case=declined,
+        consultant=ville.consultant,
+        justification="y",
+        version=declined.version,
+    )
+    # cancelled by a coordinator after one day was held: the held day stays committed
+    stopped = delivered_case(applicant, coordinator, open_call, ville, held=1)
+    services.case_cancel(
+        actor=coordinator, case=stopped, reason="Organisaatiomuutos", version=stopped.version
+    )
+    return {"consultants": [kalle, ville]}
+
+
+def test_the_export_validates_and_its_totals_equal_the_ledger(programme, agreement):
+    response = Client().get("/api/v1/open-data/ocds/")  # open data: no login
+    assert response.status_code == 200
+    package = response.json()
+    validate(package)
+
+    ledger = reports.ledger(agreement)
+    found = totals(package, agreement)
+    assert found["committed_eur"] == ledger.committed_eur == Decimal("9200")
+    assert found["delivered_days"] == ledger.delivered_days == 4
+
+    calloffs = [r for r in package["releases"] if r["ocid"] != ocds.agreement_ocid(agreement)]
+    assert len(calloffs) == 5
+    statuses = sorted(a["status"] for r in calloffs for a in r["awards"])
+    assert statuses == ["active", "active", "active", "pending", "pending", "unsuccessful"]
+    contracts = sorted(c["status"] for r in calloffs for c in r.get("contracts", []))
+    assert contracts == ["active", "active", "terminated"]
+    framework = next(r for r in package["releases"] if r["ocid"] == ocds.agreement_ocid(agreement))
+    assert [a["suppliers"][0]["name"] for a in framework["awards"]] == ["Kehittäjäkumppanit Oy"]
+    assert framework["tender"]["value"] == {"amount": 300000.0, "currency": "EUR"}
+
+
+def test_the_export_has_no_personal_data(programme, applicant, coordinator):
+    from sparring.models import Case, User
+
+    text = Client().get("/api/v1/open-data/ocds/").content.decode()
+    people = list(User.objects.all())
+    assert people
+    for person in people:
+        for value in (person.username, person.email, person.last_name):
+            assert value and value not in text, value
+    for case in Case.objects.all():
+        for value in (case.contact_name, case.contact_email, case.contact_phone, case.goal):
+            assert value not in text, value
+        assert case.staff_representative not in text
+
+
+def test_the_export_runs_the_same_queries_for_one_or_five_call_offs(
+    applicant, coordinator, open_call, agreement, supplier
+):
+    kalle = make_consultant("kalle.k", supplier, capacity_total=100, capacity_per_month=20)
+    delivered_case(applicant, coordinator, open_call, kalle, held=1)
+    with CaptureQueriesContext(connection) as one:
+        Client().get("/api/v1/open-data/ocds/")
+    for held in (0, 1, 2, 2):
+        delivered_case(applicant, coordinator, open_call, kalle, held=held)
+    with CaptureQueriesContext(connection) as five:
+        package = Client().get("/api/v1/open-data/ocds/").json()
+    assert len(package["releases"]) == 6
+    assert len(one) == len(five)
+
+
+def test_a_mini_competition_shows_its_tenderers_only_after_the_deadline(
+    applicant, coordinator, open_call, agreement, supplier
+):
+    from tests.unit.procurement.test_minicompetition import open_it, pass_deadline
+
+    agreement.method = "mini_competition"
+    agreement.save()
+    aino = make_consultant("aino.a", supplier)
+    case = approved_case(applicant, coordinator, open_call)
+    competition = open_it(case, coordinator, price_weight=40)
+    tender = minicompetition.tender_submit(
+        actor=aino,
+        competition=competition,
+        day_price=Decimal("800"),
+        proposed_dates="vk 12",
+        approach="Lähestymistapa",
+    )
+
+    def release():
+        package = Client().get("/api/v1/open-data/ocds/").json()
+        validate(package)
+        return next(r for r in package["releases"] if r["ocid"].endswith(case.reference))
+
+    sealed = release()
+    assert sealed["tender"]["status"] == "active" and "tenderers" not in sealed["tender"]
+    assert sealed["tender"]["procurementMethod"] == "selective"
+    assert "awards" not in sealed
+
+    pass_deadline(competition)
+    case.refresh_from_db()
+    minicompetition.competition_award(
+        actor=coordinator, competition=competition, scores={tender.pk: 7}, version=case.version
+    )
+    awarded = release()
+    assert awarded["tender"]["numberOfTenderers"] == 1
+    assert [t["name"] for t in awarded["tender"]["tenderers"]] == ["Kehittäjäkumppanit Oy"]
+    (award,) = awarded["awards"]
+    assert award["status"] == "pending" and award["value"] == {"amount": 1600.0, "currency": "EUR"}
+    assert "aino" not in json.dumps(awarded).lower()
