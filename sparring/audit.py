@@ -159,6 +159,9 @@ class AuditAction(models.TextChoices):
     JOB_COMPLETED = "job_completed", Visibility.COORDINATORS, _("Background job completed")
     JOB_FAILED = "job_failed", Visibility.COORDINATORS, _("Background job failed")
     JOB_RETRIED = "job_retried", Visibility.COORDINATORS, _("Background job retried")
+    # Personal API tokens (no case)
+    API_TOKEN_CREATED = "api_token_created", Visibility.COORDINATORS, _("API token created")
+    API_TOKEN_REVOKED = "api_token_revoked", Visibility.COORDINATORS, _("API token revoked")
 
 
 def subject_of(instance: models.Model) -> str:

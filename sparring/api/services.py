@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from sparring import clock
-from sparring.audit import audit_record
+from sparring.audit import AuditAction, audit_record
 
 from .models import ApiToken, token_generate, token_hash
 
@@ -54,7 +54,7 @@ def api_token_create(*, actor, name: str) -> tuple[ApiToken, str]:
     )
     audit_record(
         actor=actor,
-        action="api_token_created",
+        action=AuditAction.API_TOKEN_CREATED,
         subject=token,
         data={"name": name, "prefix": token.prefix},
     )
@@ -86,7 +86,7 @@ def api_token_revoke(*, actor, token: ApiToken) -> bool:
     token.revoked_at = now
     audit_record(
         actor=actor,
-        action="api_token_revoked",
+        action=AuditAction.API_TOKEN_REVOKED,
         subject=token,
         data={"name": token.name, "prefix": token.prefix},
     )
