@@ -6,6 +6,10 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The address links in e-mail start with; follows HOST and PORT unless set.
+# (0.0.0.0 listens on every interface; a browser on this machine reaches it as 127.0.0.1.)
+SITE_URL ?= http://$(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
+export SITE_URL
 
 .DEFAULT_GOAL := help
 .PHONY: help install messages run test worker beat lint format lock bench clean
@@ -25,14 +29,17 @@ messages: $(STAMP) ## Compile the translation catalogues (locale/*.po -> .mo)
 	@command -v msgfmt >/dev/null || { echo "msgfmt is missing: install gettext (apt-get install gettext)"; exit 1; }
 	@$(PY) manage.py compilemessages --ignore='.venv' -v0
 
-run: install ## Start the product on http://127.0.0.1:8000 (SQLite, background work in-process)
+run: install ## Start the product on SQLite at HOST:PORT (127.0.0.1:8000 unless set)
 	$(PY) manage.py migrate --noinput -v0
 	@echo "Loading the 2021-2022 programme (about a minute the first time, instant afterwards)..."
 	$(PY) manage.py seed_programme
 	$(PY) manage.py seed_demo
-	@echo "Timer sweep runs in the background; the product is at http://$(HOST):$(PORT)/"
-	@trap 'kill 0' EXIT INT TERM; \
-	  $(PY) manage.py timer_loop & \
+	@echo "Timer sweep runs in the background; the product is at $(SITE_URL)/ (Ctrl-C stops it)"
+	@# The timer loop runs beside the server; whichever way the server ends (Ctrl-C,
+	@# an error), the trap stops the loop by its process id, and Ctrl-C ends quietly.
+	@$(PY) manage.py timer_loop & timer=$$!; \
+	  trap 'kill $$timer 2>/dev/null; wait $$timer 2>/dev/null' EXIT; \
+	  trap 'exit 0' INT TERM; \
 	  $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install ## Run the whole test suite (services and browser tests run when available)

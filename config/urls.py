@@ -9,7 +9,7 @@ from django.views.i18n import JavaScriptCatalog, set_language
 from drf_spectacular.views import SpectacularJSONAPIView
 
 from sparring import views as sparring_views
-from sparring.accounts.forms import PasswordResetForm
+from sparring.accounts.forms import PasswordResetForm, SetPasswordForm
 from sparring.api import pages as api_pages
 from workflow.site import site
 
@@ -33,7 +33,7 @@ auth_patterns = [
     ),
     path(
         "password-reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(),
+        auth_views.PasswordResetConfirmView.as_view(form_class=SetPasswordForm),
         name="password_reset_confirm",
     ),
     path(

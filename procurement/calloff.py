@@ -59,15 +59,19 @@ class Candidate:
         return asdict(self)
 
 
-def agreement_in_force(at=None) -> FrameworkAgreement | None:
+def agreement_in_force(at=None, *, call=None) -> FrameworkAgreement | None:
+    """The framework agreement a call-off on the day of ``at`` (default: today) uses.
+
+    A ``call`` that names its agreement uses that one only (None when it is not in
+    use or not in force that day); otherwise the latest active agreement in force.
+    """
     today = timezone.localdate(at) if at else clock.today()
-    return (
-        FrameworkAgreement.objects.filter(
-            active=True, valid_from__lte=today, valid_until__gte=today
-        )
-        .order_by("-valid_from")
-        .first()
+    agreements = FrameworkAgreement.objects.filter(
+        active=True, valid_from__lte=today, valid_until__gte=today
     )
+    if call is not None and call.agreement_id:
+        agreements = agreements.filter(pk=call.agreement_id)
+    return agreements.order_by("-valid_from").first()
 
 
 def committed_days(consultant_ids) -> dict[int, int]:
@@ -148,7 +152,7 @@ def candidates(case, agreement: FrameworkAgreement, *, lock: bool = False) -> li
         candidate = Candidate(
             consultant=consultant.pk,
             name=str(consultant),
-            supplier=consultant.supplier.name,
+            supplier=consultant.supplier.display_name(),
             supplier_id=consultant.supplier_id,
             ranking_position=consultant.supplier.ranking_position,
             load=load[consultant.pk],

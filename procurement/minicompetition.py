@@ -56,7 +56,7 @@ def rank_tenders(competition: MiniCompetition) -> list[RankedTender]:
         ranked.append(
             RankedTender(
                 tender=tender.pk,
-                supplier=tender.supplier.name,
+                supplier=tender.supplier.display_name(),
                 consultant=tender.consultant_id,
                 consultant_name=str(tender.consultant),
                 day_price=str(tender.day_price),
@@ -85,7 +85,7 @@ def competition_open(*, actor, case, deadline, price_weight: int, criteria: str)
 
     if not access.is_coordinator(actor):
         raise PermissionDenied
-    agreement = calloff.agreement_in_force()
+    agreement = calloff.agreement_in_force(call=case.call)
     if agreement is None or agreement.method != FrameworkAgreement.Method.MINI_COMPETITION:
         raise ValidationError(_("The agreement in force does not call off by mini-competition."))
     locked = Case.objects.select_for_update().get(pk=case.pk)

@@ -87,7 +87,13 @@ class FrameworkAgreement(models.Model):
 class Supplier(models.Model):
     """A supplier organisation party to the framework agreement."""
 
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name in Finnish"), max_length=200)
+    name_sv = models.CharField(
+        _("name in Swedish"),
+        max_length=200,
+        blank=True,
+        help_text=_("The official Swedish name, where the supplier has one."),
+    )
     business_id = models.CharField(
         _("Business ID"), max_length=9, unique=True, validators=[validate_business_id]
     )
@@ -124,7 +130,14 @@ class Supplier(models.Model):
         ordering = ["ranking_position", "name"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name()
+
+    def display_name(self, language: str | None = None) -> str:
+        """The official name in ``language`` (default: the active one); Finnish when the
+        supplier has no Swedish name."""
+        from sparring.models import localized_name
+
+        return localized_name(self.name, self.name_sv, language)
 
 
 class Consultant(models.Model):

@@ -70,10 +70,10 @@ def invoicing(request: HttpRequest) -> HttpResponse:
     ]
     rows = [
         [
-            day.case.consultant.supplier.name,
+            day.case.consultant.supplier.display_name(),
             str(day.case.consultant),
             day.case.reference,
-            day.case.organisation.name_fi,
+            day.case.organisation.display_name(),
             day.date,
             day.participants,
             day.case.agreed_day_price,

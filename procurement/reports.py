@@ -209,7 +209,7 @@ def fairness(agreement: FrameworkAgreement) -> tuple[list[ShareLine], list[Share
     }
     consultant_lines = [
         ShareLine(
-            name=f"{c} ({c.supplier.name})",
+            name=f"{c} ({c.supplier.display_name()})",
             cases=per_consultant.get(c.pk, {}).get("n", 0),
             days=per_consultant.get(c.pk, {}).get("days", 0) or 0,
             planned_share=None,

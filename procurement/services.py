@@ -22,8 +22,11 @@ def supplier_create(
     contact_email: str = "",
     agreement: FrameworkAgreement | None = None,
     planned_share: int = 1,
+    name_sv: str = "",
 ) -> Supplier:
+    """Register a supplier of the framework agreement (``name_sv``: its Swedish name, if any)."""
     supplier = Supplier(
+        name_sv=name_sv,
         agreement=agreement,
         planned_share=planned_share,
         name=name,

@@ -124,6 +124,28 @@ class AuditAction(models.TextChoices):
         Visibility.COORDINATORS,
         _("Password set by an administrator"),
     )
+    USER_INVITED = "user_invited", Visibility.COORDINATORS, _("Invitation sent")
+    INVITATION_ACCEPTED = (
+        "invitation_accepted",
+        Visibility.COORDINATORS,
+        _("Invitation accepted, password set"),
+    )
+    PASSWORD_RESET_REQUESTED = (
+        "password_reset_requested",
+        Visibility.COORDINATORS,
+        _("Password reset link sent"),
+    )
+    PASSWORD_RESET = "password_reset", Visibility.COORDINATORS, _("Password reset by its owner")
+    USER_DEACTIVATED = "user_deactivated", Visibility.COORDINATORS, _("Person deactivated")
+    USER_REACTIVATED = "user_reactivated", Visibility.COORDINATORS, _("Person reactivated")
+    ACCESS_REQUESTED = "access_requested", Visibility.COORDINATORS, _("Access requested")
+    ACCESS_APPROVED = "access_approved", Visibility.COORDINATORS, _("Access request approved")
+    ACCESS_DECLINED = "access_declined", Visibility.COORDINATORS, _("Access request declined")
+    CALL_CREATED = "call_created", Visibility.COORDINATORS, _("Call for applications created")
+    CALL_CHANGED = "call_changed", Visibility.COORDINATORS, _("Call for applications changed")
+    CALL_OPENED = "call_opened", Visibility.COORDINATORS, _("Call for applications opened")
+    CALL_CLOSED = "call_closed", Visibility.COORDINATORS, _("Call for applications closed")
+    DEMO_ADVANCED = "demo_advanced", Visibility.COORDINATORS, _("Demo: case moved in time")
     ORGANISATION_CREATED = (
         "organisation_created",
         Visibility.COORDINATORS,

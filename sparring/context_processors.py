@@ -16,6 +16,6 @@ def product(request: HttpRequest) -> dict:
         context["current_affiliation"] = (
             user.organisation.display_name(request.LANGUAGE_CODE)
             if user.organisation_id
-            else (consultant.supplier.name if consultant else "")
+            else (consultant.supplier.display_name() if consultant else "")
         )
     return context

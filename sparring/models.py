@@ -13,6 +13,32 @@ from .regions import Region
 from .validators import validate_business_id
 
 
+def localized_name(name_fi: str, name_sv: str, language: str | None = None) -> str:
+    """``name_sv`` for a Swedish reader when recorded, otherwise ``name_fi``.
+
+    ``language`` defaults to the active one (a page's reader, an e-mail's recipient
+    or a PDF's case, whichever the caller has activated).
+    """
+    from django.utils.translation import get_language
+
+    language = (language or get_language() or "fi")[:2]
+    if language == "sv" and name_sv:
+        return name_sv
+    return name_fi
+
+
+def business_id_normalised(value: str) -> str:
+    """The canonical form of a Business ID, or ``value`` unchanged when it is not valid."""
+    from stdnum.exceptions import ValidationError as StdnumError
+
+    from .validators import normalise_business_id
+
+    try:
+        return normalise_business_id(value or "")
+    except StdnumError:  # an invalid value is reported by its validator
+        return value
+
+
 class Organisation(models.Model):
     """A municipal organisation that may apply for sparring."""
 
@@ -53,13 +79,19 @@ class Organisation(models.Model):
         ordering = ["name_fi"]
 
     def __str__(self) -> str:
-        return self.name_fi
+        return self.display_name()
 
     def display_name(self, language: str | None = None) -> str:
-        """The name in the reader's language where one is recorded."""
-        if language == "sv" and self.name_sv:
-            return self.name_sv
-        return self.name_fi
+        """The official name in ``language`` (the active language by default).
+
+        Bilingual municipalities have a Swedish official name (Espoo/Esbo,
+        Raasepori/Raseborg); a Swedish reader gets it, everyone else the Finnish one.
+        """
+        return localized_name(self.name_fi, self.name_sv, language)
+
+    def clean(self) -> None:
+        """Keep the Business ID in its one normalised form, 1234567-8."""
+        self.business_id = business_id_normalised(self.business_id)
 
 
 class User(AbstractUser):
@@ -221,14 +253,37 @@ class Theme(ReferenceData):
 class Call(models.Model):
     """A call for applications, with the period in which its sparrings are delivered."""
 
-    title = models.CharField(_("title"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
+    title = models.CharField(_("title in Finnish"), max_length=200)
+    title_sv = models.CharField(_("title in Swedish"), max_length=200, blank=True)
+    title_en = models.CharField(_("title in English"), max_length=200, blank=True)
+    description = models.TextField(_("description in Finnish"), blank=True)
+    description_sv = models.TextField(_("description in Swedish"), blank=True)
+    description_en = models.TextField(_("description in English"), blank=True)
     opens_at = models.DateTimeField(_("applications open"))
     closes_at = models.DateTimeField(_("applications close"))
     delivery_starts = models.DateField(_("delivery period starts"))
     delivery_ends = models.DateField(_("delivery period ends"))
     day_budget = models.PositiveIntegerField(
         _("total day budget"), help_text=_("Sparring days the call can approve in all.")
+    )
+    agreement = models.ForeignKey(
+        "procurement.FrameworkAgreement",
+        verbose_name=_("framework agreement"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="calls",
+        help_text=_(
+            "Consultants are called off under this agreement. Empty: the agreement in force "
+            "on the day of the call-off."
+        ),
+    )
+    themes = models.ManyToManyField(
+        Theme,
+        verbose_name=_("themes offered"),
+        blank=True,
+        related_name="calls",
+        help_text=_("Applicants choose one of these. None chosen: every active theme."),
     )
 
     class Meta:
@@ -249,10 +304,30 @@ class Call(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.title
+        return self.display_title
+
+    def localized(self, field: str, language: str | None = None) -> str:
+        """``title`` or ``description`` in ``language`` (default: the active one); the
+        Finnish text where the call has none in that language."""
+        from django.utils.translation import get_language
+
+        language = (language or get_language() or "fi")[:2]
+        if language in ("sv", "en"):
+            return getattr(self, f"{field}_{language}") or getattr(self, field)
+        return getattr(self, field)
+
+    @property
+    def display_title(self) -> str:
+        """The title in the reader's (active) language."""
+        return self.localized("title")
+
+    @property
+    def display_description(self) -> str:
+        """The description in the reader's (active) language."""
+        return self.localized("description")
 
     def is_open(self, at=None) -> bool:
-
+        """Whether applications are accepted at ``at`` (default: now by the product's clock)."""
         at = at or clock.now()
         return self.opens_at <= at < self.closes_at
 

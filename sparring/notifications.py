@@ -319,7 +319,7 @@ def notify(
                 "comment": comment,
                 "dates": format_days(days),
                 "consultant": str(consultant) if consultant else "",
-                "supplier": consultant.supplier.name if consultant else "",
+                "supplier": consultant.supplier.display_name() if consultant else "",
                 "deadline": formats.date_format(
                     timezone.localtime(deadline), "SHORT_DATETIME_FORMAT"
                 )

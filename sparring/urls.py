@@ -3,7 +3,8 @@
 from django.urls import path
 
 from sparring import views
-from sparring.cases import day_views, home_views
+from sparring.accounts import views as account_views
+from sparring.cases import call_views, day_views, home_views
 from sparring.cases import views as case_views
 from sparring.reports import views as report_views
 from sparring.statistics import views as statistics_views
@@ -22,6 +23,29 @@ urlpatterns = [
     path("accessibility/", views.AccessibilityStatement.as_view(), name="accessibility"),
     path("privacy/", views.PrivacyNotice.as_view(), name="privacy"),
     path("calls/", case_views.call_list, name="call_list"),
+    path("coordinator/calls/", call_views.call_manage_list, name="call_manage_list"),
+    path("coordinator/calls/new/", call_views.call_edit, name="call_create"),
+    path("coordinator/calls/<int:pk>/", call_views.call_edit, name="call_edit"),
+    path(
+        "coordinator/calls/<int:pk>/<str:action>/",
+        call_views.call_state,
+        name="call_state",
+    ),
+    path("coordinator/people/", account_views.people_list, name="people_list"),
+    path("coordinator/people/invite/", account_views.person_invite, name="person_invite"),
+    path(
+        "coordinator/people/<int:pk>/<str:action>/",
+        account_views.person_action,
+        name="person_action",
+    ),
+    path(
+        "coordinator/access-requests/<int:pk>/<str:action>/",
+        account_views.access_request_decide,
+        name="access_request_decide",
+    ),
+    path("request-access/", account_views.access_request, name="access_request"),
+    path("request-access/sent/", account_views.access_request_sent, name="access_request_sent"),
+    path("invitation/<str:token>/", account_views.invitation_accept, name="invitation_accept"),
     path("calls/<int:call_pk>/apply/", case_views.case_apply, name="case_apply"),
     path("cases/", case_views.case_list, name="case_list"),
     path("cases/<int:pk>/", case_views.case_detail, name="case_detail"),

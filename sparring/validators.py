@@ -8,15 +8,28 @@ from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.fi import ytunnus
 
 
+def _compact(value: str) -> str:
+    """Digits only, without ``FI``, spaces or the dash; an old six-digit ID gets its leading 0."""
+    compact = ytunnus.compact(value or "")
+    if len(compact) == 7 and compact.isdigit():
+        compact = "0" + compact
+    return compact
+
+
 def normalise_business_id(value: str) -> str:
-    """Return a Business ID (Y-tunnus) in its canonical form 1234567-8."""
-    return ytunnus.format(ytunnus.compact(value))
+    """Return a Business ID (Y-tunnus) in its canonical form 1234567-8.
+
+    Accepts the spellings people use: ``12345678``, ``1234567 8``, ``FI12345678``
+    (the VAT number), ``123456-7`` (an old ID without its leading zero). Raises
+    stdnum's ValidationError for a value that is not a valid Business ID.
+    """
+    return ytunnus.format(ytunnus.validate(_compact(value)))
 
 
 def validate_business_id(value: str) -> None:
     """Reject a Business ID whose form or check digit is wrong."""
     try:
-        ytunnus.validate(value)
+        ytunnus.validate(_compact(value))
     except StdnumError as exc:
         raise ValidationError(
             _(

@@ -336,5 +336,6 @@ SPARRING_REVIEW_REMINDER_WORKING_DAYS = int(
 SPARRING_OFFER_EXPIRY_WORKING_DAYS = int(os.environ.get("SPARRING_OFFER_EXPIRY_WORKING_DAYS", "5"))
 SPARRING_REPORT_REMINDER_DAYS = int(os.environ.get("SPARRING_REPORT_REMINDER_DAYS", "14"))
 SPARRING_FEEDBACK_DAYS = int(os.environ.get("SPARRING_FEEDBACK_DAYS", "14"))
+SPARRING_INVITATION_DAYS = int(os.environ.get("SPARRING_INVITATION_DAYS", "7"))
 # The address the product's links in e-mail start with.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")

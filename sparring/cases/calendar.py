@@ -27,6 +27,16 @@ def attendees_of(case) -> list[str]:
     return result
 
 
+SUMMARY_WORD = {"fi": "Sparraus", "sv": "Sparrning", "en": "Sparring"}
+
+
+def summary_of(case) -> str:
+    """The event's title in the case's language, with the organisation's name in it
+    (Esbo stad for a Swedish case of Espoo)."""
+    word = SUMMARY_WORD.get(case.language, SUMMARY_WORD["fi"])
+    return f"{word} {case.reference}: {case.organisation.display_name(case.language)}"
+
+
 def invitation(case, days, *, cancel: bool = False) -> str:
     """An .ics with one event per day: METHOD:REQUEST, or METHOD:CANCEL for cancelled days."""
     calendar = Calendar()
@@ -41,7 +51,7 @@ def invitation(case, days, *, cancel: bool = False) -> str:
         event.add("dtstamp", clock.now())
         event.add("dtstart", datetime.combine(day.date, day.start_time, tzinfo=HELSINKI))
         event.add("dtend", datetime.combine(day.date, day.end_time, tzinfo=HELSINKI))
-        event.add("summary", f"Sparraus {case.reference}: {case.organisation.name_fi}")
+        event.add("summary", summary_of(case))
         where = day.place or day.remote_link
         if where:
             event.add("location", vText(where))

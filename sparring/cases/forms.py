@@ -2,6 +2,7 @@
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from procurement.models import Consultant
@@ -54,10 +55,15 @@ class ApplicationForm(forms.ModelForm):
             "preferred_period": _("For example: weeks 40–44, or spring 2027."),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, call=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["sector"].queryset = Sector.objects.filter(active=True)
-        self.fields["theme"].queryset = Theme.objects.filter(active=True)
+        themes = Theme.objects.filter(active=True)
+        if call is not None and call.themes.exists():
+            # The themes the call offers (and the case's own, should it be one no longer offered).
+            own = Q(pk=self.instance.theme_id) if self.instance.theme_id else Q(pk__in=[])
+            themes = Theme.objects.filter(Q(active=True, calls=call) | own).distinct()
+        self.fields["theme"].queryset = themes
         self.fields["theme"].required = True
         self.fields["sector"].required = False
         self.fields["estimated_participants"].min_value = 1
@@ -149,7 +155,9 @@ class CallOffForm(VersionedForm):
         else:
             queryset = Consultant.objects.filter(pk__in=eligible)
         self.fields["consultant"].queryset = queryset.select_related("user", "supplier")
-        self.fields["consultant"].label_from_instance = lambda c: f"{c} ({c.supplier.name})"
+        self.fields["consultant"].label_from_instance = lambda c: (
+            f"{c} ({c.supplier.display_name()})"
+        )
         if proposed is not None:
             self.fields["consultant"].initial = proposed.consultant
 

@@ -3,6 +3,8 @@
 from django.views.generic import TemplateView
 
 from sparring import access
+from sparring.accounts.forms import DeclineForm
+from sparring.accounts.models import AccessRequest
 from sparring.views import RoleRequiredMixin
 from workflow.selectors import failed_jobs
 
@@ -31,6 +33,10 @@ class CoordinatorHome(RoleRequiredMixin, TemplateView):
         context["failed_job_count"] = failed_jobs().count()
         context["inbox"] = selectors.coordinator_inbox(self.request.user)
         context["queue"] = selectors.coordinator_queue()
+        context["access_requests"] = AccessRequest.objects.filter(
+            status=AccessRequest.Status.PENDING
+        ).order_by("created", "pk")[:50]
+        context["decline_form"] = DeclineForm()
         return context
 
 

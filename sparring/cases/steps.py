@@ -194,7 +194,7 @@ def _decision_forms(user: User, case: Case) -> Forms:
 
 def call_off_form(case: Case, data: Any = None):
     """The call-off form with the agreement's ranked candidates and its proposal attached."""
-    agreement = calloff.agreement_in_force()
+    agreement = calloff.agreement_in_force(call=case.call)
     ranked = calloff.candidates(case, agreement) if agreement else []
     proposed = calloff.proposal(ranked)
     form = CallOffForm(
@@ -215,7 +215,7 @@ def call_off_form(case: Case, data: Any = None):
 
 def _call_off_forms(user: User, case: Case) -> Forms:
     """Ranking order or rotation: the call-off form; mini-competition: its stage's forms."""
-    agreement = calloff.agreement_in_force()
+    agreement = calloff.agreement_in_force(call=case.call)
     if agreement is None:
         return {}
     if agreement.method != FrameworkAgreement.Method.MINI_COMPETITION:

@@ -135,7 +135,9 @@ def case_apply(request: HttpRequest, call_pk: int) -> HttpResponse:
     call = get_object_or_404(selectors.open_calls(), pk=call_pk)
     posted = request.POST if request.method == "POST" else None
     form = ApplicationForm(
-        posted, initial={**_contact_defaults(request.user), "form_token": uuid.uuid4()}
+        posted,
+        call=call,
+        initial={**_contact_defaults(request.user), "form_token": uuid.uuid4()},
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -186,7 +188,7 @@ def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return redirect("sparring:case_detail", pk=case.pk)
     posted = request.POST if request.method == "POST" else None
-    form = ApplicationForm(posted, instance=case, initial={"version": case.version})
+    form = ApplicationForm(posted, instance=case, call=case.call, initial={"version": case.version})
     if request.method == "POST":
         if form.is_valid():
             try:
@@ -303,7 +305,7 @@ def call_off_record(request: HttpRequest, pk: int, record_pk: int) -> HttpRespon
     )
     response.write("\ufeff")  # Excel opens UTF-8 CSV correctly with a BOM
     writer = csv.writer(response, delimiter=";")
-    writer.writerow([_("Case"), case.reference, case.organisation.name_fi])
+    writer.writerow([_("Case"), case.reference, case.organisation.display_name()])
     writer.writerow([_("Framework agreement"), str(record.agreement)])
     writer.writerow([_("Method"), record.get_method_display()])
     writer.writerow([_("Proposed"), str(record.proposed or "–")])
@@ -375,4 +377,4 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 
 def call_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "sparring/call_list.html", {"calls": selectors.open_calls()})
+    return render(request, "sparring/open_calls.html", {"calls": selectors.open_calls()})

@@ -59,8 +59,15 @@ class Replay:
 
     MAX_STEPS = 40
 
-    def __init__(self, log: Callable[[str], None] = lambda _line: None) -> None:
+    def __init__(
+        self,
+        log: Callable[[str], None] = lambda _line: None,
+        progress: Callable[[int, int, bool], None] = lambda _done, _total, _driven: None,
+    ) -> None:
+        """``log``: one line per case driven. ``progress(done, total, driven)``: after each
+        planned case, how many are done of how many, and whether this one took steps."""
         self.log = log
+        self.progress = progress
 
     def run(self, plans: list[PlannedCase] | None = None) -> dict[str, int]:
         """Drive the programme's plan (or the given planned cases) to the end."""
@@ -84,10 +91,12 @@ class Replay:
             ):
                 self.clock = traveller
                 self._setup()
-                for planned in plan() if plans is None else plans:
+                planned_cases = plan() if plans is None else plans
+                for done, planned in enumerate(planned_cases, start=1):
                     steps = self._drive(planned)
                     counts["steps"] += steps
                     counts["created" if steps else "finished"] += 1
+                    self.progress(done, len(planned_cases), bool(steps))
         finally:
             current_app.conf.task_always_eager = eager
             for name, logger in quiet.items():

@@ -18,6 +18,7 @@ from .application import (
     case_update,
 )
 from .calloff import case_call_off, offer_answer, offer_expire
+from .calls import call_close, call_open, call_save
 from .closing import case_cancel, case_close, case_withdraw, feedback_end
 from .delivery import (
     session_day_add,
@@ -36,7 +37,10 @@ __all__ = [
     "StepNotAvailable",
     "attachment_add",
     "attachment_remove",
+    "call_close",
     "call_days_committed",
+    "call_open",
+    "call_save",
     "case_call_off",
     "case_cancel",
     "case_close",

@@ -35,7 +35,7 @@ def case_call_off(
     """
     require(access.is_coordinator(actor))
     justification = justification.strip()
-    agreement = calloff.agreement_in_force()
+    agreement = calloff.agreement_in_force(call=case.call)
     if agreement is None:
         raise CaseError(
             _("No framework agreement is in force today; a consultant cannot be called off.")

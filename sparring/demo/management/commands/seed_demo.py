@@ -12,13 +12,15 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.utils import timezone
+from django.test.utils import override_settings
 
 from procurement.models import Consultant, FrameworkAgreement, Supplier
 from procurement.services import agreement_create, consultant_create, supplier_create
+from sparring import clock
 from sparring.accounts.services import organisation_create
+from sparring.demo import current
 from sparring.demo import data as demo
-from sparring.models import Call, Organisation, Theme, User
+from sparring.models import Organisation, Theme, User
 
 ORGANISATIONS = [
     # Business IDs of real municipalities (checksum-valid); the people are invented.
@@ -42,6 +44,7 @@ ORGANISATIONS = [
 SUPPLIERS = [
     {
         "name": "Kehittäjäkumppanit Oy",
+        "name_sv": "Utvecklingspartner Ab",
         "business_id": "1234567-1",
         "ranking_position": 1,
         "day_price": Decimal("1150.00"),
@@ -50,6 +53,7 @@ SUPPLIERS = [
     },
     {
         "name": "Työyhteisövalmennus Ky",
+        "name_sv": "Arbetsgemenskapsträning Kb",
         "business_id": "7654321-2",
         "ranking_position": 2,
         "day_price": Decimal("1090.00"),
@@ -148,35 +152,27 @@ class Command(BaseCommand):
                     supplier_create(actor=None, agreement=agreement, **data)
             for data in USERS:
                 self._ensure_user(data, logins[data["username"]])
-            if not Call.objects.exists():
-                self._create_call()
+        # The present day of the demo: an open call (seed_programme's 2021-2022 call is
+        # closed), a request for access and cases waiting for the coordinator and each
+        # consultant. Their e-mails stay in the outbox; none is printed or sent.
+        with (
+            override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"),
+            current.quiet_logs(),
+        ):
+            call = current.ensure_open_call(agreement)
+            current.ensure_access_request()
+            current.ensure_demo_cases(call)
         self.stdout.write(self.style.SUCCESS("Demo logins (username / password):"))
         for data in USERS:
             username, role = data["username"], User.Role(data["role"]).label
             self.stdout.write(f"  {username:<22} {logins[username]:<14} {role}")
 
     def _agreement_dates(self) -> dict:
-        today = timezone.localdate()
+        today = clock.today()
         return {
             "valid_from": today - timedelta(days=90),
             "valid_until": today + timedelta(days=3 * 365),
         }
-
-    def _create_call(self) -> None:
-        now = timezone.now()
-        today = timezone.localdate()
-        Call.objects.create(
-            title="Sparrausten haku 2026–2027",
-            description=(
-                "Kuntaorganisaatiot ja hyvinvointialueet voivat hakea maksutonta 1–2 päivän "
-                "sparrausta työyhteisön kehittämistarpeeseen."
-            ),
-            opens_at=now - timedelta(days=7),
-            closes_at=now + timedelta(days=120),
-            delivery_starts=today,
-            delivery_ends=today + timedelta(days=365),
-            day_budget=130,
-        )
 
     def _passwords(self) -> dict[str, str]:
         path = settings.VAR_DIR / "demo_logins.json"

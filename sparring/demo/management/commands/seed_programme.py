@@ -9,6 +9,34 @@ from sparring.demo.programme import Replay, SeedError
 from sparring.statistics.figures import programme_figures
 
 
+class Progress:
+    """Prints how far the replay is and about how long it still takes (every few seconds).
+
+    Nothing is printed while the cases are only checked (a second run): only cases
+    that were driven count for the estimate.
+    """
+
+    EVERY_SECONDS = 3.0
+
+    def __init__(self, write, started: float) -> None:
+        self.write = write
+        self.started = started
+        self.last = started
+        self.driven = 0
+        self.driving_time = 0.0
+
+    def __call__(self, done: int, total: int, driven: bool) -> None:
+        now = time.monotonic()
+        if driven:
+            self.driven += 1
+        if not self.driven or (now - self.last < self.EVERY_SECONDS and done < total):
+            return
+        per_case = (now - self.started) / done
+        left = per_case * (total - done)
+        self.write(f"  {done}/{total} cases, about {left:.0f} s left")
+        self.last = now
+
+
 class Command(BaseCommand):
     help = (
         "Build the 2021–2022 programme (72 accepted sparrings, 127 days, 1690 participants) "
@@ -23,8 +51,9 @@ class Command(BaseCommand):
             raise CommandError("Demo data is for the embedded default; use --force to insist.")
         started = time.monotonic()
         log = self.stdout.write if verbosity > 1 else (lambda _line: None)
+        progress = Progress(self.stdout.write, started) if verbosity > 0 else None
         try:
-            counts = Replay(log=log).run()
+            counts = Replay(log=log, progress=progress or (lambda *_args: None)).run()
         except SeedError as error:
             raise CommandError(str(error)) from error
         figures = programme_figures()

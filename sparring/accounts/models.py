@@ -1,0 +1,132 @@
+"""Invitations to set a password, and requests for access from unregistered organisations."""
+
+import hashlib
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from sparring import clock
+from sparring.models import Organisation
+from sparring.regions import Region
+
+
+def token_digest(token: str) -> str:
+    """The stored form of a link's secret: its SHA-256, so the table alone opens nothing."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Invitation(models.Model):
+    """A single-use, expiring link that lets an invited person set their password.
+
+    The person's account exists from the moment they are invited (without a usable
+    password); the link only sets the password. Only the digest of the link's
+    secret is stored.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
+        related_name="invitations",
+    )
+    token_digest = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("invited by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created = models.DateTimeField(_("sent"), default=clock.now, editable=False)
+    expires_at = models.DateTimeField(_("expires"))
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.created:%Y-%m-%d})"
+
+    def is_usable(self, at=None) -> bool:
+        """Not used yet, not expired and its person still active."""
+        at = at or clock.now()
+        return self.used_at is None and at < self.expires_at and self.user.is_active
+
+
+class AccessRequest(models.Model):
+    """Someone of an organisation not yet registered asks for access.
+
+    A coordinator approves it (the organisation is registered and the person
+    invited as its applicant) or declines it with a reason that is mailed to them.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for a decision")
+        APPROVED = "approved", _("Approved")
+        DECLINED = "declined", _("Declined")
+
+    business_id = models.CharField(_("Business ID"), max_length=9, db_index=True)
+    name_fi = models.CharField(_("official name in Finnish"), max_length=200)
+    name_sv = models.CharField(_("official name in Swedish"), max_length=200, blank=True)
+    kind = models.CharField(_("kind"), max_length=32, choices=Organisation.Kind.choices)
+    region = models.CharField(_("region"), max_length=2, choices=Region.choices)
+    first_name = models.CharField(_("first name"), max_length=150)
+    last_name = models.CharField(_("last name"), max_length=150)
+    email = models.EmailField(_("e-mail"))
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    title = models.CharField(_("job title"), max_length=200, blank=True)
+    language = models.CharField(
+        _("language"), max_length=2, choices=settings.LANGUAGES, default="fi"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    created = models.DateTimeField(_("sent"), default=clock.now, editable=False)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("access request")
+        verbose_name_plural = _("access requests")
+        ordering = ["-created", "-pk"]
+        constraints = [
+            # Two requests for one organisation can never wait at once.
+            models.UniqueConstraint(
+                fields=["business_id"],
+                condition=models.Q(status="pending"),
+                name="one_pending_request_per_business_id",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name_fi} ({self.business_id})"
+
+    def display_name(self, language: str | None = None) -> str:
+        """The organisation's name as requested, in ``language`` (default: the active one)."""
+        from sparring.models import localized_name
+
+        return localized_name(self.name_fi, self.name_sv, language)
+
+    @property
+    def person_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
