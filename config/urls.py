@@ -58,6 +58,11 @@ urlpatterns = [
         name="swagger",
     ),
     path("account/api-tokens/", api_pages.api_tokens, name="api_tokens"),
+    # Calls are managed on the product's own pages (texts in three languages, open/close).
+    path(
+        "staff/programme/call/",
+        RedirectView.as_view(pattern_name="sparring:call_manage_list", permanent=False),
+    ),
     path("staff/", site.urls),
     path("", include("sparring.urls")),
     path("", include("workflow.urls")),

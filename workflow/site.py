@@ -17,7 +17,7 @@ from procurement.models import (
     Unavailability,
 )
 from sparring.audit import AuditAction, audit_edit, stored_values
-from sparring.models import Call, Organisation, Sector, Theme
+from sparring.models import Organisation, Sector, Theme
 
 
 class AuditedFormMixin:
@@ -143,20 +143,6 @@ class UnavailabilityViewset(AuditedModelViewset):
     list_filter_fields = ("consultant",)
 
 
-class CallViewset(AuditedModelViewset):
-    model = Call
-    icon = "campaign"
-    title = _("Calls for applications")
-    list_columns = (
-        "title",
-        "opens_at",
-        "closes_at",
-        "delivery_starts",
-        "delivery_ends",
-        "day_budget",
-    )
-
-
 class SectorViewset(AuditedModelViewset):
     model = Sector
     icon = "category"
@@ -176,8 +162,9 @@ class ProgrammeApplication(Application):
     icon = "handshake"
     app_name = "programme"
     permission = "sparring.coordinate"
+    # Calls are managed on the product's own pages (/coordinator/calls/): texts in three
+    # languages, open and close, never deleted.
     viewsets = [
-        CallViewset(),
         OrganisationViewset(),
         FrameworkAgreementViewset(),
         SupplierViewset(),

@@ -60,7 +60,11 @@ def organisation_create(
     municipality_code: str = "",
     region: str = "",
 ) -> Organisation:
-    """Register an organisation after validating its Business ID (stored as 1234567-8)."""
+    """Register an organisation after validating its Business ID (stored as 1234567-8,
+    whatever the spelling given: ``FI12345678``, ``1234567 8``…)."""
+    from sparring.models import business_id_normalised
+
+    business_id = business_id_normalised(business_id)
     organisation = Organisation(
         region=region,
         name_fi=name_fi,

@@ -42,3 +42,40 @@ def test_seed_demo_refuses_to_run_in_production(settings):
     with pytest.raises(Exception, match="--force"):
         call_command("seed_demo")
     assert User.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_seed_demo_opens_a_current_call_beside_a_closed_one(settings, tmp_path, reference_data):
+    """After seed_programme the only call is 2021-2022's, closed: seed_demo adds an open one,
+    a request for access and work waiting for the coordinator and each consultant."""
+    from datetime import datetime
+
+    from procurement.models import Offer
+    from sparring.accounts.models import AccessRequest
+    from sparring.cases import selectors
+    from sparring.models import Call, Case
+    from sparring.workdays import HELSINKI
+
+    settings.DEBUG = True
+    settings.VAR_DIR = tmp_path
+    Call.objects.create(
+        title="Sparrausten haku 2021–2022",
+        opens_at=datetime(2021, 8, 16, tzinfo=HELSINKI),
+        closes_at=datetime(2022, 6, 30, tzinfo=HELSINKI),
+        delivery_starts=datetime(2021, 9, 1).date(),
+        delivery_ends=datetime(2022, 12, 15).date(),
+        day_budget=130,
+    )
+    call_command("seed_demo")
+    call_command("seed_demo")  # twice: nothing more
+    open_calls = list(selectors.open_calls())
+    assert len(open_calls) == 1
+    call = open_calls[0]
+    assert call.title_sv and call.description_sv and call.agreement is not None
+    assert AccessRequest.objects.filter(status="pending", name_sv="Raseborgs stad").count() == 1
+    assert Case.objects.filter(call=call, status="submitted").count() == 1
+    offered_to = set(
+        Offer.objects.filter(status="offered").values_list("consultant__user__username", flat=True)
+    )
+    assert offered_to == {"konsultti.kehittajat", "konsultti.valmennus"}
+    assert Case.objects.count() == 3
