@@ -56,3 +56,34 @@ def test_refused_outside_the_demo(settings, reported_case):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="--force"):
         call_command("demo_advance", reported_case.reference)
+
+
+@pytest.mark.django_db
+def test_a_confirmed_day_ahead_can_be_recorded_after_moving_the_case(
+    settings, submitted_case, coordinator, consultant, applicant
+):
+    from django.core.exceptions import ValidationError
+
+    from sparring.cases import services
+    from tests.unit.cases.test_case_flow import approve, days_from_today, fresh, offer_to
+
+    settings.DEBUG = True
+    approve(submitted_case, coordinator)
+    offer = offer_to(submitted_case, coordinator, consultant)
+    services.offer_answer(actor=consultant, offer=offer, accept=True)
+    case = fresh(submitted_case)
+    services.schedule_propose(
+        actor=consultant, case=case, days=days_from_today(10), version=case.version
+    )
+    services.schedule_confirm(
+        actor=applicant, case=fresh(case), accept=True, comment="", version=case.version
+    )
+    day = fresh(case).days_planned.order_by("date").first()
+    with pytest.raises(ValidationError):  # not held yet: it is ten days ahead
+        services.session_day_record(actor=consultant, day=day, participants=12)
+    call_command("demo_advance", case.reference, "--days", "11")
+    day.refresh_from_db()
+    assert day.date == clock.today() - timedelta(days=1)
+    services.session_day_record(actor=consultant, day=day, participants=12)
+    day.refresh_from_db()
+    assert day.status == "held"
