@@ -1,12 +1,22 @@
 """People and organisations: creating them, atomically and audited."""
 
+import secrets
+from datetime import timedelta
 from typing import Any
 
-from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.conf import settings
+from django.contrib.auth import get_user_model, password_validation
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils.translation import gettext as _
 
+from sparring import access, clock
 from sparring.audit import AuditAction, audit_record
+from sparring.emails import email_queue
 from sparring.models import Organisation, User
+from sparring.notifications import coordinators
+from sparring.validators import normalise_business_id, validate_business_id
 
 from .models import AccessRequest, Invitation, token_digest
 
@@ -93,7 +103,6 @@ class InvitationInvalid(Exception):
 
 
 def _is_coordinator(actor: Any) -> bool:
-    from sparring import access
 
     return bool(actor is not None and access.is_coordinator(actor))
 
@@ -114,8 +123,6 @@ def _username_for(email: str) -> str:
 
 def invitation_url(token: str) -> str:
     """The absolute address of an invitation link (``SITE_URL`` + the set-password page)."""
-    from django.conf import settings
-    from django.urls import reverse
 
     return settings.SITE_URL.rstrip("/") + reverse("sparring:invitation_accept", args=[token])
 
@@ -129,15 +136,6 @@ def invitation_send(*, actor: Any | None, user: User) -> Invitation:
     PermissionDenied unless ``actor`` is a coordinator (or None: the system),
     ValidationError for a deactivated person.
     """
-    import secrets
-    from datetime import timedelta
-
-    from django.conf import settings
-    from django.core.exceptions import PermissionDenied, ValidationError
-    from django.utils.translation import gettext as _
-
-    from sparring import clock
-    from sparring.emails import email_queue
 
     if actor is not None and not _is_coordinator(actor):
         raise PermissionDenied
@@ -199,8 +197,6 @@ def user_invite(
     ValidationError for an address already in use (naming the account) or a missing
     organisation or supplier.
     """
-    from django.core.exceptions import PermissionDenied, ValidationError
-    from django.utils.translation import gettext as _
 
     if not _is_coordinator(actor):
         raise PermissionDenied
@@ -253,9 +249,6 @@ def invitation_find(token: str) -> Invitation | None:
 
 def invitation_check(invitation: Invitation | None) -> None:
     """Raise InvitationInvalid with the reason when the link cannot be used now."""
-    from django.utils.translation import gettext as _
-
-    from sparring import clock
 
     if invitation is None:
         raise InvitationInvalid(
@@ -287,9 +280,6 @@ def invitation_accept(*, token: str, password: str) -> User:
     ValidationError for a password Django's validators refuse. The row is locked,
     so a link sent twice at once sets the password once.
     """
-    from django.contrib.auth import password_validation
-
-    from sparring import clock
 
     found = invitation_find(token)
     invitation = (
@@ -319,7 +309,6 @@ def invitation_accept(*, token: str, password: str) -> User:
 def password_reset_done(*, user: User) -> None:
     """Record that ``user`` chose a new password through a reset link; their open
     invitation links die (the password is set)."""
-    from sparring import clock
 
     now = clock.now()
     Invitation.objects.filter(user=user, used_at__isnull=True, expires_at__gt=now).update(
@@ -329,8 +318,6 @@ def password_reset_done(*, user: User) -> None:
 
 
 def _check_may_manage(actor: Any, user: User) -> None:
-    from django.core.exceptions import PermissionDenied, ValidationError
-    from django.utils.translation import gettext as _
 
     if not _is_coordinator(actor):
         raise PermissionDenied
@@ -348,7 +335,6 @@ def user_deactivate(*, actor: Any, user: User, reason: str = "") -> User:
     Open invitation links die. Only a superuser deactivates a coordinator or an
     administrator. Raises PermissionDenied, or ValidationError for oneself.
     """
-    from sparring import clock
 
     _check_may_manage(actor, user)
     user = User.objects.select_for_update().get(pk=user.pk)
@@ -388,7 +374,6 @@ def business_id_conflict(business_id: str) -> str:
     Names the registered organisation or the request that waits, so the person
     knows whom to ask.
     """
-    from django.utils.translation import gettext as _
 
     organisation = Organisation.objects.filter(business_id=business_id).first()
     if organisation is not None:
@@ -429,13 +414,6 @@ def access_request_submit(
     invalid Business ID, an organisation already registered or requested (the
     message names it) or an e-mail address that already has an account.
     """
-    from django.core.exceptions import ValidationError
-    from django.db import IntegrityError
-    from django.utils.translation import gettext as _
-
-    from sparring.emails import email_queue
-    from sparring.notifications import coordinators
-    from sparring.validators import normalise_business_id, validate_business_id
 
     validate_business_id(business_id)
     business_id = normalise_business_id(business_id)
@@ -476,8 +454,6 @@ def access_request_submit(
         subject=request,
         data={"business_id": business_id, "email": request.email},
     )
-    from django.conf import settings
-    from django.urls import reverse
 
     for recipient in coordinators():
         email_queue(
@@ -494,8 +470,6 @@ def access_request_submit(
 
 
 def _pending_request(actor: Any, request: AccessRequest) -> AccessRequest:
-    from django.core.exceptions import PermissionDenied, ValidationError
-    from django.utils.translation import gettext as _
 
     if not _is_coordinator(actor):
         raise PermissionDenied
@@ -516,10 +490,6 @@ def access_request_approve(*, actor: Any, request: AccessRequest) -> User:
     got an account, nothing is created and ValidationError says why. Raises
     PermissionDenied for a non-coordinator.
     """
-    from django.core.exceptions import ValidationError
-    from django.utils.translation import gettext as _
-
-    from sparring import clock
 
     request = _pending_request(actor, request)
     if Organisation.objects.filter(business_id=request.business_id).exists():
@@ -566,12 +536,6 @@ def access_request_decline(*, actor: Any, request: AccessRequest, reason: str) -
 
     Raises ValidationError without a reason or when the request was decided already.
     """
-    from django.conf import settings
-    from django.core.exceptions import ValidationError
-    from django.utils.translation import gettext as _
-
-    from sparring import clock
-    from sparring.emails import email_queue
 
     reason = (reason or "").strip()
     if not reason:

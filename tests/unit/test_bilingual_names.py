@@ -75,3 +75,26 @@ def test_the_case_page_names_the_organisation_in_the_readers_language(
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "sv"
     html = client.get(f"/cases/{submitted_case.pk}/").content.decode()
     assert "Tammerfors stad" in html
+
+
+@pytest.mark.django_db
+def test_the_report_pdf_uses_the_case_language(reported_case):
+    from sparring.reports import pdf
+
+    reported_case.language = "sv"
+    assert "Tammerfors stad" in pdf.report_html(reported_case)
+    reported_case.language = "fi"
+    assert "Tampereen kaupunki" in pdf.report_html(reported_case)
+
+
+@pytest.mark.django_db
+def test_case_emails_name_the_organisation_in_the_recipients_language(submitted_case, coordinator):
+    from sparring.models import OutboundEmail
+
+    coordinator.language = "sv"
+    coordinator.save()
+    from sparring.notifications import coordinators, notify
+
+    notify("submitted_coordinator", submitted_case, coordinators())
+    email = OutboundEmail.objects.filter(to=coordinator.email).order_by("-pk")[0]
+    assert "Tammerfors stad" in email.body_text
