@@ -121,7 +121,7 @@ def person_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             messages.error(request, message)
     except PermissionDenied:
         messages.error(request, _("Only an administrator can change this account."))
-    return redirect(request.POST.get("next") or "sparring:people_list")
+    return redirect("sparring:people_list")
 
 
 def _name(person: User) -> str:
