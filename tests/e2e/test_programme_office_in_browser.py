@@ -117,6 +117,14 @@ def test_coordinator_call_stranger_request_approval_invitation_swedish_applicati
     )
     organisation = Organisation.objects.get(business_id="2106284-1")
     assert organisation.name_sv == "Korsholms kommun"
+    page.get_by_role("navigation", name="Päävalikko").get_by_role("link", name="Henkilöt").click()
+    page.fill("#people-q", "Kronqvist")
+    page.get_by_role("button", name="Suodata").click()
+    row = page.get_by_role("row", name=re.compile("Kristina Kronqvist"))
+    assert "Kutsuttu, ei vielä salasanaa" in row.inner_text()
+    assert_accessible(page)
+    page.get_by_role("link", name="Kutsu henkilö").click()
+    assert_accessible(page)
     logout(page)
 
     # 4. The invitation e-mail (in Swedish) carries the link that sets a password.
