@@ -171,7 +171,7 @@ class CaseSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(RefSerializer)
     def get_call(self, case) -> dict:
-        return {"id": case.call_id, "name": case.call.title}
+        return {"id": case.call_id, "name": case.call.display_title}
 
     @extend_schema_field(RefSerializer)
     def get_organisation(self, case) -> dict:
@@ -182,7 +182,7 @@ class CaseSerializer(serializers.ModelSerializer):
     def get_consultant(self, case) -> dict | None:
         if case.consultant_id is None:
             return None
-        return {"name": str(case.consultant), "supplier": case.consultant.supplier.name}
+        return {"name": str(case.consultant), "supplier": case.consultant.supplier.display_name()}
 
     def get_url(self, case) -> str:
         return _absolute(self.context.get("request"), reverse("api:case_detail", args=[case.pk]))
