@@ -253,10 +253,22 @@ def test_one_case_through_every_step(session_for, applicant, coordinator, consul
         "case_closed",
     ):
         assert step in actions, step
-    # every event reads as a label, never as its stored key
-    labels = page.locator(".timeline li strong").all_inner_texts()
-    assert len(labels) == len(actions)
-    assert not set(labels) & {*actions, "Other event", "Muu tapahtuma"}
+    # every event reads as a label in Finnish, Swedish and English, never as its stored key
+    seen = {}
+    for language in ("fi", "sv", "en"):
+        page.select_option("#language-select", language)
+        page.locator(".language-switcher button").click()
+        page.wait_for_load_state()
+        assert page.locator("html").get_attribute("lang") == language
+        labels = page.locator(".timeline li strong").all_inner_texts()
+        assert len(labels) == len(actions)
+        assert not set(labels) & {*actions, "Other event", "Muu tapahtuma"}
+        assert all(label.strip() and "_" not in label for label in labels), labels
+        seen[language] = labels
+    assert seen["fi"] != seen["sv"] != seen["en"]
+    page.select_option("#language-select", "fi")
+    page.locator(".language-switcher button").click()
+    page.wait_for_load_state()
     chart = page.request.get(f"/cases/{case.pk}/chart.svg")
     assert chart.ok and "<svg" in chart.text()
 
