@@ -62,7 +62,7 @@ def _render_case(request, case: Case, bound: dict | None = None, status: int = 2
         "attachments": list(case.attachments.all()),
         "offers": _offers_for(user, case),
         "call_offs": list(selectors.call_off_records(case)) if access.is_coordinator(user) else [],
-        "events": selectors.labelled_timeline(case, full=access.is_coordinator(user)),
+        "events": selectors.labelled_timeline(case, full=access.is_coordinator(user), viewer=user),
         "report": report if report is not None and report.revision else None,
         "report_documents": list(case.report_documents.all()),
         "survey": getattr(case, "survey", None) if hasattr(case, "survey") else None,

@@ -569,3 +569,18 @@ def test_a_coordinator_cannot_delete_a_superuser_through_the_bulk_action(coordin
     assert response.status_code in (200, 403)
     assert User.objects.filter(pk=admin_user.pk).exists()
     assert not AuditEvent.objects.filter(action="record_deleted").exists()
+
+
+def test_an_application_edit_records_old_and_new_values(draft_case, applicant):
+    old_goal = draft_case.goal
+    services.case_update(
+        actor=applicant,
+        case=draft_case,
+        data={"goal": "Uusi tavoite", "requested_days": 1},
+        version=draft_case.version,
+    )
+    event = AuditEvent.objects.filter(action="case_edited").latest("pk")
+    assert event.data["changed"] == {
+        "goal": [old_goal, "Uusi tavoite"],
+        "requested_days": [2, 1],
+    }

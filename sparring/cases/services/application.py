@@ -8,7 +8,7 @@ from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
 
 from sparring import access, clock
-from sparring.audit import audit_record
+from sparring.audit import AuditAction, audit_record, field_changes, snapshot
 from sparring.models import (
     ALLOWED_ATTACHMENT_TYPES,
     MAX_ATTACHMENT_BYTES,
@@ -97,11 +97,16 @@ def case_update(*, actor, case: Case, data: dict, version: int) -> Case:
     """Change a draft, or an application returned for amendment."""
     require(access.is_case_applicant(actor, case))
     case_move(case, source=states.APPLICANT_EDITS, version=version)
-    changed = _apply_fields(case, data)
+    before = snapshot(case, CASE_FIELDS)
+    _apply_fields(case, data)
     case.full_clean()
     case.save(update_fields=[*CASE_FIELDS, "version"])
     audit_record(
-        actor=actor, action="case_edited", subject=case, case=case, data={"changed": changed}
+        actor=actor,
+        action=AuditAction.CASE_EDITED,
+        subject=case,
+        case=case,
+        data={"changed": field_changes(before, case, CASE_FIELDS)},
     )
     return case
 
