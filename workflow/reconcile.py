@@ -4,9 +4,10 @@ Redis holds only messages. When they are lost (Redis restarted empty, the
 broker down when a change committed, a worker that took messages and could not
 finish them), the rows in PostgreSQL still say what is pending:
 
-* flow job tasks (``CeleryJob``) SCHEDULED for longer than ``SCHEDULED_AFTER``
-  or STARTED for longer than ``STARTED_AFTER`` (longer than any run may take:
-  the task's hard time limit has killed it by then);
+* flow job tasks (``CeleryJob``) SCHEDULED for longer than
+  ``SPARRING_REQUEUE_AFTER`` or STARTED for longer than
+  ``SPARRING_REQUEUE_STARTED_AFTER`` (longer than any run may take: the task's
+  hard time limit has killed it by then);
 * outbox rows not sent, out of their backoff and not given up;
 * corrected reports (revision 2 on) whose PDF has not been made.
 
@@ -23,6 +24,7 @@ import logging
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import CharField, Exists, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Cast, Concat
@@ -39,10 +41,9 @@ from . import services
 
 logger = logging.getLogger(__name__)
 
-SCHEDULED_AFTER = timedelta(seconds=60)  # a queued job's message should have been taken by now
-STARTED_AFTER = timedelta(seconds=120)  # above the job's hard time limit (75 s) and a margin
-EMAIL_AFTER = timedelta(seconds=60)  # an e-mail queued at commit should have gone by now
-REPORT_AFTER = timedelta(seconds=60)
+
+def _seconds(name: str) -> timedelta:
+    return timedelta(seconds=getattr(settings, name))
 
 
 @dataclass
@@ -103,17 +104,18 @@ def _not_recently_queued(kind: str, pk: int, within: timedelta) -> bool:
     answers True (a duplicate message costs a skipped run, nothing more).
     """
     try:
-        return bool(cache.add(f"requeued:{kind}:{pk}", 1, timeout=int(within.total_seconds())))
+        seconds = max(int(within.total_seconds()), 1)
+        return bool(cache.add(f"requeued:{kind}:{pk}", 1, timeout=seconds))
     except Exception:
         return True
 
 
 def requeue_pending(
     *,
-    scheduled_after: timedelta = SCHEDULED_AFTER,
-    started_after: timedelta = STARTED_AFTER,
-    email_after: timedelta = EMAIL_AFTER,
-    report_after: timedelta = REPORT_AFTER,
+    scheduled_after: timedelta | None = None,
+    started_after: timedelta | None = None,
+    email_after: timedelta | None = None,
+    report_after: timedelta | None = None,
     throttle: bool = True,
 ) -> Requeued:
     """Queue again every background job the database says is pending.
@@ -121,12 +123,21 @@ def requeue_pending(
     Args:
         scheduled_after, started_after, email_after, report_after: how old pending
             work must be before it is queued again (give zero after a restore).
+            Default: the ``SPARRING_REQUEUE_AFTER`` setting (60 s), for a running
+            job ``SPARRING_REQUEUE_STARTED_AFTER`` (120 s, above the hard time
+            limit of a job, so the run it replaces is dead).
         throttle: skip what this sweep queued less than a threshold ago (the
             command's ``--all`` turns it off).
 
     Returns the counts. Never raises for a broker that is down (the work stays
     pending for the next sweep); a database that is down raises its error.
     """
+    after = _seconds("SPARRING_REQUEUE_AFTER")
+    scheduled_after = after if scheduled_after is None else scheduled_after
+    email_after = after if email_after is None else email_after
+    report_after = after if report_after is None else report_after
+    if started_after is None:
+        started_after = _seconds("SPARRING_REQUEUE_STARTED_AFTER")
     result = Requeued()
 
     def queued(ok: bool) -> bool:

@@ -213,7 +213,7 @@ CELERY_BEAT_SCHEDULE = {
     # The database is the truth: queue again what it says is pending.
     "requeue-pending-work": {
         "task": "workflow.tasks.requeue_pending",
-        "schedule": 60.0,
+        "schedule": float(os.environ.get("SPARRING_SWEEP_INTERVAL", "60")),
         "options": {"expires": 55},
     },
     "worker-heartbeat": {
@@ -222,6 +222,11 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 25},
     },
 }
+# The reconciliation sweep queues again a job or e-mail pending longer than
+# this (seconds; a running job: longer than SPARRING_REQUEUE_STARTED_AFTER,
+# which must stay above the tasks' hard time limit, 75 s).
+SPARRING_REQUEUE_AFTER = int(os.environ.get("SPARRING_REQUEUE_AFTER", "60"))
+SPARRING_REQUEUE_STARTED_AFTER = int(os.environ.get("SPARRING_REQUEUE_STARTED_AFTER", "120"))
 # A background job or e-mail pending longer than this counts as stuck on the
 # coordinators' page, on their home and in the health check (seconds).
 SPARRING_STUCK_AFTER = int(os.environ.get("SPARRING_STUCK_AFTER", "600"))
