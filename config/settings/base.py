@@ -133,9 +133,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 USES_POSTGRESQL = DATABASES["default"]["ENGINE"].endswith("postgresql")
 if USES_POSTGRESQL:
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
     # A database that is down answers "unavailable" (a 503 page) in seconds, not a hang.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
-        "connect_timeout", int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "3"))
+    _options.setdefault("connect_timeout", int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "3")))
+    # A row lock (the flow lock is SELECT ... FOR UPDATE) is not waited for
+    # forever: after this the statement fails, a request answers 503 and a
+    # task retries with backoff.
+    _options.setdefault(
+        "options", f"-c lock_timeout={int(os.environ.get('DATABASE_LOCK_TIMEOUT', '30'))}s"
     )
 
 # ------------------------------------------------------------------------------

@@ -402,3 +402,30 @@ def test_the_survey_limit_fails_open_when_the_cache_is_down(reported_case, monke
 
     assert response.status_code == 200
     assert SurveyAnswer.objects.filter(survey=reported_case.survey).count() == 1
+
+
+# -- the timings that make a dead worker's job come back within about two minutes ----------
+
+
+def test_limits_fit_inside_the_visibility_timeout():
+    from django.conf import settings
+
+    from celery_app import app
+
+    visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    scan = (
+        settings.CELERY_BROKER_TRANSPORT_OPTIONS["unacked_restore_interval"]
+        * settings.CELERY_BROKER_TRANSPORT_OPTIONS["unacked_restore_throttle"]
+    )
+    assert visibility + scan <= 120  # a dead worker's job is retaken within ~2 minutes
+    ours = [t for name, t in app.tasks.items() if name.split(".")[0] in {"sparring", "workflow"}]
+    assert ours
+    for task in ours:
+        limit = task.time_limit or settings.CELERY_TASK_TIME_LIMIT
+        assert limit < visibility, task.name  # a healthy task is never delivered twice
+        assert limit < settings.SPARRING_REQUEUE_STARTED_AFTER, task.name
+        assert task.ignore_result, task.name  # nobody reads results
+        if getattr(task, "autoretry_for", ()):
+            assert task.retry_backoff_max < visibility, task.name
+    schedule = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert {"workflow.tasks.requeue_pending", "workflow.tasks.worker_heartbeat"} <= schedule
