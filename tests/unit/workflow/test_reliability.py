@@ -429,3 +429,23 @@ def test_limits_fit_inside_the_visibility_timeout():
             assert task.retry_backoff_max < visibility, task.name
     schedule = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert {"workflow.tasks.requeue_pending", "workflow.tasks.worker_heartbeat"} <= schedule
+
+
+def test_the_case_page_still_waits_while_the_pdf_job_has_failed(reported_case, coordinator):
+    from sparring.cases import selectors as case_selectors
+
+    task = Task.objects.get(process_id=reported_case.process_id, flow_task_type="JOB")
+    Task.objects.filter(pk=task.pk).update(status=STATUS.ERROR)
+    assert "render_report" in case_selectors.open_steps(reported_case)
+
+
+def test_the_outbox_admin_filters_unsent_mail(coordinator):
+    client = Client()
+    client.force_login(coordinator)
+    queue_email()
+    OutboundEmail.objects.update(sent_at=None)
+
+    page = client.get("/admin/sparring/outboundemail/?sent_at__isempty=1")
+
+    assert page.status_code == 200
+    assert "anna@example.invalid" in page.content.decode()
