@@ -290,7 +290,7 @@ def test_health_answers_503_when_a_check_fails(client, monkeypatch):
 
 
 def test_a_dependency_down_gives_a_translated_503_page(coordinator, monkeypatch):
-    from sparring import views
+    from sparring.cases import home_views as views
 
     def unavailable(self, **kwargs):
         raise OperationalError("could not connect to server")
@@ -307,7 +307,7 @@ def test_a_dependency_down_gives_a_translated_503_page(coordinator, monkeypatch)
 
 
 def test_any_other_error_is_still_a_500(coordinator, monkeypatch):
-    from sparring import views
+    from sparring.cases import home_views as views
 
     def broken(self, **kwargs):
         raise ValueError("a bug")
