@@ -83,7 +83,7 @@ def _task(name: str):
 # After a failed dispatch, this process does not try the broker again for a
 # while: a request that queues several messages (a flow job and its e-mails)
 # answers in seconds instead of waiting for each to time out.
-BROKER_PAUSE = 15.0  # seconds
+BROKER_PAUSE = 5.0  # seconds
 _broker_down_until = 0.0
 
 

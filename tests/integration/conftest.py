@@ -318,8 +318,11 @@ def broker_at(real_broker):
     saved = app.conf.broker_url
 
     def switch(url: str) -> None:
+        from sparring import background
+
         app.conf.broker_url = url
         app._after_fork()  # forget the pooled connections to the old broker
+        background._broker_down_until = 0.0  # and that the old one was down
 
     yield switch
     switch(saved)

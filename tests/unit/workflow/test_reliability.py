@@ -276,6 +276,10 @@ def test_the_coordinator_home_counts_work_needing_attention(coordinator, monkeyp
 
 
 def test_health_answers_200_with_each_check(client):
+    from workflow import heartbeat
+
+    heartbeat.beat_record(heartbeat.WORKER)  # checked in services mode (REDIS_URL)
+    heartbeat.beat_record(heartbeat.BEAT)
     response = client.get(reverse("workflow:health"))
 
     assert response.status_code == 200
@@ -296,6 +300,25 @@ def test_health_answers_503_when_a_check_fails(client, monkeypatch):
     assert response.status_code == 503
     assert response["Retry-After"] == "30"
     assert response.json()["checks"]["database"]["status"] == "failing"
+
+
+def test_health_tells_a_stale_worker_from_a_live_beat(client, monkeypatch):
+    from workflow import health, heartbeat
+    from workflow.models import Heartbeat
+
+    monkeypatch.setattr(health, "_services_mode", lambda: True)
+    monkeypatch.setitem(health.CHECKS, "broker", lambda: "ok")
+    heartbeat.beat_record(heartbeat.BEAT)
+    Heartbeat.objects.update_or_create(
+        name=heartbeat.WORKER, defaults={"at": timezone.now() - timedelta(minutes=5)}
+    )
+
+    response = client.get(reverse("workflow:health"))
+
+    checks = response.json()["checks"]
+    assert response.status_code == 503
+    assert checks["beat"]["status"] == "ok"
+    assert checks["worker"]["status"] == "failing" and "300 s ago" in checks["worker"]["detail"]
 
 
 def test_a_dependency_down_gives_a_translated_503_page(coordinator, monkeypatch):
