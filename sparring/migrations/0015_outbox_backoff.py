@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("sparring", "0013_timestamps_from_the_products_clock"),
+        ("sparring", "0014_call_languages_agreement_themes"),
     ]
 
     operations = [
