@@ -68,3 +68,6 @@ urlpatterns = [
     path("", include("workflow.urls")),
     path("", include("procurement.urls")),
 ]
+
+# A dependency that is down (database, Redis) answers 503 with Retry-After, not 500.
+handler500 = "sparring.errors.server_error"

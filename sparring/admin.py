@@ -167,7 +167,8 @@ OUTBOX_PRIVATE_FIELDS = ("body_text", "body_html", "attachments")
 class OutboundEmailAdmin(AuditedModelAdmin):
     """The outbox, read-only. Bodies carry password-reset and survey links: superusers only."""
 
-    list_display = ("created", "to", "subject", "sent_at", "attempts")
+    list_display = ("created", "to", "subject", "sent_at", "attempts", "next_attempt_at")
+    list_filter = (("sent_at", admin.EmptyFieldListFilter), "template")
     search_fields = ("to", "subject")
     readonly_fields = [f.name for f in OutboundEmail._meta.fields]
 

@@ -1,5 +1,7 @@
 """Delivering a queued e-mail (the worker side of the outbox in ``sparring.emails``)."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
@@ -7,13 +9,23 @@ from django.db import transaction
 from . import clock
 from .models import OutboundEmail
 
+MAX_ATTEMPTS = 8  # failed attempts before a row waits for a coordinator's resend
+FIRST_BACKOFF = timedelta(minutes=1)  # doubled after each failure ...
+MAX_BACKOFF = timedelta(hours=1)  # ... up to this
+
+
+def backoff_after(attempts: int) -> timedelta:
+    """How long to wait after the ``attempts``-th failed attempt (1 min doubling, at most 1 h)."""
+    return min(FIRST_BACKOFF * (2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+
 
 def email_deliver(*, email_id: int) -> bool:
     """Send one queued message unless it was sent already. Returns True if sent now.
 
     The row is locked while sending, so two deliveries of the same message
-    never both send it. A failure is recorded on the row, then raised for the
-    task to retry.
+    never both send it. A failure is recorded on the row with its backoff
+    (``next_attempt_at``), then raised as ``EmailNotSent``; the reconciliation
+    sweep queues the row again when the backoff has passed.
     """
     failure: Exception | None = None
     with transaction.atomic():
@@ -26,13 +38,23 @@ def email_deliver(*, email_id: int) -> bool:
         except Exception as exc:
             failure = exc
             email.last_error = str(exc)[:2000]
+            email.next_attempt_at = clock.now() + backoff_after(email.attempts)
         else:
             email.sent_at = clock.now()
             email.last_error = ""
-        email.save(update_fields=["attempts", "sent_at", "last_error"])
+            email.next_attempt_at = None
+        email.save(update_fields=["attempts", "sent_at", "last_error", "next_attempt_at"])
     if failure is not None:
-        raise failure
+        raise EmailNotSent(email, failure) from failure
     return True
+
+
+class EmailNotSent(Exception):
+    """The mail server refused or could not be reached; the row keeps the error and its backoff."""
+
+    def __init__(self, email: OutboundEmail, cause: Exception) -> None:
+        super().__init__(f"E-mail {email.pk} not sent (attempt {email.attempts}): {cause}")
+        self.email = email
 
 
 def _message(email: OutboundEmail) -> EmailMultiAlternatives:

@@ -5,17 +5,35 @@ A message is made from three templates under ``templates/emails/``:
 recipient's language. ``email_queue`` stores it in the outbox inside the
 caller's transaction and asks Celery to deliver it after commit; the worker
 sends it with ``sparring.email_delivery.email_deliver``.
+
+The outbox is the truth: a row without ``sent_at`` is pending. Delivery is
+idempotent (the row is locked while sending and a sent row is never sent
+again). A failed attempt records the error and a backoff (``next_attempt_at``);
+the reconciliation sweep (``workflow.reconcile``) queues every unsent row
+whose backoff has passed, so a message whose Celery message was lost (Redis
+restarted empty, broker down at commit) is still delivered. After
+``MAX_ATTEMPTS`` failures a row waits for a coordinator to resend it
+(``email_resend``).
 """
 
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from . import access, clock
+from .audit import audit_record
+from .background import dispatch
+from .email_delivery import MAX_ATTEMPTS
 from .models import OutboundEmail
-from .tasks import deliver_email
+
+# Queued by name: sparring.tasks imports the worker side, not this module.
+DELIVER_EMAIL = "sparring.tasks.deliver_email"
 
 
 def render_email(*, template: str, context: dict[str, Any], language: str) -> dict[str, str]:
@@ -43,5 +61,62 @@ def email_queue(
         attachments=attachments or [],
         **render_email(template=template, context=context, language=language),
     )
-    transaction.on_commit(lambda: deliver_email.delay(email.pk))
+    transaction.on_commit(lambda: dispatch(DELIVER_EMAIL, args=[email.pk]))
     return email
+
+
+def email_unsent() -> QuerySet[OutboundEmail]:
+    """Every message not delivered yet, oldest first (the coordinators' page lists them)."""
+    return OutboundEmail.objects.filter(sent_at=None).order_by("created", "pk")
+
+
+def email_due(*, older_than: timedelta) -> QuerySet[OutboundEmail]:
+    """Unsent messages the sweep queues again: created more than ``older_than`` ago,
+    out of backoff, and not given up (fewer than ``MAX_ATTEMPTS`` failures)."""
+    now = clock.now()  # the outbox's times are on the product's clock
+    return email_unsent().filter(
+        Q(next_attempt_at=None) | Q(next_attempt_at__lte=now),
+        created__lte=now - older_than,
+        attempts__lt=MAX_ATTEMPTS,
+    )
+
+
+def email_requeue(*, email_id: int) -> bool:
+    """Queue one unsent message for delivery (the sweep); False if the broker is down."""
+    return dispatch(DELIVER_EMAIL, args=[email_id])
+
+
+def email_resend(*, actor, email_id: int) -> OutboundEmail:
+    """A coordinator sends an unsent message again now: the backoff and the count of
+    failures start over. Audited as ``email_resent``.
+
+    Raises PermissionDenied for anyone but a coordinator, OutboundEmail.DoesNotExist
+    for an unknown row and ``EmailAlreadySent`` if it went out meanwhile.
+    """
+    if not access.is_coordinator(actor):
+        raise PermissionDenied
+    with transaction.atomic():
+        email = OutboundEmail.objects.select_for_update().get(pk=email_id)
+        if email.sent_at is not None:
+            raise EmailAlreadySent(email)
+        previous = email.attempts
+        email.attempts = 0
+        email.next_attempt_at = None
+        email.save(update_fields=["attempts", "next_attempt_at"])
+        audit_record(
+            actor=actor,
+            action="email_resent",
+            subject=email,
+            comment=email.last_error[:500],
+            data={"template": email.template, "failed_attempts": previous},
+        )
+        transaction.on_commit(lambda: dispatch(DELIVER_EMAIL, args=[email.pk]))
+    return email
+
+
+class EmailAlreadySent(Exception):
+    """The message was delivered meanwhile; nothing to resend."""
+
+    def __init__(self, email: OutboundEmail) -> None:
+        super().__init__(f"E-mail {email.pk} was sent at {email.sent_at}")
+        self.email = email

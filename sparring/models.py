@@ -199,11 +199,18 @@ class OutboundEmail(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    # After a failed attempt: not retried before this time (the backoff; see
+    # sparring.email_delivery.email_deliver). Empty: due now.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("e-mail")
         verbose_name_plural = _("e-mails")
         ordering = ["-created"]
+        indexes = [
+            # the reconciliation sweep and the coordinators' page look for unsent rows
+            models.Index(fields=["created"], condition=models.Q(sent_at=None), name="outbox_unsent")
+        ]
 
     def __str__(self) -> str:
         return f"{self.to}: {self.subject}"

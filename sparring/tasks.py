@@ -1,17 +1,29 @@
-"""Celery tasks of the sparring app: take IDs, call services, retry on failure."""
+"""Celery tasks of the sparring app: take IDs, call services.
+
+Every task is idempotent and retried on infrastructure errors (see
+``sparring.background``); nobody reads their results, so none is stored.
+"""
+
+import logging
 
 from celery import shared_task
 
 from . import email_delivery
+from .background import INFRASTRUCTURE_RETRY
+
+logger = logging.getLogger(__name__)
 
 
-@shared_task(
-    autoretry_for=(OSError,),
-    retry_backoff=30,
-    retry_backoff_max=600,
-    max_retries=8,
-    acks_late=True,
-)
+@shared_task(acks_late=True, ignore_result=True, **INFRASTRUCTURE_RETRY)
 def deliver_email(email_id: int) -> bool:
-    """Deliver one message of the outbox (idempotent)."""
-    return email_delivery.email_deliver(email_id=email_id)
+    """Deliver one message of the outbox (idempotent).
+
+    A refusal or an unreachable mail server is recorded on the row with its
+    backoff (``email_delivery.email_deliver``); the reconciliation sweep queues
+    the row again when the backoff has passed, so the task itself does not retry it.
+    """
+    try:
+        return email_delivery.email_deliver(email_id=email_id)
+    except email_delivery.EmailNotSent as exc:
+        logger.warning("%s; retried after %s", exc, exc.email.next_attempt_at)
+        return False

@@ -215,10 +215,10 @@ class SparringFlow(flow.Flow):
         case_services.feedback_end(case=activation.process.case)
 
     def render_report_pdf(self, activation):
-        """Runs in a Celery worker: render the report as PDF (idempotent per flow task)."""
-        rendering.report_render(
-            case_id=activation.process.case.pk, source=f"task:{activation.task.pk}"
-        )
+        """Runs in a Celery worker: render the report as PDF, one per report revision
+        whatever the number of runs (redelivery, retry, revival)."""
+        case = activation.process.case
+        rendering.report_render(case_id=case.pk, source=rendering.report_source(case.report))
 
     def send_report_reminder(self, activation):
         report_services.report_reminder(case=activation.process.case)

@@ -1,5 +1,6 @@
 """The process proxy of the case flow: the flow's own state, linked to the case record."""
 
+from django.db import models
 from viewflow.workflow.models import Process
 
 
@@ -10,3 +11,22 @@ class CaseProcess(Process):
         proxy = True
         verbose_name = "case process"
         verbose_name_plural = "case processes"
+
+
+class Heartbeat(models.Model):
+    """When a background process last showed it is alive (read by the health check).
+
+    One row per name: ``beat`` (Celery beat's scheduler), ``worker`` (a worker
+    took the heartbeat message beat sends), ``sweep`` (the reconciliation sweep
+    finished).
+    """
+
+    name = models.CharField(max_length=40, primary_key=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "heartbeat"
+        verbose_name_plural = "heartbeats"
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.at:%Y-%m-%d %H:%M:%S}"

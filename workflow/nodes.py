@@ -21,7 +21,11 @@ from viewflow.workflow.lock import after_lock_released
 from viewflow.workflow.nodes import AbstractJob, AbstractJobActivation
 from viewflow.workflow.status import STATUS
 
+from sparring.background import dispatch
+
 JobFunction = Callable[[Activation], Any]
+
+RUN_FLOW_JOB = "workflow.tasks.run_flow_job"
 
 
 class CeleryJobActivation(AbstractJobActivation):
@@ -33,14 +37,15 @@ class CeleryJobActivation(AbstractJobActivation):
         task_pk = self.task.pk
         message_id = self.task.external_task_id
 
-        def dispatch() -> None:
-            from .tasks import run_flow_job
-
-            run_flow_job.apply_async(args=[task_pk], task_id=message_id)
+        def queue() -> None:
+            # By name: workflow.tasks imports the services, which import this module.
+            dispatch(RUN_FLOW_JOB, args=[task_pk], task_id=message_id)
 
         # After commit, so the worker finds the row; after the flow lock is
-        # released, so an in-process (eager) run can take the lock itself.
-        transaction.on_commit(lambda: after_lock_released(dispatch))
+        # released, so an in-process (eager) run can take the lock itself. If
+        # the broker is down the task stays SCHEDULED and the reconciliation
+        # sweep (workflow.reconcile) queues it again.
+        transaction.on_commit(lambda: after_lock_released(queue))
 
     @Activation.status.transition(
         source=[STATUS.NEW, STATUS.SCHEDULED, STATUS.STARTED, STATUS.ERROR],

@@ -10,6 +10,9 @@ from viewflow.workflow.status import STATUS
 
 from sparring.access import is_coordinator
 from sparring.audit import audit_record
+from sparring.background import dispatch, is_infrastructure_error
+
+from .nodes import RUN_FLOW_JOB
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +39,10 @@ def job_run(*, task_pk: int) -> str:
     Safe under redelivery and concurrent delivery: a task that is no longer
     scheduled or started is skipped, and completion re-checks the status
     under the flow lock, so the flow task completes exactly once.
+
+    Raises the infrastructure errors of ``sparring.background`` (database,
+    lock, Redis) instead of marking the task failed: they are retried. Any other
+    error of the job marks the flow task failed (ERROR) for a coordinator.
     """
     task = Task.objects.filter(pk=task_pk).first()
     if task is None or task.status not in RUNNABLE:
@@ -54,6 +61,11 @@ def job_run(*, task_pk: int) -> str:
     try:
         node.run_job(node.activation_class(task))
     except Exception as exc:
+        if is_infrastructure_error(exc):
+            # Not the job's fault: the task stays STARTED and the Celery task
+            # retries it with backoff (or the sweep queues it again later).
+            logger.warning("Job task %s met an infrastructure error: %s", task_pk, exc)
+            raise
         logger.warning("Job task %s failed: %s", task_pk, exc, exc_info=True)
         with task.activation() as activation:
             if activation.status != STATUS.STARTED:
@@ -101,6 +113,42 @@ def job_retry(*, task_pk: int, actor: Any, comment: str = "") -> Task:
             data={"new_task": new_task.pk},
         )
     return new_task
+
+
+def job_requeue(*, task_pk: int, actor: Any = None) -> bool:
+    """Queue the message of a pending (SCHEDULED or STARTED) job task again.
+
+    Safe to call any number of times: a task that is no longer runnable when
+    the message arrives is skipped, and completion happens once under the flow
+    lock. ``actor`` None is the reconciliation sweep (not audited per task;
+    the sweep's own summary is logged); a coordinator's requeue is audited as
+    ``job_requeued``. Returns False if the broker could not be reached.
+
+    Raises PermissionDenied for a person who is not a coordinator and
+    JobNotPending if the task is not SCHEDULED or STARTED.
+    """
+    if actor is not None and not is_coordinator(actor):
+        raise PermissionDenied
+    task = Task.objects.get(pk=task_pk)
+    if task.status not in RUNNABLE or task.flow_task_type != "JOB":
+        raise JobNotPending(task)
+    if actor is not None:
+        with transaction.atomic():
+            audit_record(
+                actor=actor,
+                action="job_requeued",
+                subject=task,
+                data={"flow_task": str(task.flow_task), "status": task.status},
+            )
+    return dispatch(RUN_FLOW_JOB, args=[task.pk], task_id=task.external_task_id or None)
+
+
+class JobNotPending(Exception):
+    """Only a scheduled or started background job can be queued again."""
+
+    def __init__(self, task: Task) -> None:
+        super().__init__(f"Task {task.pk} is {task.status}, not pending")
+        self.task = task
 
 
 class JobNotRetryable(Exception):

@@ -132,6 +132,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A writer waits for the other instead of failing at once (web + timer loop).
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 USES_POSTGRESQL = DATABASES["default"]["ENGINE"].endswith("postgresql")
+if USES_POSTGRESQL:
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    # A database that is down answers "unavailable" (a 503 page) in seconds, not a hang.
+    _options.setdefault("connect_timeout", int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "3")))
+    # A row lock (the flow lock is SELECT ... FOR UPDATE) is not waited for
+    # forever: after this the statement fails, a request answers 503 and a
+    # task retries with backoff.
+    _options.setdefault(
+        "options", f"-c lock_timeout={int(os.environ.get('DATABASE_LOCK_TIMEOUT', '30'))}s"
+    )
 
 # ------------------------------------------------------------------------------
 # Redis: cache, Celery broker and result backend
@@ -143,6 +153,8 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "sparring"),
+            # Redis down: fail in a second, never hang a request.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
         }
     }
 else:
@@ -153,6 +165,9 @@ else:
 # ------------------------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
+# Nobody reads a task's result: none is stored, and queueing a task never
+# touches the result backend (a web request never waits on it).
+CELERY_TASK_IGNORE_RESULT = True
 # Without a broker, tasks run in the web process; they are still queued with
 # delay_on_commit, so they run after the transaction that asked for them commits.
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
@@ -161,30 +176,65 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "sparring")
+# A dead worker's job is taken by another within about two minutes: its message
+# becomes visible again after the visibility timeout (90 s) and workers look for
+# such messages every 10 x 3 s. The timeout stays above every task's hard time
+# limit (75 s) and every retry countdown (at most 60 s), or a healthy task would
+# be delivered twice (harmless, the tasks are idempotent, but wasted work).
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    # How long a message taken by a worker that then died stays invisible before
-    # another worker gets it. Longer than the slowest task (CELERY_TASK_TIME_LIMIT)
-    # and than any countdown, or a healthy task is delivered twice (which the
-    # idempotent tasks survive, but it is wasted work).
-    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "900")),
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "90")),
     # How often a worker looks for such abandoned messages: every
-    # interval x throttle seconds (kombu's defaults, 10 x 10).
+    # interval x throttle seconds.
     "unacked_restore_interval": int(os.environ.get("CELERY_RESTORE_INTERVAL", "10")),
-    "unacked_restore_throttle": int(os.environ.get("CELERY_RESTORE_THROTTLE", "10")),
+    "unacked_restore_throttle": int(os.environ.get("CELERY_RESTORE_THROTTLE", "3")),
+    # Redis down: the web's post-commit dispatch gives up in seconds (the
+    # reconciliation sweep queues the work later) instead of hanging.
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
 }
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing retries briefly, then dispatch gives up and logs (sparring.background).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 0.5,
+}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+CELERY_REDIS_SOCKET_TIMEOUT = 5
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_TASK_TIME_LIMIT = 300
-CELERY_TASK_SOFT_TIME_LIMIT = 240
+CELERY_TASK_TIME_LIMIT = 75
+CELERY_TASK_SOFT_TIME_LIMIT = 60
+CELERY_BEAT_SCHEDULER = "workflow.beat:HeartbeatScheduler"
 CELERY_BEAT_SCHEDULE = {
     "fire-due-workflow-timers": {
         "task": "workflow.tasks.fire_workflow_timers",
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # The database is the truth: queue again what it says is pending.
+    "requeue-pending-work": {
+        "task": "workflow.tasks.requeue_pending",
+        "schedule": float(os.environ.get("SPARRING_SWEEP_INTERVAL", "60")),
+        "options": {"expires": 55},
+    },
+    "worker-heartbeat": {
+        "task": "workflow.tasks.worker_heartbeat",
+        "schedule": 30.0,
+        "options": {"expires": 25},
+    },
 }
+# The reconciliation sweep queues again a job or e-mail pending longer than
+# this (seconds; a running job: longer than SPARRING_REQUEUE_STARTED_AFTER,
+# which must stay above the tasks' hard time limit, 75 s).
+SPARRING_REQUEUE_AFTER = int(os.environ.get("SPARRING_REQUEUE_AFTER", "60"))
+SPARRING_REQUEUE_STARTED_AFTER = int(os.environ.get("SPARRING_REQUEUE_STARTED_AFTER", "120"))
+# A background job or e-mail pending longer than this counts as stuck on the
+# coordinators' page, on their home and in the health check (seconds).
+SPARRING_STUCK_AFTER = int(os.environ.get("SPARRING_STUCK_AFTER", "600"))
 
 # ------------------------------------------------------------------------------
 # Authentication and permissions

@@ -1,5 +1,7 @@
 """Settings for the test suite (pytest)."""
 
+import os
+
 from .base import *  # noqa: F403
 from .base import INSTALLED_APPS, env_bool
 
@@ -12,6 +14,11 @@ INSTALLED_APPS = [*INSTALLED_APPS, "tests.jobflow"]
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# The integration tests' worker processes write the mail they send to files,
+# so a test can count each message (nothing lost, nothing sent twice).
+if os.environ.get("SPARRING_TEST_MAIL_DIR"):
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = os.environ["SPARRING_TEST_MAIL_DIR"]
 
 # Tasks run in-process in tests, also when REDIS_URL is set; the integration
 # tests switch to the real broker and start their own worker processes, which

@@ -6,7 +6,7 @@ from sparring import access
 from sparring.accounts.forms import DeclineForm
 from sparring.accounts.models import AccessRequest
 from sparring.views import RoleRequiredMixin
-from workflow.selectors import failed_jobs
+from workflow.selectors import background_summary
 
 from . import selectors
 
@@ -30,7 +30,7 @@ class CoordinatorHome(RoleRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["overview"] = selectors.programme_overview()
-        context["failed_job_count"] = failed_jobs().count()
+        context["background"] = background_summary()
         context["inbox"] = selectors.coordinator_inbox(self.request.user)
         context["queue"] = selectors.coordinator_queue()
         context["access_requests"] = AccessRequest.objects.filter(

@@ -9,14 +9,25 @@ from sparring.models import Case
 from sparring.notifications import applicant_side, coordinators, notify
 
 from . import pdf
-from .models import ReportDocument
+from .models import Report, ReportDocument
+
+# The task that renders a corrected report, queued by name (sparring.background.dispatch).
+RENDER_REPORT_REVISION = "sparring.reports.tasks.render_report_revision"
+
+
+def report_source(report: Report) -> str:
+    """The business key of a filed report's PDF: one PDF per report revision, however
+    many times the job runs (redelivery, retry, a revived flow task, the sweep)."""
+    return f"revision:{report.pk}:{report.revision}"
 
 
 def report_render(*, case_id: int, source: str) -> ReportDocument:
     """Render the case's report as a new PDF version; the applicant and coordinators are told.
 
-    Runs in a Celery worker (the flow's render_report job) and is idempotent: a
-    redelivered job finds the PDF its flow task already made.
+    Runs in a Celery worker (the flow's render_report job, or
+    ``render_report_revision`` for a corrected report) and is idempotent by
+    ``source`` (``report_source``): a redelivered, retried or revived job finds
+    the PDF of its report revision.
     """
     existing = ReportDocument.objects.filter(source=source).first()
     if existing is not None:

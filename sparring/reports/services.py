@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sparring import access, clock
 from sparring.audit import audit_record
+from sparring.background import dispatch
 from sparring.cases import states
 from sparring.cases.transitions import (
     StepNotAvailable,
@@ -20,7 +21,7 @@ from sparring.notifications import consultant_of, notify
 from sparring.surveys import services as survey_services
 
 from .models import Report
-from .tasks import render_report_revision
+from .rendering import RENDER_REPORT_REVISION, report_source
 
 REPORT_FIELDS = (
     "participants",
@@ -143,8 +144,8 @@ def _report_resubmit(*, actor, case: Case, data: dict) -> Report:
         case=case,
         data={"revision": report.revision},
     )
-    source = f"revision:{report.pk}:{report.revision}"
-    transaction.on_commit(lambda: render_report_revision.delay(case.pk, source))
+    source = report_source(report)
+    transaction.on_commit(lambda: dispatch(RENDER_REPORT_REVISION, args=[case.pk, source]))
     return report
 
 

@@ -1,5 +1,7 @@
 """The participants' answer form and the coordinator's list of participants."""
 
+import uuid
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -27,7 +29,11 @@ class SurveyAnswerForm(forms.ModelForm):
             "improve": _("What should be improved?"),
         }
 
+    # A one-time value per form shown: the same form sent twice is one answer.
+    submission_token = forms.UUIDField(required=False, widget=forms.HiddenInput)
+
     def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("submission_token", uuid.uuid4())
         super().__init__(*args, **kwargs)
         for name in ("goal_reached", "facilitation", "usefulness"):
             self.fields[name].choices = [c for c in self.fields[name].choices if c[0] != ""]

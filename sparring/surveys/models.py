@@ -88,3 +88,19 @@ class SurveyAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.survey}: {self.overall}"
+
+
+class SurveyFormUse(models.Model):
+    """A survey answer form that has been sent: its one-time token, so that the same
+    form sent again (the connection dropped before the thanks page) is not a second
+    answer. Nothing links it to the answer, a person or a personal link."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="+")
+    token = models.UUIDField(unique=True, editable=False)
+
+    class Meta:
+        verbose_name = "survey form use"
+        verbose_name_plural = "survey form uses"
+
+    def __str__(self) -> str:
+        return str(self.token)

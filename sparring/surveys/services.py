@@ -7,6 +7,8 @@ Nothing stored links an answer to a person, a link or a token.
 """
 
 import hashlib
+import logging
+import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -24,7 +26,9 @@ from sparring.cases import deadlines
 from sparring.models import Case
 from sparring.notifications import Recipient, notify
 
-from .models import Survey, SurveyAnswer, SurveyLink
+from .models import Survey, SurveyAnswer, SurveyFormUse, SurveyLink
+
+logger = logging.getLogger(__name__)
 
 RESULTS_VISIBLE_FROM = 5  # answers before the applicant and the consultant see a case's results
 PUBLIC_ANSWERS_PER_HOUR = 60  # per survey and client, through the shared case link
@@ -90,33 +94,86 @@ def _client_key(survey: Survey, client: str) -> str:
 ANSWER_FIELDS = ("overall", "goal_reached", "facilitation", "usefulness", "best", "improve")
 
 
-def survey_answer(*, token: str, data: dict, client: str, already_in_browser: bool) -> Survey:
-    """Store one anonymous answer. ``client`` is only used, hashed, for the rate limit in the cache."""
+def survey_answer(
+    *,
+    token: str,
+    data: dict,
+    client: str,
+    already_in_browser: bool,
+    submission_token: uuid.UUID | None = None,
+) -> Survey:
+    """Store one anonymous answer. ``client`` is only used, hashed, for the rate limit in the cache.
+
+    ``submission_token`` is the one-time value the answer form carries: the
+    same form sent again (the connection dropped before the thanks page) is
+    not a second answer, it finds the first one and succeeds. The rate limit
+    of the shared link fails open: with the cache down the answer is stored.
+    """
     survey, link = resolve(token)
+    if submission_token is not None and _already_saved(survey, submission_token):
+        return survey
     if not survey.is_open():
         raise SurveyClosed
     if link is None:
         if already_in_browser:
             raise AlreadyAnswered
-        key = _client_key(survey, client)
-        if cache.get(key, 0) >= PUBLIC_ANSWERS_PER_HOUR:
+        if _rate_count(_client_key(survey, client)) >= PUBLIC_ANSWERS_PER_HOUR:
             raise TooManyAnswers
     answer = SurveyAnswer(survey=survey, **{f: data.get(f) for f in ANSWER_FIELDS})
     answer.best = (answer.best or "").strip()
     answer.improve = (answer.improve or "").strip()
     answer.full_clean()
-    with transaction.atomic():
-        if link is not None:
-            claimed = SurveyLink.objects.filter(pk=link.pk, answered=False).update(answered=True)
-            if claimed != 1:
-                raise AlreadyAnswered
-        answer.save()
+    try:
+        with transaction.atomic():
+            if submission_token is not None:
+                SurveyFormUse.objects.create(survey=survey, token=submission_token)
+            if link is not None:
+                claimed = SurveyLink.objects.filter(pk=link.pk, answered=False).update(
+                    answered=True
+                )
+                if claimed != 1:
+                    raise AlreadyAnswered
+            answer.save()
+    except IntegrityError:
+        if submission_token is not None and _already_saved(survey, submission_token):
+            return survey  # the same form, sent twice at the same moment
+        raise AlreadyAnswered from None  # a token of another survey's form
     if link is None:
-        try:
-            cache.incr(_client_key(survey, client))
-        except ValueError:
-            cache.set(_client_key(survey, client), 1, 3600)
+        _rate_count_up(_client_key(survey, client))
     return survey
+
+
+def survey_answer_saved(*, survey: Survey, submission_token: str) -> bool:
+    """True if an answer sent with this form's one-time token is stored already
+    (an unreadable or empty token: False)."""
+    try:
+        parsed = uuid.UUID(str(submission_token))
+    except ValueError:
+        return False
+    return _already_saved(survey, parsed)
+
+
+def _already_saved(survey: Survey, submission_token: uuid.UUID) -> bool:
+    return SurveyFormUse.objects.filter(survey=survey, token=submission_token).exists()
+
+
+def _rate_count(key: str) -> int:
+    """Answers counted for this client in the last hour; 0 if the cache is down (fails open)."""
+    try:
+        return cache.get(key, 0)
+    except Exception:
+        logger.warning("Survey rate limit not checked: the cache is unavailable", exc_info=True)
+        return 0
+
+
+def _rate_count_up(key: str) -> None:
+    try:
+        try:
+            cache.incr(key)
+        except ValueError:
+            cache.set(key, 1, 3600)
+    except Exception:
+        logger.warning("Survey rate limit not counted: the cache is unavailable", exc_info=True)
 
 
 def _applicant_or_coordinator(actor, case: Case) -> bool:

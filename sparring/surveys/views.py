@@ -38,6 +38,10 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
             {"message": surveys.SurveyClosed.message},
             status=410,
         )
+    if request.method == "POST" and surveys.survey_answer_saved(
+        survey=survey, submission_token=request.POST.get("submission_token", "")
+    ):
+        return _thanks(request, cookie)  # the same form sent again: one answer, thanked again
     if (link is not None and link.answered) or (link is None and request.COOKIES.get(cookie)):
         return render(
             request, "sparring/survey_message.html", {"message": surveys.AlreadyAnswered.message}
@@ -50,6 +54,7 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
                 data=form.cleaned_data,
                 client=_client(request),
                 already_in_browser=bool(request.COOKIES.get(cookie)),
+                submission_token=form.cleaned_data.get("submission_token"),
             )
         except surveys.SurveyError as error:
             return render(
@@ -59,21 +64,23 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
             for field, errors in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
         else:
-            response = render(
-                request,
-                "sparring/survey_message.html",
-                {"message": _("Thank you! Your answer was saved."), "thanks": True},
-            )
-            response.set_cookie(
-                cookie, "1", max_age=60 * 60 * 24 * 60, samesite="Lax", httponly=True
-            )
-            return response
+            return _thanks(request, cookie)
     return render(
         request,
         "sparring/survey_form.html",
         {"survey": survey, "case": survey.case, "form": form},
         status=400 if form.errors else 200,
     )
+
+
+def _thanks(request: HttpRequest, cookie: str) -> HttpResponse:
+    response = render(
+        request,
+        "sparring/survey_message.html",
+        {"message": _("Thank you! Your answer was saved."), "thanks": True},
+    )
+    response.set_cookie(cookie, "1", max_age=60 * 60 * 24 * 60, samesite="Lax", httponly=True)
+    return response
 
 
 @require_POST

@@ -101,8 +101,24 @@ def test_legal_pages_are_accessible(page, path):
 
 
 def test_coordinator_pages_are_accessible(page, coordinator):
+    from sparring.models import OutboundEmail
+    from tests.jobflow.flows import start_probe
+
+    start_probe(mode="fail")  # something on the background work page: a failed job ...
+    OutboundEmail.objects.create(  # ... and an e-mail that could not be sent
+        to="anna@example.invalid",
+        subject="Testi",
+        body_text="Testi",
+        template="case_event",
+        attempts=2,
+        last_error="Connection refused",
+    )
     login(page, coordinator.username, PASSWORD)
     page.wait_for_url("**/coordinator/")
+    page.get_by_role("link", name="Huomiota vaativat taustatyöt").click()
+    page.wait_for_url("**/jobs/")
+    assert page.get_by_text("Connection refused").is_visible()
+    assert_accessible(page)
     page.get_by_role("link", name="Epäonnistuneet taustatyöt").first.click()
     page.wait_for_url("**/jobs/failed/")
     assert_accessible(page)

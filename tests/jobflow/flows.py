@@ -4,7 +4,8 @@
   ok          the job records a run and returns;
   fail        the job always raises;
   fail_first  the first run raises, later runs succeed (a coordinator's retry);
-  sleep       the job records a run, then sleeps ``seconds`` (to be killed mid-task).
+  sleep       the job records a run, then sleeps ``seconds`` (to be killed mid-task);
+  infra_first the first run meets a database error (an infrastructure error), later runs succeed.
 """
 
 import os
@@ -43,6 +44,10 @@ class JobProbeFlow(flow.Flow):
             raise RuntimeError("probe job failed on purpose")
         if mode == "fail_first" and runs == 1:
             raise RuntimeError("probe job failed on its first run")
+        if mode == "infra_first" and runs == 1:
+            from django.db import OperationalError
+
+            raise OperationalError("server closed the connection unexpectedly (probe)")
         if mode == "sleep" and runs == 1:
             time.sleep(float(process.data.get("seconds", 30)))
 

@@ -1,10 +1,11 @@
-"""Fire due workflow timers every minute: the embedded default's stand-in for Celery beat."""
+"""Fire due workflow timers and reconcile pending work every minute: the embedded
+default's stand-in for Celery beat."""
 
 import time
 
 from django.core.management.base import BaseCommand
 
-from workflow.tasks import fire_workflow_timers
+from workflow.tasks import fire_workflow_timers, requeue_pending
 
 
 class Command(BaseCommand):
@@ -19,6 +20,9 @@ class Command(BaseCommand):
             fired = fire_workflow_timers()
             if any(fired.values()):
                 self.stdout.write(f"timer sweep: {fired}")
+            requeued = requeue_pending()
+            if requeued["jobs"] or requeued["emails"] or requeued["reports"]:
+                self.stdout.write(f"queued again: {requeued}")
             if once:
                 return
             time.sleep(interval)

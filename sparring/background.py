@@ -1,0 +1,117 @@
+"""Handing work to Celery without ever failing the request that asked for it.
+
+Two rules of the product's background work live here:
+
+* **Dispatch never fails a committed change.** ``dispatch`` is called after the
+  transaction commits (``transaction.on_commit``). If the broker is down the
+  message is not sent, a warning is logged and the request goes on; the rows
+  the database holds (flow job tasks, the outbox, filed reports) say the work
+  is pending, and the reconciliation sweep (``workflow.reconcile``) queues it
+  again within a minute or two of the broker's return.
+* **Infrastructure errors are retried, not recorded as failures.** A task that
+  meets one of ``INFRASTRUCTURE_ERRORS`` (the database, a lock, Redis or the
+  broker being unavailable) is retried by Celery with backoff; only an error of
+  the job itself marks a flow task failed for a coordinator to see.
+
+Tasks are looked up by name, so a module that queues work does not import the
+module that defines the task (no import cycle between ``workflow.nodes`` and
+``workflow.tasks``).
+"""
+
+import importlib
+import logging
+import time
+from typing import Any
+
+from django.db import InterfaceError, OperationalError
+
+logger = logging.getLogger(__name__)
+
+
+def _infrastructure_errors() -> tuple[type[BaseException], ...]:
+    from kombu.exceptions import OperationalError as BrokerError
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+    from viewflow.workflow.exceptions import FlowLockFailed
+
+    return (
+        OperationalError,  # the database is down, restarting, or a lock wait timed out
+        InterfaceError,  # the connection was closed under us
+        FlowLockFailed,  # the flow lock could not be taken
+        BrokerError,
+        RedisConnectionError,
+        RedisTimeoutError,
+    )
+
+
+INFRASTRUCTURE_ERRORS = _infrastructure_errors()
+"""Errors that say a dependency is unavailable, not that the work is wrong."""
+
+# Celery options every task of the product uses for them: retried with an
+# exponential backoff (2, 4, 8 ... 60 s, with jitter), a bounded number of
+# times; whatever is still pending after that is found again by the sweep.
+# The longest countdown stays below the broker's visibility timeout.
+INFRASTRUCTURE_RETRY = {
+    "autoretry_for": INFRASTRUCTURE_ERRORS,
+    "retry_backoff": 2,
+    "retry_backoff_max": 60,
+    "retry_jitter": True,
+    "max_retries": 12,
+}
+
+
+def is_infrastructure_error(exc: BaseException) -> bool:
+    """True if ``exc`` (or an exception it was raised from) is a dependency being down."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, INFRASTRUCTURE_ERRORS):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def _task(name: str):
+    from celery_app import app
+
+    if name not in app.tasks:
+        importlib.import_module(name.rsplit(".", 1)[0])  # registers the task
+    return app.tasks[name]
+
+
+# After a failed dispatch, this process does not try the broker again for a
+# while: a request that queues several messages (a flow job and its e-mails)
+# answers in seconds instead of waiting for each to time out.
+BROKER_PAUSE = 5.0  # seconds
+_broker_down_until = 0.0
+
+
+def dispatch(name: str, *, args: list[Any], task_id: str | None = None) -> bool:
+    """Queue the Celery task called ``name`` with ``args``; never raises.
+
+    Args:
+        name: the task's registered name, e.g. ``"sparring.tasks.deliver_email"``.
+        args: its positional arguments (JSON-serialisable IDs).
+        task_id: the message id to use (a flow job's ``external_task_id``).
+
+    Returns True if the message was handed to the broker (or run in-process
+    when there is no broker), False if the broker could not be reached: the
+    work then waits in the database for the reconciliation sweep.
+    """
+    global _broker_down_until
+    if time.monotonic() < _broker_down_until:
+        logger.warning("Broker unavailable: %s%s left for the reconciliation sweep", name, args)
+        return False
+    try:
+        _task(name).apply_async(args=args, task_id=task_id)
+    except Exception:  # the change is committed; the sweep queues the work later
+        _broker_down_until = time.monotonic() + BROKER_PAUSE
+        logger.warning(
+            "Could not queue %s%s; the reconciliation sweep will queue it again",
+            name,
+            tuple(args),
+            exc_info=True,
+        )
+        return False
+    return True
