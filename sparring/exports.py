@@ -1,36 +1,60 @@
 """Downloads as CSV (for Excel in Finland: UTF-8 with a BOM, ';') and XLSX (openpyxl).
 
-One place for the file plumbing of every export: the statistics page and the
-invoicing basis build their rows, these functions write them.
+One place for the file plumbing of every export: the statistics page, the
+invoicing basis and the call-off decision record build their rows, these
+functions write them. Nothing else in the product writes a CSV.
 """
 
 import csv
 import io
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.http import HttpResponse
+from django.utils import timezone
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _csv_cell(value):
+def csv_cell(value):
+    """One cell as Finnish Excel reads it.
+
+    Numbers (``Decimal``, ``float``) get a decimal comma, so that Excel set to
+    Finnish reads them as numbers and not as text; a datetime is written in
+    Helsinki time (``settings.TIME_ZONE``) as ``31.12.2026 23.59``, a date as
+    ``31.12.2026``. Text and integers are written as they are.
+    """
+    if isinstance(value, datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        return value.strftime("%d.%m.%Y %H.%M")
     if isinstance(value, date):
         return value.strftime("%d.%m.%Y")
-    if isinstance(value, float):
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, Decimal | float):
         return str(value).replace(".", ",")  # decimal comma
     return value
 
 
 def csv_response(filename: str, rows) -> HttpResponse:
-    """``rows`` (lists of cells) as ``filename``.csv to download."""
+    """``rows`` (lists of cells) as ``filename``.csv to download, each cell by ``csv_cell``."""
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
     response.write("\ufeff")  # Excel reads UTF-8 when the file starts with a BOM
     writer = csv.writer(response, delimiter=";")
     for row in rows:
-        writer.writerow([_csv_cell(value) for value in row])
+        writer.writerow([csv_cell(value) for value in row])
     return response
+
+
+def _xlsx_cell(value):
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, datetime) and timezone.is_aware(value):
+        # Excel has no time zones: the wall-clock time in Helsinki
+        return timezone.make_naive(timezone.localtime(value))
+    return value
 
 
 def xlsx_response(filename: str, sheets) -> HttpResponse:
@@ -46,7 +70,7 @@ def xlsx_response(filename: str, sheets) -> HttpResponse:
     for title, rows, header_row in sheets:
         sheet = workbook.create_sheet(title[:31])
         for row in rows:
-            sheet.append([float(v) if isinstance(v, Decimal) else v for v in row])
+            sheet.append([_xlsx_cell(v) for v in row])
         for cell in sheet[header_row] if sheet.max_row >= header_row else ():
             cell.font = Font(bold=True)
         for row in sheet.iter_rows():

@@ -2,8 +2,8 @@
 otherwise), validate a form and call one service; the services decide. The
 case page's actions come from the step registry (``steps.ACTIONS``)."""
 
-import csv
 import uuid
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib import messages
@@ -11,13 +11,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from viewflow.workflow import chart
 
 from procurement.models import CallOff
-from sparring import access
+from sparring import access, exports
 from sparring.formtools import add_errors
 from sparring.models import Attachment, Case, SessionDay
 from sparring.surveys import services as survey_services
@@ -299,27 +298,15 @@ def call_off_record(request: HttpRequest, pk: int, record_pk: int) -> HttpRespon
         pk=record_pk,
         case=case,
     )
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="call-off-{case.reference}-{record.pk}.csv"'
-    )
-    response.write("\ufeff")  # Excel opens UTF-8 CSV correctly with a BOM
-    writer = csv.writer(response, delimiter=";")
-    writer.writerow([_("Case"), case.reference, case.organisation.display_name()])
-    writer.writerow([_("Framework agreement"), str(record.agreement)])
-    writer.writerow([_("Method"), record.get_method_display()])
-    writer.writerow([_("Proposed"), str(record.proposed or "–")])
-    writer.writerow([_("Chosen"), str(record.chosen)])
-    writer.writerow([_("Justification for the override"), record.override_justification])
-    writer.writerow(
-        [
-            _("Decided by"),
-            record.decided_by.get_full_name(),
-            timezone.localtime(record.decided_at).strftime("%d.%m.%Y %H.%M"),
-        ]
-    )
-    writer.writerow([])
-    writer.writerow(
+    rows = [
+        [_("Case"), case.reference, case.organisation.display_name()],
+        [_("Framework agreement"), str(record.agreement)],
+        [_("Method"), record.get_method_display()],
+        [_("Proposed"), str(record.proposed or "–")],
+        [_("Chosen"), str(record.chosen)],
+        [_("Justification for the override"), record.override_justification],
+        [_("Decided by"), record.decided_by.get_full_name(), record.decided_at],
+        [],
         [
             _("Rank"),
             _("Consultant"),
@@ -327,10 +314,10 @@ def call_off_record(request: HttpRequest, pk: int, record_pk: int) -> HttpRespon
             _("Days committed"),
             _("Eligible"),
             _("Reasons"),
-        ]
-    )
+        ],
+    ]
     for candidate in record.candidates:
-        writer.writerow(
+        rows.append(
             [
                 candidate["rank"],
                 candidate["name"],
@@ -340,7 +327,34 @@ def call_off_record(request: HttpRequest, pk: int, record_pk: int) -> HttpRespon
                 "; ".join(candidate["reasons"]),
             ]
         )
-    return response
+    if record.tenders:
+        rows += [
+            [],
+            [
+                _("Rank"),
+                _("Supplier"),
+                _("Consultant"),
+                _("Day price (EUR, VAT 0%)"),
+                _("Quality score"),
+                _("Price points"),
+                _("Quality points"),
+                _("Total points"),
+            ],
+        ]
+        for tender in record.tenders:
+            rows.append(
+                [
+                    tender.get("rank"),
+                    tender.get("supplier"),
+                    tender.get("consultant_name"),
+                    Decimal(tender["day_price"]) if tender.get("day_price") else "",
+                    tender.get("quality_score"),
+                    tender.get("price_points"),
+                    tender.get("quality_points"),
+                    tender.get("total"),
+                ]
+            )
+    return exports.csv_response(f"call-off-{case.reference}-{record.pk}", rows)
 
 
 def case_chart(request: HttpRequest, pk: int) -> HttpResponse:
