@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sparring import clock
@@ -379,7 +380,7 @@ class MiniCompetition(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.case}: {self.deadline:%d.%m.%Y}"
+        return f"{self.case}: {timezone.localtime(self.deadline):%d.%m.%Y}"
 
     @property
     def quality_weight(self) -> int:

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -175,7 +176,7 @@ class AuditEvent(models.Model):
         ordering = ["created", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.created:%Y-%m-%d %H:%M} {self.action} {self.subject}"
+        return f"{timezone.localtime(self.created):%Y-%m-%d %H:%M} {self.action} {self.subject}"
 
 
 class OutboundEmail(models.Model):

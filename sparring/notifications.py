@@ -326,7 +326,9 @@ def notify(
                 if deadline
                 else "",
                 "link": link,
-                "submitted": formats.date_format(case.submitted_at, "SHORT_DATE_FORMAT")
+                "submitted": formats.date_format(
+                    timezone.localdate(case.submitted_at), "SHORT_DATE_FORMAT"
+                )
                 if case.submitted_at
                 else "",
             }

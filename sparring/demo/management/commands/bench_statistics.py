@@ -19,6 +19,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
+from django.utils import timezone
 
 from procurement.models import CallOff, Consultant, Offer
 from sparring.demo import data as demo
@@ -340,7 +341,7 @@ class Command(BaseCommand):
                 )
             )
             held = case.status in ("delivery", "reporting", "feedback", "closing", "closed")
-            first = case.decided_at.date() + timedelta(days=rng.randint(14, 60))
+            first = timezone.localdate(case.decided_at) + timedelta(days=rng.randint(14, 60))
             for k in range(case.approved_days or 1):
                 day = first + timedelta(days=21 * k)
                 done = held and (case.status != "delivery" or k == 0)
