@@ -10,6 +10,8 @@ PORT ?= 8000
 # (0.0.0.0 listens on every interface; a browser on this machine reaches it as 127.0.0.1.)
 SITE_URL ?= http://$(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
 export SITE_URL
+# The embedded default also answers on HOST (config/settings/local.py: ALLOWED_HOSTS).
+export HOST PORT
 
 .DEFAULT_GOAL := help
 .PHONY: help install messages run test worker beat lint format lock bench clean
