@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from sparring import access, clock
@@ -81,7 +82,7 @@ def open_competition(case):
 def competition_open(*, actor, case, deadline, price_weight: int, criteria: str) -> MiniCompetition:
     """Invite the suppliers with an eligible consultant to offer for an approved case."""
     from sparring.models import Case
-    from sparring.notifications import Recipient, notify
+    from sparring.notifications import Recipient, notify, site_url
 
     if not access.is_coordinator(actor):
         raise PermissionDenied
@@ -128,8 +129,11 @@ def competition_open(*, actor, case, deadline, price_weight: int, criteria: str)
     notify(
         "competition_invited",
         locked,
-        [Recipient(c.user.email, c.user.language) for c in consultants],
+        [Recipient(c.user.email, c.user.language, c.user) for c in consultants],
         deadline=deadline,
+        # the case page opens to a consultant only with an offer; the tender page opens now
+        open_url=site_url(reverse("procurement:tender", args=[competition.pk])),
+        open_label=_("Make an offer"),
     )
     return competition
 

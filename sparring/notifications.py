@@ -4,6 +4,11 @@ Every message is one entry of ``MESSAGES``: a subject and paragraphs, written
 as translatable strings with named placeholders; ``templates/emails/case_event.*``
 lays them out as plain text and HTML. ``notify`` queues the messages in the
 outbox, so they are sent after the transaction commits.
+
+Every link in a message is one its recipient can open: the case page only for a
+recipient who has an account that may see the case (``access.visible_cases``),
+otherwise the page the event names (a survey, a tender) or none. Links start with
+``settings.SITE_URL``.
 """
 
 from dataclasses import dataclass
@@ -15,13 +20,17 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from . import access
 from .emails import email_queue
 
 
 @dataclass(frozen=True)
 class Recipient:
+    """Where a message goes. ``user`` is the account behind the address, when known."""
+
     email: str
     language: str
+    user: Any = None
 
 
 MESSAGES: dict[str, tuple[Any, list[Any]]] = {
@@ -255,8 +264,27 @@ MESSAGES: dict[str, tuple[Any, list[Any]]] = {
 }
 
 
+def site_url(path: str) -> str:
+    """``path`` (from ``reverse``) as an absolute address on ``settings.SITE_URL``."""
+    return settings.SITE_URL.rstrip("/") + path
+
+
 def case_url(case) -> str:
-    return settings.SITE_URL.rstrip("/") + reverse("sparring:case_detail", args=[case.pk])
+    return site_url(reverse("sparring:case_detail", args=[case.pk]))
+
+
+def can_open_case(recipient: Recipient, case) -> bool:
+    """Whether the recipient has an active account that may open the case page.
+
+    A contact person or a participant without an account, and a consultant whose
+    offer expired, cannot; their messages carry no link to the case.
+    """
+    users = [recipient.user] if recipient.user is not None else []
+    if not users:
+        users = list(get_user_model().objects.filter(email__iexact=recipient.email, is_active=True))
+    return any(
+        user.is_active and access.visible_cases(user).filter(pk=case.pk).exists() for user in users
+    )
 
 
 def format_days(days) -> str:
@@ -273,7 +301,7 @@ def format_days(days) -> str:
 
 def applicant_side(case) -> list[Recipient]:
     """The applicant who filed the case and the contact person named in it."""
-    recipients = [Recipient(case.created_by.email, case.created_by.language)]
+    recipients = [Recipient(case.created_by.email, case.created_by.language, case.created_by)]
     if case.contact_email.lower() != case.created_by.email.lower():
         recipients.append(Recipient(case.contact_email, case.language))
     return recipients
@@ -281,14 +309,14 @@ def applicant_side(case) -> list[Recipient]:
 
 def coordinators() -> list[Recipient]:
     users = get_user_model().objects.filter(role="coordinator", is_active=True).exclude(email="")
-    return [Recipient(u.email, u.language) for u in users]
+    return [Recipient(u.email, u.language, u) for u in users]
 
 
 def consultant_of(case, consultant=None) -> list[Recipient]:
     consultant = consultant or case.consultant
     if consultant is None:
         return []
-    return [Recipient(consultant.user.email, consultant.user.language)]
+    return [Recipient(consultant.user.email, consultant.user.language, consultant.user)]
 
 
 def notify(
@@ -302,8 +330,17 @@ def notify(
     deadline=None,
     attachments_for=None,
     link: str = "",
+    open_url: str = "",
+    open_label=None,
 ) -> None:
-    """Queue the ``event`` message about ``case`` to each recipient, in their language."""
+    """Queue the ``event`` message about ``case`` to each recipient, in their language.
+
+    Args:
+        link: an address written into the text (``%(link)s``), e.g. a personal survey link.
+        open_url: the page the message's link opens instead of the case page (absolute,
+            see ``site_url``), with ``open_label`` as its text. Without it the message
+            links to the case page for recipients who can open it (``can_open_case``).
+    """
     subject, paragraphs = MESSAGES[event]
     consultant = consultant or case.consultant
     seen = set()
@@ -332,10 +369,17 @@ def notify(
                 if case.submitted_at
                 else "",
             }
+            if open_url:
+                url, label = open_url, str(open_label or _("Open the page"))
+            elif can_open_case(recipient, case):
+                url, label = case_url(case), str(_("Open the case"))
+            else:
+                url, label = "", ""
             context = {
-                "subject_line": str(subject) % values,
+                "subject_line": " ".join((str(subject) % values).split()),
                 "paragraphs": [str(p) % values for p in paragraphs],
-                "case_url": case_url(case),
+                "open_url": url,
+                "open_label": label,
                 "site_name": settings.SITE_NAME,
             }
         email_queue(

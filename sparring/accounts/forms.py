@@ -1,5 +1,7 @@
 """Forms of signing in and of people: password reset, invitations, requests for access."""
 
+from urllib.parse import urlsplit
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth import forms as auth_forms
@@ -41,7 +43,15 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
     ):
         from sparring.audit import AuditAction, audit_record
 
-        context = {**context, "site_name": settings.SITE_NAME}
+        # The link starts with the configured site address, as every other e-mail link
+        # does, not with whatever Host header the request came with.
+        site = urlsplit(settings.SITE_URL)
+        context = {
+            **context,
+            "site_name": settings.SITE_NAME,
+            "protocol": site.scheme,
+            "domain": site.netloc + site.path.rstrip("/"),
+        }
         email_queue(
             to=to_email,
             template="password_reset",

@@ -24,7 +24,7 @@ from sparring import access, clock
 from sparring.audit import audit_record
 from sparring.cases import deadlines
 from sparring.models import Case
-from sparring.notifications import Recipient, notify
+from sparring.notifications import Recipient, notify, site_url
 
 from .models import Survey, SurveyAnswer, SurveyFormUse, SurveyLink
 
@@ -247,7 +247,7 @@ def survey_remind(*, actor, case: Case) -> int:
 
 
 def _send_link(case: Case, link: SurveyLink, event: str) -> None:
-    url = settings.SITE_URL.rstrip("/") + reverse("sparring:survey", args=[link.token])
+    url = site_url(reverse("sparring:survey", args=[link.token]))
     notify(
         event,
         case,
