@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sparring import clock
-from sparring.validators import validate_business_id
+from sparring.validators import BusinessIdField, business_id_taken
 
 
 class FrameworkAgreement(models.Model):
@@ -95,9 +95,7 @@ class Supplier(models.Model):
         blank=True,
         help_text=_("The official Swedish name, where the supplier has one."),
     )
-    business_id = models.CharField(
-        _("Business ID"), max_length=9, unique=True, validators=[validate_business_id]
-    )
+    business_id = BusinessIdField(_("Business ID"), unique=True)
     ranking_position = models.PositiveSmallIntegerField(
         _("ranking position"), help_text=_("1 is the best-ranked supplier of the tender.")
     )
@@ -139,6 +137,11 @@ class Supplier(models.Model):
         from sparring.models import localized_name
 
         return localized_name(self.name, self.name_sv, language)
+
+    def unique_error_message(self, model_class, unique_check):
+        if tuple(unique_check) == ("business_id",):
+            return business_id_taken(model_class, self)
+        return super().unique_error_message(model_class, unique_check)
 
 
 class Consultant(models.Model):

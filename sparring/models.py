@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from . import clock
 from .cases.states import CaseStatus
 from .regions import Region
-from .validators import validate_business_id
+from .validators import BusinessIdField, business_id_taken
 
 
 def localized_name(name_fi: str, name_sv: str, language: str | None = None) -> str:
@@ -51,11 +51,9 @@ class Organisation(models.Model):
 
     name_fi = models.CharField(_("name in Finnish"), max_length=200)
     name_sv = models.CharField(_("name in Swedish"), max_length=200, blank=True)
-    business_id = models.CharField(
+    business_id = BusinessIdField(
         _("Business ID"),
-        max_length=9,
         unique=True,
-        validators=[validate_business_id],
         help_text=_("Y-tunnus, for example 0201256-6."),
     )
     kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
@@ -81,6 +79,11 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.display_name()
+
+    def unique_error_message(self, model_class, unique_check):
+        if tuple(unique_check) == ("business_id",):
+            return business_id_taken(model_class, self)
+        return super().unique_error_message(model_class, unique_check)
 
     def display_name(self, language: str | None = None) -> str:
         """The official name in ``language`` (the active language by default).

@@ -1,7 +1,14 @@
-"""Validators for Finnish identifiers, backed by python-stdnum."""
+"""Validators for Finnish identifiers, backed by python-stdnum.
 
+The Business ID (Y-tunnus) has one home here: ``normalise_business_id`` turns the
+everyday spellings into ``1234567-8``, ``BusinessIdField`` (model) and
+``BusinessIdFormField`` (form) apply it to every input, lookup and stored value.
+"""
+
+from django import forms
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from stdnum.exceptions import ValidationError as StdnumError
@@ -17,13 +24,26 @@ def _compact(value: str) -> str:
 
 
 def normalise_business_id(value: str) -> str:
-    """Return a Business ID (Y-tunnus) in its canonical form 1234567-8.
+    """A Business ID (Y-tunnus) in its canonical form ``1234567-8``, whatever its spelling.
 
-    Accepts the spellings people use: ``12345678``, ``1234567 8``, ``FI12345678``
-    (the VAT number), ``123456-7`` (an old ID without its leading zero). Raises
-    stdnum's ValidationError for a value that is not a valid Business ID.
+    Accepted spellings of ``0101263-6``: ``01012636`` (no dash), ``0101263 6``,
+    ``0101263 - 6``, a dash other than the hyphen (``0101263–6``, pasted from a
+    word processor), the VAT number ``FI01012636`` in either case, surrounding or
+    non-breaking spaces, and ``101263-6`` / ``1012636`` without the leading zero of
+    an old six-digit ID (as a spreadsheet drops it): the Finnish Tax Administration
+    writes those with a zero in front.
+
+    A value that is not a valid Business ID in any of these spellings is returned
+    stripped of surrounding whitespace, unchanged otherwise, for
+    ``validate_business_id`` to refuse with its message. Never raises.
     """
-    return ytunnus.format(ytunnus.validate(_compact(value)))
+    if value is None:
+        return value
+    text = str(value).strip()
+    compact = _compact(text)
+    if ytunnus.is_valid(compact):
+        return ytunnus.format(compact)
+    return text
 
 
 def validate_business_id(value: str) -> None:
@@ -38,6 +58,66 @@ def validate_business_id(value: str) -> None:
             code="invalid_business_id",
             params={"value": value},
         ) from exc
+
+
+def business_id_taken(model_class, instance) -> ValidationError:
+    """The error for a Business ID another record of ``model_class`` has, naming that record.
+
+    Models with a unique ``BusinessIdField`` return it from ``unique_error_message``,
+    so a duplicate in any spelling is refused with the existing record's name.
+    """
+    existing = (
+        model_class._default_manager.filter(business_id=instance.business_id)
+        .exclude(pk=instance.pk)
+        .first()
+    )
+    return ValidationError(
+        _("The Business ID %(business_id)s is already registered: %(name)s."),
+        code="unique",
+        params={"business_id": instance.business_id, "name": str(existing or "")},
+    )
+
+
+class BusinessIdFormField(forms.CharField):
+    """A form's Business ID input: any everyday spelling, cleaned to ``1234567-8``."""
+
+    default_validators = [validate_business_id]
+
+    def __init__(self, **kwargs):
+        # room for spellings such as "FI 0101263 - 6"; the cleaned value has 9 characters
+        kwargs["max_length"] = max(kwargs.get("max_length") or 0, 20)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return normalise_business_id(value) if value else value
+
+
+class BusinessIdField(models.CharField):
+    """A Business ID column: stored as ``1234567-8`` whatever spelling was given.
+
+    Model validation (``full_clean``) and forms normalise the input; saving and
+    exact lookups normalise too, so ``filter(business_id="01012636")`` finds
+    ``0101263-6`` and a record saved without validation is stored canonically.
+    """
+
+    description = _("Business ID")
+    default_validators = [validate_business_id]
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 9)
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return normalise_business_id(value) if value else value
+
+    def get_prep_value(self, value):
+        value = super().get_prep_value(value)
+        return normalise_business_id(value) if isinstance(value, str) and value else value
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"form_class": BusinessIdFormField, **kwargs})
 
 
 class MinimumLengthValidator(password_validation.MinimumLengthValidator):

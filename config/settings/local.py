@@ -22,9 +22,7 @@ if not os.environ.get("SITE_URL"):
 # Answer on the host it serves on (any host when it listens on every interface),
 # so that another HOST does not get "400 Bad Request" pages.
 ALLOWED_HOSTS = (
-    ["*"]
-    if HOST in _LISTEN_EVERYWHERE
-    else list(dict.fromkeys([*ALLOWED_HOSTS, HOST.strip("[]")]))
+    ["*"] if HOST in _LISTEN_EVERYWHERE else list(dict.fromkeys([*ALLOWED_HOSTS, HOST.strip("[]")]))
 )
 
 # A random key made once per checkout and kept under var/, never committed.
