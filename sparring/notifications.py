@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import access
 from .emails import email_queue
+from .workdays import day_label
 
 
 @dataclass(frozen=True)
@@ -288,11 +289,12 @@ def can_open_case(recipient: Recipient, case) -> bool:
 
 
 def format_days(days) -> str:
+    """Each day on a line: weekday, date (and holiday), time and place, in the active language."""
     lines = []
     for day in days:
         where = day.place or day.remote_link
         lines.append(
-            f"{formats.date_format(day.date, 'SHORT_DATE_FORMAT')} "
+            f"{day_label(day.date)} "
             f"{formats.time_format(day.start_time, 'TIME_FORMAT')}–"
             f"{formats.time_format(day.end_time, 'TIME_FORMAT')}, {where}"
         )

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from procurement.models import Consultant
 from sparring.models import Case, Sector, Theme
+from sparring.workdays import day_off_reason
 
 
 class VersionedForm(forms.Form):
@@ -190,6 +191,27 @@ class DayForm(forms.Form):
     remote_link = forms.URLField(
         label=_("Remote link"), required=False, max_length=200, assume_scheme="https"
     )
+    non_working_confirmed = forms.BooleanField(
+        label=_("Hold the day on this date although it is not a working day"), required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The confirmation is asked only for a weekend or a holiday, naming it.
+        reason = self._day_off_reason()
+        if reason:
+            self.fields["non_working_confirmed"].help_text = reason
+        else:
+            del self.fields["non_working_confirmed"]
+
+    def _day_off_reason(self) -> str | None:
+        if not self.is_bound:
+            return None
+        try:
+            day = self.fields["date"].clean(self.data.get(self.add_prefix("date")))
+        except forms.ValidationError:
+            return None
+        return day_off_reason(day) if day else None
 
     def clean(self):
         data = super().clean()

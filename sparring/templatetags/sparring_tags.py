@@ -2,7 +2,16 @@
 
 from django import template
 
+from sparring.workdays import day_label
+
 register = template.Library()
+
+
+@register.filter
+def day_with_weekday(value) -> str:
+    """A date with its weekday, and the holiday's name on a holiday, in the page's language:
+    "torstai 24.12.2026 (Jouluaatto)", "måndag 29.3.2027 (Annandag påsk)"."""
+    return day_label(value) if value else ""
 
 
 @register.filter

@@ -9,12 +9,23 @@ from sparring import access, clock
 from sparring.audit import audit_record
 from sparring.models import Case, SessionDay
 from sparring.notifications import applicant_side, consultant_of, format_days, notify
+from sparring.workdays import day_off_reason
 
 from ..calendar import invitation_attachment
 from ..transitions import StepNotAvailable, case_move, require, step_run
 
 
 def validate_days(case: Case, days: list[dict], *, exclude_day: SessionDay | None = None) -> None:
+    """Check proposed, moved or added days against the case, the call and the consultant.
+
+    Each day is a dict of ``date``, ``start_time``, ``end_time``, ``place``,
+    ``remote_link`` and optionally ``non_working_confirmed``: a weekend or a
+    Finnish holiday (``sparring.workdays``, e.g. Easter Monday or Christmas Eve) is
+    refused, naming the holiday, unless the person confirmed it.
+
+    Raises:
+        ValidationError: a list of every problem found.
+    """
     errors = []
     if len(days) != case.days:
         errors.append(
@@ -42,6 +53,17 @@ def validate_days(case: Case, days: list[dict], *, exclude_day: SessionDay | Non
                     "start": case.call.delivery_starts.strftime("%-d.%-m.%Y"),
                     "end": case.call.delivery_ends.strftime("%-d.%-m.%Y"),
                 }
+            )
+        reason = day_off_reason(day["date"])
+        if reason and not day.get("non_working_confirmed"):
+            errors.append(
+                ValidationError(
+                    _(
+                        "%(date)s is not a working day: %(reason)s. Confirm that the day is held then all the same."
+                    )
+                    % {"date": day["date"].strftime("%-d.%-m.%Y"), "reason": reason},
+                    code="non_working_day",
+                )
             )
         if day["end_time"] <= day["start_time"]:
             errors.append(_("A day must end after it starts."))

@@ -62,6 +62,8 @@ def days_from_today(n, count=2):
             "start_time": timezone.datetime(2026, 1, 1, 9, 0).time(),
             "end_time": timezone.datetime(2026, 1, 1, 15, 30).time(),
             "place": "Kaupungintalo, Hämeenkatu 1",
+            # whatever weekday the suite runs on (tests/unit/cases/test_days_off.py checks the rule)
+            "non_working_confirmed": True,
         }
         for i in range(count)
     ]
@@ -304,6 +306,8 @@ def test_delivery_reschedule_report_feedback_close(
         data={
             "date": new_date,
             "start_time": second.start_time,
+            # whatever weekday the suite runs on (tests/unit/cases/test_days_off.py checks the rule)
+            "non_working_confirmed": True,
             "end_time": second.end_time,
             "place": "Verkossa",
         },
@@ -512,6 +516,8 @@ def test_a_cancelled_day_can_be_replaced(submitted_case, coordinator, consultant
     _first, second = case.days_planned.order_by("date")
     services.session_day_cancel(actor=consultant, day=second, reason="Tila ei käytettävissä")
     new_day = {
+        # whatever weekday the suite runs on (tests/unit/cases/test_days_off.py checks the rule)
+        "non_working_confirmed": True,
         "date": timezone.localdate() + timedelta(days=20),
         "start_time": second.start_time,
         "end_time": second.end_time,

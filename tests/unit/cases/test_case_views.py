@@ -101,6 +101,8 @@ def days_from_today(n, count=2):
             "start_time": timezone.datetime(2026, 1, 1, 9, 0).time(),
             "end_time": timezone.datetime(2026, 1, 1, 15, 30).time(),
             "place": "Kaupungintalo, Hämeenkatu 1",
+            # whatever weekday the suite runs on (tests/unit/cases/test_days_off.py checks the rule)
+            "non_working_confirmed": True,
         }
         for i in range(count)
     ]

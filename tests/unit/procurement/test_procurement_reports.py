@@ -40,6 +40,8 @@ def delivered_case(applicant, coordinator, call, consultant_user, held=1):
             "start_time": "09:00",
             "end_time": "15:00",
             "place": "Talo",
+            # whatever weekday the suite runs on (tests/unit/cases/test_days_off.py checks the rule)
+            "non_working_confirmed": True,
         }
         for n in range(case.days)
     ]
