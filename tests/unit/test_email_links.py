@@ -30,13 +30,14 @@ def links_in(email: OutboundEmail) -> set[str]:
     return set(LINK.findall(email.body_text)) | set(LINK.findall(email.body_html))
 
 
-def opens_for(user: User | None, url: str) -> int:
+def opens_for(user: User | None, url: str) -> tuple[int, Client]:
     assert url.startswith(settings.SITE_URL.rstrip("/") + "/"), url
     client = Client()
     if user is not None:
         client.force_login(user)
     parts = urlsplit(url)
-    return client.get(parts.path, follow=True).status_code, client
+    # no redirects followed: a login page answers 200 too
+    return client.get(parts.path).status_code, client
 
 
 @pytest.fixture
@@ -140,3 +141,24 @@ def test_an_invitation_to_a_mini_competition_links_to_the_tender_page(
     assert links == {settings.SITE_URL.rstrip("/") + f"/competitions/{competition.pk}/tender/"}
     assert client_for(aino).get(urlsplit(links.pop()).path).status_code == 200
     assert f"/cases/{case.pk}/" not in message.body
+
+
+def test_every_message_a_case_sends_on_its_way_links_only_where_its_recipient_can_go(
+    reported_case, applicant, django_capture_on_commit_callbacks
+):
+    """The real services, in their real order: from submission to the survey invitations."""
+    from sparring.surveys import services as survey_services
+
+    with django_capture_on_commit_callbacks(execute=True):
+        survey_services.survey_add_participants(
+            actor=applicant, case=reported_case, emails="osallistuja@example.invalid"
+        )
+    emails = list(OutboundEmail.objects.all())
+    assert {e.template for e in emails} >= {"case_event"} and len(emails) >= 8
+    for email in emails:
+        assert email.subject == " ".join(email.subject.split()), email.subject
+        user = User.objects.filter(email__iexact=email.to, is_active=True).first()
+        for url in links_in(email):
+            status, _client = opens_for(user, url)
+            assert status == 200, (email.to, email.subject, url)
+            assert not (user is None and "/cases/" in url), (email.to, url)
