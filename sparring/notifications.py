@@ -288,13 +288,24 @@ def can_open_case(recipient: Recipient, case) -> bool:
     )
 
 
-def format_days(days) -> str:
-    """Each day on a line: weekday, date (and holiday), time and place, in the active language."""
+def format_days(days, *, with_weekday: bool = False) -> str:
+    """Each day on a line: date, time and place.
+
+    Args:
+        days: session days.
+        with_weekday: also the weekday and a holiday's name, in the active language
+            (e-mail does; the timeline's stored comment stays free of any language).
+    """
     lines = []
     for day in days:
         where = day.place or day.remote_link
+        date_text = (
+            day_label(day.date)
+            if with_weekday
+            else formats.date_format(day.date, "SHORT_DATE_FORMAT")
+        )
         lines.append(
-            f"{day_label(day.date)} "
+            f"{date_text} "
             f"{formats.time_format(day.start_time, 'TIME_FORMAT')}–"
             f"{formats.time_format(day.end_time, 'TIME_FORMAT')}, {where}"
         )
@@ -356,7 +367,7 @@ def notify(
                 "organisation": case.organisation.display_name(recipient.language),
                 "days": case.days,
                 "comment": comment,
-                "dates": format_days(days),
+                "dates": format_days(days, with_weekday=True),
                 "consultant": str(consultant) if consultant else "",
                 "supplier": consultant.supplier.display_name() if consultant else "",
                 "deadline": formats.date_format(

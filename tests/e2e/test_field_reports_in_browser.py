@@ -1,0 +1,67 @@
+"""Issue 18 in the browser: long unbreakable text stays inside a 320 px page, dates carry
+their weekday, and a day off asks for confirmation — in Finnish and Swedish."""
+
+import os
+from datetime import date
+
+import pytest
+
+from sparring.models import Case, SessionDay
+from sparring.reports.models import Report
+from tests.conftest import PASSWORD
+from tests.e2e.conftest import assert_accessible
+from tests.unit.reports.test_pdf_long_text import COMPOUND, DIGITS, EMAIL, IDENTIFIER, LINK
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+# the text the case's people write; a data table too narrow for 320 px is another matter
+OVERFLOWING = """() => [...document.querySelectorAll('main p, main dd, main li, main h1')]
+    .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+    .map(e => e.tagName + ': ' + e.textContent.trim().slice(0, 60))"""
+
+
+def shot(page, name):
+    folder = os.environ.get("SCREENSHOT_DIR")
+    if folder:
+        page.screenshot(path=f"{folder}/{name}.png", full_page=True)
+
+
+@pytest.mark.parametrize("language", ["fi", "sv"])
+@pytest.mark.parametrize("width", [320, 1366])
+def test_the_case_page_keeps_long_text_inside_and_shows_weekdays(
+    browser, live_server, reported_case, applicant, language, width
+):
+    Report.objects.filter(case=reported_case).update(
+        implementation=f"Aineisto: {LINK}",
+        themes_covered=COMPOUND,
+        results=IDENTIFIER,
+        follow_up=DIGITS,
+    )
+    Case.objects.filter(pk=reported_case.pk).update(unit=EMAIL)
+    first, second = reported_case.days_planned.order_by("date")
+    SessionDay.objects.filter(pk=first.pk).update(date=date(2026, 12, 24))
+    SessionDay.objects.filter(pk=second.pk).update(date=date(2027, 3, 29))
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": width, "height": 900}, locale="fi-FI"
+    )
+    context.add_cookies([{"name": "sparring_language", "value": language, "url": live_server.url}])
+    page = context.new_page()
+    page.goto("/accounts/login/")  # in the cookie's language
+    page.locator("input[name=username]").fill(applicant.username)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/applicant/")
+    page.goto(f"/cases/{reported_case.pk}/")
+    shot(page, f"case-long-text-{language}-{width}")
+    assert page.evaluate(OVERFLOWING) == []
+    # and the page itself does not scroll sideways (the days table scrolls in its own box)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    text = page.locator("main").inner_text()
+    expected = {
+        "fi": ("torstai 24.12.2026 (Jouluaatto)", "maanantai 29.3.2027 (Toinen pääsiäispäivä)"),
+        "sv": ("torsdag 24.12.2026 (Julafton)", "måndag 29.3.2027 (Annandag påsk)"),
+    }[language]
+    for label in expected:
+        assert label in text
+    assert_accessible(page)
+    context.close()
