@@ -42,7 +42,14 @@ def render_email(*, template: str, context: dict[str, Any], language: str) -> di
         subject = render_to_string(f"emails/{template}.subject.txt", context)
         text = render_to_string(f"emails/{template}.txt", context)
         html = render_to_string(f"emails/{template}.html", context)
-    return {"subject": " ".join(subject.split()), "body_text": text, "body_html": html}
+    # One line, no stray whitespace (a translation or an empty value can leave some),
+    # and no longer than the outbox's column: a long organisation name must not fail
+    # the step that sends the message.
+    subject = " ".join(subject.split())
+    limit = OutboundEmail._meta.get_field("subject").max_length
+    if len(subject) > limit:
+        subject = subject[: limit - 1].rstrip() + "…"
+    return {"subject": subject, "body_text": text, "body_html": html}
 
 
 def email_queue(

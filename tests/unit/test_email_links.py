@@ -162,3 +162,17 @@ def test_every_message_a_case_sends_on_its_way_links_only_where_its_recipient_ca
             status, _client = opens_for(user, url)
             assert status == 200, (email.to, email.subject, url)
             assert not (user is None and "/cases/" in url), (email.to, url)
+
+
+def test_a_long_subject_is_shortened_to_fit_the_outbox():
+    """An organisation's name may have 200 characters; the outbox's subject column 255."""
+    from sparring.emails import render_email
+
+    long = "Tarjouspyyntö: sparraus SP-2026-0001 organisaatiolle " + "Kotihoidon kehittämis" * 12
+    rendered = render_email(
+        template="case_event",
+        context={"subject_line": f"  {long}\n", "paragraphs": [], "site_name": "Sparraus"},
+        language="fi",
+    )
+    assert len(rendered["subject"]) == 255 and rendered["subject"].endswith("…")
+    assert rendered["subject"] == " ".join(rendered["subject"].split())
