@@ -40,6 +40,13 @@ def browser():
         browser.close()
 
 
+@pytest.fixture(autouse=True)
+def site_url_is_the_live_server(request, settings):
+    """Links in e-mail and on the pages start with SITE_URL: here, the live server's address."""
+    if "live_server" in request.fixturenames or "page" in request.fixturenames:
+        settings.SITE_URL = request.getfixturevalue("live_server").url
+
+
 @pytest.fixture
 def page(browser, live_server):
     context = browser.new_context(
