@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from procurement.models import Consultant
 from sparring.models import Case, Sector, Theme
-from sparring.workdays import day_off_reason
+from sparring.workdays import day_label, day_off_reason
 
 
 class VersionedForm(forms.Form):
@@ -198,20 +198,20 @@ class DayForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # The confirmation is asked only for a weekend or a holiday, naming it.
-        reason = self._day_off_reason()
-        if reason:
-            self.fields["non_working_confirmed"].help_text = reason
+        day = self._posted_date()
+        if day and day_off_reason(day):
+            # "torstai 24.12.2026 (Jouluaatto)", "lauantai 5.12.2026"
+            self.fields["non_working_confirmed"].help_text = day_label(day)
         else:
             del self.fields["non_working_confirmed"]
 
-    def _day_off_reason(self) -> str | None:
+    def _posted_date(self):
         if not self.is_bound:
             return None
         try:
-            day = self.fields["date"].clean(self.data.get(self.add_prefix("date")))
+            return self.fields["date"].clean(self.data.get(self.add_prefix("date")))
         except forms.ValidationError:
             return None
-        return day_off_reason(day) if day else None
 
     def clean(self):
         data = super().clean()

@@ -65,3 +65,50 @@ def test_the_case_page_keeps_long_text_inside_and_shows_weekdays(
         assert label in text
     assert_accessible(page)
     context.close()
+
+
+@pytest.mark.parametrize(("language", "width"), [("fi", 320), ("sv", 1366)])
+def test_proposing_christmas_eve_asks_for_confirmation_naming_it(
+    browser, live_server, submitted_case, coordinator, consultant, language, width
+):
+    from sparring.cases import services
+    from sparring.models import Call
+    from tests.unit.cases.test_case_flow import approve, fresh, offer_to
+
+    Call.objects.filter(pk=submitted_case.call_id).update(
+        delivery_starts=date(2026, 1, 1), delivery_ends=date(2027, 12, 31)
+    )
+    approve(submitted_case, coordinator)
+    offer = offer_to(submitted_case, coordinator, consultant)
+    services.offer_answer(actor=consultant, offer=offer, accept=True)
+    case = fresh(submitted_case)
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": width, "height": 900}, locale="fi-FI"
+    )
+    context.add_cookies([{"name": "sparring_language", "value": language, "url": live_server.url}])
+    page = context.new_page()
+    page.goto("/accounts/login/")
+    page.locator("input[name=username]").fill(consultant.username)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/consultant/")
+    page.goto(f"/cases/{case.pk}/schedule/")
+    for n, day in ((1, date(2026, 12, 24)), (2, date(2027, 3, 30))):
+        page.fill(f"[name=day{n}-date]", day.isoformat())
+        page.fill(f"[name=day{n}-start_time]", "09:00")
+        page.fill(f"[name=day{n}-end_time]", "15:00")
+        page.fill(f"[name=day{n}-place]", "Kaupungintalo")
+    page.locator("main form button[type=submit]").click()
+    box = page.locator("[name=day1-non_working_confirmed]")
+    box.wait_for()
+    assert page.locator("[name=day2-non_working_confirmed]").count() == 0
+    name = {"fi": "Jouluaatto", "sv": "Julafton"}[language]
+    assert name in page.locator("main").inner_text()
+    shot(page, f"schedule-day-off-{language}-{width}")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert_accessible(page)
+    box.check()
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(f"**/cases/{case.pk}/")
+    assert case.days_planned.filter(date=date(2026, 12, 24), status="proposed").exists()
+    context.close()
