@@ -54,12 +54,13 @@ PROCUREMENT_METHOD = {
 
 
 def _stamp(value) -> str | None:
-    """ISO 8601 with the offset; a date becomes midnight in Helsinki."""
+    """ISO 8601 in Helsinki time with its offset (as every time the product shows or
+    sends); a date becomes midnight in Helsinki."""
     if value is None:
         return None
     if not isinstance(value, datetime):
         value = datetime.combine(value, time(0), tzinfo=HELSINKI)
-    return value.isoformat()
+    return value.astimezone(HELSINKI).isoformat()
 
 
 def _amount(value: Decimal) -> dict:

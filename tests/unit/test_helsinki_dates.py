@@ -53,3 +53,16 @@ def test_an_audit_rows_name_gives_its_time_in_helsinki(submitted_case, coordinat
     event = AuditEvent.objects.latest("pk")
     event.created = datetime(2026, 12, 2, 0, 30, tzinfo=HELSINKI).astimezone(UTC)
     assert str(event).startswith("2026-12-02 00:30")
+
+
+@pytest.mark.parametrize(
+    ("moment", "stamp"),
+    [
+        (datetime(2026, 12, 1, 22, 30, tzinfo=UTC), "2026-12-02T00:30:00+02:00"),
+        (datetime(2026, 5, 31, 23, 59, tzinfo=UTC), "2026-06-01T02:59:00+03:00"),
+    ],
+)
+def test_the_open_data_export_gives_times_in_helsinki(moment, stamp):
+    from sparring.api.ocds import _stamp
+
+    assert _stamp(moment) == stamp
