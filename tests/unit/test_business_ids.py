@@ -109,3 +109,30 @@ def test_the_staff_pages_normalise_and_name_the_duplicate(
     page = client.post("/staff/programme/supplier/add/", data)
     assert page.status_code == 200 and "Kehittäjäkumppanit Oy" in page.content.decode()
     assert Supplier.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_rewrites_stored_spellings_unless_the_canonical_one_exists():
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before = [("sparring", "0013_timestamps_from_the_products_clock")]
+    after = [("sparring", "0014_business_id_field")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps.get_model("sparring", "Organisation")
+    old.objects.create(name_fi="Välilyönti", business_id="0124610 9", kind="municipality")
+    old.objects.create(name_fi="Espoo", business_id="0101263-6", kind="municipality")
+    old.objects.create(name_fi="Espoo kopio", business_id="01012636", kind="municipality")
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(after)
+    new = executor.loader.project_state(after).apps.get_model("sparring", "Organisation")
+    stored = dict(new.objects.values_list("name_fi", "business_id"))
+    assert stored == {
+        "Välilyönti": "0124610-9",
+        "Espoo": "0101263-6",
+        "Espoo kopio": "01012636",  # left for a person to merge with Espoo
+    }
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
