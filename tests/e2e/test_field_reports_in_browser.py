@@ -112,3 +112,38 @@ def test_proposing_christmas_eve_asks_for_confirmation_naming_it(
     page.wait_for_url(f"**/cases/{case.pk}/")
     assert case.days_planned.filter(date=date(2026, 12, 24), status="proposed").exists()
     context.close()
+
+
+def test_a_report_pasted_up_to_the_browsers_limit_is_accepted(
+    browser, live_server, submitted_case, coordinator, consultant, applicant
+):
+    """Chromium counts each line break once against maxlength and posts it as CR LF."""
+    from django.utils import timezone
+
+    from sparring.cases import services
+    from tests.unit.cases.test_case_flow import fresh, walk_to_delivery
+    from tests.unit.test_line_breaks import browser_text
+
+    case = walk_to_delivery(submitted_case, coordinator, consultant, applicant)
+    case.days_planned.update(date=timezone.localdate())
+    for day in case.days_planned.all():
+        services.session_day_record(actor=consultant, day=day, participants=10)
+    case = fresh(case)
+    text = browser_text(8000)
+    context = browser.new_context(base_url=live_server.url, locale="fi-FI")
+    page = context.new_page()
+    page.goto("/accounts/login/")
+    page.locator("input[name=username]").fill(consultant.username)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/consultant/")
+    page.goto(f"/cases/{case.pk}/report/")
+    field = page.locator("textarea[name=implementation]")
+    field.fill(text)
+    assert field.evaluate("e => [e.value.length, e.validity.tooLong]") == [8000, False]
+    page.locator("button[name=intent][value=draft]").click()
+    page.wait_for_url(f"**/cases/{case.pk}/report/")
+    assert page.locator(".errorlist").count() == 0
+    case.report.refresh_from_db()
+    assert case.report.implementation == text
+    context.close()
