@@ -9,6 +9,7 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import lookups
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from stdnum.exceptions import ValidationError as StdnumError
@@ -118,6 +119,17 @@ class BusinessIdField(models.CharField):
 
     def formfield(self, **kwargs):
         return super().formfield(**{"form_class": BusinessIdFormField, **kwargs})
+
+
+@BusinessIdField.register_lookup
+class BusinessIdContains(lookups.IContains):
+    """Searching a Business ID column (staff lists, admin) for an ID in any spelling:
+    ``01012636`` finds ``0101263-6``. A part of an ID is searched for as typed."""
+
+    def get_prep_lookup(self):
+        if isinstance(self.rhs, str):
+            self.rhs = normalise_business_id(self.rhs)
+        return super().get_prep_lookup()
 
 
 class MinimumLengthValidator(password_validation.MinimumLengthValidator):

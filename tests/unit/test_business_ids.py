@@ -136,3 +136,14 @@ def test_the_migration_rewrites_stored_spellings_unless_the_canonical_one_exists
     }
     executor.loader.build_graph()
     executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("typed", ["01012636", "fi0101263-6", "0101263", "1263-6"])
+def test_the_staff_list_finds_a_business_id_in_any_spelling(
+    other_organisation, organisation, coordinator, client_for, typed
+):
+    page = client_for(coordinator).get("/staff/programme/organisation/", {"_search": typed})
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Espoon kaupunki" in html and "Tampereen kaupunki" not in html
