@@ -176,3 +176,43 @@ def test_a_long_subject_is_shortened_to_fit_the_outbox():
     )
     assert len(rendered["subject"]) == 255 and rendered["subject"].endswith("…")
     assert rendered["subject"] == " ".join(rendered["subject"].split())
+
+
+def test_the_people_e_mails_link_where_their_recipients_can_go(
+    organisation, coordinator, django_capture_on_commit_callbacks
+):
+    """The invitation (no account yet: the set-password page), the request for access
+    (coordinators: their home) and its refusal (no link)."""
+    from sparring.accounts import services as people
+
+    OutboundEmail.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        people.user_invite(
+            actor=coordinator,
+            email="uusi.hakija@example.invalid",
+            role=User.Role.APPLICANT,
+            first_name="Uusi",
+            last_name="Hakija",
+            organisation=organisation,
+        )
+        request = people.access_request_submit(
+            business_id="fi 0124610 9",
+            name_fi="Uusikunta",
+            kind="municipality",
+            region="06",
+            first_name="Ulla",
+            last_name="Uusi",
+            email="ulla.uusi@example.invalid",
+        )
+        people.access_request_decline(actor=coordinator, request=request, reason="Ei kunta")
+    assert request.business_id == "0124610-9"
+    emails = list(OutboundEmail.objects.all())
+    assert {e.template for e in emails} == {"invitation", "access_requested", "access_declined"}
+    for email in emails:
+        assert email.subject == " ".join(email.subject.split()), email.subject
+        user = User.objects.filter(email__iexact=email.to, is_active=True).first()
+        if email.template == "invitation":
+            user = None  # the invited person opens the link before having a password
+        for url in links_in(email):
+            status, _client = opens_for(user, url)
+            assert status == 200, (email.template, url, status)
