@@ -43,6 +43,17 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line("CI (.ci/run) starts the services and runs them all.")
 
 
+@pytest.fixture(autouse=True)
+def _language_reset():
+    """Each test starts in the default language: a request through LocaleMiddleware
+    leaves its language active in the thread, which would leak into the next test."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 # ------------------------------------------------------------------------------
 # People of each role
 # ------------------------------------------------------------------------------

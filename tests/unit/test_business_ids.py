@@ -3,6 +3,7 @@ refused naming the record that has it (issue 18, item 4)."""
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from procurement.models import Supplier
 from procurement.services import supplier_create
@@ -59,7 +60,7 @@ def test_an_organisation_is_stored_with_the_canonical_business_id(typed, stored)
 def test_a_second_organisation_with_the_same_business_id_is_refused_naming_the_first(
     other_organisation, typed
 ):
-    with pytest.raises(ValidationError) as error:
+    with translation.override("fi"), pytest.raises(ValidationError) as error:
         organisation(typed, name="Espoo uudestaan")
     assert "Espoon kaupunki" in str(error.value.message_dict["business_id"])
     assert Organisation.objects.filter(business_id="0101263-6").count() == 1
@@ -69,7 +70,7 @@ def test_a_second_organisation_with_the_same_business_id_is_refused_naming_the_f
 def test_a_second_supplier_with_the_same_business_id_is_refused_naming_the_first(
     supplier, agreement
 ):
-    with pytest.raises(ValidationError) as error:
+    with translation.override("fi"), pytest.raises(ValidationError) as error:
         supplier_create(
             actor=None,
             name="Kopio Oy",
