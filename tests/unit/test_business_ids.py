@@ -117,8 +117,8 @@ def test_the_migration_rewrites_stored_spellings_unless_the_canonical_one_exists
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
 
-    before = [("sparring", "0014_call_languages_agreement_themes")]
-    after = [("sparring", "0015_business_id_field")]
+    before = [("sparring", "0015_outbox_backoff")]
+    after = [("sparring", "0016_business_id_field")]
     executor = MigrationExecutor(connection)
     executor.migrate(before)
     old = executor.loader.project_state(before).apps.get_model("sparring", "Organisation")

@@ -21,7 +21,7 @@ def normalise_existing(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("sparring", "0014_call_languages_agreement_themes"),
+        ("sparring", "0015_outbox_backoff"),
     ]
 
     operations = [
