@@ -32,8 +32,8 @@ from tests.jobflow.flows import JobProbeFlow, start_probe
 from tests.jobflow.models import ProbeRun
 from tests.unit.cases.test_case_flow import fresh, walk_to_delivery
 
-JOBS = 5
-EMAILS = 10
+JOBS = 20
+EMAILS = 40
 BOUND = 90  # seconds: every scenario must be repaired within this
 
 
