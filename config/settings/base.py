@@ -244,7 +244,7 @@ SPARRING_STUCK_AFTER = int(os.environ.get("SPARRING_STUCK_AFTER", "600"))
 AUTH_USER_MODEL = "sparring.User"
 AUTHENTICATION_BACKENDS = [
     "rules.permissions.ObjectPermissionBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "sparring.accounts.backends.CaseInsensitiveModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

@@ -50,6 +50,10 @@ def api_exception_handler(exc, context):
     elif isinstance(exc, services.CaseError):
         exc = exceptions.APIException(str(exc.message))
         exc.status_code = status.HTTP_409_CONFLICT
+    elif isinstance(exc, Http404):
+        # Django's message names the model ("No SessionDay matches the given query.") and is
+        # English: answer with DRF's own, translated "Not found." instead.
+        exc = exceptions.NotFound()
     return exception_handler(exc, context)
 
 

@@ -94,3 +94,24 @@ def test_password_reset_end_to_end_in_the_users_language(client, applicant):
 
     reused = client.get(link, follow=True)
     assert "vanhentunut" in reused.content.decode() or "käytetty" in reused.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("typed", ["HAKIJA.ESPOO", "Hakija.Espoo", "hakija.espoo"])
+def test_the_username_signs_in_in_any_letter_case(client, organisation, typed):
+    from tests.conftest import PASSWORD, make_user
+
+    make_user("applicant", "hakija.espoo", organisation=organisation)
+    response = client.post(reverse("login"), {"username": typed, "password": PASSWORD})
+    assert response.status_code == 302
+    assert client.get(reverse("home")).status_code == 302
+
+
+@pytest.mark.django_db
+def test_a_wrong_password_in_any_case_still_fails(client, organisation):
+    from tests.conftest import make_user
+
+    make_user("applicant", "hakija.espoo", organisation=organisation)
+    response = client.post(reverse("login"), {"username": "HAKIJA.ESPOO", "password": "wrong"})
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session

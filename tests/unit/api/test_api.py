@@ -484,3 +484,14 @@ def test_the_tokens_page_speaks_finnish_and_swedish(applicant, client_for):
     page.cookies["sparring_language"] = "sv"
     assert "Du har inga API-nycklar." in page.get("/account/api-tokens/").content.decode()
     assert 'href="/account/api-tokens/"' in page.get("/applicant/").content.decode()
+
+
+@pytest.mark.parametrize(("language", "text"), [("fi", "Ei löytynyt."), ("sv", "Hittades inte.")])
+def test_not_found_is_translated_and_names_no_model(consultant, language, text):
+    client = token_client(consultant)
+    for response in (
+        client.post("/api/v1/days/999999/held/", {}, HTTP_ACCEPT_LANGUAGE=language),
+        client.get("/api/v1/cases/999999/", HTTP_ACCEPT_LANGUAGE=language),
+    ):
+        assert response.status_code == 404
+        assert response.json() == {"detail": text}
