@@ -68,9 +68,16 @@ def test_the_embedded_default_derives_the_site_address_from_host_and_port(
 def test_make_run_gives_the_product_its_address():
     """The Makefile derives SITE_URL from HOST and PORT and exports the three to the
     product's commands (the embedded default reads HOST for its allowed hosts)."""
+    # Run as a user would, not with what an outer `make test` exported (SITE_URL, HOST, PORT).
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"SITE_URL", "HOST", "PORT", "MAKEFLAGS", "MAKELEVEL", "MFLAGS"}
+    }
     out = subprocess.run(
         ["make", "-n", "run", "PORT=8101", "HOST=localhost"],
         cwd=ROOT,
+        env=env,
         capture_output=True,
         text=True,
         check=True,
