@@ -90,6 +90,28 @@ def test_production_settings_pass_the_deploy_check(tmp_path):
     assert "no issues" in result.stdout
 
 
+def test_production_installs_no_demo_code_and_has_no_seed_commands(tmp_path):
+    """The replay, demo data and benchmarks (sparring.demo) are for make run and tests only."""
+    env = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED} | {
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "DJANGO_SECRET_KEY": "a-production-like-secret-" + "x" * 40,
+        "DJANGO_ALLOWED_HOSTS": "sparraus.example.fi",
+        "SPARRING_VAR_DIR": str(tmp_path),
+    }
+    probe = (
+        "import django, json; django.setup(); from django.conf import settings; "
+        "from django.core.management import get_commands; "
+        "print(json.dumps([settings.INSTALLED_APPS, sorted(get_commands())]))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    apps, commands = json.loads(out.stdout.strip().splitlines()[-1])
+    assert "sparring.demo" not in apps and "sparring.cases" in apps
+    assert not {"seed_programme", "seed_demo", "bench_pdf", "bench_statistics"} & set(commands)
+    assert "programme_stats" in commands
+
+
 def test_embedded_email_goes_to_console_and_files(tmp_path, capsys):
     from django.core.mail import EmailMessage
 
