@@ -154,7 +154,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         except ValidationError as error:
             form.add_error("new_password1", error)
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend="sparring.accounts.backends.CaseInsensitiveModelBackend")
             messages.success(request, _("Your password is set. Welcome!"))
             return redirect("home")
     return render(
