@@ -150,6 +150,11 @@ class AuditAction(models.TextChoices):
         Visibility.COORDINATORS,
         _("Retention applied: old personal data removed"),
     )
+    SUBJECT_ACCESS_EXPORTED = (
+        "subject_access_exported",
+        Visibility.COORDINATORS,
+        _("Data held about a person exported"),
+    )
     DEMO_ADVANCED = "demo_advanced", Visibility.COORDINATORS, _("Demo: case moved in time")
     ORGANISATION_CREATED = (
         "organisation_created",

@@ -19,7 +19,7 @@ By ``clock.now()``:
   e-mail and password removed, username ``deleted-<id>`` — so that cases, audit
   rows and attachments referring to the row stay valid. Not touched: coordinators,
   staff and superusers (they run the programme and are removed by a superuser),
-  and a person still on a case that is not final (its applicant or consultant).
+  and a person still on a case that is neither final nor a draft (its applicant or consultant).
   Their invitations and API tokens are deleted; decided requests for access
   older than the period lose their personal fields.
 * **Cases** final for ``SPARRING_RETENTION_CASE_YEARS`` (``closed_at``): contact
@@ -120,7 +120,8 @@ def _old_cases(cut: Cutoffs):
 def _accounts_due(cut: Cutoffs):
     from .cases import states
 
-    on_open_cases = Case.objects.exclude(status__in=states.FINAL)
+    # an abandoned draft does not keep an account alive
+    on_open_cases = Case.objects.exclude(status__in=states.FINAL).exclude(status=Case.Status.DRAFT)
     busy = set(on_open_cases.values_list("created_by_id", flat=True))
     busy |= set(
         on_open_cases.filter(consultant__isnull=False).values_list("consultant__user_id", flat=True)
@@ -252,3 +253,65 @@ def apply_retention(*, dry_run: bool = False) -> RetentionResult:
             data=asdict(result),
         )
     return result
+
+
+# ------------------------------------------------------------------------------
+# Subject access: everything held about one person (GDPR Art. 15)
+# ------------------------------------------------------------------------------
+def _row(instance, fields) -> dict:
+    from .audit import json_safe
+
+    return {field: json_safe(getattr(instance, field)) for field in fields}
+
+
+def subject_access(*, email: str) -> dict:
+    """All data held about the person with ``email`` (any letter case), JSON-safe.
+
+    Covers: their accounts, the cases they created or are the contact person of
+    (the application's fields, attachments' names), requests for access, survey
+    links, e-mails sent to them (with the text still kept) and the audit rows of
+    their actions. Survey answers are anonymous and cannot be found by person.
+    Reads only; the caller records the export (``AuditAction.SUBJECT_ACCESS_EXPORTED``).
+    """
+    from .accounts.models import AccessRequest
+    from .surveys.models import SurveyLink
+
+    email = email.strip()
+    users = list(User.objects.filter(email__iexact=email))
+    user_fields = ("username", "first_name", "last_name", "email", "role", "language")
+    user_fields += ("is_active", "date_joined", "last_login")
+    cases = Case.objects.filter(Q(contact_email__iexact=email) | Q(created_by__in=users))
+    case_fields = ("reference", "status", "created", "submitted_at", "closed_at", "unit")
+    case_fields += CASE_PERSONAL_FIELDS
+    request_fields = ("created", "status", "name_fi", "first_name", "last_name", "email")
+    request_fields += ("phone", "title", "reason")
+    email_fields = ("created", "sent_at", "to", "subject", "body_text")
+    return {
+        "email": email,
+        "exported_at": clock.now().isoformat(),
+        "accounts": [
+            _row(u, user_fields) | {"organisation": str(u.organisation or "")} for u in users
+        ],
+        "cases": [
+            _row(c, case_fields)
+            | {
+                "organisation": str(c.organisation),
+                "attachments": [str(a) for a in c.attachments.all()],
+            }
+            for c in cases.select_related("organisation").prefetch_related("attachments")
+        ],
+        "access_requests": [
+            _row(r, request_fields) for r in AccessRequest.objects.filter(email__iexact=email)
+        ],
+        "survey_links": [
+            {"case": str(link.survey.case), "answered": link.answered}
+            for link in SurveyLink.objects.filter(email__iexact=email).select_related(
+                "survey__case"
+            )
+        ],
+        "emails": [_row(m, email_fields) for m in OutboundEmail.objects.filter(to__iexact=email)],
+        "actions": [
+            _row(e, ("created", "action", "subject", "comment"))
+            for e in AuditEvent.objects.filter(actor__in=users)
+        ],
+    }

@@ -209,3 +209,30 @@ def test_the_default_periods_are_those_of_the_notice():
         settings.SPARRING_RETENTION_ACCOUNT_MONTHS,
         settings.SPARRING_RETENTION_CASE_YEARS,
     ) == (90, 12, 10)
+
+
+def test_subject_access_exports_what_is_held_about_one_person(
+    reported_case, applicant, coordinator
+):
+    closed_case_with_survey(reported_case, applicant, coordinator)
+    out = StringIO()
+    call_command("subject_access", "ANNA.YHTEYS@example.invalid", stdout=out)
+    data = json.loads(out.getvalue())
+    assert [c["reference"] for c in data["cases"]] == [reported_case.reference]
+    assert data["cases"][0]["contact_email"] == "anna.yhteys@example.invalid"
+    assert data["emails"] and all(m["to"] == "anna.yhteys@example.invalid" for m in data["emails"])
+    out = StringIO()
+    call_command("subject_access", applicant.email, stdout=out)
+    data = json.loads(out.getvalue())
+    assert data["accounts"][0]["username"] == applicant.username
+    assert data["actions"]  # the applicant's own actions on the audit trail
+    assert data["cases"]  # the case the applicant created
+    link_data = json.loads(_export("eeva.osallistuja@example.invalid"))
+    assert link_data["survey_links"] == [{"case": str(reported_case), "answered": True}]
+    assert AuditEvent.objects.filter(action="subject_access_exported").count() == 3
+
+
+def _export(email: str) -> str:
+    out = StringIO()
+    call_command("subject_access", email, stdout=out)
+    return out.getvalue()
