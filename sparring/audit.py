@@ -145,6 +145,16 @@ class AuditAction(models.TextChoices):
     CALL_CHANGED = "call_changed", Visibility.COORDINATORS, _("Call for applications changed")
     CALL_OPENED = "call_opened", Visibility.COORDINATORS, _("Call for applications opened")
     CALL_CLOSED = "call_closed", Visibility.COORDINATORS, _("Call for applications closed")
+    RETENTION_APPLIED = (
+        "retention_applied",
+        Visibility.COORDINATORS,
+        _("Retention applied: old personal data removed"),
+    )
+    SUBJECT_ACCESS_EXPORTED = (
+        "subject_access_exported",
+        Visibility.COORDINATORS,
+        _("Data held about a person exported"),
+    )
     DEMO_ADVANCED = "demo_advanced", Visibility.COORDINATORS, _("Demo: case moved in time")
     ORGANISATION_CREATED = (
         "organisation_created",

@@ -27,3 +27,14 @@ def deliver_email(email_id: int) -> bool:
     except email_delivery.EmailNotSent as exc:
         logger.warning("%s; retried after %s", exc, exc.email.next_attempt_at)
         return False
+
+
+@shared_task(acks_late=True, ignore_result=True, **INFRASTRUCTURE_RETRY)
+def apply_retention() -> int:
+    """Daily (beat): remove what is past its retention period (idempotent).
+
+    Returns the number of rows changed. See ``sparring.retention``.
+    """
+    from . import retention
+
+    return retention.apply_retention().total()

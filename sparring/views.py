@@ -48,4 +48,17 @@ class AccessibilityStatement(TemplateView):
 
 @method_decorator(login_not_required, name="dispatch")
 class PrivacyNotice(TemplateView):
+    """The privacy notice; its retention periods are the settings the retention job uses."""
+
     template_name = "legal/privacy.html"
+
+    def get_context_data(self, **kwargs):
+        from django.conf import settings
+
+        context = super().get_context_data(**kwargs)
+        context["retention"] = {
+            "email_days": settings.SPARRING_RETENTION_EMAIL_DAYS,
+            "account_months": settings.SPARRING_RETENTION_ACCOUNT_MONTHS,
+            "case_years": settings.SPARRING_RETENTION_CASE_YEARS,
+        }
+        return context

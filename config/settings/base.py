@@ -223,6 +223,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(os.environ.get("SPARRING_SWEEP_INTERVAL", "60")),
         "options": {"expires": 55},
     },
+    # Retention: what the privacy notice says is deleted, when it says (sparring/retention.py).
+    "apply-retention": {
+        "task": "sparring.tasks.apply_retention",
+        "schedule": 24 * 3600.0,
+        "options": {"expires": 3600},
+    },
     "worker-heartbeat": {
         "task": "workflow.tasks.worker_heartbeat",
         "schedule": 30.0,
@@ -304,6 +310,15 @@ else:
 # ------------------------------------------------------------------------------
 # Where the programme's own administration answers questions about the service.
 PROGRAMME_CONTACT_EMAIL = os.environ.get("PROGRAMME_CONTACT_EMAIL", "sparraus@example.invalid")
+
+# Retention (sparring/retention.py, applied daily by beat; the privacy notice
+# renders these numbers, so it always states what the job does):
+# the text and attachments of a sent e-mail are blanked this many days after sending,
+SPARRING_RETENTION_EMAIL_DAYS = int(os.environ.get("SPARRING_RETENTION_EMAIL_DAYS", "90"))
+# an account not used (logged in) for this many months is deactivated and anonymised,
+SPARRING_RETENTION_ACCOUNT_MONTHS = int(os.environ.get("SPARRING_RETENTION_ACCOUNT_MONTHS", "12"))
+# the personal data of a case is anonymised this many years after it closed.
+SPARRING_RETENTION_CASE_YEARS = int(os.environ.get("SPARRING_RETENTION_CASE_YEARS", "10"))
 
 # ------------------------------------------------------------------------------
 # REST API (/api/v1/, docs/api.md)

@@ -129,6 +129,25 @@ def test_seeded_programme_has_the_real_figures_and_one_more_case_moves_them(
     assert after["by_theme"] == expected["by_theme"]
     assert after == expected
 
+    # Issue 13: eleven years on, the retention job removes the personal data of every
+    # case (all ended in 2022) and every figure stays as it was.
+    from datetime import timedelta
+
+    from sparring import clock
+    from sparring.models import OutboundEmail
+    from sparring.retention import CASE_PERSONAL_FIELDS, apply_retention
+    from sparring.surveys.models import SurveyAnswer, SurveyLink
+
+    with clock.travel(clock.now() + timedelta(days=11 * 366)):
+        result = apply_retention()
+        assert apply_retention().total() == 0  # a second run changes nothing
+    assert result.cases_anonymised == Case.objects.count()
+    for field in CASE_PERSONAL_FIELDS:
+        assert not Case.objects.exclude(**{field: ""}).exists(), field
+    assert not SurveyAnswer.objects.exclude(best="", improve="").exists()
+    assert not SurveyLink.objects.exists() and not OutboundEmail.objects.exists()
+    assert stats(capsys) == after
+
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("working_days", [1, 10])
