@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from sparring import clock, exports
-from sparring.models import Call
+from sparring.models import Call, Sector, Theme
 
 from . import figures as statistics
 
@@ -50,10 +50,28 @@ class ScopeForm(forms.Form):
         )
 
 
-def _bars(table: dict | list, key: str = "cases", label: str = "label") -> list[dict]:
-    """Rows of a chart with each bar's length in per cent of the longest."""
+def _reader_labels(model) -> dict[str, str]:
+    """Finnish name -> name in the reader's language, for a reference-data model.
+
+    The figures key sectors and themes by their Finnish names (the keys of
+    ``programme_stats --json`` stay so); the page shows them in its own language.
+    """
+    labels = {item.name_fi: item.name() for item in model.objects.all()}
+    if model is Sector:
+        labels[statistics.WHOLE_ORGANISATION] = _("Whole organisation")
+    return labels
+
+
+def _bars(
+    table: dict | list, key: str = "cases", label: str = "label", labels: dict | None = None
+) -> list[dict]:
+    """Rows of a chart with each bar's length in per cent of the longest.
+
+    ``labels`` maps a key of a dict ``table`` to the label shown (default: the key).
+    """
+    labels = labels or {}
     rows = (
-        [{"label": name, "value": value} for name, value in table.items()]
+        [{"label": labels.get(name, name), "value": value} for name, value in table.items()]
         if isinstance(table, dict)
         else [{"label": row[label], "value": row[key]} for row in table]
     )
@@ -73,8 +91,8 @@ def statistics_page(request: HttpRequest) -> HttpResponse:
         return _export(export, data, scope)
     figures = data["figures"]
     charts = {
-        "sector": _bars(figures["by_sector"]),
-        "theme": _bars(figures["by_theme"]),
+        "sector": _bars(figures["by_sector"], labels=_reader_labels(Sector)),
+        "theme": _bars(figures["by_theme"], labels=_reader_labels(Theme)),
         "funnel": _bars(data["funnel"]),
         "supplier_days": _bars(data["suppliers"], key="days", label="supplier"),
     }
