@@ -1,6 +1,7 @@
 """People and organisations: creating them, atomically and audited."""
 
 import secrets
+from urllib.parse import urlsplit
 from datetime import timedelta
 from typing import Any
 
@@ -554,3 +555,42 @@ def access_request_decline(*, actor: Any, request: AccessRequest, reason: str) -
     )
     audit_record(actor=actor, action=AuditAction.ACCESS_DECLINED, subject=request, comment=reason)
     return request
+
+
+def password_reset_send(*, request_id: int) -> int:
+    """The background half of a password reset request (``security.password_reset_request``):
+    queue the reset link in the outbox for every active account with the address, in
+    its language (``forms.PasswordResetForm``), unless the request was over the limit.
+
+    Idempotent: a request is handled once; its address is blanked afterwards (only the
+    digest stays, for the limit). Returns the number of e-mails queued.
+    """
+    from .forms import PasswordResetForm
+    from .models import PasswordResetRequest
+
+    with transaction.atomic():
+        row = PasswordResetRequest.objects.select_for_update().filter(pk=request_id).first()
+        if row is None or row.handled_at is not None:
+            return 0
+        email, row.email, row.handled_at = row.email, "", clock.now()
+        row.save(update_fields=["email", "handled_at"])
+        users = list(PasswordResetForm().get_users(email)) if email else []
+        if row.limited:
+            for user in users:
+                audit_record(
+                    actor=None,
+                    action=AuditAction.PASSWORD_RESET_LIMITED,
+                    subject=user,
+                    data={"ip": row.ip_address},
+                )
+            return 0
+        form = PasswordResetForm({"email": email})
+        if not users or not form.is_valid():
+            return 0
+        form.save(
+            domain_override=urlsplit(settings.SITE_URL).netloc,
+            email_template_name="emails/password_reset.txt",
+            html_email_template_name="emails/password_reset.html",
+            subject_template_name="emails/password_reset.subject.txt",
+        )
+        return len(users)
