@@ -155,6 +155,9 @@ class LoginFailure(models.Model):
         verbose_name_plural = _("failed logins")
         ordering = ["-created", "-pk"]
 
+    def __str__(self) -> str:
+        return f"{self.username} {self.ip_address or ''} {self.created:%Y-%m-%d %H:%M}"
+
 
 class PasswordResetRequest(models.Model):
     """One request for a password reset link, known address or not.
@@ -175,6 +178,9 @@ class PasswordResetRequest(models.Model):
         verbose_name = _("password reset request")
         verbose_name_plural = _("password reset requests")
         ordering = ["-created", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.email_digest[:12]} {self.created:%Y-%m-%d %H:%M}"
 
 
 class SecondFactor(models.Model):
@@ -199,6 +205,9 @@ class SecondFactor(models.Model):
         verbose_name = _("second factor")
         verbose_name_plural = _("second factors")
 
+    def __str__(self) -> str:
+        return str(self.user)
+
 
 class RecoveryCode(models.Model):
     """A single-use code that replaces the authenticator app once; only its digest is kept."""
@@ -213,3 +222,6 @@ class RecoveryCode(models.Model):
     class Meta:
         verbose_name = _("recovery code")
         verbose_name_plural = _("recovery codes")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({'used' if self.used_at else 'unused'})"

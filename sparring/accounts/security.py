@@ -46,7 +46,7 @@ SESSION_SECOND_FACTOR = "sparring_second_factor"  # "pending" until the code is 
 SECOND_FACTOR_PENDING = "pending"
 SECOND_FACTOR_DONE = "done"
 
-PASSWORD_RESET_TASK = "sparring.accounts.tasks.password_reset_send"
+PASSWORD_RESET_TASK = "sparring.accounts.tasks.password_reset_send"  # noqa: S105 (a task name)
 
 
 # ------------------------------------------------------------------------------

@@ -1,9 +1,9 @@
 """People and organisations: creating them, atomically and audited."""
 
 import secrets
-from urllib.parse import urlsplit
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation

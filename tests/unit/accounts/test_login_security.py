@@ -23,7 +23,6 @@ from sparring.accounts.models import (
 from sparring.models import AuditEvent, OutboundEmail, User
 from tests.conftest import (
     PASSWORD,
-    complete_second_factor,
     login_fully,
     make_user,
     second_factor_secret,
@@ -78,7 +77,7 @@ def test_five_wrong_passwords_lock_the_account_even_for_the_right_one(client, ap
     response = post_login(client, applicant.username, PASSWORD)
     assert response.status_code == 429
     assert "_auth_user_id" not in client.session
-    assert b"too many failed attempts" in response.content
+    assert "liian monta kertaa" in response.content.decode()
     subject = f"sparring.user:{applicant.pk}"
     recorded = actions(subject)
     assert recorded.count("login_failed") == settings.SPARRING_LOGIN_FAILURES_PER_ACCOUNT + 1
@@ -378,7 +377,7 @@ def test_a_recovery_code_works_once(client, coordinator):
 
 @pytest.mark.django_db
 def test_staff_members_need_a_second_factor_too(client):
-    staff = make_user(User.Role.APPLICANT, "staff.member")
+    staff = make_user(User.Role.STEERING, "staff.member")
     User.objects.filter(pk=staff.pk).update(is_staff=True)
     staff.refresh_from_db()
     assert security.needs_second_factor(staff)
