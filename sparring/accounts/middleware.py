@@ -42,7 +42,7 @@ class AccountSecurityMiddleware:
                 messages.info(
                     request, _("You were logged out because the session expired. Log in again.")
                 )
-                return redirect(f"{reverse('login')}?next={request.path}")
+                return redirect(f"{reverse('login')}?{_next_query(request.path)}")
             if request.session.get(security.SESSION_SECOND_FACTOR) == (
                 security.SECOND_FACTOR_PENDING
             ):

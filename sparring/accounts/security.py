@@ -46,6 +46,9 @@ SESSION_SECOND_FACTOR = "sparring_second_factor"  # "pending" until the code is 
 SECOND_FACTOR_PENDING = "pending"
 SECOND_FACTOR_DONE = "done"
 
+# How long failed logins and password reset requests are kept (longer than any window).
+KEEP_RECORDS = timedelta(days=1)
+
 PASSWORD_RESET_TASK = "sparring.accounts.tasks.password_reset_send"  # noqa: S105 (a task name)
 
 
@@ -132,6 +135,8 @@ def login_failed(*, username: str, request: HttpRequest | None, step: str = "pas
     failure makes the account or the address locked, the lockout; both audited."""
     ip = client_ip(request)
     with transaction.atomic():
+        # Failures (usernames, addresses) are kept one day at most, then forgotten.
+        LoginFailure.objects.filter(created__lt=clock.now() - KEEP_RECORDS).delete()
         already = lockout_of(username=username, ip=ip)
         LoginFailure.objects.create(username=_username_key(username), ip_address=ip)
         _user, subject = _user_subject(username)

@@ -4,6 +4,8 @@ and verify), the password reset request, and the coordinators' lockouts page.
 The rules are in ``security.py`` and ``twofactor.py``; these views only show them.
 """
 
+import ipaddress
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -173,6 +175,11 @@ def lockout_lift(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     kind = request.POST.get("kind", "")
     key = request.POST.get("key", "")[:150]
+    if kind == "address":
+        try:
+            key = str(ipaddress.ip_address(key.strip()))
+        except ValueError:
+            key = ""
     if kind in ("account", "address") and key:
         security.lockout_lift(actor=request.user, kind=kind, key=key)
         messages.success(request, _("The lock on %(key)s is lifted.") % {"key": key})

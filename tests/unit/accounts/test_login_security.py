@@ -470,3 +470,26 @@ def test_every_session_ends_at_its_absolute_lifetime(client, applicant):
     with clock.travel(start + timedelta(hours=hours, minutes=1)):
         assert not at_home(client)
     assert settings.SESSION_COOKIE_AGE == hours * 3600
+
+
+@pytest.mark.django_db
+def test_failures_and_reset_requests_are_forgotten_after_a_day(
+    client, applicant, django_capture_on_commit_callbacks
+):
+    post_login(client, applicant.username, "wrong-password-123")
+    request_reset(client, "nobody@example.invalid", django_capture_on_commit_callbacks)
+    with clock.travel(clock.now() + timedelta(days=1, minutes=1)):
+        post_login(client, "someone.else", "wrong-password-123")
+        request_reset(client, "other@example.invalid", django_capture_on_commit_callbacks)
+    assert list(LoginFailure.objects.values_list("username", flat=True)) == ["someone.else"]
+    assert PasswordResetRequest.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_lifting_a_lock_on_a_malformed_address_changes_nothing(client, coordinator):
+    client.force_login(coordinator)
+    response = client.post(
+        reverse("sparring:lockout_lift"), {"kind": "address", "key": "not-an-ip' OR 1=1"}
+    )
+    assert response.status_code == 302
+    assert not AuditEvent.objects.filter(action="login_unlocked").exists()
