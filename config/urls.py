@@ -9,17 +9,19 @@ from django.views.i18n import JavaScriptCatalog, set_language
 from drf_spectacular.views import SpectacularJSONAPIView
 
 from sparring import views as sparring_views
-from sparring.accounts.forms import PasswordResetForm, SetPasswordForm
+from sparring.accounts import security_views
+from sparring.accounts.forms import SetPasswordForm
 from sparring.api import pages as api_pages
 from workflow.site import site
 
 auth_patterns = [
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", security_views.LoginView.as_view(), name="login"),
+    path("second-factor/", security_views.second_factor, name="second_factor"),
+    path("second-factor/set-up/", security_views.second_factor_enrol, name="second_factor_enrol"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password-reset/",
-        auth_views.PasswordResetView.as_view(
-            form_class=PasswordResetForm,
+        security_views.PasswordResetView.as_view(
             email_template_name="emails/password_reset.txt",
             html_email_template_name="emails/password_reset.html",
             subject_template_name="emails/password_reset.subject.txt",

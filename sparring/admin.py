@@ -188,3 +188,25 @@ class OutboundEmailAdmin(AuditedModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
+
+
+# ------------------------------------------------------------------------------
+# Admins registered by Django and viewflow (groups, processes, tasks): only a
+# superuser may write through them (coordinators have no permission on their
+# models), and those writes are audited too, like every other admin write.
+# ------------------------------------------------------------------------------
+
+
+def _audit_foreign_admins() -> None:
+    """Re-register every admin of another app that is not audited yet as an audited one."""
+    for model, model_admin in list(admin.site._registry.items()):
+        if isinstance(model_admin, AuditedModelAdmin) or model is AuditEvent:
+            continue
+        audited = type(
+            f"Audited{type(model_admin).__name__}", (AuditedModelAdmin, type(model_admin)), {}
+        )
+        admin.site.unregister(model)
+        admin.site.register(model, audited)
+
+
+_audit_foreign_admins()

@@ -194,6 +194,31 @@ class AuditAction(models.TextChoices):
     JOB_REQUEUED = "job_requeued", Visibility.COORDINATORS, _("Background job queued again")
     # The outbox (no case)
     EMAIL_RESENT = "email_resent", Visibility.COORDINATORS, _("E-mail sent again")
+    # Signing in (no case; issue 15): read by coordinators in the admin's audit trail
+    LOGIN_SUCCEEDED = "login_succeeded", Visibility.COORDINATORS, _("Logged in")
+    LOGIN_FAILED = "login_failed", Visibility.COORDINATORS, _("Login failed")
+    LOGIN_LOCKED_OUT = (
+        "login_locked_out",
+        Visibility.COORDINATORS,
+        _("Login locked after repeated failures"),
+    )
+    LOGIN_UNLOCKED = "login_unlocked", Visibility.COORDINATORS, _("Login lock lifted")
+    PASSWORD_RESET_LIMITED = (
+        "password_reset_limited",
+        Visibility.COORDINATORS,
+        _("Password reset refused: too many requests"),
+    )
+    SECOND_FACTOR_ENROLLED = (
+        "second_factor_enrolled",
+        Visibility.COORDINATORS,
+        _("Authenticator app set up"),
+    )
+    RECOVERY_CODE_USED = "recovery_code_used", Visibility.COORDINATORS, _("Recovery code used")
+    SECOND_FACTOR_RESET = (
+        "second_factor_reset",
+        Visibility.COORDINATORS,
+        _("Authenticator app reset by an administrator"),
+    )
     # Personal API tokens (no case)
     API_TOKEN_CREATED = "api_token_created", Visibility.COORDINATORS, _("API token created")
     API_TOKEN_REVOKED = "api_token_revoked", Visibility.COORDINATORS, _("API token revoked")

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from sparring import views
+from sparring.accounts import security_views
 from sparring.accounts import views as account_views
 from sparring.cases import call_views, day_views, home_views
 from sparring.cases import views as case_views
@@ -32,6 +33,8 @@ urlpatterns = [
         name="call_state",
     ),
     path("coordinator/people/", account_views.people_list, name="people_list"),
+    path("coordinator/people/lockouts/", security_views.lockout_list, name="lockout_list"),
+    path("coordinator/people/lockouts/lift/", security_views.lockout_lift, name="lockout_lift"),
     path("coordinator/people/invite/", account_views.person_invite, name="person_invite"),
     path(
         "coordinator/people/<int:pk>/<str:action>/",

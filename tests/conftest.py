@@ -296,3 +296,47 @@ def reported_case(submitted_case, coordinator, consultant, applicant):
         actor=consultant, case=fresh(case), data=REPORT, version=fresh(case).version
     )
     return fresh(case)
+
+
+# ------------------------------------------------------------------------------
+# The second factor in tests (issue 15)
+# ------------------------------------------------------------------------------
+# ``client.force_login(user)`` starts a session without a password login, so no
+# second factor is asked for and no session time limit applies: the many tests
+# that use it test what a signed-in person does, not how they signed in. A real
+# login (the login page, ``client.login``, the browser tests' ``login``) of a
+# coordinator or staff member asks for the second factor; these complete it.
+
+
+def second_factor_secret(user) -> str:
+    """Give ``user`` a confirmed authenticator app (once) and return its secret; the
+    last accepted step is forgotten so that a test can log in twice in 30 seconds."""
+    from sparring.accounts import twofactor
+    from sparring.accounts.models import SecondFactor
+
+    factor = SecondFactor.objects.filter(user=user, confirmed_at__isnull=False).first()
+    if factor is None:
+        twofactor.enrol_for_demo(user=user, secret=twofactor.new_secret())
+        factor = SecondFactor.objects.get(user=user)
+    SecondFactor.objects.filter(pk=factor.pk).update(last_step=0)
+    return factor.secret
+
+
+def complete_second_factor(client, user):
+    """After a password login of ``user`` with ``client``: give the authenticator's code
+    (enrolling ``user`` first if needed). Returns the response of the code's page."""
+    from sparring.accounts import twofactor
+
+    secret = second_factor_secret(user)
+    return client.post("/accounts/second-factor/", {"code": twofactor.current_code(secret)})
+
+
+def login_fully(client, user, password: str = PASSWORD):
+    """A real login of ``user`` through the login page, with the second factor if needed."""
+    from sparring.accounts import security
+
+    response = client.post("/accounts/login/", {"username": user.username, "password": password})
+    assert response.status_code == 302, response.content[:500]
+    if client.session.get(security.SESSION_SECOND_FACTOR) == security.SECOND_FACTOR_PENDING:
+        response = complete_second_factor(client, user)
+    return response

@@ -98,6 +98,8 @@ MIDDLEWARE = [
     # Every page needs a login unless its view says @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Session time limits and the second factor (issue 15; sparring/accounts/security.py).
+    "sparring.accounts.middleware.AccountSecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "viewflow.middleware.SiteMiddleware",
     "viewflow.middleware.HotwireTurboMiddleware",
@@ -258,10 +260,41 @@ LOGOUT_REDIRECT_URL = "login"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "sparring.validators.MinimumLengthValidator"},
+    # ASVS V2.1.1: at least 12 characters (SPARRING_PASSWORD_MIN_LENGTH).
+    {
+        "NAME": "sparring.validators.MinimumLengthValidator",
+        "OPTIONS": {"min_length": int(os.environ.get("SPARRING_PASSWORD_MIN_LENGTH", "12"))},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# ------------------------------------------------------------------------------
+# Signing in securely (issue 15; the rules: sparring/accounts/security.py, twofactor.py;
+# operations.md "Signing in")
+# ------------------------------------------------------------------------------
+# Failed logins (password or second-factor code) within the window lock the account,
+# or the client address, until the window has passed since the last failure.
+SPARRING_LOGIN_WINDOW_MINUTES = int(os.environ.get("SPARRING_LOGIN_WINDOW_MINUTES", "15"))
+SPARRING_LOGIN_FAILURES_PER_ACCOUNT = int(
+    os.environ.get("SPARRING_LOGIN_FAILURES_PER_ACCOUNT", "5")
+)
+SPARRING_LOGIN_FAILURES_PER_ADDRESS = int(
+    os.environ.get("SPARRING_LOGIN_FAILURES_PER_ADDRESS", "20")
+)
+# Reverse proxies in front of the product that append the client's address to
+# X-Forwarded-For (0: none, the address is REMOTE_ADDR).
+SPARRING_TRUSTED_PROXY_COUNT = int(os.environ.get("SPARRING_TRUSTED_PROXY_COUNT", "0"))
+# Reset links sent for one address in an hour, at most.
+SPARRING_PASSWORD_RESET_PER_HOUR = int(os.environ.get("SPARRING_PASSWORD_RESET_PER_HOUR", "3"))
+# A session started by a password login ends after this long without a request
+# (coordinators and staff: the _PRIVILEGED figure), and this long after the login.
+SPARRING_SESSION_IDLE_MINUTES = int(os.environ.get("SPARRING_SESSION_IDLE_MINUTES", "120"))
+SPARRING_SESSION_IDLE_MINUTES_PRIVILEGED = int(
+    os.environ.get("SPARRING_SESSION_IDLE_MINUTES_PRIVILEGED", "30")
+)
+SPARRING_SESSION_MAX_HOURS = int(os.environ.get("SPARRING_SESSION_MAX_HOURS", "12"))
+SESSION_COOKIE_AGE = SPARRING_SESSION_MAX_HOURS * 3600
 
 # ------------------------------------------------------------------------------
 # Languages, time and formats

@@ -29,3 +29,10 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SECURE = True
 LANGUAGE_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
+
+# Signing in securely (issue 15): cookies bound to this host only, sent over HTTPS only
+# (the __Host- prefix makes the browser enforce Secure, Path=/ and no Domain).
+SESSION_COOKIE_NAME = "__Host-sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken"
+LANGUAGE_COOKIE_NAME = "__Host-sparring_language"
+LANGUAGE_COOKIE_PATH = "/"

@@ -8,3 +8,11 @@ class AccountsConfig(AppConfig):
     name = "sparring.accounts"
     label = "accounts"
     verbose_name = _("Accounts")
+
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in, user_login_failed
+
+        from . import signals
+
+        user_logged_in.connect(signals.on_logged_in, dispatch_uid="sparring_login_started")
+        user_login_failed.connect(signals.on_login_failed, dispatch_uid="sparring_login_failed")

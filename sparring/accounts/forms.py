@@ -1,66 +1,29 @@
 """Forms of signing in and of people: password reset, invitations, requests for access."""
 
-from urllib.parse import urlsplit
-
 from django import forms
 from django.conf import settings
 from django.contrib.auth import forms as auth_forms
-from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from procurement.models import Supplier
-from sparring.emails import email_queue
 from sparring.models import Organisation, User
 from sparring.regions import Region
 from sparring.validators import normalise_business_id, validate_business_id
 
 
 class PasswordResetForm(auth_forms.PasswordResetForm):
-    """Django's reset form, sending through the outbox in the user's own language.
-
-    Every active account with the address gets the link, also one that has never
-    had a password (created by an invitation or an import): Django's own form
-    skips those, which left them no way in. The answer is the same whether or not
-    the address is known, so the page does not reveal who has an account.
-    """
+    """Django's reset form, for checking the address only: the request is recorded and
+    handled in the background (``security.password_reset_request``,
+    ``services.password_reset_send``), the same whether or not the address is known,
+    so the page does not reveal who has an account."""
 
     error_messages = {
         "invalid": _("Enter the e-mail address you log in with, for example name@municipality.fi.")
     }
 
-    def get_users(self, email):
-        """Active accounts whose address is ``email`` (compared case-insensitively)."""
-        return get_user_model()._default_manager.filter(email__iexact=email, is_active=True)
-
-    def send_mail(
-        self,
-        subject_template_name,
-        email_template_name,
-        context,
-        from_email,
-        to_email,
-        html_email_template_name=None,
-    ):
-        from sparring.audit import AuditAction, audit_record
-
-        # The link starts with the configured site address, as every other e-mail link
-        # does, not with whatever Host header the request came with.
-        site = urlsplit(settings.SITE_URL)
-        context = {
-            **context,
-            "site_name": settings.SITE_NAME,
-            "protocol": site.scheme,
-            "domain": site.netloc + site.path.rstrip("/"),
-        }
-        email_queue(
-            to=to_email,
-            template="password_reset",
-            context=context,
-            language=context["user"].language,
-        )
-        audit_record(
-            actor=None, action=AuditAction.PASSWORD_RESET_REQUESTED, subject=context["user"]
-        )
+    def save(self, *args, **kwargs):
+        """Never sends inline: see ``security.password_reset_request``."""
+        raise NotImplementedError("password resets go through security.password_reset_request")
 
 
 class SetPasswordForm(auth_forms.SetPasswordForm):

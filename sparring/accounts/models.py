@@ -130,3 +130,98 @@ class AccessRequest(models.Model):
     @property
     def person_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+
+# ------------------------------------------------------------------------------
+# Signing in securely (issue 15): throttling, the password reset's limit, the
+# second factor. The rules are in ``security.py`` and ``twofactor.py``.
+# ------------------------------------------------------------------------------
+
+
+class LoginFailure(models.Model):
+    """One failed attempt to sign in (a wrong password or second-factor code).
+
+    Counted per account and per client address to lock either out for a while
+    (``security.lockout_of``); removed when the lockout is lifted or after a
+    successful login (the account's own), and otherwise simply ages out of the window.
+    """
+
+    username = models.CharField(_("username"), max_length=150, db_index=True)
+    ip_address = models.GenericIPAddressField(_("address"), null=True, blank=True, db_index=True)
+    created = models.DateTimeField(_("when"), default=clock.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("failed login")
+        verbose_name_plural = _("failed logins")
+        ordering = ["-created", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.username} {self.ip_address or ''} {self.created:%Y-%m-%d %H:%M}"
+
+
+class PasswordResetRequest(models.Model):
+    """One request for a password reset link, known address or not.
+
+    Every request leaves a row, so the per-address limit counts every request and
+    the page does the same work whoever asks. The address is kept only until the
+    background task has looked it up (then blanked); its digest stays for the limit.
+    """
+
+    email_digest = models.CharField(max_length=64, db_index=True, editable=False)
+    email = models.CharField(max_length=254, blank=True, editable=False)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    created = models.DateTimeField(default=clock.now, db_index=True, editable=False)
+    handled_at = models.DateTimeField(null=True, blank=True)
+    limited = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("password reset request")
+        verbose_name_plural = _("password reset requests")
+        ordering = ["-created", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.email_digest[:12]} {self.created:%Y-%m-%d %H:%M}"
+
+
+class SecondFactor(models.Model):
+    """A person's authenticator app (TOTP, RFC 6238): its shared secret, in base32.
+
+    Unconfirmed (``confirmed_at`` empty) while the person enrols; ``last_step`` is
+    the last time step accepted, so a code is never accepted twice.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
+        related_name="second_factor",
+    )
+    secret = models.CharField(max_length=64, editable=False)
+    created = models.DateTimeField(default=clock.now, editable=False)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True, editable=False)
+    last_step = models.BigIntegerField(default=0, editable=False)
+
+    class Meta:
+        verbose_name = _("second factor")
+        verbose_name_plural = _("second factors")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class RecoveryCode(models.Model):
+    """A single-use code that replaces the authenticator app once; only its digest is kept."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recovery_codes"
+    )
+    code_digest = models.CharField(max_length=64, editable=False)
+    created = models.DateTimeField(default=clock.now, editable=False)
+    used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("recovery code")
+        verbose_name_plural = _("recovery codes")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({'used' if self.used_at else 'unused'})"

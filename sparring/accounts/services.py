@@ -3,6 +3,7 @@
 import secrets
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
@@ -554,3 +555,71 @@ def access_request_decline(*, actor: Any, request: AccessRequest, reason: str) -
     )
     audit_record(actor=actor, action=AuditAction.ACCESS_DECLINED, subject=request, comment=reason)
     return request
+
+
+def password_reset_users(email: str):
+    """Active accounts whose address is ``email`` (compared case-insensitively): each gets
+    the reset link, also one that has never had a password (created by an invitation or
+    an import; Django's own form skips those, which left them no way in)."""
+    return get_user_model()._default_manager.filter(email__iexact=email, is_active=True)
+
+
+def password_reset_email(*, user: User) -> None:
+    """Queue the reset link of ``user`` in the outbox, in their language; audited.
+
+    The link starts with the configured site address, as every other e-mail link does,
+    not with whatever Host header a request came with.
+    """
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    site = urlsplit(settings.SITE_URL)
+    email_queue(
+        to=user.email,
+        template="password_reset",
+        context={
+            "email": user.email,
+            "user": user,
+            "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+            "site_name": settings.SITE_NAME,
+            "protocol": site.scheme,
+            "domain": site.netloc + site.path.rstrip("/"),
+        },
+        language=user.language,
+    )
+    audit_record(actor=None, action=AuditAction.PASSWORD_RESET_REQUESTED, subject=user)
+
+
+def password_reset_send(*, request_id: int) -> int:
+    """The background half of a password reset request (``security.password_reset_request``):
+    queue the reset link in the outbox for every active account with the address
+    (``password_reset_email``), unless the request was over the limit (then audited).
+
+    Idempotent: a request is handled once; its address is blanked afterwards (only the
+    digest stays, for the limit). Returns the number of e-mails queued.
+    """
+    from .models import PasswordResetRequest
+    from .security import KEEP_RECORDS
+
+    with transaction.atomic():
+        # Requests (address digests, client addresses) are kept one day, then forgotten.
+        PasswordResetRequest.objects.filter(created__lt=clock.now() - KEEP_RECORDS).delete()
+        row = PasswordResetRequest.objects.select_for_update().filter(pk=request_id).first()
+        if row is None or row.handled_at is not None:
+            return 0
+        email, row.email, row.handled_at = row.email, "", clock.now()
+        row.save(update_fields=["email", "handled_at"])
+        users = list(password_reset_users(email)) if email else []
+        for user in users:
+            if row.limited:
+                audit_record(
+                    actor=None,
+                    action=AuditAction.PASSWORD_RESET_LIMITED,
+                    subject=user,
+                    data={"ip": row.ip_address},
+                )
+            else:
+                password_reset_email(user=user)
+        return 0 if row.limited else len(users)

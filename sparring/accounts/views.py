@@ -20,7 +20,7 @@ from sparring import access
 from sparring.formtools import add_errors
 from sparring.models import User
 
-from . import services
+from . import security, services, twofactor
 from .forms import AccessRequestForm, DeclineForm, InvitationAcceptForm, InviteForm
 from .models import AccessRequest
 
@@ -35,9 +35,9 @@ def _require_coordinator(request: HttpRequest) -> None:
 def people_list(request: HttpRequest) -> HttpResponse:
     """Everyone with an account, filtered by role, state or a search (paginated)."""
     _require_coordinator(request)
-    people = User.objects.select_related("organisation", "consultant__supplier").order_by(
-        "-is_active", "last_name", "first_name", "pk"
-    )
+    people = User.objects.select_related(
+        "organisation", "consultant__supplier", "second_factor"
+    ).order_by("-is_active", "last_name", "first_name", "pk")
     role = request.GET.get("role", "")
     if role in User.Role.values:
         people = people.filter(role=role)
@@ -97,7 +97,8 @@ def _invitation_days() -> int:
 
 @require_POST
 def person_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    """Deactivate, reactivate or re-invite a person (the people list's buttons)."""
+    """Deactivate, reactivate or re-invite a person, or (a superuser) reset their
+    authenticator app (the people list's buttons)."""
     _require_coordinator(request)
     person = get_object_or_404(User, pk=pk)
     try:
@@ -111,6 +112,13 @@ def person_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         elif action == "reactivate":
             services.user_reactivate(actor=request.user, user=person)
             messages.success(request, _("%(name)s can log in again.") % {"name": _name(person)})
+        elif action == "reset-second-factor":
+            twofactor.second_factor_reset(actor=request.user, user=person)
+            messages.success(
+                request,
+                _("%(name)s sets up a new authenticator app at their next login.")
+                % {"name": _name(person)},
+            )
         elif action == "invite":
             services.invitation_send(actor=request.user, user=person)
             messages.success(
@@ -154,6 +162,9 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         except ValidationError as error:
             form.add_error("new_password1", error)
         else:
+            # Setting the password proves it: the session starts as after a password login
+            # (a coordinator is then asked to set up the second factor).
+            security.mark_password_login(user)
             login(request, user, backend="sparring.accounts.backends.CaseInsensitiveModelBackend")
             messages.success(request, _("Your password is set. Welcome!"))
             return redirect("home")

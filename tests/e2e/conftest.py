@@ -78,7 +78,31 @@ def assert_accessible(page) -> None:
 
 
 def login(page, username: str, password: str) -> None:
+    """Log in through the login page; a coordinator's or staff member's second factor is
+    completed too (set up on the page if the person has none yet, else the current code
+    of the authenticator in the database: ``tests.conftest.second_factor_secret``)."""
     page.goto("/accounts/login/")
     page.get_by_label("Käyttäjätunnus").fill(username)
     page.get_by_label("Salasana").fill(password)
-    page.get_by_role("button", name="Kirjaudu sisään").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Kirjaudu sisään").click()
+    if "/accounts/second-factor/" in page.url:
+        complete_second_factor(page, username)
+
+
+def complete_second_factor(page, username: str) -> None:
+    """On the second factor's page (set-up or code): give the authenticator's code."""
+    from sparring.accounts import twofactor
+    from sparring.models import User
+    from tests.conftest import second_factor_secret
+
+    if "/set-up/" in page.url:
+        secret = page.locator("#totp-secret").inner_text().replace(" ", "")
+    else:
+        secret = second_factor_secret(User.objects.get(username__iexact=username))
+    page.fill("[name=code]", twofactor.current_code(secret))
+    with page.expect_navigation():
+        page.locator("form.stacked button[type=submit]").click()
+    if page.locator("#recovery-codes").count():
+        with page.expect_navigation():
+            page.get_by_role("link", name="Olen tallentanut koodit, jatka").click()

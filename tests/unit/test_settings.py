@@ -125,3 +125,41 @@ def test_embedded_email_goes_to_console_and_files(tmp_path, capsys):
     assert "Aihe" in capsys.readouterr().out
     files = list(tmp_path.iterdir())
     assert len(files) == 1 and "Viesti" in files[0].read_text()
+
+
+def test_production_cookies_are_host_bound_and_sessions_are_limited(tmp_path):
+    """Issue 15: __Host- cookies (Secure, Path=/, no Domain), passwords of 12 characters,
+    idle and absolute session limits, and the account security middleware."""
+    env = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED} | {
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "DJANGO_SECRET_KEY": "a-production-like-secret-" + "x" * 40,
+        "DJANGO_ALLOWED_HOSTS": "sparraus.example.fi",
+        "SPARRING_VAR_DIR": str(tmp_path),
+    }
+    probe = (
+        "import django, json; django.setup(); from django.conf import settings as s; "
+        "print(json.dumps({n: getattr(s, n) for n in ['SESSION_COOKIE_NAME', "
+        "'CSRF_COOKIE_NAME', 'LANGUAGE_COOKIE_NAME', 'SESSION_COOKIE_SECURE', "
+        "'CSRF_COOKIE_SECURE', 'LANGUAGE_COOKIE_SECURE', 'SESSION_COOKIE_DOMAIN', "
+        "'CSRF_COOKIE_DOMAIN', 'LANGUAGE_COOKIE_DOMAIN', 'SESSION_COOKIE_PATH', "
+        "'CSRF_COOKIE_PATH', 'LANGUAGE_COOKIE_PATH', 'AUTH_PASSWORD_VALIDATORS', "
+        "'SESSION_COOKIE_AGE', 'SPARRING_SESSION_IDLE_MINUTES_PRIVILEGED', 'MIDDLEWARE']}))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    found = json.loads(out.stdout.strip().splitlines()[-1])
+    for kind in ("SESSION", "CSRF", "LANGUAGE"):
+        assert found[f"{kind}_COOKIE_NAME"].startswith("__Host-")
+        assert found[f"{kind}_COOKIE_SECURE"] is True
+        assert found[f"{kind}_COOKIE_DOMAIN"] is None
+        assert found[f"{kind}_COOKIE_PATH"] == "/"
+    lengths = [
+        v.get("OPTIONS", {}).get("min_length")
+        for v in found["AUTH_PASSWORD_VALIDATORS"]
+        if v["NAME"].endswith("MinimumLengthValidator")
+    ]
+    assert lengths == [12]
+    assert found["SESSION_COOKIE_AGE"] <= 12 * 3600
+    assert found["SPARRING_SESSION_IDLE_MINUTES_PRIVILEGED"] == 30
+    assert "sparring.accounts.middleware.AccountSecurityMiddleware" in found["MIDDLEWARE"]

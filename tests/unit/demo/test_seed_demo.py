@@ -79,3 +79,23 @@ def test_seed_demo_opens_a_current_call_beside_a_closed_one(settings, tmp_path, 
     )
     assert offered_to == {"konsultti.kehittajat", "konsultti.valmennus"}
     assert Case.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_the_demo_coordinator_logs_in_with_the_printed_second_factor(
+    settings, tmp_path, capsys, client
+):
+    """A stranger trying the demo gets the coordinator's authenticator key (issue 15)."""
+    from sparring.accounts import twofactor
+
+    settings.DEBUG = True
+    settings.VAR_DIR = tmp_path
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+    password = out.split("koordinaattori")[1].split()[0]
+    key = out.split("add the key ")[1].split("\n")[0].replace(" ", "")
+    client.post("/accounts/login/", {"username": "koordinaattori", "password": password})
+    response = client.post("/accounts/second-factor/", {"code": twofactor.current_code(key)})
+    assert response.status_code == 302
+    call_command("demo_code", "koordinaattori")
+    assert capsys.readouterr().out.strip().isdigit()

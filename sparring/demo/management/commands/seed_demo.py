@@ -2,6 +2,11 @@
 
 Passwords are random, made once per checkout and kept in var/demo_logins.json,
 so nothing secret is committed and a second run prints the same logins.
+
+The coordinator logs in with a second factor (issue 15): its authenticator key is
+made once per checkout too (var/demo_second_factor.json) and printed,
+so that a stranger can log in with an authenticator app or with the code
+``manage.py demo_code`` prints.
 """
 
 import json
@@ -17,6 +22,8 @@ from django.test.utils import override_settings
 from procurement.models import Consultant, FrameworkAgreement, Supplier
 from procurement.services import agreement_create, consultant_create, supplier_create
 from sparring import clock
+from sparring.accounts import twofactor
+from sparring.accounts.models import SecondFactor
 from sparring.accounts.services import organisation_create
 from sparring.demo import current
 from sparring.demo import data as demo
@@ -162,10 +169,21 @@ class Command(BaseCommand):
             call = current.ensure_open_call(agreement)
             current.ensure_access_request()
             current.ensure_demo_cases(call)
+        second_factors = self._second_factors()
         self.stdout.write(self.style.SUCCESS("Demo logins (username / password):"))
         for data in USERS:
             username, role = data["username"], User.Role(data["role"]).label
             self.stdout.write(f"  {username:<22} {logins[username]:<14} {role}")
+        for username, secret in second_factors.items():
+            user = User.objects.get(username=username)
+            if not SecondFactor.objects.filter(user=user, secret=secret).exists():
+                twofactor.enrol_for_demo(user=user, secret=secret)
+            key = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+            self.stdout.write(
+                f"  {username} also gives a second factor: add the key {key}\n"
+                f"    to an authenticator app, or run `python manage.py demo_code {username}`\n"
+                "    for the code of the moment."
+            )
 
     def _agreement_dates(self) -> dict:
         today = clock.today()
@@ -179,6 +197,17 @@ class Command(BaseCommand):
         stored = json.loads(path.read_text()) if path.exists() else {}
         for data in USERS:
             stored.setdefault(data["username"], f"demo-{secrets.token_hex(4)}")
+        path.write_text(json.dumps(stored, indent=2))
+        path.chmod(0o600)
+        return stored
+
+    def _second_factors(self) -> dict[str, str]:
+        """The demo's authenticator keys (the users who need a second factor), kept per checkout."""
+        path = settings.VAR_DIR / "demo_second_factor.json"
+        stored = json.loads(path.read_text()) if path.exists() else {}
+        for data in USERS:
+            if data["role"] == User.Role.COORDINATOR:
+                stored.setdefault(data["username"], twofactor.new_secret())
         path.write_text(json.dumps(stored, indent=2))
         path.chmod(0o600)
         return stored
