@@ -26,11 +26,13 @@ from sparring.cases import deadlines
 from sparring.models import Case
 from sparring.notifications import Recipient, notify, site_url
 
+from . import disclosure
+
 from .models import Survey, SurveyAnswer, SurveyFormUse, SurveyLink
 
 logger = logging.getLogger(__name__)
 
-RESULTS_VISIBLE_FROM = 5  # answers before the applicant and the consultant see a case's results
+RESULTS_VISIBLE_FROM = disclosure.MIN_ANSWERS  # kept for the API's import
 PUBLIC_ANSWERS_PER_HOUR = 60  # per survey and client, through the shared case link
 MAX_LINKS_PER_SURVEY = 500
 
@@ -259,6 +261,10 @@ def _send_link(case: Case, link: SurveyLink, event: str) -> None:
 
 @dataclass
 class Results:
+    """What a reader of the case sees of its survey (the disclosure rule,
+    sparring/surveys/disclosure.py): counts always, grades and free texts only
+    once the survey has closed with at least 5 answers."""
+
     answers: int
     participants: int | None
     overall: float | None
@@ -267,6 +273,7 @@ class Results:
     usefulness: float | None
     visible: bool
     programme_overall: float | None
+    texts: list[str]
 
     @property
     def response_percent(self) -> int | None:
@@ -281,32 +288,39 @@ class Results:
 
 
 def survey_results(*, user, case: Case) -> Results | None:
-    """The case's figures; the grades only for coordinators, or from 5 answers up."""
+    """The case's survey as the disclosure rule lets any reader of the case see it.
+
+    The number of answers and the response rate at any time; the averages and the
+    free texts (sorted, so that their order tells nothing) only when the survey has
+    closed with at least ``disclosure.MIN_ANSWERS`` answers, for coordinators as for
+    the applicant and the consultant. The programme's average counts whole units only.
+    ``user`` must be able to read the case (the caller checks it). None: no survey.
+    """
     survey = Survey.objects.filter(case=case).first()
     if survey is None:
         return None
-    figures = SurveyAnswer.objects.filter(survey=survey).aggregate(
-        answers=Count("pk"),
-        overall=Avg("overall"),
-        goal_reached=Avg("goal_reached"),
-        facilitation=Avg("facilitation"),
-        usefulness=Avg("usefulness"),
-    )
-    visible = access.is_coordinator(user) or figures["answers"] >= RESULTS_VISIBLE_FROM
-    # The programme average could give away a case's own grade while few other
-    # answers exist; below the threshold it is shown to coordinators only.
-    others = SurveyAnswer.objects.exclude(survey=survey).count()
-    programme = None
-    if access.is_coordinator(user) or others >= RESULTS_VISIBLE_FROM:
-        programme = SurveyAnswer.objects.aggregate(overall=Avg("overall"))["overall"]
+    answers = SurveyAnswer.objects.filter(survey=survey)
+    count = answers.count()
+    visible = disclosure.case_grades_visible(survey=survey, answers=count)
+    figures = dict.fromkeys(("overall", "goal_reached", "facilitation", "usefulness"))
+    texts: list[str] = []
+    if visible:
+        figures = answers.aggregate(
+            overall=Avg("overall"),
+            goal_reached=Avg("goal_reached"),
+            facilitation=Avg("facilitation"),
+            usefulness=Avg("usefulness"),
+        )
+        for best, improve in answers.values_list("best", "improve"):
+            texts += [text for text in (best, improve) if text]
+        texts.sort()
+    programme = disclosure.released(Case.objects.all(), whole_calls=True).grade
     report = getattr(case, "report", None)
     return Results(
-        answers=figures["answers"],
+        answers=count,
         participants=report.participants if report else None,
-        overall=figures["overall"] if visible else None,
-        goal_reached=figures["goal_reached"] if visible else None,
-        facilitation=figures["facilitation"] if visible else None,
-        usefulness=figures["usefulness"] if visible else None,
         visible=visible,
         programme_overall=programme,
+        texts=texts,
+        **figures,
     )
