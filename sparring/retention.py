@@ -12,7 +12,7 @@ By ``clock.now()``:
   and attachments of a sent e-mail are blanked; the recipient, subject,
   template and times stay as the delivery record. After the case period
   (``SPARRING_RETENTION_CASE_YEARS``) the row is deleted.
-* **Survey links**: the personal links (token, address) of a closed survey are
+* **Survey links**: the personal codes (hashes, address) of a closed survey are
   deleted (the answers never referred to them).
 * **Accounts** unused (last login, else joined) for
   ``SPARRING_RETENTION_ACCOUNT_MONTHS``: deactivated and anonymised — names,
@@ -304,7 +304,8 @@ def subject_access(*, email: str) -> dict:
             _row(r, request_fields) for r in AccessRequest.objects.filter(email__iexact=email)
         ],
         "survey_links": [
-            {"case": str(link.survey.case), "answered": link.answered}
+            # whether the person has answered is shown to no one (issue 13), not even here
+            {"case": str(link.survey.case), "survey_closes_at": link.survey.closes_at.isoformat()}
             for link in SurveyLink.objects.filter(email__iexact=email).select_related(
                 "survey__case"
             )
