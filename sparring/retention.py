@@ -316,3 +316,34 @@ def subject_access(*, email: str) -> dict:
             for e in AuditEvent.objects.filter(actor__in=users)
         ],
     }
+
+
+def subject_access_export(*, actor, email: str) -> tuple[dict, str]:
+    """``subject_access(email)`` recorded in the audit trail, and its JSON text.
+
+    Args:
+        actor: the coordinator exporting (None: an operator's ``manage.py subject_access``).
+        email: the person's e-mail address.
+    The audit row names no one (the e-mail is not in it): it records who exported,
+    when, and how many rows of each kind. Raises PermissionDenied if ``actor`` is
+    given and is not a coordinator.
+    """
+    import json
+
+    from django.core.exceptions import PermissionDenied
+
+    from . import access
+    from .audit import AuditAction, audit_record
+
+    if actor is not None and not access.is_coordinator(actor):
+        raise PermissionDenied
+    with transaction.atomic():
+        data = subject_access(email=email)
+        counts = {key: len(value) for key, value in data.items() if isinstance(value, list)}
+        audit_record(
+            actor=actor,
+            action=AuditAction.SUBJECT_ACCESS_EXPORTED,
+            subject="subject_access",
+            data=counts,
+        )
+    return data, json.dumps(data, ensure_ascii=False, indent=2, default=str)

@@ -34,6 +34,11 @@ urlpatterns = [
     path("coordinator/people/", account_views.people_list, name="people_list"),
     path("coordinator/people/invite/", account_views.person_invite, name="person_invite"),
     path(
+        "coordinator/people/subject-access/",
+        account_views.subject_access_page,
+        name="subject_access",
+    ),
+    path(
         "coordinator/people/<int:pk>/<str:action>/",
         account_views.person_action,
         name="person_action",
