@@ -2,6 +2,7 @@
 # only as hashes of one-time codes, the shared case link and the per-person reminder
 # time go. The figures stay as they were (the same answers, the same grades).
 
+import hashlib
 import random
 import uuid
 
@@ -11,9 +12,13 @@ from django.db import migrations, models
 ANSWER_FIELDS = ("overall", "goal_reached", "facilitation", "usefulness", "best", "improve")
 
 
-def hash_link_tokens(apps, schema_editor):
-    from sparring.surveys.models import code_hash
+def code_hash(code):
+    """As sparring.surveys.models.code_hash when this was written (normalised, SHA-256)."""
+    normalised = "".join(ch for ch in code.upper() if ch not in " -\t\n")
+    return hashlib.sha256(normalised.encode()).hexdigest()
 
+
+def hash_link_tokens(apps, schema_editor):
     SurveyLink = apps.get_model("surveys", "SurveyLink")
     SurveyCode = apps.get_model("surveys", "SurveyCode")
     for link in SurveyLink.objects.exclude(token="").iterator():
