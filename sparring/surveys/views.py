@@ -71,19 +71,8 @@ def survey(request: HttpRequest, token: str = "") -> HttpResponse:
                 client=client,
                 submission_token=form.cleaned_data.get("submission_token"),
             )
-        except (surveys.SurveyClosed, surveys.AlreadyAnswered) as error:
-            return _message(request, error.message, _status(error))
         except surveys.SurveyError as error:
-            # a wrong code or too many tries: the code page, the answer kept in the form
-            code_form = SurveyCodeForm(request.POST)
-            code_form.is_valid()
-            code_form.add_error("code", str(error.message))
-            return render(
-                request,
-                "sparring/survey_code.html",
-                {"form": code_form, "kept": form},
-                status=_status(error),
-            )
+            return _refused(request, error, form)
         except ValidationError as error:
             for field, errors in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
@@ -92,8 +81,24 @@ def survey(request: HttpRequest, token: str = "") -> HttpResponse:
     try:
         survey, _link = surveys.survey_check_code(code=code, client=client)
     except surveys.SurveyError as error:
-        return _message(request, error.message, _status(error))
+        return _refused(request, error, form)
     return _answer_page(request, survey, form, status=400)
+
+
+def _refused(request, error: surveys.SurveyError, form) -> HttpResponse:
+    """A closed survey or a used code: said so. A wrong code or too many tries: the code
+    page again, with the answer kept in the form (nothing typed is lost)."""
+    if isinstance(error, (surveys.SurveyClosed, surveys.AlreadyAnswered)):
+        return _message(request, error.message, _status(error))
+    code_form = SurveyCodeForm(request.POST)
+    code_form.is_valid()
+    code_form.add_error("code", str(error.message))
+    return render(
+        request,
+        "sparring/survey_code.html",
+        {"form": code_form, "kept": form},
+        status=_status(error),
+    )
 
 
 def _answer_page(request, survey, form, status=200) -> HttpResponse:

@@ -28,7 +28,7 @@ SECRETS = ("4,8", "4.8", "4,3", "4.3", "2,0", "2.0")
 
 
 def give(survey, grade):
-    SurveyAnswer.objects.create(survey=survey, overall=grade, best=f"Arvosana {grade}")
+    SurveyAnswer.objects.create(survey=survey, overall=grade, best=f"Vastaajan-kommentti-{grade}")
 
 
 def views(case, readers) -> dict[str, str]:
@@ -79,7 +79,7 @@ def test_differencing_five_answers_then_a_known_sixth_reveals_nothing(
     # During the period no view shows any grade or comment, to any role.
     assert not any(grades_shown(after_five).values())
     assert not any(grades_shown(after_six).values())
-    assert "Arvosana" not in "".join(after_five.values()) + "".join(after_six.values())
+    assert "Vastaajan-kommentti" not in "".join(after_five.values()) + "".join(after_six.values())
     # The two views differ only in the count of answers (5 → 6), never in a figure.
     for where in after_five:
         if "case page" not in where:
@@ -108,7 +108,7 @@ def test_a_closed_survey_of_fewer_than_five_answers_is_shown_to_no_one(
         results = surveys.survey_results(user=user, case=reported_case)
         assert results.answers == 4 and results.overall is None and results.texts == []
         page = client_for(user).get(f"/cases/{reported_case.pk}/").content.decode()
-        assert "Arvosana" not in page and "4,0" not in page
+        assert "Vastaajan-kommentti" not in page and "4,0" not in page
     assert programme_figures()["average_grade"] is None
 
 

@@ -155,6 +155,9 @@ def test_a_wrong_code_says_so_and_keeps_the_answer(reported_case, client):
     assert response.status_code == 400 and "ABCD-EFGH-JKLM" in response.content.decode()
     kept = answer(client, "AAAA-BBBB-CCCC", best="Pitkä vastaus")
     assert kept.status_code == 400 and "Pitkä vastaus" in kept.content.decode()
+    # a wrong code and an invalid answer at once: the typed text is kept too
+    both = answer(client, "AAAA-BBBB-CCCC", overall="", best="Toinen vastaus")
+    assert both.status_code == 400 and "Toinen vastaus" in both.content.decode()
     assert SurveyAnswer.objects.count() == 0
 
 
