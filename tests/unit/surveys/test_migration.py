@@ -43,5 +43,5 @@ def test_answers_keep_their_figures_and_old_tokens_become_hashed_codes(reported_
     assert list(SurveyCode.objects.values_list("code_hash", flat=True)) == [
         code_hash("Abc-def_123")
     ]
-    survey, link = surveys.survey_check_code(code="Abc-def_123", client="x")
+    _survey, link = surveys.survey_check_code(code="Abc-def_123", client="x")
     assert link.email == "a@example.invalid"
