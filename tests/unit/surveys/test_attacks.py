@@ -174,3 +174,25 @@ def test_no_token_reaches_a_path_or_a_log(reported_case, applicant):
     console = settings.LOGGING["handlers"]["console"]
     assert "redact_tokens" in console["filters"]
     assert settings.LOGGING["loggers"]["django.server"]["handlers"] == ["console"]
+
+
+def test_a_delivered_invitation_keeps_no_usable_link_in_the_outbox(coordinator, organisation):
+    from sparring.accounts import services as accounts
+    from sparring.models import User
+
+    mail.outbox.clear()
+    accounts.user_invite(
+        actor=coordinator,
+        email="liisa.uusi@tampere.example",
+        role=User.Role.APPLICANT,
+        first_name="Liisa",
+        last_name="Uusi",
+        organisation=organisation,
+        language="fi",
+    )
+    (sent,) = mail.outbox
+    token = re.search(r"/invitation/([^/\s]+)/", sent.body).group(1)
+    stored = OutboundEmail.objects.get(to="liisa.uusi@tampere.example")
+    assert stored.sent_at is not None
+    assert token not in stored.body_text + stored.body_html
+    assert accounts.invitation_find(token) is not None  # the person's own mail still works
