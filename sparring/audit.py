@@ -107,6 +107,11 @@ class AuditAction(models.TextChoices):
     REPORT_PDF_MADE = "report_pdf_made", Visibility.EVERYONE, _("Report PDF made")
     REPORT_REMINDER_SENT = "report_reminder_sent", Visibility.EVERYONE, _("Report reminder sent")
     SURVEY_LINKS_SENT = "survey_links_sent", Visibility.EVERYONE, _("Feedback links sent")
+    SURVEY_CODES_PRINTED = (
+        "survey_codes_printed",
+        Visibility.EVERYONE,
+        _("A sheet of feedback codes printed"),
+    )
     SURVEY_REMINDERS_SENT = (
         "survey_reminders_sent",
         Visibility.EVERYONE,

@@ -228,8 +228,9 @@ MESSAGES: dict[str, tuple[Any, list[Any]]] = {
             ),
             "%(link)s",
             _(
-                "The survey is open until %(deadline)s. The link is personal: it accepts one answer."
+                "If the link does not fill in your code, type it on the survey page: %(comment)s. The code is personal: it accepts one answer."
             ),
+            _("The survey is open until %(deadline)s."),
         ],
     ),
     "survey_reminder": (
@@ -239,6 +240,9 @@ MESSAGES: dict[str, tuple[Any, list[Any]]] = {
                 "We have not yet received your feedback on the sparring of %(organisation)s. Your answer is anonymous."
             ),
             "%(link)s",
+            _(
+                "If the link does not fill in your code, type it on the survey page: %(comment)s. Your earlier code works too, once."
+            ),
             _("The survey is open until %(deadline)s."),
         ],
     ),

@@ -12,7 +12,7 @@ By ``clock.now()``:
   and attachments of a sent e-mail are blanked; the recipient, subject,
   template and times stay as the delivery record. After the case period
   (``SPARRING_RETENTION_CASE_YEARS``) the row is deleted.
-* **Survey links**: the personal links (token, address) of a closed survey are
+* **Survey links**: the personal codes (hashes, address) of a closed survey are
   deleted (the answers never referred to them).
 * **Accounts** unused (last login, else joined) for
   ``SPARRING_RETENTION_ACCOUNT_MONTHS``: deactivated and anonymised — names,
@@ -304,7 +304,8 @@ def subject_access(*, email: str) -> dict:
             _row(r, request_fields) for r in AccessRequest.objects.filter(email__iexact=email)
         ],
         "survey_links": [
-            {"case": str(link.survey.case), "answered": link.answered}
+            # whether the person has answered is shown to no one (issue 13), not even here
+            {"case": str(link.survey.case), "survey_closes_at": link.survey.closes_at.isoformat()}
             for link in SurveyLink.objects.filter(email__iexact=email).select_related(
                 "survey__case"
             )
@@ -315,3 +316,34 @@ def subject_access(*, email: str) -> dict:
             for e in AuditEvent.objects.filter(actor__in=users)
         ],
     }
+
+
+def subject_access_export(*, actor, email: str) -> tuple[dict, str]:
+    """``subject_access(email)`` recorded in the audit trail, and its JSON text.
+
+    Args:
+        actor: the coordinator exporting (None: an operator's ``manage.py subject_access``).
+        email: the person's e-mail address.
+    The audit row names no one (the e-mail is not in it): it records who exported,
+    when, and how many rows of each kind. Raises PermissionDenied if ``actor`` is
+    given and is not a coordinator.
+    """
+    import json
+
+    from django.core.exceptions import PermissionDenied
+
+    from . import access
+    from .audit import AuditAction, audit_record
+
+    if actor is not None and not access.is_coordinator(actor):
+        raise PermissionDenied
+    with transaction.atomic():
+        data = subject_access(email=email)
+        counts = {key: len(value) for key, value in data.items() if isinstance(value, list)}
+        audit_record(
+            actor=actor,
+            action=AuditAction.SUBJECT_ACCESS_EXPORTED,
+            subject="subject_access",
+            data=counts,
+        )
+    return data, json.dumps(data, ensure_ascii=False, indent=2, default=str)

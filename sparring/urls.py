@@ -37,6 +37,11 @@ urlpatterns = [
     path("coordinator/people/lockouts/lift/", security_views.lockout_lift, name="lockout_lift"),
     path("coordinator/people/invite/", account_views.person_invite, name="person_invite"),
     path(
+        "coordinator/people/subject-access/",
+        account_views.subject_access_page,
+        name="subject_access",
+    ),
+    path(
         "coordinator/people/<int:pk>/<str:action>/",
         account_views.person_action,
         name="person_action",
@@ -73,6 +78,8 @@ urlpatterns = [
     ),
     path("cases/<int:pk>/days/add/", day_views.day_add, name="day_add"),
     path("days/<int:pk>/held/", day_views.day_held, name="day_held"),
+    path("survey/", survey_views.survey, name="survey_start"),
+    # links mailed before issue 13 carried the token in the path; it is filled in, then posted
     path("survey/<str:token>/", survey_views.survey, name="survey"),
     path(
         "cases/<int:pk>/survey/participants/",
@@ -80,6 +87,7 @@ urlpatterns = [
         name="survey_participants",
     ),
     path("cases/<int:pk>/survey/remind/", survey_views.survey_remind, name="survey_remind"),
+    path("cases/<int:pk>/survey/codes/", survey_views.survey_codes, name="survey_codes"),
     path("days/<int:pk>/change/", day_views.day_change, name="day_change"),
     path("attachments/<int:pk>/", case_views.attachment_download, name="attachment_download"),
     path("attachments/<int:pk>/delete/", case_views.attachment_delete, name="attachment_delete"),

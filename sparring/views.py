@@ -48,7 +48,8 @@ class AccessibilityStatement(TemplateView):
 
 @method_decorator(login_not_required, name="dispatch")
 class PrivacyNotice(TemplateView):
-    """The privacy notice; its retention periods are the settings the retention job uses."""
+    """The privacy notice; its retention periods are the settings the retention job uses,
+    its controller the ``SPARRING_CONTROLLER_*`` settings."""
 
     template_name = "legal/privacy.html"
 
@@ -60,5 +61,10 @@ class PrivacyNotice(TemplateView):
             "email_days": settings.SPARRING_RETENTION_EMAIL_DAYS,
             "account_months": settings.SPARRING_RETENTION_ACCOUNT_MONTHS,
             "case_years": settings.SPARRING_RETENTION_CASE_YEARS,
+        }
+        context["controller"] = {
+            "name": settings.SPARRING_CONTROLLER_NAME,
+            "address": settings.SPARRING_CONTROLLER_ADDRESS,
+            "email": settings.SPARRING_CONTROLLER_EMAIL,
         }
         return context

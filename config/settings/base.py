@@ -353,6 +353,18 @@ SPARRING_RETENTION_ACCOUNT_MONTHS = int(os.environ.get("SPARRING_RETENTION_ACCOU
 # the personal data of a case is anonymised this many years after it closed.
 SPARRING_RETENTION_CASE_YEARS = int(os.environ.get("SPARRING_RETENTION_CASE_YEARS", "10"))
 
+# The controller of the personal data (named by the privacy notice, templates/legal/).
+SPARRING_CONTROLLER_NAME = os.environ.get("SPARRING_CONTROLLER_NAME", "Sparraus-ohjelma")
+SPARRING_CONTROLLER_ADDRESS = os.environ.get("SPARRING_CONTROLLER_ADDRESS", "")
+SPARRING_CONTROLLER_EMAIL = os.environ.get(
+    "SPARRING_CONTROLLER_EMAIL", "tietosuoja@example.invalid"
+)
+
+# Client addresses for rate limits (sparring/client_address.py, docs/operations.md):
+# how many reverse proxies of our own append to the header; 0: REMOTE_ADDR is the client.
+SPARRING_TRUSTED_PROXY_HOPS = int(os.environ.get("SPARRING_TRUSTED_PROXY_HOPS", "0"))
+SPARRING_CLIENT_ADDRESS_HEADER = "HTTP_X_FORWARDED_FOR"
+
 # ------------------------------------------------------------------------------
 # REST API (/api/v1/, docs/api.md)
 # ------------------------------------------------------------------------------
@@ -416,10 +428,20 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # No token in a logged path (sparring/log_redaction.py, issue 13).
+    "filters": {"redact_tokens": {"()": "sparring.log_redaction.RedactTokens"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_tokens"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # runserver's access lines, through the filter too
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
     },

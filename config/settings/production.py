@@ -18,6 +18,9 @@ if not SECRET_KEY:
     raise ImproperlyConfigured("Set DJANGO_SECRET_KEY for production.")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# One reverse proxy of our own in front (docs/operations.md): the client address for
+# rate limits is the last X-Forwarded-For entry it appended (sparring/client_address.py).
+SPARRING_TRUSTED_PROXY_HOPS = int(os.environ.get("SPARRING_TRUSTED_PROXY_HOPS", "1"))
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_SECURE_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True

@@ -155,3 +155,12 @@ class DeclineForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=2000,
     )
+
+
+class SubjectAccessForm(forms.Form):
+    email = forms.EmailField(
+        label=_("The person's e-mail address"),
+        help_text=_(
+            "Everything held about the person with this address: accounts, cases, requests for access, survey codes sent, e-mails and actions. Survey answers are anonymous and cannot be found."
+        ),
+    )

@@ -233,3 +233,29 @@ def access_request_decide(request: HttpRequest, pk: int, action: str) -> HttpRes
         for message in error.messages:
             messages.error(request, message)
     return redirect("sparring:coordinator_home")
+
+
+def subject_access_page(request: HttpRequest) -> HttpResponse:
+    """A coordinator exports all data held about one person as a JSON file (GDPR Art. 15).
+
+    GET: the form. POST: the file (``sparring.retention.subject_access_export``),
+    recorded in the audit trail without the person's address.
+    """
+    from sparring.retention import subject_access_export
+
+    from .forms import SubjectAccessForm
+
+    _require_coordinator(request)
+    form = SubjectAccessForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        _data, text = subject_access_export(actor=request.user, email=form.cleaned_data["email"])
+        response = HttpResponse(text + "\n", content_type="application/json; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="subject-access.json"'
+        response["Cache-Control"] = "no-store"
+        return response
+    return render(
+        request,
+        "accounts/subject_access.html",
+        {"form": form},
+        status=400 if form.errors else 200,
+    )

@@ -164,10 +164,10 @@ class CallDetail(PublicMixin, generics.RetrieveAPIView):
 
 
 def public_figures() -> dict:
-    """``programme_figures()`` (what ``manage.py programme_stats --json`` prints) with the
-    survey disclosure rule: no average grade from fewer than
-    ``RESULTS_VISIBLE_FROM`` (5) answers, so that one answer cannot be read
-    off the published figure (the rule of the survey results, sparring/surveys/services.py)."""
+    """``programme_figures()`` (what ``manage.py programme_stats --json`` prints). Its survey
+    figures follow the disclosure rule (sparring/surveys/disclosure.py): closed surveys
+    only, in whole units of at least 5 answers, no average grade from fewer than
+    ``RESULTS_VISIBLE_FROM`` (5) answers, so that one answer cannot be read off it."""
     figures = programme_figures()
     if figures["answers"] < RESULTS_VISIBLE_FROM:
         figures["average_grade"] = None

@@ -20,7 +20,7 @@ from sparring import access, exports
 from sparring.formtools import add_errors
 from sparring.models import Attachment, Case, SessionDay
 from sparring.surveys import services as survey_services
-from sparring.surveys.forms import SurveyParticipantsForm
+from sparring.surveys.forms import SurveyParticipantsForm, SurveySheetForm
 
 from . import selectors, services, states, steps
 from .calendar import invitation
@@ -68,6 +68,7 @@ def _render_case(request, case: Case, bound: dict | None = None, status: int = 2
         "survey_results": survey_services.survey_results(user=user, case=case),
         "survey_can_manage": access.is_coordinator(user) or access.is_case_applicant(user, case),
         "survey_participants_form": SurveyParticipantsForm(),
+        "survey_sheet_form": SurveySheetForm(),
         "site_url": settings.SITE_URL.rstrip("/"),
         "can_edit": access.is_applicant(user) and case.status in states.APPLICANT_EDITS,
         "can_schedule": access.is_case_consultant(user, case) and "schedule" in open_nodes,

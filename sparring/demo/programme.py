@@ -317,11 +317,18 @@ class Replay:
     def _answer(self, planned: PlannedCase, case: Case, moments: dict) -> None:
         survey = case.survey
         given = survey.answers.count()
+        if given >= len(planned.grades):
+            return
+        # The applicant prints a sheet of one-time codes for the participants still to answer.
+        self._move(moments["answers"][given])
+        codes = surveys.survey_issue_codes(
+            actor=case.created_by, case=case, count=len(planned.grades) - given
+        )
         for k in range(given, len(planned.grades)):
             grade = planned.grades[k]
             self._move(moments["answers"][k])
             surveys.survey_answer(
-                token=survey.token,
+                code=codes[k - given],
                 data={
                     "overall": grade,
                     "goal_reached": max(1, grade - k % 2),
@@ -331,5 +338,4 @@ class Replay:
                     "improve": IMPROVE[k % len(IMPROVE)],
                 },
                 client=f"seed-{planned.n}-{k}",
-                already_in_browser=False,
             )

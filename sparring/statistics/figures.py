@@ -12,7 +12,10 @@ Definitions (shown on the page as well):
 - participants: the numbers in the filed reports;
 - suppliers and consultants: those party to the framework agreements under which
   the accepted cases were called off;
-- response rate: survey answers per participant.
+- response rate: survey answers per participant;
+- survey figures (average grade, answers, response rate) follow the survey
+  disclosure rule (sparring/surveys/disclosure.py): answers of closed surveys
+  only, counted in whole units of at least 5 answers, no grade below 5.
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ from django.utils.translation import gettext_lazy as _
 from procurement.models import CallOff, Consultant, Supplier
 from sparring.models import Call, Case, SessionDay
 from sparring.reports.models import Report
-from sparring.surveys.models import SurveyAnswer
+from sparring.surveys import disclosure
 
 WHOLE_ORGANISATION = "Koko organisaatio"
 # Accepted: approved by a coordinator (a decision with days), whatever happened later.
@@ -111,9 +114,8 @@ def programme_figures(scope: Scope | None = None) -> dict:
         ]
         or 0
     )
-    survey = SurveyAnswer.objects.filter(survey__case__in=accepted).aggregate(
-        grade=Avg("overall"), answers=Count("pk")
-    )
+    # The survey disclosure rule (sparring/surveys/disclosure.py): whole units only.
+    survey = disclosure.released(accepted, whole_calls=scope.start is None and scope.end is None)
     by_sector = {
         row["sector__name_fi"] or WHOLE_ORGANISATION: row["n"]
         for row in accepted.values("sector__name_fi")
@@ -131,10 +133,10 @@ def programme_figures(scope: Scope | None = None) -> dict:
         **headline,
         "days_delivered": days_delivered,
         "participants": participants,
-        "average_grade": _one_decimal(survey["grade"]),
-        "answers": survey["answers"],
-        "response_rate": _one_decimal(100 * survey["answers"] / participants)
-        if participants
+        "average_grade": _one_decimal(survey.grade),
+        "answers": survey.answers,
+        "response_rate": _one_decimal(100 * survey.answers / participants)
+        if participants and survey.answers >= disclosure.MIN_ANSWERS
         else None,
         "suppliers": Supplier.objects.filter(agreement__in=agreements).count(),
         "consultants": Consultant.objects.filter(supplier__agreement__in=agreements).count(),

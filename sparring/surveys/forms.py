@@ -1,4 +1,4 @@
-"""The participants' answer form and the coordinator's list of participants."""
+"""The participants' code and answer forms, the participants' addresses, the sheet of codes."""
 
 import uuid
 
@@ -29,6 +29,8 @@ class SurveyAnswerForm(forms.ModelForm):
             "improve": _("What should be improved?"),
         }
 
+    # The participant's one-time code, carried from the code page in the POST body.
+    code = forms.CharField(max_length=40, widget=forms.HiddenInput)
     # A one-time value per form shown: the same form sent twice is one answer.
     submission_token = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
@@ -48,5 +50,27 @@ class SurveyParticipantsForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_(
             "One per line, or separated by commas. Each gets a personal link; the answers stay anonymous."
+        ),
+    )
+
+
+class SurveyCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Your one-time code"),
+        max_length=40,
+        help_text=_("As printed on your slip or in your e-mail, e.g. ABCD-EFGH-JKLM."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+        ),
+    )
+
+
+class SurveySheetForm(forms.Form):
+    count = forms.IntegerField(
+        label=_("Number of codes to print"),
+        min_value=1,
+        max_value=150,
+        help_text=_(
+            "One per participant who has no code by e-mail. The codes are shown once: print the page."
         ),
     )

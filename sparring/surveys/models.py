@@ -1,5 +1,7 @@
 """The participants' anonymous feedback survey of a case."""
 
+import uuid
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -7,19 +9,48 @@ from sparring import clock
 
 
 def new_survey_token() -> str:
+    """Kept for the migrations before 0004 (links were tokens in URLs then)."""
     import secrets
 
     return secrets.token_urlsafe(18)
 
 
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read off paper
+CODE_LENGTH = 12  # 60 bits: not guessed within any rate limit
+
+
+def new_code() -> str:
+    """A one-time survey code as printed and mailed: ``ABCD-EFGH-JKLM``."""
+    import secrets
+
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    return "-".join(raw[i : i + 4] for i in range(0, CODE_LENGTH, 4))
+
+
+def normalise_code(code: str) -> str:
+    """The code as typed, in any letter case, with or without dashes or spaces."""
+    return "".join(ch for ch in (code or "").upper() if ch not in " -\t\n")
+
+
+def code_hash(code: str) -> str:
+    """The only form in which a code is stored (SHA-256 of the normalised code)."""
+    import hashlib
+
+    return hashlib.sha256(normalise_code(code).encode()).hexdigest()
+
+
 class Survey(models.Model):
-    """The participants' feedback survey of one case, open for the feedback period."""
+    """The participants' feedback survey of one case, open for the feedback period.
+
+    It has no shared link: every participant answers with a one-time code
+    (``SurveyLink``), mailed or printed on a sheet (issue 13)."""
 
     case = models.OneToOneField("sparring.Case", on_delete=models.CASCADE, related_name="survey")
-    token = models.CharField(max_length=40, unique=True, default=new_survey_token)
     opened_at = models.DateTimeField(default=clock.now, editable=False)
     closes_at = models.DateTimeField(_("closes"))
     closed = models.BooleanField(default=False)
+    # When reminders were last sent (the survey's, not a person's): at most one round a day.
+    reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         db_table = "sparring_survey"  # the tables kept their names when the models moved here
@@ -35,33 +66,54 @@ class Survey(models.Model):
 
 
 class SurveyLink(models.Model):
-    """A personal link sent to one participant: one answer, reminders until used.
+    """One participant's right to answer once: mailed to ``email``, or printed on a
+    sheet of codes (``email`` empty). Its codes are stored only as hashes
+    (``SurveyCode``); a reminder adds a new code, the earlier ones keep working.
 
-    Nothing links the answer to the link: ``answered`` is only a flag.
+    Nothing links the answer to the link: ``answered`` is only a flag, read by the
+    system to remind those who have not answered, and shown to no one.
     """
 
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="links")
-    token = models.CharField(max_length=40, unique=True, default=new_survey_token)
-    email = models.EmailField()
+    email = models.EmailField(blank=True)
     answered = models.BooleanField(default=False)
-    reminded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         db_table = "sparring_surveylink"
         constraints = [
-            models.UniqueConstraint(fields=["survey", "email"], name="one_link_per_address")
+            models.UniqueConstraint(
+                fields=["survey", "email"],
+                name="one_link_per_address",
+                condition=~models.Q(email=""),
+            )
         ]
 
     def __str__(self) -> str:
-        return self.email
+        return self.email or "—"
+
+
+class SurveyCode(models.Model):
+    """A one-time code of a ``SurveyLink``, as its SHA-256 hash only."""
+
+    link = models.ForeignKey(SurveyLink, on_delete=models.CASCADE, related_name="codes")
+    code_hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = "survey code"
+        verbose_name_plural = "survey codes"
+
+    def __str__(self) -> str:
+        return self.code_hash[:8]
 
 
 GRADE_CHOICES = [(n, str(n)) for n in range(1, 6)]
 
 
 class SurveyAnswer(models.Model):
-    """One anonymous answer: no person, link, token, address or time of day is stored."""
+    """One anonymous answer: no person, link, token, address or time is stored, and its
+    key is random (UUID), so the order of the answers cannot be recovered."""
 
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="answers")
     overall = models.PositiveSmallIntegerField(_("overall grade"), choices=GRADE_CHOICES)
     goal_reached = models.PositiveSmallIntegerField(

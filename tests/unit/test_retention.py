@@ -9,6 +9,7 @@ from io import StringIO
 
 import pytest
 from django.conf import settings
+from django.core import mail
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
@@ -44,12 +45,11 @@ def closed_case_with_survey(reported_case, applicant, coordinator):
         case=reported_case,
         emails="eeva.osallistuja@example.invalid, o@example.invalid",
     )
-    link = SurveyLink.objects.get(email="eeva.osallistuja@example.invalid")
+    eeva = next(m for m in mail.outbox if m.to == ["eeva.osallistuja@example.invalid"])
     survey_services.survey_answer(
-        token=link.token,
+        code=eeva.body.split("#code=")[1].split()[0],
         data={"overall": 4, "best": "Eevan mielestä parasta oli työpaja", "improve": "Aikaa lisää"},
         client="192.0.2.1",
-        already_in_browser=False,
         submission_token=uuid.uuid4(),
     )
     for grade in (5, 5, 4, 3):
@@ -145,14 +145,14 @@ def test_eleven_years_later_personal_data_is_gone_and_the_figures_stay(
 def test_the_outbox_keeps_no_body_or_link_after_the_period(reported_case, applicant, coordinator):
     closed_case_with_survey(reported_case, applicant, coordinator)
     sent = OutboundEmail.objects.exclude(sent_at=None)
-    assert sent.filter(body_text__contains="http").exists()
-    tokens = list(SurveyLink.objects.values_list("token", flat=True))
-    assert tokens
+    # links and survey codes leave the copy when it is delivered (issue 13) ...
+    assert not sent.filter(body_text__contains="http").exists()
+    assert sent.exclude(body_text="").exists()
     count = sent.count()
     days = settings.SPARRING_RETENTION_EMAIL_DAYS
     with clock.travel(clock.now() + timedelta(days=days - 1)):
         apply_retention()
-    assert sent.filter(body_text__contains="http").exists()  # not yet
+    assert sent.exclude(body_text="").exists()  # ... the text after the period, not yet
     with clock.travel(clock.now() + timedelta(days=days + 1)):
         apply_retention()
     assert OutboundEmail.objects.exclude(sent_at=None).count() == count  # the record stays
@@ -160,8 +160,6 @@ def test_the_outbox_keeps_no_body_or_link_after_the_period(reported_case, applic
         assert (row.body_text, row.body_html, row.attachments) == ("", "", [])
         assert row.to and row.subject and row.sent_at
     assert not SurveyLink.objects.exists()  # the survey has closed
-    for token in tokens:
-        assert not OutboundEmail.objects.filter(body_text__contains=token).exists()
 
 
 def test_the_command_has_a_dry_run(reported_case, applicant, coordinator):
@@ -228,7 +226,9 @@ def test_subject_access_exports_what_is_held_about_one_person(
     assert data["actions"]  # the applicant's own actions on the audit trail
     assert data["cases"]  # the case the applicant created
     link_data = json.loads(_export("eeva.osallistuja@example.invalid"))
-    assert link_data["survey_links"] == [{"case": str(reported_case), "answered": True}]
+    # whether the person answered is not held for anyone to see (issue 13)
+    (link,) = link_data["survey_links"]
+    assert link["case"] == str(reported_case) and "answered" not in link
     assert AuditEvent.objects.filter(action="subject_access_exported").count() == 3
 
 

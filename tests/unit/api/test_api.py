@@ -18,7 +18,7 @@ from sparring.api.models import ApiToken, token_hash
 from sparring.api.services import api_token_create, api_token_revoke
 from sparring.cases import selectors, services
 from sparring.models import AuditEvent, Case, SessionDay, Theme
-from sparring.surveys.models import SurveyAnswer
+from sparring.surveys.models import Survey, SurveyAnswer
 from tests.conftest import application_data, make_consultant
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -84,10 +84,11 @@ def test_a_closed_call_is_not_listed_and_an_unknown_language_is_400(open_call):
     assert Client().get("/api/v1/calls/?language=de").status_code == 400
 
 
-def test_programme_figures_equal_programme_stats_with_the_grade_withheld_below_five_answers(
+def test_programme_figures_equal_programme_stats_with_no_grade_below_five_answers(
     reported_case, capsys
 ):
-    """The public figures are programme_stats --json, but with no grade from under 5 answers."""
+    """The public figures are programme_stats --json; both follow the survey disclosure
+    rule (closed surveys only, no figure from under 5 answers)."""
     survey = reported_case.survey
     for grade in (5, 4, 5, 3):
         SurveyAnswer.objects.create(survey=survey, overall=grade)
@@ -96,13 +97,15 @@ def test_programme_figures_equal_programme_stats_with_the_grade_withheld_below_f
         call_command("programme_stats", "--json")
         return json.loads(capsys.readouterr().out)
 
+    Survey.objects.filter(pk=survey.pk).update(closed=True)
     figures = Client().get("/api/v1/statistics/").json()
     stats = command_output()
-    assert stats["answers"] == 4 and stats["average_grade"] == 4.3
-    assert figures == {**stats, "average_grade": None}
+    assert stats["answers"] == 0 and stats["average_grade"] is None
+    assert figures == stats
 
     SurveyAnswer.objects.create(survey=survey, overall=5)
-    assert Client().get("/api/v1/statistics/").json() == command_output()
+    figures = Client().get("/api/v1/statistics/").json()
+    assert figures == command_output() and figures["average_grade"] == 4.4
 
 
 def test_the_openapi_document_and_its_pages_are_served_without_a_cdn(client):

@@ -8,7 +8,7 @@ from django.core.management import call_command
 
 from sparring.cases import services
 from sparring.statistics.figures import programme_figures
-from sparring.surveys.models import SurveyAnswer
+from sparring.surveys.models import Survey, SurveyAnswer
 from tests.conftest import application_data
 from tests.unit.cases.test_case_flow import fresh
 
@@ -24,6 +24,7 @@ def stats() -> dict:
 def test_the_figures_of_a_delivered_case(reported_case, applicant, coordinator, open_call):
     for grade in (5, 5, 4, 5, 4):
         SurveyAnswer.objects.create(survey=reported_case.survey, overall=grade)
+    Survey.objects.filter(case=reported_case).update(closed=True)  # only closed surveys count
     # a rejected and a withdrawn application do not count as accepted
     rejected = services.case_create(actor=applicant, call=open_call, data=application_data())
     services.case_submit(actor=applicant, case=rejected, version=rejected.version)

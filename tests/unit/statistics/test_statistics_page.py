@@ -26,7 +26,7 @@ def planned(n, *, sector="education", theme="work-community", days=2, outcome="d
         approved_days=days,
         outcome=outcome,
         participants=[10, 8][:days] if outcome == "delivered" else [],
-        grades=[5, 4, 4] if outcome == "delivered" else [],
+        grades=[5, 4, 4, 5, 4] if outcome == "delivered" else [],
         submitted=when,
     )
 
@@ -60,9 +60,9 @@ def test_the_page_shows_figures_computed_from_the_cases(two_cases, steering, cli
     assert figures["accepted_applications"] == 1
     assert figures["days_delivered"] == 2
     assert figures["participants"] == 18
-    assert figures["average_grade"] == 4.3  # (5 + 4 + 4) / 3
+    assert figures["average_grade"] == 4.4  # (5 + 4 + 4 + 5 + 4) / 5, a closed survey
     assert 'data-figure="participants"><span class="value">18<' in page
-    assert "4,3" in page  # Finnish decimal comma
+    assert "4,4" in page  # Finnish decimal comma
     funnel = {row["step"]: row["cases"] for row in statistics.funnel()}
     assert funnel == {
         "submitted": 2,
@@ -127,13 +127,13 @@ def test_csv_and_xlsx_exports_hold_the_same_figures(two_cases, steering, client_
     as_text = {tuple(row) for row in rows}
     assert ("Hyväksytyt hakemukset", "1") in as_text
     assert ("Osallistujamäärä", "18") in as_text
-    assert ("Keskiarvosana (1–5)", "4,3") in as_text
+    assert ("Keskiarvosana (1–5)", "4,4") in as_text
 
     response = client.get(URL, {"format": "xlsx", "end": "2021-12-31"})
     workbook = load_workbook(io.BytesIO(response.content))
     headline = {row[0]: row[1] for row in workbook.worksheets[0].iter_rows(values_only=True)}
     assert headline["Sparrauspäivät"] == 2
-    assert headline["Keskiarvosana (1–5)"] == 4.3
+    assert headline["Keskiarvosana (1–5)"] == 4.4
     assert "31.12.2021" in workbook.worksheets[0]["A1"].value
     sheets = [sheet.title for sheet in workbook.worksheets]
     assert len(sheets) == 7

@@ -404,22 +404,22 @@ def test_the_case_page_says_the_pdf_is_being_made_while_its_job_waits(
 # -- the survey -------------------------------------------------------------------------------
 
 
-def test_a_shared_link_form_sent_twice_is_one_answer(reported_case):
+def test_a_survey_form_sent_twice_is_one_answer(reported_case, applicant):
     survey = reported_case.survey
-    url = reverse("sparring:survey", args=[survey.token])
-    form = Client().get(url).context["form"]
+    (code,) = surveys.survey_issue_codes(actor=applicant, case=reported_case, count=1)
+    form = Client().post("/survey/", {"code": code}).context["form"]
     token = form.initial["submission_token"]
-    data = {"overall": "5", "submission_token": str(token)}
+    data = {"overall": "5", "code": code, "step": "answer", "submission_token": str(token)}
 
-    first = Client().post(url, data)  # the connection drops: no cookie reaches the browser
-    second = Client().post(url, data)
+    first = Client().post("/survey/", data)  # the connection drops before the thanks page
+    second = Client().post("/survey/", data)
 
     assert first.status_code == second.status_code == 200
     assert SurveyAnswer.objects.filter(survey=survey).count() == 1
     assert second.context["thanks"]
 
 
-def test_the_survey_limit_fails_open_when_the_cache_is_down(reported_case, monkeypatch):
+def test_the_survey_limit_fails_open_when_the_cache_is_down(reported_case, applicant, monkeypatch):
     class DownCache:
         def __getattr__(self, name):
             def fail(*args, **kwargs):
@@ -427,10 +427,10 @@ def test_the_survey_limit_fails_open_when_the_cache_is_down(reported_case, monke
 
             return fail
 
+    (code,) = surveys.survey_issue_codes(actor=applicant, case=reported_case, count=1)
     monkeypatch.setattr(surveys, "cache", DownCache())
-    url = reverse("sparring:survey", args=[reported_case.survey.token])
 
-    response = Client().post(url, {"overall": "4"})
+    response = Client().post("/survey/", {"overall": "4", "code": code, "step": "answer"})
 
     assert response.status_code == 200
     assert SurveyAnswer.objects.filter(survey=reported_case.survey).count() == 1
