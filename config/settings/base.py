@@ -284,7 +284,6 @@ SPARRING_LOGIN_FAILURES_PER_ADDRESS = int(
 )
 # Reverse proxies in front of the product that append the client's address to
 # X-Forwarded-For (0: none, the address is REMOTE_ADDR).
-SPARRING_TRUSTED_PROXY_COUNT = int(os.environ.get("SPARRING_TRUSTED_PROXY_COUNT", "0"))
 # Reset links sent for one address in an hour, at most.
 SPARRING_PASSWORD_RESET_PER_HOUR = int(os.environ.get("SPARRING_PASSWORD_RESET_PER_HOUR", "3"))
 # A session started by a password login ends after this long without a request

@@ -8,7 +8,7 @@
   since its last failure; a coordinator can lift the lock earlier
   (``lockout_lift``). Every success, failure and lockout is in the audit trail.
 * **The client's address** is ``REMOTE_ADDR`` unless the product runs behind a
-  trusted reverse proxy: ``SPARRING_TRUSTED_PROXY_COUNT`` proxies append to
+  trusted reverse proxy: ``SPARRING_TRUSTED_PROXY_HOPS`` proxies append to
   ``X-Forwarded-For``, and the address is read that many entries from the right
   (never the left, which the client writes).
 * **Password reset** does the same work for every address, known or not: it
@@ -36,6 +36,7 @@ from django.http import HttpRequest
 from sparring import access, clock
 from sparring.audit import AuditAction, audit_record
 from sparring.background import dispatch
+from sparring.client_address import client_address
 
 from .models import LoginFailure, PasswordResetRequest
 
@@ -60,23 +61,14 @@ PASSWORD_RESET_TASK = "sparring.accounts.tasks.password_reset_send"  # noqa: S10
 def client_ip(request: HttpRequest | None) -> str | None:
     """The address of the client that sent ``request``, or None if unknown.
 
-    Behind ``SPARRING_TRUSTED_PROXY_COUNT`` trusted proxies (see operations.md), the
-    entry of ``X-Forwarded-For`` that the outermost trusted proxy wrote; without
-    proxies (the default) ``REMOTE_ADDR``. An entry that is not an IP address gives None.
+    The one rule for the address behind our proxies is ``sparring.client_address``
+    (setting ``SPARRING_TRUSTED_PROXY_HOPS``, see operations.md); an entry that is not
+    an IP address gives None.
     """
     if request is None:
         return None
-    proxies = int(getattr(settings, "SPARRING_TRUSTED_PROXY_COUNT", 0))
-    value = request.META.get("REMOTE_ADDR", "")
-    if proxies > 0:
-        forwarded = [
-            part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-        ]
-        forwarded = [part for part in forwarded if part]
-        if len(forwarded) >= proxies:
-            value = forwarded[-proxies]
     try:
-        return str(ipaddress.ip_address(value.strip()))
+        return str(ipaddress.ip_address(client_address(request).strip()))
     except ValueError:
         return None
 
