@@ -62,6 +62,9 @@ class AuditAction(models.TextChoices):
     ATTACHMENT_REMOVED = "attachment_removed", Visibility.EVERYONE, _("File removed")
     # Review
     CASE_TAKEN = "case_taken", Visibility.EVERYONE_BUT_COMMENT, _("Taken by a coordinator")
+    # Assignment: the responsible coordinator (Case.handler)
+    CASE_HANDED = "case_handed", Visibility.COORDINATORS, _("Handed to a colleague")
+    CASE_RELEASED = "case_released", Visibility.COORDINATORS, _("Released by the coordinator")
     REVIEW_REMINDER_SENT = "review_reminder_sent", Visibility.EVERYONE, _("Review reminder sent")
     CASE_APPROVED = "case_approved", Visibility.EVERYONE, _("Approved")
     CASE_RETURNED = "case_returned", Visibility.EVERYONE, _("Returned for amendment")
