@@ -6,7 +6,8 @@ unit, contact person, goal, development need and its report's texts.
 - On PostgreSQL: full-text search with the Finnish configuration (stemming, so
   ``työnjako`` also finds ``työnjaon``; ``simple`` where the server lacks it) over
   the case's own texts, served by a GIN index on the same search vector
-  (``case_search_fi``, migration ``sparring 0017_case_search_index``); the report's texts by full-text search too;
+  (``case_search_fi``, migration ``sparring 0017_case_search_index``); the report's texts
+  likewise (``report_search_fi``);
   the reference, names, unit and contact person also by plain substring, as before.
 - Elsewhere (SQLite, the embedded default): every word must occur, case-insensitively,
   in one of those fields (no stemming).
@@ -16,7 +17,9 @@ from functools import lru_cache, reduce
 from operator import and_, or_
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
+
+from sparring.models import Case
 
 #: The case's own fields in the search vector (the index's expression: keep in step).
 CASE_FIELDS = ("reference", "unit", "contact_name", "goal", "development_need")
@@ -51,21 +54,29 @@ def case_vector(config: str):
     return SearchVector(*CASE_FIELDS, config=config)
 
 
-def case_search(queryset: QuerySet, text: str) -> QuerySet:
+def report_vector(config: str):
+    """The search vector of the report's texts (its GIN index's expression)."""
+    from django.contrib.postgres.search import SearchVector
+
+    return SearchVector(*REPORT_FIELDS, config=config)
+
+
+def case_search(queryset: QuerySet, text: str, *, fallback: bool = False) -> QuerySet:
     """The cases of ``queryset`` that ``text`` finds (see the module's docstring).
 
     Args:
         text: what the person typed; blank finds everything; only the first
             ``MAX_WORDS`` words count.
+        fallback: use the word search even on PostgreSQL (tests of the SQLite way).
 
     Returns:
         ``queryset`` filtered; still one query, no duplicate rows.
     """
-    words = text.split()[:MAX_WORDS]
+    words = text.replace("\x00", " ").split()[:MAX_WORDS]  # PostgreSQL refuses NUL
     if not words:
         return queryset
     text = " ".join(words)
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and not fallback:
         return _postgresql_search(queryset, text)
     return queryset.filter(reduce(and_, (_word_anywhere(word) for word in words)))
 
@@ -81,16 +92,19 @@ def _word_anywhere(word: str) -> Q:
 
 
 def _postgresql_search(queryset: QuerySet, text: str) -> QuerySet:
-    from django.contrib.postgres.search import SearchQuery, SearchVector
+    # Each part is its own subquery, so that PostgreSQL reads the GIN indexes for the
+    # texts (an OR across the joined names would make it compute every row's vector).
+    from django.contrib.postgres.search import SearchQuery
 
     from sparring.reports.models import Report
 
     config = search_config()
     query = SearchQuery(text, config=config, search_type="websearch")
-    reports = Report.objects.alias(document=SearchVector(*REPORT_FIELDS, config=config)).filter(
-        case=OuterRef("pk"), document=query
+    by_text = Case.objects.alias(document=case_vector(config)).filter(document=query).values("pk")
+    by_report = (
+        Report.objects.alias(document=report_vector(config))
+        .filter(document=query)
+        .values("case_id")
     )
     by_name = reduce(or_, (Q(**{f"{field}__icontains": text}) for field in NAME_FIELDS))
-    return queryset.alias(document=case_vector(config)).filter(
-        Q(document=query) | Exists(reports) | by_name
-    )
+    return queryset.filter(Q(pk__in=by_text) | Q(pk__in=by_report) | by_name)

@@ -1,17 +1,20 @@
-"""A GIN index on the case's full-text search vector (PostgreSQL with the Finnish
+"""GIN indexes on the case's and the report's full-text search vectors (PostgreSQL with the Finnish
 configuration only; SQLite searches without one). See ``sparring.cases.search``."""
 
 from django.db import migrations
 
-INDEX_NAME = "case_search_fi"
+INDEXES = ("case_search_fi", "report_search_fi")
 
 
-def _index(apps):
+def _indexes():
     from django.contrib.postgres.indexes import GinIndex
 
-    from sparring.cases.search import INDEX_CONFIG, case_vector
+    from sparring.cases.search import INDEX_CONFIG, case_vector, report_vector
 
-    return GinIndex(case_vector(INDEX_CONFIG), name=INDEX_NAME)
+    return [
+        (("sparring", "Case"), GinIndex(case_vector(INDEX_CONFIG), name=INDEXES[0])),
+        (("reports", "Report"), GinIndex(report_vector(INDEX_CONFIG), name=INDEXES[1])),
+    ]
 
 
 def _has_finnish(schema_editor) -> bool:
@@ -23,16 +26,21 @@ def _has_finnish(schema_editor) -> bool:
 def add_index(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql" or not _has_finnish(schema_editor):
         return
-    schema_editor.add_index(apps.get_model("sparring", "Case"), _index(apps))
+    for model, index in _indexes():
+        schema_editor.add_index(apps.get_model(*model), index)
 
 
 def remove_index(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    schema_editor.execute(f"DROP INDEX IF EXISTS {INDEX_NAME}")
+    for name in INDEXES:
+        schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
 
 
 class Migration(migrations.Migration):
-    dependencies = [("sparring", "0016_business_id_field")]
+    dependencies = [
+        ("sparring", "0016_business_id_field"),
+        ("reports", "0002_timestamps_from_the_products_clock"),
+    ]
 
     operations = [migrations.RunPython(add_index, remove_index, elidable=False)]

@@ -71,7 +71,9 @@ def test_a_stale_page_or_an_ended_case_is_refused(submitted_case, coordinator, c
     stale = submitted_case.version
     services.case_take(actor=colleague, case=submitted_case, version=stale)
     with pytest.raises(StaleCase):
-        services.case_hand(actor=coordinator, case=fresh(submitted_case), to=coordinator, version=stale)
+        services.case_hand(
+            actor=coordinator, case=fresh(submitted_case), to=coordinator, version=stale
+        )
     Case.objects.filter(pk=submitted_case.pk).update(status=Case.Status.CLOSED)
     with pytest.raises(StaleCase):
         services.case_take(actor=coordinator, case=fresh(submitted_case), version=None)
@@ -202,7 +204,8 @@ def test_handing_several_cases_asks_for_a_confirmation_first(
     assert done.status_code == 302 and done.url == reverse("sparring:case_queue")
     assert fresh(submitted_case).handler == colleague and fresh(second).handler == colleague
     assert AuditEvent.objects.filter(action="case_handed").count() == 2
-    assert OutboundEmail.objects.filter(to=colleague.email).count() == 2
+    handed_mail = OutboundEmail.objects.filter(to=colleague.email, template="case_event")
+    assert handed_mail.filter(subject__startswith="Ärendet").count() == 2
 
 
 def test_bulk_hand_over_ignores_junk_and_unseen_cases(
@@ -216,7 +219,12 @@ def test_bulk_hand_over_ignores_junk_and_unseen_cases(
     assert no_one.status_code == 302
     outside = client.post(
         url,
-        {"cases": [submitted_case.pk], "to": colleague.pk, "confirmed": "yes", "next": "https://evil.example/"},
+        {
+            "cases": [submitted_case.pk],
+            "to": colleague.pk,
+            "confirmed": "yes",
+            "next": "https://evil.example/",
+        },
     )
     assert outside.url == reverse("sparring:case_queue")
     assert fresh(submitted_case).handler == colleague

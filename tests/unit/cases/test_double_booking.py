@@ -100,7 +100,9 @@ def test_adjacent_hours_and_other_days_are_accepted(scheduling_case, other_case,
 def test_proposed_confirmed_and_held_days_all_block(scheduling_case, other_case, status):
     other_case.days_planned.update(status=status)
     with pytest.raises(ValidationError):
-        validate_days(scheduling_case, [day(TUESDAY, (9, 0), (10, 0)), day(WEDNESDAY, (9, 0), (10, 0))])
+        validate_days(
+            scheduling_case, [day(TUESDAY, (9, 0), (10, 0)), day(WEDNESDAY, (9, 0), (10, 0))]
+        )
 
 
 def test_a_cancelled_day_blocks_nothing(scheduling_case, other_case):
