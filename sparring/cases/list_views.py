@@ -163,7 +163,7 @@ def case_list_export(request: HttpRequest, fmt: str) -> HttpResponse:
             str(case),
             case.organisation.display_name(),
             case.unit,
-            case.call.display_title(),
+            case.call.display_title,
             case.sector_label(),
             str(case.theme or ""),
             case.days,

@@ -1,0 +1,72 @@
+"""The case list as CSV or XLSX (issue 14, item 4): what the user may see, nothing more, with
+the list's filters and search."""
+
+import io
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from sparring.cases import services
+from tests.unit.cases.test_case_views import submit_new
+
+pytestmark = pytest.mark.django_db
+
+
+def csv_rows(response):
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    text = response.content.decode("utf-8-sig")
+    return [line.split(";") for line in text.strip().splitlines()]
+
+
+@pytest.fixture
+def two_organisations(submitted_case, other_applicant, open_call, coordinator):
+    other = submit_new(other_applicant, open_call, unit="Perusopetus", goal="Opettajien yhteistyö.")
+    services.case_take(actor=coordinator, case=submitted_case, version=None)
+    return submitted_case, other
+
+
+def test_the_coordinator_exports_every_case_with_the_responsible_coordinator(
+    two_organisations, coordinator, client_for
+):
+    own, other = two_organisations
+    rows = csv_rows(client_for(coordinator).get(reverse("sparring:case_list_export", args=["csv"])))
+    assert rows[0][0] == "Tunnus" and rows[0][-1] == "Vastuukoordinaattori"
+    references = {row[0] for row in rows[1:]}
+    assert references == {own.reference, other.reference}
+    assert any("Kaisa Testinen" in row for row in rows[1:])
+
+
+def test_an_applicant_exports_only_their_organisations_cases_without_internal_columns(
+    two_organisations, applicant, client_for
+):
+    own, other = two_organisations
+    rows = csv_rows(client_for(applicant).get(reverse("sparring:case_list_export", args=["csv"])))
+    assert [row[0] for row in rows[1:]] == [own.reference]
+    assert "Vastuukoordinaattori" not in rows[0]
+    assert not any("Kaisa Testinen" in cell for row in rows for cell in row)
+
+
+def test_the_export_follows_the_search_and_comes_as_xlsx(
+    two_organisations, coordinator, client_for
+):
+    own, other = two_organisations
+    response = client_for(coordinator).get(
+        reverse("sparring:case_list_export", args=["xlsx"]), {"q": "Opettajien"}
+    )
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    values = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert values == [other.reference]
+
+
+def test_the_export_is_for_case_roles_and_known_formats_only(steering, coordinator, client_for):
+    assert (
+        client_for(steering).get(reverse("sparring:case_list_export", args=["csv"])).status_code
+        == 403
+    )
+    assert (
+        client_for(coordinator).get(reverse("sparring:case_list_export", args=["pdf"])).status_code
+        == 404
+    )
