@@ -200,6 +200,16 @@ class AuditAction(models.TextChoices):
     # Personal API tokens (no case)
     API_TOKEN_CREATED = "api_token_created", Visibility.COORDINATORS, _("API token created")
     API_TOKEN_REVOKED = "api_token_revoked", Visibility.COORDINATORS, _("API token revoked")
+    CALENDAR_FEED_CREATED = (
+        "calendar_feed_created",
+        Visibility.COORDINATORS,
+        _("Calendar feed link made"),
+    )
+    CALENDAR_FEED_REVOKED = (
+        "calendar_feed_revoked",
+        Visibility.COORDINATORS,
+        _("Calendar feed link revoked"),
+    )
 
 
 def subject_of(instance: models.Model) -> str:
