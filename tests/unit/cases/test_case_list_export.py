@@ -41,7 +41,7 @@ def test_the_coordinator_exports_every_case_with_the_responsible_coordinator(
 def test_an_applicant_exports_only_their_organisations_cases_without_internal_columns(
     two_organisations, applicant, client_for
 ):
-    own, other = two_organisations
+    own, _other = two_organisations
     rows = csv_rows(client_for(applicant).get(reverse("sparring:case_list_export", args=["csv"])))
     assert [row[0] for row in rows[1:]] == [own.reference]
     assert "Vastuukoordinaattori" not in rows[0]
@@ -51,7 +51,7 @@ def test_an_applicant_exports_only_their_organisations_cases_without_internal_co
 def test_the_export_follows_the_search_and_comes_as_xlsx(
     two_organisations, coordinator, client_for
 ):
-    own, other = two_organisations
+    _own, other = two_organisations
     response = client_for(coordinator).get(
         reverse("sparring:case_list_export", args=["xlsx"]), {"q": "Opettajien"}
     )
