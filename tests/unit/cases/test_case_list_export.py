@@ -70,3 +70,22 @@ def test_the_export_is_for_case_roles_and_known_formats_only(steering, coordinat
         client_for(coordinator).get(reverse("sparring:case_list_export", args=["pdf"])).status_code
         == 404
     )
+
+
+def test_the_export_runs_the_same_queries_for_two_or_six_cases(
+    two_organisations, applicant, open_call, coordinator, client_for
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(coordinator)
+    url = reverse("sparring:case_list_export", args=["csv"])
+    client.get(url)
+    with CaptureQueriesContext(connection) as two:
+        assert len(csv_rows(client.get(url))) == 3
+    for n in range(4):
+        case = submit_new(applicant, open_call, unit=f"Yksikkö {n}")
+        services.case_take(actor=coordinator, case=case, version=None)
+    with CaptureQueriesContext(connection) as six:
+        assert len(csv_rows(client.get(url))) == 7
+    assert len(six) == len(two)
