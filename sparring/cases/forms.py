@@ -23,7 +23,7 @@ class HandForm(VersionedForm):
     note = forms.CharField(
         label=_("Note for the colleague (optional)"),
         required=False,
-        max_length=500,
+        max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
