@@ -89,3 +89,13 @@ def test_the_export_runs_the_same_queries_for_two_or_six_cases(
     with CaptureQueriesContext(connection) as six:
         assert len(csv_rows(client.get(url))) == 7
     assert len(six) == len(two)
+
+
+def test_junk_filters_are_no_error(two_organisations, coordinator, client_for):
+    client = client_for(coordinator)
+    for params in ({"call": "abc", "status": "zzz"}, {"q": "\x00" * 3}, {"page": "-1"}):
+        assert (
+            client.get(reverse("sparring:case_list_export", args=["csv"]), params).status_code
+            == 200
+        )
+        assert client.get(reverse("sparring:case_list"), params).status_code == 200
