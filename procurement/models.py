@@ -260,6 +260,28 @@ class Unavailability(models.Model):
         return f"{self.consultant}: {self.starts:%d.%m.%Y}–{self.ends:%d.%m.%Y}"
 
 
+class CalendarFeed(models.Model):
+    """A consultant's personal calendar feed: an iCalendar address with a secret in it.
+
+    Only the SHA-256 of the secret is kept; the address is shown once, when it is
+    made. Making a new one replaces the old (whose address stops working); revoking
+    deletes the row. Services: ``sparring.cases.services.calendar_feed``.
+    """
+
+    consultant = models.OneToOneField(
+        Consultant, on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created = models.DateTimeField(_("created"), default=clock.now, editable=False)
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+
+    def __str__(self) -> str:
+        return f"{self.consultant}: {self.created:%d.%m.%Y}"
+
+
 class ConflictOfInterest(models.Model):
     """A consultant who must not be called off for an organisation (esteellisyys)."""
 

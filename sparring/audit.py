@@ -62,6 +62,9 @@ class AuditAction(models.TextChoices):
     ATTACHMENT_REMOVED = "attachment_removed", Visibility.EVERYONE, _("File removed")
     # Review
     CASE_TAKEN = "case_taken", Visibility.EVERYONE_BUT_COMMENT, _("Taken by a coordinator")
+    # Assignment: the responsible coordinator (Case.handler)
+    CASE_HANDED = "case_handed", Visibility.COORDINATORS, _("Handed to a colleague")
+    CASE_RELEASED = "case_released", Visibility.COORDINATORS, _("Released by the coordinator")
     REVIEW_REMINDER_SENT = "review_reminder_sent", Visibility.EVERYONE, _("Review reminder sent")
     CASE_APPROVED = "case_approved", Visibility.EVERYONE, _("Approved")
     CASE_RETURNED = "case_returned", Visibility.EVERYONE, _("Returned for amendment")
@@ -227,6 +230,16 @@ class AuditAction(models.TextChoices):
     # Personal API tokens (no case)
     API_TOKEN_CREATED = "api_token_created", Visibility.COORDINATORS, _("API token created")
     API_TOKEN_REVOKED = "api_token_revoked", Visibility.COORDINATORS, _("API token revoked")
+    CALENDAR_FEED_CREATED = (
+        "calendar_feed_created",
+        Visibility.COORDINATORS,
+        _("Calendar feed link made"),
+    )
+    CALENDAR_FEED_REVOKED = (
+        "calendar_feed_revoked",
+        Visibility.COORDINATORS,
+        _("Calendar feed link revoked"),
+    )
 
 
 def subject_of(instance: models.Model) -> str:

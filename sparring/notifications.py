@@ -86,6 +86,15 @@ MESSAGES: dict[str, tuple[Any, list[Any]]] = {
             ),
         ],
     ),
+    "case_handed": (
+        _("Case %(reference)s was handed to you"),
+        [
+            _(
+                "%(comment)s handed you the case %(reference)s of %(organisation)s. You are now its responsible coordinator."
+            ),
+            _("You find it under “My cases” on your home page."),
+        ],
+    ),
     "offered": (
         _("Offer: sparring %(reference)s for %(organisation)s"),
         [

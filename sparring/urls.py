@@ -5,7 +5,7 @@ from django.urls import path
 from sparring import views
 from sparring.accounts import security_views
 from sparring.accounts import views as account_views
-from sparring.cases import call_views, day_views, home_views
+from sparring.cases import call_views, day_views, feed_views, home_views, list_views
 from sparring.cases import views as case_views
 from sparring.reports import views as report_views
 from sparring.statistics import views as statistics_views
@@ -56,6 +56,12 @@ urlpatterns = [
     path("invitation/<str:token>/", account_views.invitation_accept, name="invitation_accept"),
     path("calls/<int:call_pk>/apply/", case_views.case_apply, name="case_apply"),
     path("cases/", case_views.case_list, name="case_list"),
+    path("cases/export.<str:fmt>", list_views.case_list_export, name="case_list_export"),
+    path("coordinator/queue/", list_views.queue_page, name="case_queue"),
+    path("coordinator/my-cases/", list_views.my_cases_page, name="my_cases"),
+    path("coordinator/cases/hand/", list_views.cases_hand_bulk, name="cases_hand_bulk"),
+    path("consultant/calendar/", feed_views.calendar_feed_page, name="calendar_feed_page"),
+    path("calendar/<str:token>.ics", feed_views.calendar_feed, name="calendar_feed"),
     path("cases/<int:pk>/", case_views.case_detail, name="case_detail"),
     path("cases/<int:pk>/edit/", case_views.case_edit, name="case_edit"),
     path("cases/<int:pk>/do/<slug:action>/", case_views.case_action, name="case_action"),

@@ -74,6 +74,37 @@ def invitation(case, days, *, cancel: bool = False) -> str:
     return calendar.to_ical().decode()
 
 
+def consultant_feed(consultant, days) -> str:
+    """A consultant's days of every case as one published calendar (METHOD:PUBLISH).
+
+    Proposed days are TENTATIVE, confirmed and held days CONFIRMED; each keeps the
+    day's UID and sequence, so a subscribed calendar updates the same entries the
+    invitations made. ``days`` carry their case (``select_related``).
+    """
+    calendar = Calendar()
+    calendar.add("prodid", "-//Sparraus//sparring case management//FI")
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", f"{settings.SITE_NAME}: {consultant}")
+    for day in days:
+        case = day.case
+        event = Event()
+        event.add("uid", day_uid(day))
+        event.add("sequence", day.sequence)
+        event.add("dtstamp", clock.now())
+        event.add("dtstart", datetime.combine(day.date, day.start_time, tzinfo=HELSINKI))
+        event.add("dtend", datetime.combine(day.date, day.end_time, tzinfo=HELSINKI))
+        event.add("summary", summary_of(case))
+        where = day.place or day.remote_link
+        if where:
+            event.add("location", vText(where))
+        event.add("status", "TENTATIVE" if day.status == "proposed" else "CONFIRMED")
+        event.add("url", f"{settings.SITE_URL.rstrip('/')}/cases/{case.pk}/")
+        calendar.add_component(event)
+    calendar.add_missing_timezones()
+    return calendar.to_ical().decode()
+
+
 def invitation_attachment(case, days, *, cancel: bool = False) -> list[dict[str, str]]:
     filename = f"sparraus-{case.reference}.ics"
     method = "CANCEL" if cancel else "REQUEST"

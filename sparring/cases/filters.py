@@ -1,7 +1,6 @@
 """The filters of the case list (django-filter)."""
 
 import django_filters
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from procurement.models import Consultant
@@ -12,7 +11,9 @@ class CaseFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Search"),
         method="search",
-        help_text=_("Reference, organisation, unit or contact person."),
+        help_text=_(
+            "Reference, organisation, unit, contact person, goal, development need or report."
+        ),
     )
     call = django_filters.ModelChoiceFilter(label=_("Call"), queryset=Call.objects.all())
     status = django_filters.ChoiceFilter(label=_("Step"), choices=Case.Status.choices)
@@ -39,13 +40,6 @@ class CaseFilter(django_filters.FilterSet):
         fields = ["q", "call", "status", "sector", "theme", "organisation", "consultant"]
 
     def search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(reference__icontains=value)
-            | Q(organisation__name_fi__icontains=value)
-            | Q(organisation__name_sv__icontains=value)
-            | Q(unit__icontains=value)
-            | Q(contact_name__icontains=value)
-        )
+        from .search import case_search
+
+        return case_search(queryset, value)

@@ -16,6 +16,28 @@ class VersionedForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
+class HandForm(VersionedForm):
+    """Hand the case to a named colleague (an active coordinator)."""
+
+    to = forms.ModelChoiceField(label=_("Colleague"), queryset=None)
+    note = forms.CharField(
+        label=_("Note for the colleague (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, case=None, **kwargs):
+        from .services.assignment import colleagues
+
+        super().__init__(*args, **kwargs)
+        queryset = colleagues()
+        if case is not None and case.handler_id:
+            queryset = queryset.exclude(pk=case.handler_id)
+        self.fields["to"].queryset = queryset
+        self.fields["to"].label_from_instance = lambda u: u.get_full_name() or u.get_username()
+
+
 class ApplicationForm(forms.ModelForm):
     """The application: what the organisation needs and who takes part."""
 

@@ -10,6 +10,9 @@ from workflow.selectors import background_summary
 
 from . import selectors
 
+#: How many of the queue's oldest cases the coordinator's home shows (the rest: the queue page).
+HOME_QUEUE_SIZE = 10
+
 
 class ApplicantHome(RoleRequiredMixin, TemplateView):
     permission_required = "sparring.apply"
@@ -32,7 +35,9 @@ class CoordinatorHome(RoleRequiredMixin, TemplateView):
         context["overview"] = selectors.programme_overview()
         context["background"] = background_summary()
         context["inbox"] = selectors.coordinator_inbox(self.request.user)
-        context["queue"] = selectors.coordinator_queue()
+        queue = selectors.coordinator_queue()
+        context["queue"] = queue[:HOME_QUEUE_SIZE]
+        context["queue_count"] = queue.count()
         context["access_requests"] = AccessRequest.objects.filter(
             status=AccessRequest.Status.PENDING
         ).order_by("created", "pk")[:50]

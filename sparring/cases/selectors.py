@@ -1,8 +1,11 @@
 """Reads with more than a trivial query."""
 
+from functools import reduce
+from operator import or_
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.utils.translation import gettext_lazy as _
 
 from procurement.models import Consultant, Supplier
 from sparring import audit, clock
@@ -112,14 +115,70 @@ def labelled_timeline(case: Case, *, full: bool, viewer=None) -> list:
 
 
 def coordinator_inbox(user):
-    """Cases waiting for a coordinator that this coordinator has taken."""
-    return case_list(Case.objects.filter(status__in=states.WAITING_FOR_COORDINATOR, handler=user))
+    """Cases waiting for a coordinator that this coordinator is responsible for, oldest first."""
+    return with_waiting_since(
+        Case.objects.filter(status__in=states.WAITING_FOR_COORDINATOR, handler=user),
+        coordinator_steps=True,
+    ).order_by(F("waiting_since").asc(nulls_last=True), "pk")
 
 
-def coordinator_queue():
-    """Cases waiting for a coordinator that nobody has taken yet."""
-    return case_list(
-        Case.objects.filter(status__in=states.WAITING_FOR_COORDINATOR, handler__isnull=True)
+def coordinator_queue(sort: str = ""):
+    """Cases waiting for a coordinator that nobody is responsible for, each with
+    ``waiting_since``; oldest first unless ``sort`` (a key of ``QUEUE_SORTS``) says
+    otherwise. One query (a subquery for the time)."""
+    return sorted_cases(
+        with_waiting_since(
+            Case.objects.filter(status__in=states.WAITING_FOR_COORDINATOR, handler__isnull=True),
+            coordinator_steps=True,
+        ),
+        sort,
+    )
+
+
+def my_cases(user, sort: str = ""):
+    """The submitted cases that have not ended and that ``user`` is responsible for
+    (``Case.handler``), each with ``waiting_since`` (when its current step opened);
+    oldest first unless ``sort`` says otherwise. One query."""
+    return sorted_cases(
+        with_waiting_since(Case.objects.filter(status__in=states.ASSIGNABLE, handler=user)),
+        sort,
+    )
+
+
+#: The orders a coordinator's list offers: key -> (label, ORDER BY). Waiting longest first
+#: is the default: the case that has waited longest is looked at first.
+QUEUE_SORTS = {
+    "waiting": (_("Waiting longest first"), (F("waiting_since").asc(nulls_last=True), "pk")),
+    "-waiting": (_("Waiting shortest first"), (F("waiting_since").desc(nulls_last=True), "-pk")),
+    "reference": (_("Reference"), ("reference", "pk")),
+    "organisation": (_("Organisation"), ("organisation__name_fi", "pk")),
+    "status": (_("Step"), ("status", F("waiting_since").asc(nulls_last=True), "pk")),
+}
+
+
+def sorted_cases(queryset, sort: str = ""):
+    """``queryset`` (with ``waiting_since``) in the order ``sort`` names; unknown: the default."""
+    _label, order = QUEUE_SORTS.get(sort, QUEUE_SORTS["waiting"])
+    return queryset.order_by(*order)
+
+
+def with_waiting_since(queryset, *, coordinator_steps: bool = False):
+    """``case_list(queryset)`` with ``waiting_since``: when the case's oldest open step
+    (of ``steps.STEPS``; only the coordinators' with ``coordinator_steps``) was created.
+    ``None`` when no step is open. A subquery, so still one query for a page."""
+    from viewflow.workflow.models import Task
+    from viewflow.workflow.status import STATUS
+
+    names = [
+        name for name, step in STEPS.items() if not coordinator_steps or step.actor == "coordinator"
+    ]
+    tasks = Task.objects.filter(
+        reduce(or_, (Q(flow_task__endswith=f".{name}") for name in names), Q(pk__in=[])),
+        process_id=OuterRef("process_id"),
+        status__in=[STATUS.NEW, STATUS.SCHEDULED, STATUS.STARTED, STATUS.ERROR],
+    )
+    return case_list(queryset).annotate(
+        waiting_since=Subquery(tasks.order_by("created").values("created")[:1])
     )
 
 

@@ -203,6 +203,9 @@ STOPPED = _where("stopped")
 NOT_PROCEEDING = (S.REJECTED, *STOPPED)
 #: A consultant still works on it (their home's assignments).
 NOT_FINAL = tuple(status for status in CaseStatus if status not in FINAL)
+#: A coordinator may take responsibility for the case, hand it to a colleague or release it
+#: (submitted and not yet ended; a draft is the applicant's alone).
+ASSIGNABLE = tuple(status for status in NOT_FINAL if status != S.DRAFT)
 
 #: Every allowed move of ``Case.status``: source -> targets. A move to the same status
 #: (a change that keeps the status, such as a new day) is always allowed for open cases.

@@ -32,6 +32,7 @@ from .forms import (
     CloseForm,
     ConfirmDatesForm,
     DecisionForm,
+    HandForm,
     OfferAnswerForm,
     StopForm,
     VersionedForm,
@@ -303,8 +304,41 @@ ACTIONS: dict[str, Action] = {
             success=_("You took the case."),
             offered=lambda user, case, nodes: (
                 access.is_coordinator(user)
-                and case.status in states.WAITING_FOR_COORDINATOR
+                and case.status in states.ASSIGNABLE
                 and case.handler_id != user.pk
+            ),
+        ),
+        Action(
+            "hand",
+            HandForm,
+            perform=lambda user, case, data: services.case_hand(
+                actor=user,
+                case=case,
+                to=data["to"],
+                note=data.get("note", ""),
+                version=data.get("version"),
+            ),
+            success=_("The case was handed to your colleague, who was told by e-mail."),
+            offered=lambda user, case, nodes: (
+                access.is_coordinator(user) and case.status in states.ASSIGNABLE
+            ),
+            build=lambda user, case: {
+                "hand": HandForm(initial={"version": case.version}, case=case)
+            },
+            bind=lambda case, data: HandForm(data, case=case),
+            notifies=("case_handed",),
+        ),
+        Action(
+            "release",
+            VersionedForm,
+            perform=lambda user, case, data: services.case_release(
+                actor=user, case=case, version=data.get("version")
+            ),
+            success=_("Nobody is responsible for the case now; it is back in the queue."),
+            offered=lambda user, case, nodes: (
+                access.is_coordinator(user)
+                and case.status in states.ASSIGNABLE
+                and case.handler_id is not None
             ),
         ),
         Action(

@@ -17,6 +17,7 @@ from .application import (
     case_submit,
     case_update,
 )
+from .assignment import case_hand, case_release, case_take, cases_hand
 from .calloff import case_call_off, offer_answer, offer_expire
 from .calls import call_close, call_open, call_save
 from .closing import case_cancel, case_close, case_withdraw, feedback_end
@@ -26,7 +27,7 @@ from .delivery import (
     session_day_record,
     session_day_reschedule,
 )
-from .review import Decision, call_days_committed, case_decide, case_review_reminder, case_take
+from .review import Decision, call_days_committed, case_decide, case_review_reminder
 from .schedule import schedule_confirm, schedule_propose
 
 __all__ = [
@@ -47,11 +48,14 @@ __all__ = [
     "case_create",
     "case_decide",
     "case_delete_draft",
+    "case_hand",
+    "case_release",
     "case_review_reminder",
     "case_submit",
     "case_take",
     "case_update",
     "case_withdraw",
+    "cases_hand",
     "feedback_end",
     "offer_answer",
     "offer_expire",

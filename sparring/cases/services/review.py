@@ -1,7 +1,6 @@
-"""The coordinator's review: approve, return for amendment, reject; taking a case."""
+"""The coordinator's review: approve, return for amendment, reject."""
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
 
@@ -130,19 +129,3 @@ def case_review_reminder(*, case: Case) -> None:
         action="review_reminder_sent",
         recipients=lambda c: coordinators(),
     )
-
-
-@transaction.atomic
-def case_take(*, actor, case: Case, version: int) -> Case:
-    """A coordinator takes a waiting case into their own inbox (or takes it over)."""
-    require(access.is_coordinator(actor))
-    previous = case.handler
-    case_move(case, source=states.WAITING_FOR_COORDINATOR, version=version, handler=actor)
-    audit_record(
-        actor=actor,
-        action="case_taken",
-        subject=case,
-        case=case,
-        comment=str(previous.get_full_name()) if previous else "",
-    )
-    return case

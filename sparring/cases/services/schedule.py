@@ -21,7 +21,9 @@ def validate_days(case: Case, days: list[dict], *, exclude_day: SessionDay | Non
     Each day is a dict of ``date``, ``start_time``, ``end_time``, ``place``,
     ``remote_link`` and optionally ``non_working_confirmed``: a weekend or a
     Finnish holiday (``sparring.workdays``, e.g. Easter Monday or Christmas Eve) is
-    refused, naming the holiday, unless the person confirmed it.
+    refused, naming the holiday, unless the person confirmed it. A day whose hours
+    overlap another case's proposed, confirmed or held day of the same consultant is
+    refused, naming that case and day (no double booking; issue 14).
 
     Raises:
         ValidationError: a list of every problem found.
@@ -71,6 +73,7 @@ def validate_days(case: Case, days: list[dict], *, exclude_day: SessionDay | Non
             errors.append(_("Give a place or a remote link for each day."))
     if case.consultant_id:
         errors += _calendar_errors(case, dates, exclude_day=exclude_day)
+        errors += _overlap_errors(case, days, exclude_day=exclude_day)
     if errors:
         raise ValidationError(errors)
 
@@ -113,6 +116,66 @@ def _calendar_errors(case: Case, dates, *, exclude_day: SessionDay | None) -> li
                 }
             )
     return errors
+
+
+def _overlap_errors(case: Case, days: list[dict], *, exclude_day: SessionDay | None) -> list[str]:
+    """The consultant's days of other cases whose hours overlap a proposed day (double booking).
+
+    A proposed, confirmed or held day of another case of the same consultant on the
+    same date blocks the hours from its start to its end; a day may start when the
+    other ends. The case's own days never clash (a proposal replaces its proposed
+    days, a moved day its old hours). One query for all the days.
+
+    Returns:
+        one message per clash, naming the other case's reference and its day's hours.
+    """
+    valid = [d for d in days if d["end_time"] > d["start_time"]]
+    if not valid:
+        return []
+    taken = (
+        SessionDay.objects.filter(
+            case__consultant_id=case.consultant_id,
+            date__in={d["date"] for d in valid},
+            status__in=[
+                SessionDay.Status.PROPOSED,
+                SessionDay.Status.CONFIRMED,
+                SessionDay.Status.HELD,
+            ],
+        )
+        .exclude(case_id=case.pk)
+        .select_related("case")
+        .order_by("date", "start_time", "pk")
+    )
+    if exclude_day is not None:
+        taken = taken.exclude(pk=exclude_day.pk)
+    taken = list(taken)
+    errors = []
+    for d in valid:
+        for other in taken:
+            if (
+                other.date == d["date"]
+                and d["start_time"] < other.end_time
+                and other.start_time < d["end_time"]
+            ):
+                errors.append(
+                    _(
+                        "%(date)s %(start)s–%(end)s overlaps the consultant's day %(other_start)s–%(other_end)s of case %(reference)s."
+                    )
+                    % {
+                        "date": d["date"].strftime("%-d.%-m.%Y"),
+                        "start": _clock(d["start_time"]),
+                        "end": _clock(d["end_time"]),
+                        "other_start": _clock(other.start_time),
+                        "other_end": _clock(other.end_time),
+                        "reference": str(other.case),
+                    }
+                )
+    return errors
+
+
+def _clock(value) -> str:
+    """A time of day as Finns write it: 9.00, 13.30."""
+    return f"{value.hour}.{value.minute:02d}"
 
 
 def schedule_propose(*, actor, case: Case, days: list[dict], version: int) -> list[SessionDay]:

@@ -34,9 +34,19 @@ def delivered_case(applicant, coordinator, call, consultant_user, held=1):
     services.offer_answer(actor=consultant_user, offer=offer, accept=True)
     case.refresh_from_db()
     today = timezone.localdate()
+    # Each case of the consultant on dates of its own: a consultant is never booked on
+    # the same hours for two cases (schedule.validate_days refuses double booking).
+    from sparring.models import SessionDay
+
+    offset = 2 * (
+        SessionDay.objects.filter(case__consultant=consultant_user.consultant)
+        .values("case")
+        .distinct()
+        .count()
+    )
     days = [
         {
-            "date": today + timedelta(days=n),
+            "date": today + timedelta(days=offset + n),
             "start_time": "09:00",
             "end_time": "15:00",
             "place": "Talo",

@@ -1,0 +1,181 @@
+"""The coordinators' working lists: the queue, "My cases", handing several cases at once,
+and the case list's export. Thin: the selectors read, ``services.cases_hand`` writes."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from sparring import access, exports
+
+from . import selectors, services, states
+from .filters import CaseFilter
+from .services.assignment import colleagues
+from .transitions import CaseError
+
+PAGE_SIZE = 25
+
+
+def _require_coordinator(request: HttpRequest) -> None:
+    if not access.is_coordinator(request.user):
+        raise PermissionDenied
+
+
+def _list_page(request, queryset, *, template: str, title: str, empty_text: str):
+    sort = request.GET.get("sort", "")
+    if sort not in selectors.QUEUE_SORTS:
+        sort = "waiting"
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        template,
+        {
+            "page": page,
+            "cases": page.object_list,
+            "sort": sort,
+            "sorts": [(key, label) for key, (label, _order) in selectors.QUEUE_SORTS.items()],
+            "colleagues": colleagues(),
+            "title": title,
+            "empty_text": empty_text,
+            "next": request.get_full_path(),
+        },
+    )
+
+
+def queue_page(request: HttpRequest) -> HttpResponse:
+    """Cases waiting for a coordinator that nobody is responsible for; oldest first."""
+    _require_coordinator(request)
+    return _list_page(
+        request,
+        selectors.coordinator_queue(request.GET.get("sort", "")),
+        template="sparring/case_queue.html",
+        title=_("Queue"),
+        empty_text=_("The queue is empty."),
+    )
+
+
+def my_cases_page(request: HttpRequest) -> HttpResponse:
+    """The cases the coordinator is responsible for, whatever step they are at."""
+    _require_coordinator(request)
+    return _list_page(
+        request,
+        selectors.my_cases(request.user, request.GET.get("sort", "")),
+        template="sparring/case_queue.html",
+        title=_("My cases"),
+        empty_text=_("You are not responsible for any open case."),
+    )
+
+
+def _back(request: HttpRequest) -> str:
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return reverse("sparring:case_queue")
+
+
+@require_POST
+def cases_hand_bulk(request: HttpRequest) -> HttpResponse:
+    """Hand the selected cases to a colleague: first a page that names them all, then on
+    confirmation the service. Cases the user may not see or that have ended are left out."""
+    _require_coordinator(request)
+    ids = [value for value in request.POST.getlist("cases") if value.isdigit()][:200]
+    cases = list(
+        selectors.with_waiting_since(
+            access.visible_cases(request.user).filter(pk__in=ids, status__in=states.ASSIGNABLE)
+        ).order_by("reference", "pk")
+    )
+    to_id = request.POST.get("to", "")
+    to = colleagues().filter(pk=to_id).first() if to_id.isdigit() else None
+    if not cases or to is None:
+        messages.warning(
+            request,
+            _("Choose at least one case and the colleague to hand them to.")
+            if not cases
+            else _("Choose the colleague to hand the cases to."),
+        )
+        return redirect(_back(request))
+    if request.POST.get("confirmed") != "yes":
+        return render(
+            request,
+            "sparring/cases_hand_confirm.html",
+            {"cases": cases, "to": to, "next": _back(request)},
+        )
+    try:
+        handed = services.cases_hand(actor=request.user, cases=cases, to=to)
+    except (CaseError, ValidationError) as error:
+        message = getattr(error, "message", None) or " ".join(error.messages)
+        messages.warning(request, message)
+        return redirect(_back(request))
+    name = to.get_full_name() or to.get_username()
+    messages.success(
+        request,
+        ngettext(
+            "%(count)d case was handed to %(name)s, who was told by e-mail.",
+            "%(count)d cases were handed to %(name)s, who was told by e-mail.",
+            len(handed),
+        )
+        % {"count": len(handed), "name": name},
+    )
+    return redirect(_back(request))
+
+
+EXPORT_FORMATS = ("csv", "xlsx")
+
+
+def case_list_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The case list as the user sees it (``access.visible_cases`` and the same filters
+    and search), as CSV or XLSX: the list's columns, nothing more."""
+    if fmt not in EXPORT_FORMATS:
+        raise Http404
+    if not (
+        access.is_coordinator(request.user)
+        or access.is_applicant(request.user)
+        or access.is_consultant(request.user)
+    ):
+        raise PermissionDenied
+    queryset = selectors.case_list(access.visible_cases(request.user))
+    case_filter = CaseFilter(request.GET or None, queryset=queryset, request=request)
+    coordinator = access.is_coordinator(request.user)
+    header = [
+        _("Reference"),
+        _("Organisation"),
+        _("Unit"),
+        _("Call"),
+        _("Sector"),
+        _("Theme"),
+        _("Days"),
+        _("Step"),
+        _("Consultant"),
+        _("Created"),
+        _("Submitted"),
+    ]
+    if coordinator:
+        header.append(_("Responsible coordinator"))
+    rows = [header]
+    for case in case_filter.qs.iterator(chunk_size=500):
+        row = [
+            str(case),
+            case.organisation.display_name(),
+            case.unit,
+            case.call.display_title,
+            case.sector_label(),
+            str(case.theme or ""),
+            case.days,
+            case.get_status_display(),
+            str(case.consultant or ""),
+            case.created,
+            case.submitted_at or "",
+        ]
+        if coordinator:
+            row.append(case.handler.get_full_name() if case.handler else "")
+        rows.append(row)
+    filename = "cases"
+    if fmt == "csv":
+        return exports.csv_response(filename, rows)
+    return exports.xlsx_response(filename, [(_("Cases"), rows, 1)])

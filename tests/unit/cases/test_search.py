@@ -1,0 +1,120 @@
+"""Searching the cases (issue 14, item 4): reference, organisation, unit, contact person,
+goal, development need and report text; full-text on PostgreSQL (Finnish stemming, a GIN
+index), a word search on SQLite. Runs on both: DATABASE_URL=postgres://… for PostgreSQL."""
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from sparring.cases.search import case_search
+from sparring.models import Case
+from sparring.reports.models import Report
+from tests.unit.cases.test_case_views import case_links, count_queries, submit_new
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def cases(submitted_case, applicant, other_applicant, open_call):
+    """Three cases with distinct texts (the fixture's goal speaks of 'työnjaosta')."""
+    school = submit_new(
+        other_applicant,
+        open_call,
+        unit="Perusopetus",
+        goal="Opettajien yhteistyön vahvistaminen ja palaverikäytäntöjen uudistaminen.",
+        development_need="Koulujen välinen tiedonkulku takkuaa.",
+        contact_name="Liisa Rehtori",
+    )
+    kitchen = submit_new(
+        applicant,
+        open_call,
+        unit="Ruokapalvelut",
+        goal="Keittiöiden vuorosuunnittelu sujuvaksi.",
+        development_need="Sijaisten perehdytys puuttuu.",
+    )
+    Report.objects.create(case=kitchen, results="Laadittiin perehdytyskansio ja vuorolista.")
+    return submitted_case, school, kitchen
+
+
+@pytest.fixture(params=["database", "fallback"])
+def found(request):
+    """Search as the database does (full text on PostgreSQL), and with the word search of
+    SQLite (which runs on PostgreSQL too, so CI checks both ways)."""
+    fallback = request.param == "fallback"
+
+    def search(text):
+        return set(
+            case_search(Case.objects.all(), text, fallback=fallback).values_list("pk", flat=True)
+        )
+
+    return search
+
+
+def test_each_field_finds_its_case(cases, found):
+    home_care, school, kitchen = cases
+    assert found("työnjaosta") == {home_care.pk}  # a word of the goal
+    assert found("tiedonkulku") == {school.pk}  # development need
+    assert found("perehdytyskansio") == {kitchen.pk}  # report text
+    assert found("Perusopetus") == {school.pk}  # unit
+    assert found("Rehtori") == {school.pk}  # contact person
+    assert found("Espoon") == {school.pk}  # organisation
+    assert found(school.reference) == {school.pk}  # reference
+    assert found(school.reference[-3:]) >= {school.pk}  # part of a reference
+    assert found("   ") == {home_care.pk, school.pk, kitchen.pk}
+    assert found("sanaaeiole") == set()
+
+
+def test_every_word_must_match(cases, found):
+    _home_care, _school, kitchen = cases
+    assert found("vuorosuunnittelu perehdytys") == {kitchen.pk}
+    assert found("vuorosuunnittelu tiedonkulku") == set()
+
+
+def test_odd_input_is_no_error(cases):
+    for text in ['"', "a & b | !c", "'; DROP TABLE x; --", "(((", "ä" * 500, "-", "\x00"]:
+        for fallback in (False, True):
+            case_search(Case.objects.all(), text, fallback=fallback).count()
+
+
+def test_postgresql_stems_finnish_and_uses_the_index_sqlite_matches_words(cases):
+    _home_care, school, _kitchen = cases
+    searched = set(case_search(Case.objects.all(), "opettaja").values_list("pk", flat=True))
+    if connection.vendor != "postgresql":
+        # SQLite: a plain word search, no stemming ("opettaja" is not in "Opettajien")
+        assert searched == set()
+        return
+    assert searched == {school.pk}  # the goal says "Opettajien"
+    sql, params = case_search(Case.objects.all(), "opettaja").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_indexes WHERE indexname = 'case_search_fi'")
+        assert cursor.fetchone()
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "case_search_fi" in plan, plan
+
+
+def test_the_case_list_searches_only_what_the_user_may_see(
+    cases, applicant, coordinator, client_for
+):
+    _home_care, school, kitchen = cases
+    url = reverse("sparring:case_list")
+    assert case_links(client_for(coordinator).get(url, {"q": "tiedonkulku"})) == {school.pk}
+    # the applicant of Tampere does not find Espoo's case by its words
+    assert case_links(client_for(applicant).get(url, {"q": "tiedonkulku"})) == set()
+    assert case_links(client_for(applicant).get(url, {"q": "vuorosuunnittelu"})) == {kitchen.pk}
+
+
+def test_a_search_runs_the_same_queries_for_one_or_more_hits(
+    cases, applicant, open_call, coordinator, client_for
+):
+    client = client_for(coordinator)
+    url = reverse("sparring:case_list") + "?q=vuorosuunnittelu"
+    client.get(url)
+    one, page = count_queries(client, url)
+    assert len(page.context["cases"]) == 1
+    for n in range(4):
+        submit_new(applicant, open_call, goal=f"Vuorosuunnittelu kuntoon {n}.")
+    five, page = count_queries(client, url)
+    assert len(page.context["cases"]) == 5
+    assert five == one
