@@ -67,6 +67,39 @@ def survey_open(*, case: Case) -> Survey:
     return survey
 
 
+@dataclass(frozen=True)
+class SurveyShare:
+    """What the applicant shares with the participants while the survey is open.
+
+    Attributes:
+        url: the survey's shared address (absolute, on ``settings.SITE_URL``).
+        sheet_url: the printable sheet with the address (absolute).
+        closes_at: when the survey closes (aware datetime).
+    """
+
+    url: str
+    sheet_url: str
+    closes_at: object
+
+
+def survey_share(case: Case) -> SurveyShare | None:
+    """The link and printable sheet the survey service offers for ``case``, or None
+    when there is no open survey.
+
+    The one place the case page's "share the survey" box, the printable sheet and
+    the report-filed e-mail read the survey's address from (issue 16.6); the
+    address itself is the survey service's business (issue 13 may change it).
+    """
+    survey = Survey.objects.filter(case=case).first()
+    if survey is None or not survey.is_open():
+        return None
+    return SurveyShare(
+        url=site_url(reverse("sparring:survey", args=[survey.token])),
+        sheet_url=site_url(reverse("sparring:survey_sheet", args=[case.pk])),
+        closes_at=survey.closes_at,
+    )
+
+
 def survey_close(*, case: Case) -> None:
     Survey.objects.filter(case=case).update(closed=True)
 

@@ -119,3 +119,17 @@ def survey_remind(request: HttpRequest, pk: int) -> HttpResponse:
     except surveys.SurveyError as error:
         messages.warning(request, error.message)
     return redirect("sparring:case_detail", pk=case.pk)
+
+
+def survey_sheet(request: HttpRequest, pk: int) -> HttpResponse:
+    """A printable sheet with the survey's link for the participants (the applicant
+    and coordinators, while the survey is open; 404 otherwise)."""
+    from django.http import Http404
+
+    case = selectors.visible_case(request, pk)
+    if not (access.is_coordinator(request.user) or access.is_case_applicant(request.user, case)):
+        raise Http404
+    share = surveys.survey_share(case)
+    if share is None:
+        raise Http404
+    return render(request, "sparring/survey_sheet.html", {"case": case, "share": share})
