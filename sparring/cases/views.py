@@ -115,7 +115,10 @@ def _conversation_context(user, case: Case, message_form) -> dict:
         return {"conversation": None}
     if message_form is None:
         message_form = MessageForm(party=conversation.party)
-    conversation_services.conversation_mark_read(user=user, case=case, up_to=conversation.newest)
+    if conversation.newest > conversation.last_read:
+        conversation_services.conversation_mark_read(
+            user=user, case=case, up_to=conversation.newest
+        )
     return {"conversation": conversation, "message_form": message_form}
 
 

@@ -18,12 +18,14 @@ class Conversation:
         unread: how many of them are unread.
         newest: the id of the newest message shown (0 when none), to mark read.
         party: the reader's party (``access.message_party``), None for no party.
+        last_read: the reader's read marker (the newest message id read; 0: none).
     """
 
     messages: list[CaseMessage] = field(default_factory=list)
     unread: int = 0
     newest: int = 0
     party: str | None = None
+    last_read: int = 0
 
 
 def conversation_for(user, case: Case) -> Conversation:
@@ -43,6 +45,7 @@ def conversation_for(user, case: Case) -> Conversation:
         unread=unread,
         newest=messages[-1].pk if messages else 0,
         party=party,
+        last_read=last_read,
     )
 
 

@@ -90,8 +90,11 @@ def survey_share(case: Case) -> SurveyShare | None:
     the report-filed e-mail read the survey's address from (issue 16.6); the
     address itself is the survey service's business (issue 13 may change it).
     """
-    survey = Survey.objects.filter(case=case).first()
-    if survey is None or not survey.is_open():
+    try:
+        survey = case.survey  # cached on the case once read
+    except Survey.DoesNotExist:
+        return None
+    if not survey.is_open():
         return None
     return SurveyShare(
         url=site_url(reverse("sparring:survey", args=[survey.token])),
@@ -217,8 +220,11 @@ def survey_add_participants(*, actor, case: Case, emails: str) -> int:
     """Send personal links to the addresses given (one per line or separated by commas)."""
     if not _applicant_or_coordinator(actor, case):
         raise PermissionDenied
-    survey = Survey.objects.filter(case=case).first()
-    if survey is None or not survey.is_open():
+    try:
+        survey = case.survey  # cached on the case once read
+    except Survey.DoesNotExist:
+        return None
+    if not survey.is_open():
         raise SurveyClosed
     addresses = []
     for raw in emails.replace(",", "\n").replace(";", "\n").split():
@@ -259,8 +265,11 @@ def survey_remind(*, actor, case: Case) -> int:
     """Remind only those who have not answered."""
     if not _applicant_or_coordinator(actor, case):
         raise PermissionDenied
-    survey = Survey.objects.filter(case=case).first()
-    if survey is None or not survey.is_open():
+    try:
+        survey = case.survey  # cached on the case once read
+    except Survey.DoesNotExist:
+        return None
+    if not survey.is_open():
         raise SurveyClosed
     with transaction.atomic():
         links = list(survey.links.filter(answered=False).select_for_update())
