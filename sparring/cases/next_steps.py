@@ -107,7 +107,9 @@ def task_box(user, case: Case, open_nodes: list[str], days: list[SessionDay]) ->
         if node not in open_nodes:
             continue
         step = STEPS[node]
-        mine = step.actor == actor and node in YOUR_PART
+        # The participants answer the survey; the applicant is the one who shares it.
+        acting = Actor.APPLICANT if step.actor == Actor.PARTICIPANTS else step.actor
+        mine = acting == actor and node in YOUR_PART
         if mine and node in ("schedule", "deliver", "report", "offer"):
             # Only the consultant the case is offered or assigned to.
             mine = node == "offer" or access.is_case_consultant(user, case)

@@ -1,0 +1,168 @@
+"""The case page's task box, "what happens next" (issue 16.6): per step, the right role
+gets its task and what it needs — the return comment, the proposed dates, "record
+today's day" (never a future day), the survey link and its printable sheet."""
+
+import re
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from sparring.cases import next_steps, services
+from sparring.cases.steps import STEPS, Actor
+from sparring.models import SessionDay
+from tests.unit.cases.test_case_flow import (
+    approve,
+    days_from_today,
+    fresh,
+    offer_to,
+    walk_to_delivery,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def page(client_for, user, case) -> str:
+    response = client_for(user).get(reverse("sparring:case_detail", args=[case.pk]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def my_tasks(html: str) -> list[str]:
+    return re.findall(r'data-task="([a-z_]+)"', html)
+
+
+def test_every_step_someone_takes_says_what_they_do():
+    for node, step in STEPS.items():
+        if step.actor != Actor.SYSTEM:
+            assert node in next_steps.YOUR_PART, node
+
+
+def test_review_is_the_coordinators_task(
+    submitted_case, applicant, coordinator, consultant, client_for
+):
+    assert my_tasks(page(client_for, coordinator, submitted_case)) == ["review"]
+    assert my_tasks(page(client_for, applicant, submitted_case)) == []
+
+
+def test_the_return_comment_heads_the_applicants_page_and_the_edit_form(
+    submitted_case, applicant, coordinator, client_for
+):
+    services.case_decide(
+        actor=coordinator,
+        case=fresh(submitted_case),
+        decision="return",
+        comment="Tarkenna kohderyhmää, kiitos.",
+        version=submitted_case.version,
+    )
+    html = page(client_for, applicant, submitted_case)
+    assert my_tasks(html) == ["amend"]
+    box = html[html.index('id="next"') :]
+    assert "Tarkenna kohderyhmää, kiitos." in box[: box.index("</section>")]
+    # Above the actions and the application, not only at the bottom in the timeline.
+    assert html.index("Tarkenna kohderyhmää") < html.index('id="application-heading"')
+    edit = client_for(applicant).get(reverse("sparring:case_edit", args=[submitted_case.pk]))
+    text = edit.content.decode()
+    assert "Tarkenna kohderyhmää, kiitos." in text
+    assert text.index("Tarkenna kohderyhmää") < text.index("<form class=\"stacked\"")
+
+
+def test_call_off_and_offer_go_to_the_coordinator_then_the_consultant(
+    submitted_case, applicant, coordinator, consultant, client_for
+):
+    approve(submitted_case, coordinator)
+    assert my_tasks(page(client_for, coordinator, submitted_case)) == ["call_off"]
+    offer_to(submitted_case, coordinator, consultant)
+    assert my_tasks(page(client_for, consultant, submitted_case)) == ["offer"]
+    assert my_tasks(page(client_for, applicant, submitted_case)) == []
+
+
+def test_the_confirm_box_shows_the_proposed_dates(
+    submitted_case, applicant, coordinator, consultant, client_for
+):
+    approve(submitted_case, coordinator)
+    offer = offer_to(submitted_case, coordinator, consultant)
+    services.offer_answer(actor=consultant, offer=offer, accept=True)
+    assert my_tasks(page(client_for, consultant, submitted_case)) == ["schedule"]
+    services.schedule_propose(
+        actor=consultant,
+        case=fresh(submitted_case),
+        days=days_from_today(3),
+        version=fresh(submitted_case).version,
+    )
+    html = page(client_for, applicant, submitted_case)
+    assert my_tasks(html) == ["confirm"]
+    form = html[html.index("/do/confirm/") :]
+    form = form[: form.index("</form>")]
+    assert 'data-task-part="proposed-days"' in form
+    for day in fresh(submitted_case).days_planned.filter(status=SessionDay.Status.PROPOSED):
+        assert f"{day.date.day}.{day.date.month}.{day.date.year}" in form
+    assert my_tasks(page(client_for, consultant, submitted_case)) == []
+
+
+def test_the_consultant_records_todays_day_never_a_future_one(
+    submitted_case, applicant, coordinator, consultant, client_for
+):
+    case = walk_to_delivery(submitted_case, coordinator, consultant, applicant)
+    today, tomorrow = case.days_planned.filter(status="confirmed").order_by("date")
+    html = page(client_for, consultant, case)
+    assert my_tasks(html) == ["deliver"]
+    held_forms = re.findall(r'action="/days/(\d+)/held/"', html)
+    # Today's day: in the task box and in the table; tomorrow's nowhere.
+    assert set(held_forms) == {str(today.pk)}
+    assert 'data-task-part="record"' in html
+    assert f'id="task-participants-{today.pk}"' in html
+    # Recording works from the task box.
+    response = client_for(consultant).post(
+        reverse("sparring:day_held", args=[today.pk]), {"participants": "12"}
+    )
+    assert response.status_code == 302
+    html = page(client_for, consultant, case)
+    assert 'data-task-part="next-day"' in html
+    assert re.findall(r'action="/days/(\d+)/held/"', html) == []
+    # The applicant and the coordinator have no recording task.
+    for other in (applicant, coordinator):
+        assert 'data-task-part="record"' not in page(client_for, other, case)
+
+
+def test_after_the_report_the_applicant_shares_the_survey(
+    reported_case, applicant, coordinator, consultant, client_for
+):
+    case = reported_case
+    share_url = f"/survey/{case.survey.token}/"
+    html = page(client_for, applicant, case)
+    assert "feedback" in my_tasks(html)
+    box = html[html.index('data-task-part="survey"') :]
+    assert share_url in box[: box.index("</div>")]
+    sheet = reverse("sparring:survey_sheet", args=[case.pk])
+    assert sheet in box
+    printed = client_for(applicant).get(sheet)
+    assert printed.status_code == 200 and share_url in printed.content.decode()
+    assert client_for(coordinator).get(sheet).status_code == 200
+    assert client_for(consultant).get(sheet).status_code == 404
+    assert 'data-task-part="survey"' not in page(client_for, consultant, case)
+
+
+def test_the_report_filed_email_carries_the_survey_link(
+    submitted_case, applicant, coordinator, consultant
+):
+    from django.utils import timezone
+
+    from sparring.reports import services as report_services
+    from tests.conftest import REPORT
+
+    case = walk_to_delivery(submitted_case, coordinator, consultant, applicant)
+    case.days_planned.update(date=timezone.localdate())
+    for day in case.days_planned.all():
+        services.session_day_record(actor=consultant, day=day, participants=10)
+    mail.outbox.clear()
+    report_services.report_submit(
+        actor=consultant, case=fresh(case), data=REPORT, version=fresh(case).version
+    )
+    case = fresh(case)
+    link = f"/survey/{case.survey.token}/"
+    by_address = {m.to[0]: m for m in mail.outbox}
+    to_applicant = by_address[applicant.email]
+    assert link in to_applicant.body and "palautekysely" in to_applicant.subject.lower()
+    assert link in by_address["anna.yhteys@example.invalid"].body
+    assert link not in by_address[coordinator.email].body
