@@ -193,4 +193,6 @@ def visible_messages(user: Any, case: Any):
         return messages
     if party is None:
         return messages.none()
-    return messages.filter(models.Q(author_party=party) | models.Q(audience__in=("everyone", party)))
+    return messages.filter(
+        models.Q(author_party=party) | models.Q(audience__in=("everyone", party))
+    )

@@ -26,7 +26,9 @@ class MessageForm(forms.Form):
         help_text=_("At most 4 000 characters. The recipients are told by e-mail."),
         error_messages={
             "required": _("Write the message first: it is empty."),
-            "max_length": _("The message is %(show_value)s characters long; at most %(limit_value)s fit."),
+            "max_length": _(
+                "The message is %(show_value)s characters long; at most %(limit_value)s fit."
+            ),
         },
     )
 

@@ -57,9 +57,4 @@ def unread_count(user, case: Case) -> int:
         ReadState.objects.filter(case=case, user=user).values_list("last_read", flat=True).first()
         or 0
     )
-    return (
-        access.visible_messages(user, case)
-        .filter(pk__gt=last_read)
-        .exclude(author=user)
-        .count()
-    )
+    return access.visible_messages(user, case).filter(pk__gt=last_read).exclude(author=user).count()

@@ -49,7 +49,9 @@ def write(page, audience: str, text: str) -> None:
     page.wait_for_load_state()
 
 
-def test_coordinator_and_applicant_talk_on_the_case(session_for, submitted_case, coordinator, applicant):
+def test_coordinator_and_applicant_talk_on_the_case(
+    session_for, submitted_case, coordinator, applicant
+):
     case_url = f"/cases/{submitted_case.pk}/"
 
     coordinator_page = session_for(coordinator)
@@ -57,7 +59,11 @@ def test_coordinator_and_applicant_talk_on_the_case(session_for, submitted_case,
     assert_accessible(coordinator_page)
     write(coordinator_page, "Hakija ja koordinaattorit", "Voisitteko tarkentaa kohderyhmän kokoa?")
     assert coordinator_page.get_by_text("Viesti lähetettiin.").is_visible()
-    write(coordinator_page, "Sisäinen muistiinpano (vain koordinaattorit)", "Sisäinen: budjetti riittää.")
+    write(
+        coordinator_page,
+        "Sisäinen muistiinpano (vain koordinaattorit)",
+        "Sisäinen: budjetti riittää.",
+    )
 
     applicant_page = session_for(applicant)
     applicant_page.goto(case_url)
@@ -83,9 +89,11 @@ def test_coordinator_and_applicant_talk_on_the_case(session_for, submitted_case,
     assert_accessible(applicant_page)
 
     write(applicant_page, "Koordinaattorit", "Noin 25 hoitajaa ja 3 esihenkilöä.")
-    assert applicant_page.locator("#conversation").get_by_text(
-        "Noin 25 hoitajaa ja 3 esihenkilöä."
-    ).is_visible()
+    assert (
+        applicant_page.locator("#conversation")
+        .get_by_text("Noin 25 hoitajaa ja 3 esihenkilöä.")
+        .is_visible()
+    )
 
     coordinator_page.goto(case_url)
     conversation = coordinator_page.locator("#conversation")

@@ -64,7 +64,7 @@ def test_the_return_comment_heads_the_applicants_page_and_the_edit_form(
     edit = client_for(applicant).get(reverse("sparring:case_edit", args=[submitted_case.pk]))
     text = edit.content.decode()
     assert "Tarkenna kohderyhmää, kiitos." in text
-    assert text.index("Tarkenna kohderyhmää") < text.index("<form class=\"stacked\"")
+    assert text.index("Tarkenna kohderyhmää") < text.index('<form class="stacked"')
 
 
 def test_call_off_and_offer_go_to_the_coordinator_then_the_consultant(
@@ -104,7 +104,7 @@ def test_the_consultant_records_todays_day_never_a_future_one(
     submitted_case, applicant, coordinator, consultant, client_for
 ):
     case = walk_to_delivery(submitted_case, coordinator, consultant, applicant)
-    today, tomorrow = case.days_planned.filter(status="confirmed").order_by("date")
+    today, _tomorrow = case.days_planned.filter(status="confirmed").order_by("date")
     html = page(client_for, consultant, case)
     assert my_tasks(html) == ["deliver"]
     held_forms = re.findall(r'action="/days/(\d+)/held/"', html)

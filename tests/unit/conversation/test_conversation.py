@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from sparring import access
+from sparring.cases import services as case_services
 from sparring.conversation import selectors, services
 from sparring.conversation.models import CaseMessage
 from sparring.models import AuditEvent
@@ -132,8 +133,10 @@ def test_outsiders_cannot_write_and_get_404_on_cases_they_do_not_see(
 
 
 def test_each_party_may_choose_only_its_own_audiences(assigned_case, applicant, consultant):
-    for actor, refused in ((applicant, ("internal", "applicant", "consultant")),
-                           (consultant, ("internal", "applicant", "consultant"))):
+    for actor, refused in (
+        (applicant, ("internal", "applicant", "consultant")),
+        (consultant, ("internal", "applicant", "consultant")),
+    ):
         for audience in refused:
             with pytest.raises(ValidationError) as error:
                 post(actor, assigned_case, audience)
@@ -188,7 +191,9 @@ def test_the_text_is_kept_when_the_form_is_shown_again(assigned_case, applicant,
 def test_a_message_is_audited_without_its_text(assigned_case, applicant, coordinator):
     message = post(applicant, assigned_case, "coordinators", "salaisuus")
     note = post(coordinator, assigned_case, "internal", "muistiinpano")
-    events = AuditEvent.objects.filter(case=assigned_case, action__in=["message_posted", "internal_note_added"])
+    events = AuditEvent.objects.filter(
+        case=assigned_case, action__in=["message_posted", "internal_note_added"]
+    )
     by_action = {e.action: e for e in events}
     assert by_action["message_posted"].data == {
         "message": message.pk,
@@ -275,3 +280,31 @@ def test_the_page_shows_the_conversation_with_a_constant_query_count(
     with CaptureQueriesContext(connection) as many:
         client.get(url)
     assert len(many) == len(few)
+
+
+# ------------------------------------------------------------------------------
+# Retention
+# ------------------------------------------------------------------------------
+
+
+def test_the_conversation_goes_with_the_cases_personal_data(assigned_case, applicant, coordinator):
+    from datetime import timedelta
+
+    from sparring import clock
+    from sparring.conversation.models import ReadState
+    from sparring.retention import apply_retention
+
+    post(applicant, assigned_case, "coordinators", "Yhteyshenkilön puhelin on 040 1234567")
+    case_services.case_cancel(
+        actor=coordinator,
+        case=fresh(assigned_case),
+        reason="Testi",
+        version=fresh(assigned_case).version,
+    )
+    with clock.travel(clock.now() + timedelta(days=365)):
+        apply_retention()
+    assert CaseMessage.objects.count() == 1  # not yet
+    with clock.travel(clock.now() + timedelta(days=11 * 366)):
+        result = apply_retention()
+    assert result.messages_deleted == 1
+    assert not CaseMessage.objects.exists() and not ReadState.objects.exists()
