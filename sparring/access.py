@@ -178,8 +178,9 @@ def message_party(user: Any, case: Any) -> str | None:
     return None
 
 
-def visible_messages(user: Any, case: Any):
-    """The messages of ``case``'s conversation that ``user`` may read (a queryset).
+def visible_messages(user: Any, case: Any = None):
+    """The conversation messages ``user`` may read (a queryset): of ``case``, or with
+    ``case`` None of every case where ``user`` is a party.
 
     Coordinators read all, internal notes included. The applicant's side and the
     assigned consultant read what their own side wrote and what was addressed to
@@ -187,8 +188,20 @@ def visible_messages(user: Any, case: Any):
     """
     from sparring.conversation.models import CaseMessage
 
-    messages = CaseMessage.objects.filter(case=case)
-    party = message_party(user, case)
+    messages = CaseMessage.objects.all()
+    if case is not None:
+        party = message_party(user, case)
+        messages = messages.filter(case=case)
+    elif is_coordinator(user):
+        party = "coordinators"
+    elif is_applicant(user):
+        party = "applicant"
+        messages = messages.filter(case__organisation_id=user.organisation_id)
+    elif is_consultant(user):
+        party = "consultant"
+        messages = messages.filter(case__consultant=user.consultant)
+    else:
+        party = None
     if party == "coordinators":
         return messages
     if party is None:

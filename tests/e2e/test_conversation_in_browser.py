@@ -66,7 +66,13 @@ def test_coordinator_and_applicant_talk_on_the_case(
     )
 
     applicant_page = session_for(applicant)
-    applicant_page.goto(case_url)
+    # The home lists the case under "new messages"; the link opens its conversation.
+    box = applicant_page.locator("section.unread-messages")
+    assert box.get_by_role("heading", name="Uudet viestit").is_visible()
+    assert box.locator(".unread-count").inner_text() == "1 uusi"
+    assert_accessible(applicant_page)
+    box.get_by_role("link").click()
+    applicant_page.wait_for_url(f"**{case_url}#conversation")
     conversation = applicant_page.locator("#conversation")
     assert conversation.get_by_text("Voisitteko tarkentaa kohderyhmän kokoa?").is_visible()
     assert conversation.locator(".unread-marker").count() == 1
@@ -88,6 +94,9 @@ def test_coordinator_and_applicant_talk_on_the_case(
     assert applicant_page.get_by_text("Kirjoita ensin viesti: se on tyhjä.").first.is_visible()
     assert_accessible(applicant_page)
 
+    applicant_page.goto("/applicant/")
+    assert applicant_page.locator("section.unread-messages").count() == 0
+    applicant_page.goto(case_url)
     write(applicant_page, "Koordinaattorit", "Noin 25 hoitajaa ja 3 esihenkilöä.")
     assert (
         applicant_page.locator("#conversation")

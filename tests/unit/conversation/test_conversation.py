@@ -308,3 +308,46 @@ def test_the_conversation_goes_with_the_cases_personal_data(assigned_case, appli
         result = apply_retention()
     assert result.messages_deleted == 1
     assert not CaseMessage.objects.exists() and not ReadState.objects.exists()
+
+
+# ------------------------------------------------------------------------------
+# The homes' "new messages" box
+# ------------------------------------------------------------------------------
+
+
+def test_homes_list_the_cases_with_new_messages(
+    assigned_case, applicant, coordinator, consultant, other_applicant, client_for
+):
+    post(coordinator, assigned_case, "applicant", "hakijalle")
+    post(coordinator, assigned_case, "internal", "muistiin")
+    assert selectors.cases_with_unread(applicant) == [{"case": assigned_case, "unread": 1}]
+    assert selectors.cases_with_unread(consultant) == []  # not addressed to the consultant
+    assert selectors.cases_with_unread(other_applicant) == []
+    assert selectors.cases_with_unread(coordinator) == []  # their own
+    home = client_for(applicant).get(reverse("sparring:applicant_home")).content.decode()
+    assert 'id="unread-heading"' in home and f"/cases/{assigned_case.pk}/#conversation" in home
+    client_for(applicant).get(reverse("sparring:case_detail", args=[assigned_case.pk]))
+    home = client_for(applicant).get(reverse("sparring:applicant_home")).content.decode()
+    assert 'id="unread-heading"' not in home
+    post(consultant, assigned_case, "coordinators", "koordinaattoreille")
+    assert selectors.cases_with_unread(coordinator) == [{"case": assigned_case, "unread": 1}]
+    home = client_for(coordinator).get(reverse("sparring:coordinator_home")).content.decode()
+    assert 'id="unread-heading"' in home
+
+
+def test_the_new_messages_box_keeps_a_constant_query_count(
+    applicant, coordinator, open_call, django_assert_num_queries
+):
+    from tests.unit.cases.test_case_views import submit_new
+
+    cases = [submit_new(applicant, open_call) for _ in range(2)]
+    post(applicant, cases[0], "coordinators", "a")
+    with django_assert_num_queries(2):
+        assert len(selectors.cases_with_unread(coordinator)) == 1
+    for case in cases:
+        post(applicant, case, "coordinators", "b")
+    more = [submit_new(applicant, open_call) for _ in range(3)]
+    for case in more:
+        post(applicant, case, "coordinators", "c")
+    with django_assert_num_queries(2):
+        assert len(selectors.cases_with_unread(coordinator)) == 5
