@@ -47,6 +47,7 @@ class TaskBox:
     """What the task box shows one reader.
 
     Attributes:
+        actor: the reader's ``steps.Actor`` on this case (None: no part in it).
         mine: ``(node, text)`` of the open steps the reader must take.
         others: ``(node, text)`` of the open steps someone else takes.
         return_comment: the coordinator's comment while the application waits for
@@ -58,6 +59,7 @@ class TaskBox:
             for the applicant and coordinators while the survey is open, else None.
     """
 
+    actor: str | None = None
     mine: list[tuple[str, Any]] = field(default_factory=list)
     others: list[tuple[str, Any]] = field(default_factory=list)
     return_comment: str = ""
@@ -67,7 +69,10 @@ class TaskBox:
     survey: Any = None
 
     def __bool__(self) -> bool:
-        return bool(self.mine or self.return_comment or self.days_to_record or self.survey)
+        """Shown to everyone with a part in the case while a step is open."""
+        return bool(self.actor) and bool(
+            self.mine or self.others or self.return_comment or self.days_to_record or self.survey
+        )
 
 
 def reader_actor(user, case: Case) -> str | None:
@@ -102,7 +107,7 @@ def task_box(user, case: Case, open_nodes: list[str], days: list[SessionDay]) ->
         days: the case's days, ordered by date (the page has read them already).
     """
     actor = reader_actor(user, case)
-    box = TaskBox()
+    box = TaskBox(actor=actor)
     for node in STEPS:
         if node not in open_nodes:
             continue

@@ -42,7 +42,10 @@ def test_review_is_the_coordinators_task(
     submitted_case, applicant, coordinator, consultant, client_for
 ):
     assert my_tasks(page(client_for, coordinator, submitted_case)) == ["review"]
-    assert my_tasks(page(client_for, applicant, submitted_case)) == []
+    # The others are told that nothing waits for them, and what is awaited.
+    html = page(client_for, applicant, submitted_case)
+    assert my_tasks(html) == ["none"]
+    assert "A coordinator reviews the application." in html or "Koordinaattori" in html
 
 
 def test_the_return_comment_heads_the_applicants_page_and_the_edit_form(
@@ -74,7 +77,8 @@ def test_call_off_and_offer_go_to_the_coordinator_then_the_consultant(
     assert my_tasks(page(client_for, coordinator, submitted_case)) == ["call_off"]
     offer_to(submitted_case, coordinator, consultant)
     assert my_tasks(page(client_for, consultant, submitted_case)) == ["offer"]
-    assert my_tasks(page(client_for, applicant, submitted_case)) == []
+    assert my_tasks(page(client_for, applicant, submitted_case)) == ["none"]
+    assert my_tasks(page(client_for, coordinator, submitted_case)) == ["none"]
 
 
 def test_the_confirm_box_shows_the_proposed_dates(
@@ -97,7 +101,7 @@ def test_the_confirm_box_shows_the_proposed_dates(
     assert 'data-task-part="proposed-days"' in form
     for day in fresh(submitted_case).days_planned.filter(status=SessionDay.Status.PROPOSED):
         assert f"{day.date.day}.{day.date.month}.{day.date.year}" in form
-    assert my_tasks(page(client_for, consultant, submitted_case)) == []
+    assert my_tasks(page(client_for, consultant, submitted_case)) == ["none"]
 
 
 def test_the_consultant_records_todays_day_never_a_future_one(
@@ -122,7 +126,8 @@ def test_the_consultant_records_todays_day_never_a_future_one(
     assert re.findall(r'action="/days/(\d+)/held/"', html) == []
     # The applicant and the coordinator have no recording task.
     for other in (applicant, coordinator):
-        assert 'data-task-part="record"' not in page(client_for, other, case)
+        html = page(client_for, other, case)
+        assert 'data-task-part="record"' not in html and my_tasks(html) == ["none"]
 
 
 def test_after_the_report_the_applicant_shares_the_survey(
