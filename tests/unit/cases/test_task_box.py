@@ -169,3 +169,30 @@ def test_the_report_filed_email_carries_the_survey_link(
     assert link in to_applicant.body and "palautekysely" in to_applicant.subject.lower()
     assert link in by_address["anna.yhteys@example.invalid"].body
     assert link not in by_address[coordinator.email].body
+
+
+def test_report_then_close_are_the_consultants_then_the_coordinators(
+    submitted_case, applicant, coordinator, consultant, client_for
+):
+    from django.utils import timezone
+
+    from sparring.reports import services as report_services
+    from tests.conftest import REPORT
+    from tests.unit.cases.test_case_flow import expire_due_timers
+    from workflow.flows import SparringFlow
+
+    case = walk_to_delivery(submitted_case, coordinator, consultant, applicant)
+    case.days_planned.update(date=timezone.localdate())
+    for day in case.days_planned.all():
+        services.session_day_record(actor=consultant, day=day, participants=10)
+    assert my_tasks(page(client_for, consultant, case)) == ["report"]
+    assert my_tasks(page(client_for, applicant, case)) == ["none"]
+    report_services.report_submit(
+        actor=consultant, case=fresh(case), data=REPORT, version=fresh(case).version
+    )
+    assert my_tasks(page(client_for, applicant, case)) == ["feedback"]
+    assert my_tasks(page(client_for, consultant, case)) == ["none"]
+    expire_due_timers(case, SparringFlow.feedback)
+    assert my_tasks(page(client_for, coordinator, case)) == ["close"]
+    html = page(client_for, applicant, case)
+    assert my_tasks(html) == ["none"] and 'data-task-part="survey"' not in html
