@@ -147,3 +147,65 @@ def visible_cases(user: Any):
         )
         return Case.objects.filter(Exists(offered) | models.Q(consultant=user.consultant))
     return Case.objects.none()
+
+
+# ------------------------------------------------------------------------------
+# The case conversation (sparring/conversation): who writes for which party, who reads what
+# ------------------------------------------------------------------------------
+
+# What each party may address a message to (``conversation.models.Audience`` values).
+MESSAGE_AUDIENCES = {
+    "coordinators": ("everyone", "applicant", "consultant", "internal"),
+    "applicant": ("coordinators", "everyone"),
+    "consultant": ("coordinators", "everyone"),
+}
+
+
+def message_party(user: Any, case: Any) -> str | None:
+    """The side of ``case`` that ``user`` writes and reads the conversation for.
+
+    ``"coordinators"`` for a coordinator, ``"applicant"`` for an applicant of the
+    case's organisation, ``"consultant"`` for the consultant assigned to the case;
+    None for anyone else — including a consultant who only has an open offer or
+    whose assignment ended (issue 14.5: a consultant not assigned sees nothing).
+    """
+    if is_coordinator(user):
+        return "coordinators"
+    if is_case_applicant(user, case):
+        return "applicant"
+    if is_case_consultant(user, case):
+        return "consultant"
+    return None
+
+
+def visible_messages(user: Any, case: Any = None):
+    """The conversation messages ``user`` may read (a queryset): of ``case``, or with
+    ``case`` None of every case where ``user`` is a party.
+
+    Coordinators read all, internal notes included. The applicant's side and the
+    assigned consultant read what their own side wrote and what was addressed to
+    them or to everyone. Everyone else: none.
+    """
+    from sparring.conversation.models import CaseMessage
+
+    messages = CaseMessage.objects.all()
+    if case is not None:
+        party = message_party(user, case)
+        messages = messages.filter(case=case)
+    elif is_coordinator(user):
+        party = "coordinators"
+    elif is_applicant(user):
+        party = "applicant"
+        messages = messages.filter(case__organisation_id=user.organisation_id)
+    elif is_consultant(user):
+        party = "consultant"
+        messages = messages.filter(case__consultant=user.consultant)
+    else:
+        party = None
+    if party == "coordinators":
+        return messages
+    if party is None:
+        return messages.none()
+    return messages.filter(
+        models.Q(author_party=party) | models.Q(audience__in=("everyone", party))
+    )

@@ -121,6 +121,13 @@ class AuditAction(models.TextChoices):
         _("Feedback reminders sent"),
     )
     FEEDBACK_ENDED = "feedback_ended", Visibility.EVERYONE, _("Feedback period ended")
+    # The case conversation (the text is on the conversation, read by its parties)
+    MESSAGE_POSTED = "message_posted", Visibility.COORDINATORS, _("Message written")
+    INTERNAL_NOTE_ADDED = (
+        "internal_note_added",
+        Visibility.COORDINATORS,
+        _("Internal note written"),
+    )
     # The end
     CASE_CLOSED = "case_closed", Visibility.EVERYONE, _("Case closed")
     CASE_WITHDRAWN = "case_withdrawn", Visibility.EVERYONE, _("Withdrawn by the applicant")

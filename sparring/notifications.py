@@ -229,6 +229,45 @@ MESSAGES: dict[str, tuple[Any, list[Any]]] = {
             _("The participants' feedback survey is open now."),
         ],
     ),
+    "report_filed_applicant": (
+        _("The report on %(reference)s is ready: share the feedback survey"),
+        [
+            _(
+                "%(consultant)s filed the report on the sparring %(reference)s. You can read it, and download it as PDF, on the case page."
+            ),
+            _(
+                "The participants' feedback survey is open now. Everyone who took part answers once, with a one-time code of their own, at this address (the answers are anonymous):"
+            ),
+            "%(link)s",
+            _(
+                "On the case page you can mail a code to each participant's e-mail address, or print a sheet of codes to hand out in the workshop room."
+            ),
+        ],
+    ),
+    "message_from_applicant": (
+        _("New message on %(reference)s from the applicant"),
+        [
+            _("%(organisation)s wrote on the sparring %(reference)s:"),
+            "%(comment)s",
+            _("Read and answer the message on the case page."),
+        ],
+    ),
+    "message_from_consultant": (
+        _("New message on %(reference)s from the consultant"),
+        [
+            _("%(consultant)s wrote on the sparring %(reference)s:"),
+            "%(comment)s",
+            _("Read and answer the message on the case page."),
+        ],
+    ),
+    "message_from_coordinator": (
+        _("New message on %(reference)s from the programme's coordinators"),
+        [
+            _("A coordinator wrote on the sparring %(reference)s:"),
+            "%(comment)s",
+            _("Read and answer the message on the case page."),
+        ],
+    ),
     "survey_invitation": (
         _("Feedback on the sparring of %(organisation)s"),
         [

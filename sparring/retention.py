@@ -24,7 +24,8 @@ By ``clock.now()``:
   older than the period lose their personal fields.
 * **Cases** final for ``SPARRING_RETENTION_CASE_YEARS`` (``closed_at``): contact
   name, e-mail and phone, staff representative, the application's free texts,
-  the files of attachments (rows too), the survey answers' free texts, and the
+  the files of attachments (rows too), the case conversation (messages, read
+  states), the survey answers' free texts, and the
   personal fields' old/new values in the case's audit rows are removed. Every
   figure of ``programme_stats`` (counts, days, participants, grades, regions,
   sectors, themes) stays as it was: no row it counts is deleted.
@@ -70,6 +71,7 @@ class RetentionResult:
     access_requests_anonymised: int = 0
     cases_anonymised: int = 0
     attachments_deleted: int = 0
+    messages_deleted: int = 0
     survey_texts_blanked: int = 0
 
     def total(self) -> int:
@@ -173,6 +175,7 @@ def apply_retention(*, dry_run: bool = False) -> RetentionResult:
     """
     from .accounts.models import AccessRequest, Invitation
     from .api.models import ApiToken
+    from .conversation.models import CaseMessage, ReadState
     from .surveys.models import SurveyAnswer, SurveyLink
 
     cut = cutoffs()
@@ -209,6 +212,8 @@ def apply_retention(*, dry_run: bool = False) -> RetentionResult:
         result.cases_anonymised = cases.count()
         attachments = list(Attachment.objects.filter(case__in=old_cases))
         result.attachments_deleted = len(attachments)
+        old_messages = CaseMessage.objects.filter(case__in=old_cases)
+        result.messages_deleted = old_messages.count()
         texts = SurveyAnswer.objects.filter(survey__case__in=old_cases).exclude(best="", improve="")
         result.survey_texts_blanked = texts.count()
         if dry_run or not result.total():
@@ -246,6 +251,8 @@ def apply_retention(*, dry_run: bool = False) -> RetentionResult:
         Attachment.objects.filter(pk__in=[a.pk for a in attachments]).delete()
         transaction.on_commit(lambda: [f.storage.delete(f.name) for f in files])
         texts.update(best="", improve="")
+        old_messages.delete()
+        ReadState.objects.filter(case__in=old_cases).delete()
         audit_record(
             actor=None,
             action=AuditAction.RETENTION_APPLIED,

@@ -7,6 +7,7 @@ from sparring.accounts import security_views
 from sparring.accounts import views as account_views
 from sparring.cases import call_views, day_views, feed_views, home_views, list_views
 from sparring.cases import views as case_views
+from sparring.conversation import views as conversation_views
 from sparring.reports import views as report_views
 from sparring.statistics import views as statistics_views
 from sparring.surveys import views as survey_views
@@ -65,6 +66,7 @@ urlpatterns = [
     path("cases/<int:pk>/", case_views.case_detail, name="case_detail"),
     path("cases/<int:pk>/edit/", case_views.case_edit, name="case_edit"),
     path("cases/<int:pk>/do/<slug:action>/", case_views.case_action, name="case_action"),
+    path("cases/<int:pk>/messages/", conversation_views.message_post, name="message_post"),
     path("cases/<int:pk>/schedule/", day_views.case_schedule, name="case_schedule"),
     path("cases/<int:pk>/report/", report_views.case_report, name="case_report"),
     path("cases/<int:pk>/report/return/", report_views.report_return, name="report_return"),

@@ -77,6 +77,7 @@ LOCAL_APPS = [
     "sparring.cases",
     "sparring.reports",
     "sparring.surveys",
+    "sparring.conversation",
     "sparring.statistics",
     "sparring.api",
     "workflow",

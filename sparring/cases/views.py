@@ -16,13 +16,16 @@ from django.views.decorators.http import require_POST
 from viewflow.workflow import chart
 
 from procurement.models import CallOff
-from sparring import access, exports
+from sparring import access, clock, exports
+from sparring.conversation import selectors as conversation_selectors
+from sparring.conversation import services as conversation_services
+from sparring.conversation.forms import MessageForm
 from sparring.formtools import add_errors
 from sparring.models import Attachment, Case, SessionDay
 from sparring.surveys import services as survey_services
 from sparring.surveys.forms import SurveyParticipantsForm, SurveySheetForm
 
-from . import selectors, services, states, steps
+from . import next_steps, selectors, services, states, steps
 from .calendar import invitation
 from .filters import CaseFilter
 from .forms import ApplicationForm, AttachmentForm, DayHeldForm
@@ -43,7 +46,15 @@ def _offers_for(user, case: Case) -> list:
     return []
 
 
-def _render_case(request, case: Case, bound: dict | None = None, status: int = 200) -> HttpResponse:
+def _render_case(
+    request, case: Case, bound: dict | None = None, status: int = 200, *, message_form=None
+) -> HttpResponse:
+    """The case page for ``request.user``; ``bound``: action forms with errors to show,
+    ``message_form``: the conversation's message form with errors to show.
+
+    Opening the page marks the conversation read up to its newest message; the
+    messages that were new are still marked new on this rendering.
+    """
     open_nodes = selectors.open_steps(case)
     forms = steps.offered_forms(request.user, case, open_nodes)
     forms.update(bound or {})
@@ -89,7 +100,27 @@ def _render_case(request, case: Case, bound: dict | None = None, status: int = 2
         else None,
         "is_coordinator": access.is_coordinator(user),
     }
+    context.update(_conversation_context(user, case, message_form))
+    context["task_box"] = next_steps.task_box(user, case, open_nodes, days)
+    context["today"] = clock.today()
     return render(request, "sparring/case_detail.html", context, status=status)
+
+
+render_case_page = _render_case  # the conversation's view renders the page too
+
+
+def _conversation_context(user, case: Case, message_form) -> dict:
+    """The conversation as ``user`` reads it, its form, and the read marker moved on."""
+    conversation = conversation_selectors.conversation_for(user, case)
+    if conversation.party is None:
+        return {"conversation": None}
+    if message_form is None:
+        message_form = MessageForm(party=conversation.party)
+    if conversation.newest > conversation.last_read:
+        conversation_services.conversation_mark_read(
+            user=user, case=case, up_to=conversation.newest
+        )
+    return {"conversation": conversation, "message_form": message_form}
 
 
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -209,7 +240,12 @@ def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "sparring/case_form.html",
-        {"form": form, "call": case.call, "case": case},
+        {
+            "form": form,
+            "call": case.call,
+            "case": case,
+            "return_comment": next_steps.return_comment(case),
+        },
         status=400 if form.errors else 200,
     )
 

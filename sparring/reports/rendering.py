@@ -7,6 +7,7 @@ from django.db.models import Max
 from sparring.audit import audit_record
 from sparring.models import Case
 from sparring.notifications import applicant_side, coordinators, notify
+from sparring.surveys import services as survey_services
 
 from . import pdf
 from .models import Report, ReportDocument
@@ -60,5 +61,12 @@ def report_render(*, case_id: int, source: str) -> ReportDocument:
             case=locked,
             data={"version": version},
         )
-        notify("report_filed", case, applicant_side(case) + coordinators())
+        notify("report_filed", case, coordinators())
+        share = survey_services.survey_share(locked)
+        notify(
+            "report_filed_applicant" if share else "report_filed",
+            case,
+            applicant_side(case),
+            link=share.url if share else "",
+        )
     return document

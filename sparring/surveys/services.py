@@ -94,6 +94,44 @@ def survey_open(*, case: Case) -> Survey:
     return survey
 
 
+@dataclass(frozen=True)
+class SurveyShare:
+    """What the applicant shares with the participants while the survey is open.
+
+    Attributes:
+        url: the survey page where participants type their one-time code (absolute, on
+            ``settings.SITE_URL``; the same for every survey).
+        sheet_url: the case page's survey section, where the applicant mails codes or
+            prints a sheet of codes (absolute).
+        closes_at: when the survey closes (aware datetime).
+    """
+
+    url: str
+    sheet_url: str
+    closes_at: object
+
+
+def survey_share(case: Case) -> SurveyShare | None:
+    """Where the participants answer and where their one-time codes are handed out, for
+    ``case``, or None when there is no open survey (there is no shared link: issue 13).
+
+    The one place the case page's "share the survey" box, the printable sheet and
+    the report-filed e-mail read the survey's address from (issue 16.6); the
+    address itself is the survey service's business (issue 13 may change it).
+    """
+    try:
+        survey = case.survey  # cached on the case once read
+    except Survey.DoesNotExist:
+        return None
+    if not survey.is_open():
+        return None
+    return SurveyShare(
+        url=survey_page_url(),
+        sheet_url=site_url(reverse("sparring:case_detail", args=[case.pk])) + "#survey-heading",
+        closes_at=survey.closes_at,
+    )
+
+
 def survey_close(*, case: Case) -> None:
     Survey.objects.filter(case=case).update(closed=True)
 
