@@ -63,6 +63,7 @@ DJANGO_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",  # Django's form templates, overridable from templates/ (FORM_RENDERER)
 ]
 THIRD_PARTY_APPS = [
     "rules.apps.AutodiscoverRulesConfig",
@@ -87,6 +88,11 @@ LOCAL_APPS = [
 # production does not install it.
 DEMO_APPS = ["sparring.demo"]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS + DEMO_APPS
+
+# Forms render through the project's templates: templates/django/forms/field.html
+# (label without a colon, required marker) and widgets/select_option.html (a prompt
+# instead of "---------").
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
