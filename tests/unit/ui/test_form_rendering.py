@@ -11,7 +11,9 @@ class SampleForm(forms.Form):
     name = forms.CharField(label="Name")
     note = forms.CharField(label="Note", required=False)
     colour = forms.ChoiceField(label="Colour", choices=[("", "---------"), ("r", "Red")])
-    kind = forms.ChoiceField(label="Kind", choices=[("a", "A"), ("b", "B")], widget=forms.RadioSelect)
+    kind = forms.ChoiceField(
+        label="Kind", choices=[("a", "A"), ("b", "B")], widget=forms.RadioSelect
+    )
 
 
 def test_labels_have_no_colon_and_required_fields_are_marked():
