@@ -222,3 +222,25 @@ def test_every_page_of_every_role(browser, live_server, users_by_role, cases, la
     assert any(pattern(p) == "/cases/N/" for p in report["applicant"]), report
     assert any(pattern(p) == "/cases/N/" for p in report["consultant"]), report
     print(f"\n{language}: " + "; ".join(f"{role} {len(paths)}" for role, paths in report.items()))
+
+
+TARGETS = """() => [...document.querySelectorAll(
+  'main button, main .button, header button, header select, footer a')].filter(el => el.offsetParent !== null).map(el => {
+    const r = el.getBoundingClientRect();
+    return {text: (el.textContent || el.name || '').trim().slice(0, 30),
+            height: Math.round(r.height), width: Math.round(r.width)};
+  }).filter(t => t.height < 44 || t.width < 44)"""
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_draft_and_its_delete_button_contrast_and_targets(page, applicant, draft_case, width):
+    """The "Poista luonnos" button had text at 2.68:1 on red; every button, select and
+    footer link is at least 44 x 44 px (touch target)."""
+    page.set_viewport_size({"width": width, "height": 900})
+    login(page, applicant.username, PASSWORD)
+    page.wait_for_url("**/applicant/")
+    page.goto(f"/cases/{draft_case.pk}/")
+    delete = page.get_by_role("button", name="Poista luonnos")
+    assert delete.is_visible()
+    assert_accessible(page)
+    assert page.evaluate(TARGETS) == []
