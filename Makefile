@@ -14,7 +14,7 @@ export SITE_URL
 export HOST PORT
 
 .DEFAULT_GOAL := help
-.PHONY: help install messages run test worker beat lint format lock bench clean
+.PHONY: help install messages tokens run test worker beat lint format lock bench clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -25,7 +25,16 @@ $(STAMP): requirements/lock.txt pyproject.toml
 	$(PY) -m pip install --quiet -r requirements/lock.txt
 	@touch $(STAMP)
 
-install: $(STAMP) messages ## Create .venv when missing and install the locked dependencies
+install: $(STAMP) messages tokens ## Create .venv when missing and install the locked dependencies
+
+# The Suomi.fi design tokens: static/css/tokens.css is generated from the npm package
+# locked in package-lock.json and committed, so the product, CI and a machine without
+# Node need no npm. Where npm is present, install refreshes the file from the lock
+# (npm ci, no install scripts) and git shows any difference.
+tokens: ## Refresh static/css/tokens.css from package-lock.json (needs npm; skipped without it)
+	@if command -v npm >/dev/null; then \
+	  npm ci --ignore-scripts --no-audit --no-fund --silent && node frontend/build_tokens.js; \
+	else echo "npm not found: keeping the committed static/css/tokens.css"; fi
 
 messages: $(STAMP) ## Compile the translation catalogues (locale/*.po -> .mo)
 	@command -v msgfmt >/dev/null || { echo "msgfmt is missing: install gettext (apt-get install gettext)"; exit 1; }

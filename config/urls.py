@@ -71,5 +71,8 @@ urlpatterns = [
     path("", include("procurement.urls")),
 ]
 
-# A dependency that is down (database, Redis) answers 503 with Retry-After, not 500.
+# The product's own failure pages (sparring/errors.py); 403 and 404 are Django's
+# handlers finding templates/403.html and 404.html. A dependency that is down
+# (database, Redis) answers 503 with Retry-After, not 500.
+handler400 = "sparring.errors.bad_request"
 handler500 = "sparring.errors.server_error"

@@ -7,6 +7,9 @@ from django.http import HttpRequest
 def product(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     context = {
+        # base.html shows product_name: Django's auth views put the host's name into
+        # site_name (RequestSite), which made "127.0.0.1:8141" the login page's brand.
+        "product_name": settings.SITE_NAME,
         "site_name": settings.SITE_NAME,
         "programme_contact_email": settings.PROGRAMME_CONTACT_EMAIL,
     }

@@ -44,6 +44,8 @@ DEBUG = env_bool("DJANGO_DEBUG", False)
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+# A form sent without a valid token gets the product's translated page (sparring/errors.py).
+CSRF_FAILURE_VIEW = "sparring.errors.csrf_failure"
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -61,6 +63,7 @@ DJANGO_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",  # Django's form templates, overridable from templates/ (FORM_RENDERER)
 ]
 THIRD_PARTY_APPS = [
     "rules.apps.AutodiscoverRulesConfig",
@@ -86,6 +89,11 @@ LOCAL_APPS = [
 # production does not install it.
 DEMO_APPS = ["sparring.demo"]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS + DEMO_APPS
+
+# Forms render through the project's templates: templates/django/forms/field.html
+# (label without a colon, required marker) and widgets/select_option.html (a prompt
+# instead of "---------").
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -18,3 +18,20 @@
     messages.focus();
   }
 })();
+
+// Lists of items shown as tables (table.list) become stacked rows on a phone: each
+// cell gets its column's header text as data-label, which site.css shows above it.
+(function () {
+  document.querySelectorAll("table.list").forEach(function (table) {
+    var headers = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) {
+      return th.textContent.trim();
+    });
+    table.querySelectorAll("tbody tr").forEach(function (row) {
+      Array.prototype.forEach.call(row.children, function (cell, index) {
+        if (headers[index] && !cell.hasAttribute("data-label")) {
+          cell.setAttribute("data-label", headers[index]);
+        }
+      });
+    });
+  });
+})();
