@@ -561,3 +561,34 @@ class SessionDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date:%d.%m.%Y} {self.start_time:%H.%M}–{self.end_time:%H.%M}"
+
+
+class StepDeadline(models.Model):
+    """The deadline of one waiting step of a case (issue 14): one row per open flow task.
+
+    Made when the step starts waiting (its first deadline timer is armed), from the
+    step's rule (``cases.steps.STEPS[...].deadline``, numbers in
+    ``settings.SPARRING_STEP_DEADLINES``). Each notice (reminder, second reminder,
+    escalation) is sent once: its ``*_at`` field is set by a conditional update
+    (``cases.services.deadlines.step_deadline_notice``). The step is done when its task
+    is finished; the late-cases page lists the rows whose task is still open.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="step_deadlines")
+    step = models.CharField(_("step"), max_length=40)
+    task = models.OneToOneField(
+        "viewflow.Task", on_delete=models.CASCADE, related_name="step_deadline"
+    )
+    since = models.DateTimeField(_("waiting since"))
+    due = models.DateTimeField(_("due"))
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    second_reminded_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("step deadline")
+        verbose_name_plural = _("step deadlines")
+        indexes = [models.Index(fields=["due"])]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.step} {self.due:%Y-%m-%d}"

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.utils.functional import Promise
@@ -26,7 +27,7 @@ from procurement.models import FrameworkAgreement, Offer
 from sparring import access
 from sparring.models import Case, SessionDay
 
-from . import services, states
+from . import deadlines, services, states
 from .forms import (
     CallOffForm,
     CloseForm,
@@ -58,6 +59,11 @@ class Step:
         waiting: what the case page says while the step is open.
         actions: the case page's actions that take the step (keys of ``ACTIONS``).
         page: the URL name of the page where it is taken when it has one of its own.
+        deadline: the step's deadline rule (issue 14): ``deadline(case, since)`` gives the
+            moment the step falls due (``cases.deadlines``; the party is reminded then and
+            again later, then the coordinators are told, as ``SPARRING_STEP_DEADLINES``
+            says); None for steps nobody can be reminded of (background work, the feedback
+            period).
     """
 
     node: str
@@ -65,6 +71,32 @@ class Step:
     waiting: Promise
     actions: tuple[str, ...] = ()
     page: str | None = None
+    deadline: Callable[[Case, datetime], datetime] | None = None
+
+
+def _working_days(step: str) -> Callable[[Case, datetime], datetime]:
+    """The rule "due ``SPARRING_STEP_DEADLINES[step]['due']`` working days after it waits"."""
+    return lambda case, since: deadlines.step_due_at(step, since)
+
+
+def _deliver_due(case: Case, since: datetime) -> datetime:
+    last = (
+        case.days_planned.exclude(status=SessionDay.Status.CANCELLED)
+        .order_by("-date")
+        .values_list("date", flat=True)
+        .first()
+    )
+    return deadlines.deliver_due_at(last, since)
+
+
+def _report_due(case: Case, since: datetime) -> datetime:
+    last = (
+        case.days_planned.filter(status=SessionDay.Status.HELD)
+        .order_by("-date")
+        .values_list("date", flat=True)
+        .first()
+    )
+    return deadlines.report_due_at(last)
 
 
 STEPS: dict[str, Step] = {
@@ -75,6 +107,7 @@ STEPS: dict[str, Step] = {
             Actor.COORDINATOR,
             _("A coordinator reviews the application."),
             actions=("decide",),
+            deadline=lambda case, since: deadlines.review_due_at(since),
         ),
         Step(
             "amend",
@@ -82,42 +115,49 @@ STEPS: dict[str, Step] = {
             _("The applicant amends the application and submits it again."),
             actions=("submit",),
             page="sparring:case_edit",
+            deadline=_working_days("amend"),
         ),
         Step(
             "call_off",
             Actor.COORDINATOR,
             _("A coordinator calls off a consultant."),
             actions=("call_off",),
+            deadline=_working_days("call_off"),
         ),
         Step(
             "offer",
             Actor.CONSULTANT,
             _("The consultant accepts or declines the offer."),
             actions=("answer",),
+            deadline=_working_days("offer"),
         ),
         Step(
             "schedule",
             Actor.CONSULTANT,
             _("The consultant proposes the dates."),
             page="sparring:case_schedule",
+            deadline=_working_days("schedule"),
         ),
         Step(
             "confirm",
             Actor.APPLICANT,
             _("The applicant confirms the proposed dates."),
             actions=("confirm",),
+            deadline=_working_days("confirm"),
         ),
         Step(
             "deliver",
             Actor.CONSULTANT,
             _("The sparring days are held; the consultant records each day."),
             page="sparring:day_held",
+            deadline=_deliver_due,
         ),
         Step(
             "report",
             Actor.CONSULTANT,
             _("The consultant files the report."),
             page="sparring:case_report",
+            deadline=_report_due,
         ),
         Step(
             "render_report",
@@ -134,6 +174,7 @@ STEPS: dict[str, Step] = {
             Actor.COORDINATOR,
             _("A coordinator closes the case."),
             actions=("close",),
+            deadline=_working_days("close"),
         ),
     )
 }
