@@ -33,11 +33,11 @@ from sparring.models import (
 from sparring.reports import services as report_services
 from sparring.reports.models import Report
 from tests.conftest import application_data, make_consultant, make_user
+from workflow.flows import is_deadline_timer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PDF_BYTES = b"%PDF-1.4\n% Sparraus test\n%%EOF\n"
-from workflow.flows import is_deadline_timer
 
 
 @pytest.fixture(autouse=True)
