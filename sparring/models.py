@@ -592,3 +592,15 @@ class StepDeadline(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.step} {self.due:%Y-%m-%d}"
+
+    @property
+    def is_late(self) -> bool:
+        """Past the due date by the product's clock."""
+        return self.due < clock.now()
+
+    @property
+    def late_days(self) -> int:
+        """Calendar days (Helsinki) since the due date, at least 1 once late; 0 when not late."""
+        if not self.is_late:
+            return 0
+        return max(1, (clock.today() - timezone.localdate(self.due)).days)

@@ -4,7 +4,7 @@ from django.urls import path
 
 from sparring import views
 from sparring.accounts import views as account_views
-from sparring.cases import call_views, day_views, home_views
+from sparring.cases import call_views, day_views, deadline_views, home_views
 from sparring.cases import views as case_views
 from sparring.reports import views as report_views
 from sparring.statistics import views as statistics_views
@@ -23,6 +23,7 @@ urlpatterns = [
     path("accessibility/", views.AccessibilityStatement.as_view(), name="accessibility"),
     path("privacy/", views.PrivacyNotice.as_view(), name="privacy"),
     path("calls/", case_views.call_list, name="call_list"),
+    path("coordinator/late/", deadline_views.late_cases, name="late_cases"),
     path("coordinator/calls/", call_views.call_manage_list, name="call_manage_list"),
     path("coordinator/calls/new/", call_views.call_edit, name="call_create"),
     path("coordinator/calls/<int:pk>/", call_views.call_edit, name="call_edit"),

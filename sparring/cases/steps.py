@@ -49,6 +49,16 @@ class Actor:
     SYSTEM = "system"  # background work: nobody needs to act, but the case is not finished
 
 
+# Who must act, as lists name it.
+ACTOR_LABELS = {
+    Actor.APPLICANT: _("Applicant"),
+    Actor.COORDINATOR: _("Coordinator"),
+    Actor.CONSULTANT: _("Consultant"),
+    Actor.PARTICIPANTS: _("Participants"),
+    Actor.SYSTEM: _("Background work"),
+}
+
+
 @dataclass(frozen=True)
 class Step:
     """A node of the case flow that waits for someone.
@@ -59,6 +69,7 @@ class Step:
         waiting: what the case page says while the step is open.
         actions: the case page's actions that take the step (keys of ``ACTIONS``).
         page: the URL name of the page where it is taken when it has one of its own.
+        label: the step's short name in lists (the late cases page).
         deadline: the step's deadline rule (issue 14): ``deadline(case, since)`` gives the
             moment the step falls due (``cases.deadlines``; the party is reminded then and
             again later, then the coordinators are told, as ``SPARRING_STEP_DEADLINES``
@@ -72,6 +83,7 @@ class Step:
     actions: tuple[str, ...] = ()
     page: str | None = None
     deadline: Callable[[Case, datetime], datetime] | None = None
+    label: Promise | None = None
 
 
 def _working_days(step: str) -> Callable[[Case, datetime], datetime]:
@@ -108,6 +120,7 @@ STEPS: dict[str, Step] = {
             _("A coordinator reviews the application."),
             actions=("decide",),
             deadline=lambda case, since: deadlines.review_due_at(since),
+            label=_("Review"),
         ),
         Step(
             "amend",
@@ -116,6 +129,7 @@ STEPS: dict[str, Step] = {
             actions=("submit",),
             page="sparring:case_edit",
             deadline=_working_days("amend"),
+            label=_("Amendment"),
         ),
         Step(
             "call_off",
@@ -123,6 +137,7 @@ STEPS: dict[str, Step] = {
             _("A coordinator calls off a consultant."),
             actions=("call_off",),
             deadline=_working_days("call_off"),
+            label=_("Call-off"),
         ),
         Step(
             "offer",
@@ -130,6 +145,7 @@ STEPS: dict[str, Step] = {
             _("The consultant accepts or declines the offer."),
             actions=("answer",),
             deadline=_working_days("offer"),
+            label=_("Answer to the offer"),
         ),
         Step(
             "schedule",
@@ -137,6 +153,7 @@ STEPS: dict[str, Step] = {
             _("The consultant proposes the dates."),
             page="sparring:case_schedule",
             deadline=_working_days("schedule"),
+            label=_("Proposing dates"),
         ),
         Step(
             "confirm",
@@ -144,6 +161,7 @@ STEPS: dict[str, Step] = {
             _("The applicant confirms the proposed dates."),
             actions=("confirm",),
             deadline=_working_days("confirm"),
+            label=_("Confirming dates"),
         ),
         Step(
             "deliver",
@@ -151,6 +169,7 @@ STEPS: dict[str, Step] = {
             _("The sparring days are held; the consultant records each day."),
             page="sparring:day_held",
             deadline=_deliver_due,
+            label=_("Recording the days held"),
         ),
         Step(
             "report",
@@ -158,6 +177,7 @@ STEPS: dict[str, Step] = {
             _("The consultant files the report."),
             page="sparring:case_report",
             deadline=_report_due,
+            label=_("Report"),
         ),
         Step(
             "render_report",
@@ -175,6 +195,7 @@ STEPS: dict[str, Step] = {
             _("A coordinator closes the case."),
             actions=("close",),
             deadline=_working_days("close"),
+            label=_("Closing"),
         ),
     )
 }

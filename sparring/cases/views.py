@@ -87,6 +87,7 @@ def _render_case(request, case: Case, bound: dict | None = None, status: int = 2
         if access.is_applicant(user) and case.status in states.APPLICANT_EDITS
         else None,
         "is_coordinator": access.is_coordinator(user),
+        "step_deadline": selectors.case_step_deadline(case),
     }
     return render(request, "sparring/case_detail.html", context, status=status)
 

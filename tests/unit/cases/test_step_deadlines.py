@@ -347,3 +347,76 @@ def test_working_day_rules_skip_christmas_and_midsummer():
     assert deadlines.second_reminder_at("confirm", helsinki(2027, 6, 23, 16, 0)) == helsinki(
         2027, 6, 29, 16, 0
     )  # Midsummer Eve 25.6 and the weekend skipped
+
+
+# -- the late cases page (item 2) ---------------------------------------------------
+
+
+def late_page(client, **params):
+    from django.urls import reverse
+
+    return client.get(reverse("sparring:late_cases"), params)
+
+
+@pytest.mark.parametrize("step", list(WAITING))
+def test_a_stalled_step_is_on_the_late_cases_page_once_until_it_is_done(
+    step, submitted_case, coordinator, consultant, applicant, client_for
+):
+    arrive, take, _party = WAITING[step]
+    case = arrive(submitted_case, coordinator, consultant, applicant)
+    deadline = StepDeadline.objects.get(case=case, step=step, task__finished__isnull=True)
+    client = client_for(coordinator)
+    with clock.travel(deadline.due + timedelta(days=3), tick=False):
+        html = late_page(client, lateness="late").content.decode()
+        assert html.count(f'data-step="{step}"') == 1
+        assert html.count(f"/cases/{case.pk}/") == 1
+        assert f'data-step="{step}"' in late_page(client, step=step).content.decode()
+        assert f'data-step="{step}"' not in late_page(client, lateness="on_time").content.decode()
+        home = client.get("/coordinator/").content.decode()
+        assert f'data-step="{step}"' in home
+        page = client.get(f"/cases/{case.pk}/").content.decode()
+        assert "late-mark" in page
+    take(case, coordinator, consultant, applicant)
+    with clock.travel(deadline.due + timedelta(days=3), tick=False):
+        assert f'data-step="{step}"' not in late_page(client).content.decode()
+
+
+def test_the_late_cases_page_is_for_coordinators_only(client_for, applicant, consultant):
+    for user in (applicant, consultant):
+        assert late_page(client_for(user)).status_code in (403, 404)
+
+
+def test_the_late_cases_page_filters_sorts_and_keeps_its_query_count(
+    applicant, open_call, coordinator, client_for
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.conftest import application_data
+
+    def submit(n, at):
+        with clock.travel(at, tick=False):
+            for _ in range(n):
+                case = services.case_create(
+                    actor=applicant, call=open_call, data=application_data()
+                )
+                services.case_submit(actor=applicant, case=case, version=case.version)
+
+    start = clock.now() - timedelta(days=30)
+    open_call.opens_at = start - timedelta(days=1)
+    open_call.save()
+    submit(2, start)
+    client = client_for(coordinator)
+    params = {"lateness": "late", "sort": "-since", "call": open_call.pk, "step": "review"}
+    with CaptureQueriesContext(connection) as few:
+        response = late_page(client, **params)
+    assert response.status_code == 200
+    assert response.content.decode().count('data-step="review"') == 2
+    submit(4, start + timedelta(days=1))
+    with CaptureQueriesContext(connection) as more:
+        response = late_page(client, **params)
+    assert response.content.decode().count('data-step="review"') == 6
+    assert len(more) == len(few)
+    assert late_page(client, sort="due").status_code == 200
+    assert late_page(client, coordinator=coordinator.pk).status_code == 200
+    assert late_page(client, lateness="nonsense", sort="nonsense").status_code == 200
