@@ -395,13 +395,19 @@ class Case(models.Model):
     sector = models.ForeignKey(
         Sector, verbose_name=_("sector"), on_delete=models.PROTECT, null=True, blank=True
     )
-    theme = models.ForeignKey(Theme, verbose_name=_("theme"), on_delete=models.PROTECT, null=True)
-    development_need = models.TextField(_("development need"), max_length=4000)
-    goal = models.TextField(_("goal"), max_length=4000)
-    target_group = models.TextField(_("target group"), max_length=2000)
-    estimated_participants = models.PositiveIntegerField(_("estimated participants"))
+    # A draft saves with any subset of the fields; cases.services.application.missing_to_submit
+    # says which are needed before the application is sent (issue 14, item 7).
+    theme = models.ForeignKey(
+        Theme, verbose_name=_("theme"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    development_need = models.TextField(_("development need"), max_length=4000, blank=True)
+    goal = models.TextField(_("goal"), max_length=4000, blank=True)
+    target_group = models.TextField(_("target group"), max_length=2000, blank=True)
+    estimated_participants = models.PositiveIntegerField(
+        _("estimated participants"), null=True, blank=True
+    )
     requested_days = models.PositiveSmallIntegerField(
-        _("requested days"), choices=[(1, "1"), (2, "2")]
+        _("requested days"), choices=[(1, "1"), (2, "2")], null=True, blank=True
     )
     approved_days = models.PositiveSmallIntegerField(
         _("approved days"), choices=[(1, "1"), (2, "2")], null=True, blank=True
@@ -410,12 +416,13 @@ class Case(models.Model):
     language = models.CharField(
         _("language of the sparring"), max_length=2, choices=Language.choices, default="fi"
     )
-    contact_name = models.CharField(_("contact person"), max_length=200)
-    contact_email = models.EmailField(_("contact e-mail"))
+    contact_name = models.CharField(_("contact person"), max_length=200, blank=True)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
     staff_representative = models.CharField(
         _("staff representative"),
         max_length=200,
+        blank=True,
         help_text=_("Name and role of the staff representative taking part (co-development)."),
     )
     consultant = models.ForeignKey(

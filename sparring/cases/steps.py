@@ -327,7 +327,10 @@ ACTIONS: dict[str, Action] = {
             success=_("The application was submitted. You will get a confirmation by e-mail."),
             offered=lambda user, case, nodes: (
                 access.is_applicant(user)
-                and (case.status == states.CaseStatus.DRAFT or "amend" in nodes)
+                and (
+                    (case.status == states.CaseStatus.DRAFT and case.call.is_open())
+                    or "amend" in nodes
+                )
             ),
             notifies=("submitted_applicant", "submitted_coordinator", "resubmitted_coordinator"),
         ),

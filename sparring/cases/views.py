@@ -209,7 +209,13 @@ def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "sparring/case_form.html",
-        {"form": form, "call": case.call, "case": case},
+        {
+            "form": form,
+            "call": case.call,
+            "case": case,
+            # a draft whose call has closed cannot be sent (issue 14, item 7)
+            "call_closed": case.status == Case.Status.DRAFT and not case.call.is_open(),
+        },
         status=400 if form.errors else 200,
     )
 

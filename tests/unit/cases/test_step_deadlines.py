@@ -420,3 +420,24 @@ def test_the_late_cases_page_filters_sorts_and_keeps_its_query_count(
     assert late_page(client, sort="due").status_code == 200
     assert late_page(client, coordinator=coordinator.pk).status_code == 200
     assert late_page(client, lateness="nonsense", sort="nonsense").status_code == 200
+
+
+def test_reminders_are_in_the_recipients_language(
+    submitted_case, coordinator, consultant, applicant
+):
+    applicant.language = "sv"
+    applicant.save(update_fields=["language"])
+    case = at_amend(submitted_case, coordinator, consultant, applicant)
+    timers = deadline_timers(case, "amend")
+    mail.outbox.clear()
+    fire_at(timers[0].scheduled)
+    by_recipient = {m.to[0]: m for m in mail.outbox}
+    swedish, finnish = by_recipient[applicant.email], by_recipient[case.contact_email]
+    assert swedish.subject == f"Påminnelse: {case.reference} väntar på dig"
+    assert "Sökanden kompletterar ansökan" in swedish.body
+    assert finnish.subject == f"Muistutus: {case.reference} odottaa sinua"
+    mail.outbox.clear()
+    fire_at(timers[2].scheduled)
+    assert [m.subject for m in mail.outbox] == [
+        f"Myöhässä: {case.reference} on odottanut yli määräajan"
+    ]
