@@ -37,6 +37,7 @@ from .forms import (
     StopForm,
     VersionedForm,
 )
+from .services import deadlines as deadline_services
 
 
 class Actor:
@@ -89,16 +90,6 @@ class Step:
 def _working_days(step: str) -> Callable[[Case, datetime], datetime]:
     """The rule "due ``SPARRING_STEP_DEADLINES[step]['due']`` working days after it waits"."""
     return lambda case, since: deadlines.step_due_at(step, since)
-
-
-def _deliver_due(case: Case, since: datetime) -> datetime:
-    last = (
-        case.days_planned.exclude(status=SessionDay.Status.CANCELLED)
-        .order_by("-date")
-        .values_list("date", flat=True)
-        .first()
-    )
-    return deadlines.deliver_due_at(last, since)
 
 
 def _report_due(case: Case, since: datetime) -> datetime:
@@ -168,7 +159,7 @@ STEPS: dict[str, Step] = {
             Actor.CONSULTANT,
             _("The sparring days are held; the consultant records each day."),
             page="sparring:day_held",
-            deadline=_deliver_due,
+            deadline=deadline_services.deliver_due,
             label=_("Recording the days held"),
         ),
         Step(

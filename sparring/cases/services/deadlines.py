@@ -14,11 +14,13 @@ from collections.abc import Callable
 from datetime import datetime
 
 from django.db import transaction
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
 
 from procurement.models import Offer
 from sparring import clock
 from sparring.audit import audit_record
-from sparring.models import Case, StepDeadline
+from sparring.models import Case, SessionDay, StepDeadline
 from sparring.notifications import (
     Recipient,
     applicant_side,
@@ -27,7 +29,7 @@ from sparring.notifications import (
     notify,
 )
 
-from .. import states
+from .. import deadlines, states
 
 REMINDER = "reminder"
 SECOND_REMINDER = "second_reminder"
@@ -133,3 +135,43 @@ def step_deadline_notice(*, deadline: StepDeadline, kind: str, actor: str, waiti
     )
     notify(event, case, recipients, deadline=deadline.due, step=waiting)
     return True
+
+
+def deliver_due(case: Case, since: datetime) -> datetime:
+    """The rule of the "record the days held" step: ``deadlines.deliver_due_at`` after the
+    last day planned (not cancelled)."""
+    last = (
+        case.days_planned.exclude(status=SessionDay.Status.CANCELLED)
+        .order_by("-date")
+        .values_list("date", flat=True)
+        .first()
+    )
+    return deadlines.deliver_due_at(last, since)
+
+
+def deliver_deadline_follow_days(case: Case) -> None:
+    """A day was moved, added or cancelled: the open "record the days" step's due date
+    and its timers not yet fired follow the last planned day (notices sent stay sent).
+
+    Called inside the delivery services' transaction.
+    """
+    deadline = StepDeadline.objects.filter(
+        case=case, step="deliver", task__finished__isnull=True
+    ).first()
+    if deadline is None:
+        return
+    due = deliver_due(case, deadline.since)
+    if due == deadline.due:
+        return
+    StepDeadline.objects.filter(pk=deadline.pk).update(due=due)
+    moments = [
+        due,
+        deadlines.second_reminder_at("deliver", due),
+        deadlines.escalation_at("deliver", due),
+    ]
+    timers = Task.objects.filter(previous=deadline.task, flow_task_type="TIMER").order_by(
+        "scheduled", "pk"
+    )
+    for timer, moment in zip(timers, moments, strict=False):
+        if moment is not None and timer.status == STATUS.SCHEDULED:
+            Task.objects.filter(pk=timer.pk, status=STATUS.SCHEDULED).update(scheduled=moment)

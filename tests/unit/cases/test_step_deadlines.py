@@ -442,3 +442,35 @@ def test_reminders_are_in_the_recipients_language(
     assert [m.subject for m in mail.outbox] == [
         f"Myöhässä: {case.reference} on odottanut yli määräajan"
     ]
+
+
+def test_recording_the_days_is_due_after_the_last_day_even_when_a_day_moves(
+    submitted_case, coordinator, consultant, applicant
+):
+    """The deliver step falls due 3 working days after the last planned day; moving that day
+    three weeks later moves the due date and the timers not yet fired."""
+    case = at_deliver(submitted_case, coordinator, consultant, applicant)
+    last = case.days_planned.order_by("-date").first()
+    deadline = StepDeadline.objects.get(case=case, step="deliver")
+    assert deadline.due == deadlines.deliver_due_at(last.date, deadline.since)
+    new_date = last.date + timedelta(days=21)
+    services.session_day_reschedule(
+        actor=consultant,
+        day=last,
+        data={
+            "date": new_date,
+            "start_time": last.start_time,
+            "end_time": last.end_time,
+            "place": "Verkossa",
+            "non_working_confirmed": True,
+        },
+        reason="Sairastuminen",
+    )
+    deadline.refresh_from_db()
+    assert deadline.due == deadlines.deliver_due_at(new_date, deadline.since)
+    timers = deadline_timers(case, "deliver")
+    assert [t.scheduled for t in timers] == [
+        deadline.due,
+        deadlines.second_reminder_at("deliver", deadline.due),
+        deadlines.escalation_at("deliver", deadline.due),
+    ]
