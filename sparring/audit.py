@@ -128,6 +128,18 @@ class AuditAction(models.TextChoices):
         Visibility.COORDINATORS,
         _("Internal note written"),
     )
+    # The deadlines of the waiting steps (issue 14)
+    DEADLINE_REMINDER_SENT = "deadline_reminder_sent", Visibility.EVERYONE, _("Reminder sent")
+    DEADLINE_SECOND_REMINDER_SENT = (
+        "deadline_second_reminder_sent",
+        Visibility.EVERYONE,
+        _("Second reminder sent"),
+    )
+    DEADLINE_ESCALATED = (
+        "deadline_escalated",
+        Visibility.COORDINATORS,
+        _("Coordinators told: a step is late"),
+    )
     # The end
     CASE_CLOSED = "case_closed", Visibility.EVERYONE, _("Case closed")
     CASE_WITHDRAWN = "case_withdrawn", Visibility.EVERYONE, _("Withdrawn by the applicant")

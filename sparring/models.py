@@ -395,13 +395,19 @@ class Case(models.Model):
     sector = models.ForeignKey(
         Sector, verbose_name=_("sector"), on_delete=models.PROTECT, null=True, blank=True
     )
-    theme = models.ForeignKey(Theme, verbose_name=_("theme"), on_delete=models.PROTECT, null=True)
-    development_need = models.TextField(_("development need"), max_length=4000)
-    goal = models.TextField(_("goal"), max_length=4000)
-    target_group = models.TextField(_("target group"), max_length=2000)
-    estimated_participants = models.PositiveIntegerField(_("estimated participants"))
+    # A draft saves with any subset of the fields; cases.services.application.missing_to_submit
+    # says which are needed before the application is sent (issue 14, item 7).
+    theme = models.ForeignKey(
+        Theme, verbose_name=_("theme"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    development_need = models.TextField(_("development need"), max_length=4000, blank=True)
+    goal = models.TextField(_("goal"), max_length=4000, blank=True)
+    target_group = models.TextField(_("target group"), max_length=2000, blank=True)
+    estimated_participants = models.PositiveIntegerField(
+        _("estimated participants"), null=True, blank=True
+    )
     requested_days = models.PositiveSmallIntegerField(
-        _("requested days"), choices=[(1, "1"), (2, "2")]
+        _("requested days"), choices=[(1, "1"), (2, "2")], null=True, blank=True
     )
     approved_days = models.PositiveSmallIntegerField(
         _("approved days"), choices=[(1, "1"), (2, "2")], null=True, blank=True
@@ -410,12 +416,13 @@ class Case(models.Model):
     language = models.CharField(
         _("language of the sparring"), max_length=2, choices=Language.choices, default="fi"
     )
-    contact_name = models.CharField(_("contact person"), max_length=200)
-    contact_email = models.EmailField(_("contact e-mail"))
+    contact_name = models.CharField(_("contact person"), max_length=200, blank=True)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
     staff_representative = models.CharField(
         _("staff representative"),
         max_length=200,
+        blank=True,
         help_text=_("Name and role of the staff representative taking part (co-development)."),
     )
     consultant = models.ForeignKey(
@@ -561,3 +568,46 @@ class SessionDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date:%d.%m.%Y} {self.start_time:%H.%M}–{self.end_time:%H.%M}"
+
+
+class StepDeadline(models.Model):
+    """The deadline of one waiting step of a case (issue 14): one row per open flow task.
+
+    Made when the step starts waiting (its first deadline timer is armed), from the
+    step's rule (``cases.steps.STEPS[...].deadline``, numbers in
+    ``settings.SPARRING_STEP_DEADLINES``). Each notice (reminder, second reminder,
+    escalation) is sent once: its ``*_at`` field is set by a conditional update
+    (``cases.services.deadlines.step_deadline_notice``). The step is done when its task
+    is finished; the late-cases page lists the rows whose task is still open.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="step_deadlines")
+    step = models.CharField(_("step"), max_length=40)
+    task = models.OneToOneField(
+        "viewflow.Task", on_delete=models.CASCADE, related_name="step_deadline"
+    )
+    since = models.DateTimeField(_("waiting since"))
+    due = models.DateTimeField(_("due"))
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    second_reminded_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("step deadline")
+        verbose_name_plural = _("step deadlines")
+        indexes = [models.Index(fields=["due"])]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.step} {self.due:%Y-%m-%d}"
+
+    @property
+    def is_late(self) -> bool:
+        """Past the due date by the product's clock."""
+        return self.due < clock.now()
+
+    @property
+    def late_days(self) -> int:
+        """Calendar days (Helsinki) since the due date, at least 1 once late; 0 when not late."""
+        if not self.is_late:
+            return 0
+        return max(1, (clock.today() - timezone.localdate(self.due)).days)

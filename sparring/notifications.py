@@ -220,6 +220,35 @@ MESSAGES: dict[str, tuple[Any, list[Any]]] = {
             )
         ],
     ),
+    # The deadlines of the waiting steps (issue 14; cases/services/deadlines.py)
+    "deadline_reminder": (
+        _("Reminder: %(reference)s is waiting for you"),
+        [
+            _("The sparring %(reference)s for %(organisation)s is waiting for this step:"),
+            "%(step)s",
+            _("It was due by %(deadline)s. Please take the step on the case page."),
+        ],
+    ),
+    "deadline_second_reminder": (
+        _("Second reminder: %(reference)s is waiting for you"),
+        [
+            _("The sparring %(reference)s for %(organisation)s is still waiting for this step:"),
+            "%(step)s",
+            _(
+                "It was due by %(deadline)s. If it is not taken soon, the coordinators of the programme are told."
+            ),
+        ],
+    ),
+    "deadline_escalation": (
+        _("Late: %(reference)s has waited past its deadline"),
+        [
+            _(
+                "The sparring %(reference)s for %(organisation)s has waited past its deadline (%(deadline)s) despite two reminders:"
+            ),
+            "%(step)s",
+            _("The case is on the late cases page."),
+        ],
+    ),
     "report_filed": (
         _("The report on %(reference)s is ready"),
         [
@@ -397,6 +426,7 @@ def notify(
     link: str = "",
     open_url: str = "",
     open_label=None,
+    step=None,
 ) -> None:
     """Queue the ``event`` message about ``case`` to each recipient, in their language.
 
@@ -405,6 +435,7 @@ def notify(
         open_url: the page the message's link opens instead of the case page (absolute,
             see ``site_url``), with ``open_label`` as its text. Without it the message
             links to the case page for recipients who can open it (``can_open_case``).
+        step: what the case waits for (``%(step)s``, a lazy text translated for each recipient).
     """
     subject, paragraphs = MESSAGES[event]
     consultant = consultant or case.consultant
@@ -428,6 +459,7 @@ def notify(
                 if deadline
                 else "",
                 "link": link,
+                "step": str(step) if step else "",
                 "submitted": formats.date_format(
                     timezone.localdate(case.submitted_at), "SHORT_DATE_FORMAT"
                 )

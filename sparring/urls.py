@@ -5,7 +5,14 @@ from django.urls import path
 from sparring import views
 from sparring.accounts import security_views
 from sparring.accounts import views as account_views
-from sparring.cases import call_views, day_views, feed_views, home_views, list_views
+from sparring.cases import (
+    call_views,
+    day_views,
+    deadline_views,
+    feed_views,
+    home_views,
+    list_views,
+)
 from sparring.cases import views as case_views
 from sparring.conversation import views as conversation_views
 from sparring.reports import views as report_views
@@ -25,6 +32,7 @@ urlpatterns = [
     path("accessibility/", views.AccessibilityStatement.as_view(), name="accessibility"),
     path("privacy/", views.PrivacyNotice.as_view(), name="privacy"),
     path("calls/", case_views.call_list, name="call_list"),
+    path("coordinator/late/", deadline_views.late_cases, name="late_cases"),
     path("coordinator/calls/", call_views.call_manage_list, name="call_manage_list"),
     path("coordinator/calls/new/", call_views.call_edit, name="call_create"),
     path("coordinator/calls/<int:pk>/", call_views.call_edit, name="call_edit"),

@@ -8,6 +8,8 @@ and ``sparring.reports.services``
 database timers fired by the beat sweep.
 """
 
+from datetime import UTC, datetime
+
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow
@@ -15,15 +17,19 @@ from viewflow.workflow import flow
 from procurement.models import Offer
 from sparring.cases import deadlines
 from sparring.cases import services as case_services
+from sparring.cases.services import deadlines as deadline_services
 from sparring.cases.states import CaseStatus
-from sparring.models import SessionDay
+from sparring.cases.steps import STEPS
+from sparring.models import StepDeadline
 from sparring.reports import rendering
-from sparring.reports import services as report_services
 from sparring.surveys.models import Survey
 
 from .lock import flow_lock
 from .models import CaseProcess
 from .nodes import CeleryJob
+
+# A timer of a rule without that notice (e.g. no escalation configured) never fires.
+NEVER = datetime(9999, 1, 1, tzinfo=UTC)
 
 
 class SparringFlow(flow.Flow):
@@ -45,16 +51,36 @@ class SparringFlow(flow.Flow):
         flow.Handle(this.take_step)
         .Annotation(title=_("Review by a coordinator"))
         .OnTimeout(
-            this.review_reminder_at,
+            this.reminder_at,
             this.remind_review,
             interrupting=False,
             title=_("Review reminder"),
         )
+        .OnTimeout(this.second_reminder_at, this.remind_again, False, _("Second reminder"))
+        .OnTimeout(this.escalation_at, this.escalate, False, _("Coordinators told"))
         .Next(this.review_outcome)
     )
     remind_review = (
-        flow.Function(this.send_review_reminder)
+        flow.Function(this.send_reminder)
         .Annotation(title=_("Remind the coordinators"))
+        .Next(this.reminder_sent)
+    )
+    # The deadline timers of every waiting step (issue 14): each step with a deadline rule in
+    # sparring/cases/steps.py has a reminder, a second reminder and an escalation, attached
+    # to its task (non-interrupting: cancelled when the step is done).
+    remind = (
+        flow.Function(this.send_reminder)
+        .Annotation(title=_("Remind who must act"))
+        .Next(this.reminder_sent)
+    )
+    remind_again = (
+        flow.Function(this.send_second_reminder)
+        .Annotation(title=_("Remind again"))
+        .Next(this.reminder_sent)
+    )
+    escalate = (
+        flow.Function(this.send_escalation)
+        .Annotation(title=_("Tell the coordinators"))
         .Next(this.reminder_sent)
     )
     review_outcome = (
@@ -67,17 +93,27 @@ class SparringFlow(flow.Flow):
     amend = (
         flow.Handle(this.take_step)
         .Annotation(title=_("Amendment by the applicant"))
+        .OnTimeout(this.reminder_at, this.remind, False, _("Reminder"))
+        .OnTimeout(this.second_reminder_at, this.remind_again, False, _("Second reminder"))
+        .OnTimeout(this.escalation_at, this.escalate, False, _("Coordinators told"))
         .Next(this.review)
     )
     rejected = flow.End().Annotation(title=_("Rejected"))
 
     call_off = (
-        flow.Handle(this.take_step).Annotation(title=_("Call-off of a consultant")).Next(this.offer)
+        flow.Handle(this.take_step)
+        .Annotation(title=_("Call-off of a consultant"))
+        .OnTimeout(this.reminder_at, this.remind, False, _("Reminder"))
+        .OnTimeout(this.second_reminder_at, this.remind_again, False, _("Second reminder"))
+        .OnTimeout(this.escalation_at, this.escalate, False, _("Coordinators told"))
+        .Next(this.offer)
     )
     offer = (
         flow.Handle(this.take_step)
         .Annotation(title=_("Consultant answers the offer"))
         .OnTimeout(this.offer_deadline, this.expire_offer, title=_("Offer expires"))
+        .OnTimeout(this.reminder_at, this.remind, False, _("Reminder"))
+        .OnTimeout(this.second_reminder_at, this.remind_again, False, _("Second reminder"))
         .Next(this.offer_outcome)
     )
     expire_offer = (
@@ -95,11 +131,17 @@ class SparringFlow(flow.Flow):
     schedule = (
         flow.Handle(this.take_step)
         .Annotation(title=_("Consultant proposes dates"))
+        .OnTimeout(this.reminder_at, this.remind, False, _("Reminder"))
+        .OnTimeout(this.second_reminder_at, this.remind_again, False, _("Second reminder"))
+        .OnTimeout(this.escalation_at, this.escalate, False, _("Coordinators told"))
         .Next(this.confirm)
     )
     confirm = (
         flow.Handle(this.take_step)
         .Annotation(title=_("Applicant confirms the dates"))
+        .OnTimeout(this.reminder_at, this.remind, False, _("Reminder"))
+        .OnTimeout(this.second_reminder_at, this.remind_again, False, _("Second reminder"))
+        .OnTimeout(this.escalation_at, this.escalate, False, _("Coordinators told"))
         .Next(this.confirm_outcome)
     )
     confirm_outcome = (
@@ -109,17 +151,24 @@ class SparringFlow(flow.Flow):
         .Default(this.schedule)
     )
     deliver = (
-        flow.Handle(this.take_step).Annotation(title=_("Sparring days held")).Next(this.report)
+        flow.Handle(this.take_step)
+        .Annotation(title=_("Sparring days held"))
+        .OnTimeout(this.reminder_at, this.remind, False, _("Reminder"))
+        .OnTimeout(this.second_reminder_at, this.remind_again, False, _("Second reminder"))
+        .OnTimeout(this.escalation_at, this.escalate, False, _("Coordinators told"))
+        .Next(this.report)
     )
     report = (
         flow.Handle(this.take_step)
         .Annotation(title=_("Consultant files the report"))
         .OnTimeout(
-            this.report_reminder_at,
+            this.reminder_at,
             this.remind_report,
             interrupting=False,
             title=_("Report reminder"),
         )
+        .OnTimeout(this.second_reminder_at, this.remind_again, False, _("Second reminder"))
+        .OnTimeout(this.escalation_at, this.escalate, False, _("Coordinators told"))
         .Next(this.render_report)
     )
     render_report = (
@@ -128,7 +177,7 @@ class SparringFlow(flow.Flow):
         .Next(this.feedback)
     )
     remind_report = (
-        flow.Function(this.send_report_reminder)
+        flow.Function(this.send_reminder)
         .Annotation(title=_("Remind the consultant"))
         .Next(this.reminder_sent)
     )
@@ -145,6 +194,9 @@ class SparringFlow(flow.Flow):
     close = (
         flow.Handle(this.take_step)
         .Annotation(title=_("Closing by a coordinator"))
+        .OnTimeout(this.reminder_at, this.remind, False, _("Reminder"))
+        .OnTimeout(this.second_reminder_at, this.remind_again, False, _("Second reminder"))
+        .OnTimeout(this.escalation_at, this.escalate, False, _("Coordinators told"))
         .Next(this.closed)
     )
     closed = flow.End().Annotation(title=_("Closed"))
@@ -184,8 +236,26 @@ class SparringFlow(flow.Flow):
 
     # -- deadlines: computed in sparring.cases.deadlines, one function each ----
 
-    def review_reminder_at(self, activation):
-        return deadlines.review_reminder_at()  # from when the review (or re-review) starts
+    def _step_deadline(self, activation) -> StepDeadline:
+        """The waiting step's deadline; made by its first timer (the activation is a timer's,
+        attached to the step's task)."""
+        host = activation.task.previous.get()
+        step = STEPS[host.flow_task.name]
+        return deadline_services.step_deadline_open(
+            case=activation.process.case, task=host, step=step.node, due_at=step.deadline
+        )
+
+    def reminder_at(self, activation):
+        """The first reminder: when the step falls due (its rule in ``cases.steps``)."""
+        return self._step_deadline(activation).due
+
+    def second_reminder_at(self, activation):
+        deadline = self._step_deadline(activation)
+        return deadlines.second_reminder_at(deadline.step, deadline.due) or NEVER
+
+    def escalation_at(self, activation):
+        deadline = self._step_deadline(activation)
+        return deadlines.escalation_at(deadline.step, deadline.due) or NEVER
 
     def offer_deadline(self, activation):
         """The open offer's own deadline (set by the call-off service from the same rule)."""
@@ -194,19 +264,31 @@ class SparringFlow(flow.Flow):
         ).first()
         return offer.deadline if offer is not None else deadlines.offer_deadline()
 
-    def report_reminder_at(self, activation):
-        case = activation.process.case
-        last_day = case.days_planned.filter(status=SessionDay.Status.HELD).order_by("-date").first()
-        return deadlines.report_reminder_at(last_day.date if last_day else None)
-
     def feedback_closes_at(self, activation):
         survey = Survey.objects.filter(case=activation.process.case).first()
         return survey.closes_at if survey is not None else deadlines.feedback_closes_at()
 
     # -- what the timers and the job do ---------------------------------------
 
-    def send_review_reminder(self, activation):
-        case_services.case_review_reminder(case=activation.process.case)
+    def _notice(self, activation, kind: str) -> None:
+        """A deadline timer fired (this function's task follows it; it follows the step's task)."""
+        host = activation.task.previous.get().previous.get()
+        deadline = StepDeadline.objects.filter(task=host).first()
+        if deadline is None:
+            return
+        step = STEPS[deadline.step]
+        deadline_services.step_deadline_notice(
+            deadline=deadline, kind=kind, actor=step.actor, waiting=step.waiting
+        )
+
+    def send_reminder(self, activation):
+        self._notice(activation, deadline_services.REMINDER)
+
+    def send_second_reminder(self, activation):
+        self._notice(activation, deadline_services.SECOND_REMINDER)
+
+    def send_escalation(self, activation):
+        self._notice(activation, deadline_services.ESCALATION)
 
     def mark_offer_expired(self, activation):
         case_services.offer_expire(case=activation.process.case)
@@ -220,5 +302,15 @@ class SparringFlow(flow.Flow):
         case = activation.process.case
         rendering.report_render(case_id=case.pk, source=rendering.report_source(case.report))
 
-    def send_report_reminder(self, activation):
-        report_services.report_reminder(case=activation.process.case)
+
+DEADLINE_NOTICES = ("remind_review", "remind", "remind_again", "remind_report", "escalate")
+
+
+def is_deadline_timer(node) -> bool:
+    """Whether a flow node is a deadline timer of a waiting step (reminder, second
+    reminder, escalation), as opposed to a step or a timer that moves the case on."""
+    target = getattr(node, "_next", None)
+    return (
+        getattr(node, "_attached_to", None) is not None
+        and getattr(target, "name", None) in DEADLINE_NOTICES
+    )

@@ -467,5 +467,23 @@ SPARRING_OFFER_EXPIRY_WORKING_DAYS = int(os.environ.get("SPARRING_OFFER_EXPIRY_W
 SPARRING_REPORT_REMINDER_DAYS = int(os.environ.get("SPARRING_REPORT_REMINDER_DAYS", "14"))
 SPARRING_FEEDBACK_DAYS = int(os.environ.get("SPARRING_FEEDBACK_DAYS", "14"))
 SPARRING_INVITATION_DAYS = int(os.environ.get("SPARRING_INVITATION_DAYS", "7"))
+# Each waiting step's deadline rule (issue 14; the steps of sparring/cases/steps.py,
+# computed in sparring/cases/deadlines.py), in working days: the step is due "due"
+# working days after it starts waiting (None: the step's own rule -- review: the review
+# reminder above; report: SPARRING_REPORT_REMINDER_DAYS after the last day held; deliver:
+# counted from the last planned day); the party who must act is reminded on the due date
+# and again "second" working days later; "escalate" working days after the due date the
+# coordinators are told (offer: None, its expiry tells them).
+SPARRING_STEP_DEADLINES = {
+    "review": {"due": None, "second": 3, "escalate": 5},
+    "amend": {"due": 10, "second": 5, "escalate": 10},
+    "call_off": {"due": 3, "second": 2, "escalate": 4},
+    "offer": {"due": 3, "second": 1, "escalate": None},
+    "schedule": {"due": 10, "second": 5, "escalate": 10},
+    "confirm": {"due": 5, "second": 3, "escalate": 5},
+    "deliver": {"due": 3, "second": 3, "escalate": 5},
+    "report": {"due": None, "second": 5, "escalate": 10},
+    "close": {"due": 5, "second": 3, "escalate": 5},
+}
 # The address the product's links in e-mail start with.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")

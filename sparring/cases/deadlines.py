@@ -68,3 +68,69 @@ def feedback_closes_at(opened: datetime | None = None) -> datetime:
         ``SPARRING_FEEDBACK_DAYS`` calendar days after ``opened``.
     """
     return (opened or clock.now()) + timedelta(days=settings.SPARRING_FEEDBACK_DAYS)
+
+
+# ------------------------------------------------------------------------------
+# Deadlines of the waiting steps (issue 14): reminder, second reminder, escalation
+# ------------------------------------------------------------------------------
+
+
+def _rule(step: str) -> dict:
+    return settings.SPARRING_STEP_DEADLINES[step]
+
+
+def step_due_at(step: str, since: datetime) -> datetime:
+    """When a waiting step falls due: ``due`` working days of its rule after ``since``.
+
+    Args:
+        step: the flow node (``cases.steps.STEPS``) with an entry in ``SPARRING_STEP_DEADLINES``.
+        since: when the step started waiting.
+
+    Returns:
+        16.00 Helsinki time on that working day (so 13.00 or 14.00 UTC, whichever the
+        daylight-saving time of that day gives).
+
+    Raises:
+        KeyError: the step has no rule; ValueError: its rule has no ``due`` (it has its own).
+    """
+    days = _rule(step)["due"]
+    if days is None:
+        raise ValueError(f"the step {step!r} has its own due date")
+    return add_working_days(since, days)
+
+
+def review_due_at(since: datetime) -> datetime:
+    """The review is due when the coordinators are reminded (``review_reminder_at``)."""
+    return review_reminder_at(since)
+
+
+def report_due_at(last_day: date | None) -> datetime:
+    """The report is due when the consultant is reminded (``report_reminder_at``)."""
+    return report_reminder_at(last_day)
+
+
+def deliver_due_at(last_planned_day: date | None, since: datetime) -> datetime:
+    """Recording the days is due ``due`` working days after the last planned day.
+
+    Args:
+        last_planned_day: the date of the last day planned (not cancelled); None: ``since``.
+        since: when the days were confirmed.
+    """
+    base = (
+        datetime.combine(last_planned_day, time(12, 0), tzinfo=HELSINKI)
+        if last_planned_day
+        else since
+    )
+    return add_working_days(base, _rule("deliver")["due"])
+
+
+def second_reminder_at(step: str, due: datetime) -> datetime | None:
+    """The second reminder: ``second`` working days after the due date (None: no second)."""
+    days = _rule(step)["second"]
+    return None if days is None else add_working_days(due, days)
+
+
+def escalation_at(step: str, due: datetime) -> datetime | None:
+    """When the coordinators are told: ``escalate`` working days after the due date (None: never)."""
+    days = _rule(step)["escalate"]
+    return None if days is None else add_working_days(due, days)

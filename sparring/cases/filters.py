@@ -1,10 +1,12 @@
 """The filters of the case list (django-filter)."""
 
 import django_filters
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from procurement.models import Consultant
-from sparring.models import Call, Case, Organisation, Sector, Theme
+from sparring import clock
+from sparring.models import Call, Case, Organisation, Sector, StepDeadline, Theme
 
 
 class CaseFilter(django_filters.FilterSet):
@@ -43,3 +45,73 @@ class CaseFilter(django_filters.FilterSet):
         from .search import case_search
 
         return case_search(queryset, value)
+
+
+class LateCaseFilter(django_filters.FilterSet):
+    """The late cases page (issue 14): open steps with a deadline, filtered and sorted.
+
+    Filters on the ``StepDeadline`` rows of ``selectors.open_step_deadlines``: the call,
+    the step, the coordinator handling the case (``Case.handler``) and the lateness.
+    """
+
+    LATENESS = (
+        ("late", _("Late")),
+        ("escalated", _("Coordinators told")),
+        ("on_time", _("Not yet due")),
+    )
+
+    call = django_filters.ModelChoiceFilter(
+        label=_("Call"), field_name="case__call", queryset=Call.objects.all()
+    )
+    step = django_filters.ChoiceFilter(label=_("Step"), choices=())
+    coordinator = django_filters.ModelChoiceFilter(
+        label=_("Coordinator"),
+        field_name="case__handler",
+        queryset=get_user_model()
+        .objects.filter(role="coordinator")
+        .order_by("last_name", "first_name", "pk"),
+    )
+    lateness = django_filters.ChoiceFilter(
+        label=_("Lateness"), choices=LATENESS, method="filter_lateness"
+    )
+    sort = django_filters.OrderingFilter(
+        label=_("Sort by"),
+        fields=(
+            ("due", "due"),
+            ("since", "since"),
+            ("case__reference", "reference"),
+            ("step", "step"),
+        ),
+        field_labels={
+            "due": _("Due date (most late first)"),
+            "-due": _("Due date (latest first)"),
+            "since": _("Waiting since (oldest first)"),
+            "-since": _("Waiting since (newest first)"),
+            "case__reference": _("Reference"),
+            "-case__reference": _("Reference (descending)"),
+            "step": _("Step"),
+            "-step": _("Step (descending)"),
+        },
+    )
+
+    class Meta:
+        model = StepDeadline
+        fields = ["call", "step", "coordinator", "lateness"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .steps import STEPS
+
+        self.filters["step"].extra["choices"] = [
+            (node, step.label) for node, step in STEPS.items() if step.deadline is not None
+        ]
+
+    def filter_lateness(self, queryset, name, value):
+        now = clock.now()
+        if value == "late":
+            return queryset.filter(due__lt=now)
+        if value == "escalated":
+            return queryset.filter(escalated_at__isnull=False)
+        if value == "on_time":
+            return queryset.filter(due__gte=now)
+        return queryset

@@ -87,8 +87,10 @@ class ApplicationForm(forms.ModelForm):
             own = Q(pk=self.instance.theme_id) if self.instance.theme_id else Q(pk__in=[])
             themes = Theme.objects.filter(Q(active=True, calls=call) | own).distinct()
         self.fields["theme"].queryset = themes
-        self.fields["theme"].required = True
-        self.fields["sector"].required = False
+        # A draft saves with any subset of the fields; sending checks them (clean).
+        for field in self.Meta.fields:
+            if field != "language":  # a choice with a default
+                self.fields[field].required = False
         self.fields["estimated_participants"].min_value = 1
         self.fields["estimated_participants"].widget.attrs.update(min=1, max=1000)
         self.fields["estimated_participants"].validators.append(MinValueValidator(1))
@@ -104,15 +106,15 @@ class ApplicationForm(forms.ModelForm):
             self.fields[name].widget.attrs.setdefault("autocomplete", AUTOCOMPLETE.get(name, "off"))
 
     def clean(self):
+        from .services.application import missing_to_submit
+
         data = super().clean()
         if data.get("whole_organisation"):
             data["sector"] = None
-        elif not data.get("sector"):
-            self.add_error(
-                "sector", _("Choose the sector, or tick 'concerns the whole organisation'.")
-            )
-        if not data.get("whole_organisation") and not data.get("unit"):
-            self.add_error("unit", _("Name the unit or team the sparring is for."))
+        if self.data.get("intent") == "submit":
+            for field, message in missing_to_submit(data).items():
+                if field not in self.errors:
+                    self.add_error(field, message)
         return data
 
     def case_data(self) -> dict:

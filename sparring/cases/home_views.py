@@ -9,6 +9,7 @@ from sparring.views import RoleRequiredMixin
 from workflow.selectors import background_summary
 
 from . import selectors
+from .deadline_views import with_step_labels
 
 #: How many of the queue's oldest cases the coordinator's home shows (the rest: the queue page).
 HOME_QUEUE_SIZE = 10
@@ -42,6 +43,8 @@ class CoordinatorHome(RoleRequiredMixin, TemplateView):
             status=AccessRequest.Status.PENDING
         ).order_by("created", "pk")[:50]
         context["decline_form"] = DeclineForm()
+        # The latest late steps (issue 14): the box links to the late cases page.
+        context["late_steps"] = with_step_labels(selectors.latest_late_cases())
         return context
 
 

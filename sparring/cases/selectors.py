@@ -4,12 +4,12 @@ from functools import reduce
 from operator import or_
 from typing import Any
 
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from procurement.models import Consultant, Supplier
 from sparring import audit, clock
-from sparring.models import Call, Case, Organisation
+from sparring.models import Call, Case, Organisation, StepDeadline
 
 from . import states
 from .steps import STEPS
@@ -33,16 +33,20 @@ def programme_overview() -> dict[str, Any]:
 
 
 def case_list(queryset):
-    """Everything a list row shows, in one query."""
-    return queryset.select_related(
-        "organisation",
-        "call",
-        "sector",
-        "theme",
-        "consultant__user",
-        "consultant__supplier",
-        "handler",
-    ).order_by("-created", "-pk")
+    """Everything a list row shows, in one query (``step_late``: a waiting step is past due)."""
+    return (
+        queryset.select_related(
+            "organisation",
+            "call",
+            "sector",
+            "theme",
+            "consultant__user",
+            "consultant__supplier",
+            "handler",
+        )
+        .annotate(step_late=late_step_exists())
+        .order_by("-created", "-pk")
+    )
 
 
 def case_page(queryset, pk: int) -> Case:
@@ -217,3 +221,37 @@ def visible_case(request, pk: int) -> Case:
     from sparring import access
 
     return case_page(access.visible_cases(request.user), pk)
+
+
+# ------------------------------------------------------------------------------
+# Deadlines of the waiting steps and the late cases (issue 14)
+# ------------------------------------------------------------------------------
+
+
+def open_step_deadlines():
+    """The deadlines of the steps open now, of open cases, with what a list row shows
+    (one query; ``StepDeadline.late_days`` and ``is_late`` need nothing more)."""
+    return StepDeadline.objects.filter(
+        task__finished__isnull=True, case__status__in=states.OPEN
+    ).select_related("case__organisation", "case__call", "case__handler")
+
+
+def late_step_exists():
+    """``Exists`` for annotating cases: one of the case's open steps is past its due date."""
+    return Exists(
+        StepDeadline.objects.filter(
+            case=OuterRef("pk"), task__finished__isnull=True, due__lt=clock.now()
+        )
+    )
+
+
+def latest_late_cases(limit: int = 5):
+    """The steps that became late last (the coordinator home's box)."""
+    return open_step_deadlines().filter(due__lt=clock.now()).order_by("-due", "-pk")[:limit]
+
+
+def case_step_deadline(case: Case) -> StepDeadline | None:
+    """The deadline of the step the case waits at now (None: no step with a deadline)."""
+    return (
+        StepDeadline.objects.filter(case=case, task__finished__isnull=True).order_by("due").first()
+    )

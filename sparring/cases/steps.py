@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.utils.functional import Promise
@@ -26,7 +27,7 @@ from procurement.models import FrameworkAgreement, Offer
 from sparring import access
 from sparring.models import Case, SessionDay
 
-from . import services, states
+from . import deadlines, services, states
 from .forms import (
     CallOffForm,
     CloseForm,
@@ -37,6 +38,7 @@ from .forms import (
     StopForm,
     VersionedForm,
 )
+from .services import deadlines as deadline_services
 
 
 class Actor:
@@ -49,6 +51,16 @@ class Actor:
     SYSTEM = "system"  # background work: nobody needs to act, but the case is not finished
 
 
+# Who must act, as lists name it.
+ACTOR_LABELS = {
+    Actor.APPLICANT: _("Applicant"),
+    Actor.COORDINATOR: _("Coordinator"),
+    Actor.CONSULTANT: _("Consultant"),
+    Actor.PARTICIPANTS: _("Participants"),
+    Actor.SYSTEM: _("Background work"),
+}
+
+
 @dataclass(frozen=True)
 class Step:
     """A node of the case flow that waits for someone.
@@ -59,6 +71,12 @@ class Step:
         waiting: what the case page says while the step is open.
         actions: the case page's actions that take the step (keys of ``ACTIONS``).
         page: the URL name of the page where it is taken when it has one of its own.
+        label: the step's short name in lists (the late cases page).
+        deadline: the step's deadline rule (issue 14): ``deadline(case, since)`` gives the
+            moment the step falls due (``cases.deadlines``; the party is reminded then and
+            again later, then the coordinators are told, as ``SPARRING_STEP_DEADLINES``
+            says); None for steps nobody can be reminded of (background work, the feedback
+            period).
     """
 
     node: str
@@ -66,6 +84,23 @@ class Step:
     waiting: Promise
     actions: tuple[str, ...] = ()
     page: str | None = None
+    deadline: Callable[[Case, datetime], datetime] | None = None
+    label: Promise | None = None
+
+
+def _working_days(step: str) -> Callable[[Case, datetime], datetime]:
+    """The rule "due ``SPARRING_STEP_DEADLINES[step]['due']`` working days after it waits"."""
+    return lambda case, since: deadlines.step_due_at(step, since)
+
+
+def _report_due(case: Case, since: datetime) -> datetime:
+    last = (
+        case.days_planned.filter(status=SessionDay.Status.HELD)
+        .order_by("-date")
+        .values_list("date", flat=True)
+        .first()
+    )
+    return deadlines.report_due_at(last)
 
 
 STEPS: dict[str, Step] = {
@@ -76,6 +111,8 @@ STEPS: dict[str, Step] = {
             Actor.COORDINATOR,
             _("A coordinator reviews the application."),
             actions=("decide",),
+            deadline=lambda case, since: deadlines.review_due_at(since),
+            label=_("Review"),
         ),
         Step(
             "amend",
@@ -83,42 +120,56 @@ STEPS: dict[str, Step] = {
             _("The applicant amends the application and submits it again."),
             actions=("submit",),
             page="sparring:case_edit",
+            deadline=_working_days("amend"),
+            label=_("Amendment"),
         ),
         Step(
             "call_off",
             Actor.COORDINATOR,
             _("A coordinator calls off a consultant."),
             actions=("call_off",),
+            deadline=_working_days("call_off"),
+            label=_("Call-off"),
         ),
         Step(
             "offer",
             Actor.CONSULTANT,
             _("The consultant accepts or declines the offer."),
             actions=("answer",),
+            deadline=_working_days("offer"),
+            label=_("Answer to the offer"),
         ),
         Step(
             "schedule",
             Actor.CONSULTANT,
             _("The consultant proposes the dates."),
             page="sparring:case_schedule",
+            deadline=_working_days("schedule"),
+            label=_("Proposing dates"),
         ),
         Step(
             "confirm",
             Actor.APPLICANT,
             _("The applicant confirms the proposed dates."),
             actions=("confirm",),
+            deadline=_working_days("confirm"),
+            label=_("Confirming dates"),
         ),
         Step(
             "deliver",
             Actor.CONSULTANT,
             _("The sparring days are held; the consultant records each day."),
             page="sparring:day_held",
+            deadline=deadline_services.deliver_due,
+            label=_("Recording the days held"),
         ),
         Step(
             "report",
             Actor.CONSULTANT,
             _("The consultant files the report."),
             page="sparring:case_report",
+            deadline=_report_due,
+            label=_("Report"),
         ),
         Step(
             "render_report",
@@ -135,6 +186,8 @@ STEPS: dict[str, Step] = {
             Actor.COORDINATOR,
             _("A coordinator closes the case."),
             actions=("close",),
+            deadline=_working_days("close"),
+            label=_("Closing"),
         ),
     )
 }
@@ -266,7 +319,10 @@ ACTIONS: dict[str, Action] = {
             success=_("The application was submitted. You will get a confirmation by e-mail."),
             offered=lambda user, case, nodes: (
                 access.is_applicant(user)
-                and (case.status == states.CaseStatus.DRAFT or "amend" in nodes)
+                and (
+                    (case.status == states.CaseStatus.DRAFT and case.call.is_open())
+                    or "amend" in nodes
+                )
             ),
             notifies=("submitted_applicant", "submitted_coordinator", "resubmitted_coordinator"),
         ),

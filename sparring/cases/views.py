@@ -99,6 +99,7 @@ def _render_case(
         if access.is_applicant(user) and case.status in states.APPLICANT_EDITS
         else None,
         "is_coordinator": access.is_coordinator(user),
+        "step_deadline": selectors.case_step_deadline(case),
     }
     context.update(_conversation_context(user, case, message_form))
     context["task_box"] = next_steps.task_box(user, case, open_nodes, days)
@@ -245,6 +246,8 @@ def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "call": case.call,
             "case": case,
             "return_comment": next_steps.return_comment(case),
+            # a draft whose call has closed cannot be sent (issue 14, item 7)
+            "call_closed": case.status == Case.Status.DRAFT and not case.call.is_open(),
         },
         status=400 if form.errors else 200,
     )

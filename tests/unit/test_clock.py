@@ -46,8 +46,13 @@ def test_stored_timestamps_and_timers_follow_the_clock(submitted_case):
     from sparring.models import AuditEvent
     from workflow.timers import fire_due_timers
 
-    timer = Task.objects.get(
-        process_id=submitted_case.process_id, flow_task_type="TIMER", status=STATUS.SCHEDULED
+    # the first of the review's deadline timers (the reminder; then the second and the escalation)
+    timer = (
+        Task.objects.filter(
+            process_id=submitted_case.process_id, flow_task_type="TIMER", status=STATUS.SCHEDULED
+        )
+        .order_by("scheduled")
+        .first()
     )
     assert fire_due_timers() == 0
     with clock.travel(timer.scheduled + timedelta(minutes=1)):

@@ -41,6 +41,58 @@ CASE_FIELDS = (
 )
 
 
+# What an application needs before it is sent; a draft saves with any subset (issue 14, item 7).
+REQUIRED_TO_SUBMIT = (
+    "theme",
+    "development_need",
+    "goal",
+    "target_group",
+    "estimated_participants",
+    "requested_days",
+    "contact_name",
+    "contact_email",
+    "staff_representative",
+)
+
+
+def missing_to_submit(values: dict) -> dict[str, str]:
+    """What the application still lacks before it can be sent, field by field.
+
+    The one place of the rule: the application form checks it when "send" is pressed,
+    ``case_submit`` before a draft or an amended application is sent. A draft is saved
+    whatever it lacks.
+
+    Args:
+        values: the application's fields (``CASE_FIELDS``) by name; a missing key counts as empty.
+
+    Returns:
+        ``{field: message}`` in the active language; empty when the application is complete.
+    """
+    missing: dict[str, str] = {}
+    for name in REQUIRED_TO_SUBMIT:
+        value = values.get(name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            label = Case._meta.get_field(name).verbose_name
+            missing[name] = str(
+                _("Fill in “%(field)s” before sending the application.")
+                % {"field": str(label).capitalize()}
+            )
+    if not values.get("whole_organisation"):
+        if not values.get("sector"):
+            missing["sector"] = str(
+                _("Choose the sector, or tick 'concerns the whole organisation'.")
+            )
+        if not (values.get("unit") or "").strip():
+            missing["unit"] = str(_("Name the unit or team the sparring is for."))
+    return missing
+
+
+def _require_complete(case: Case) -> None:
+    missing = missing_to_submit({name: getattr(case, name) for name in CASE_FIELDS})
+    if missing:
+        raise ValidationError(missing)
+
+
 def _apply_fields(case: Case, data: dict) -> list[str]:
     changed = []
     for field in CASE_FIELDS:
@@ -121,11 +173,17 @@ def _next_reference(case: Case) -> str:
 
 @transaction.atomic
 def case_submit(*, actor, case: Case, version: int) -> Case:
-    """Submit a draft (starting the case flow) or an amended application."""
+    """Submit a draft (starting the case flow) or an amended application.
+
+    Raises:
+        ValidationError: a field the application needs is empty (``missing_to_submit``).
+        CaseError: the draft's call has closed.
+    """
     require(access.is_case_applicant(actor, case))
     if case.status == Case.Status.DRAFT:
         if not case.call.is_open():
             raise CaseError(_("The call closed before the application was submitted."))
+        _require_complete(case)
         case_move(
             case,
             source=[Case.Status.DRAFT],
@@ -147,6 +205,8 @@ def case_submit(*, actor, case: Case, version: int) -> Case:
         notify("submitted_applicant", case, applicant_side(case))
         notify("submitted_coordinator", case, coordinators())
         return case
+
+    _require_complete(case)
 
     def work():
         case_move(

@@ -10,6 +10,7 @@ from sparring.notifications import applicant_side, consultant_of, format_days, n
 
 from ..calendar import invitation_attachment
 from ..transitions import StepNotAvailable, case_move, require, step_work_then_maybe_complete
+from .deadlines import deliver_deadline_follow_days
 from .schedule import validate_days
 
 
@@ -83,6 +84,7 @@ def session_day_reschedule(*, actor, day: SessionDay, data: dict, reason: str) -
             raise StepNotAvailable
         day.refresh_from_db()
         case_move(case, source=[Case.Status.DELIVERY], version=None)
+        deliver_deadline_follow_days(case)
         audit_record(
             actor=actor,
             action="day_rescheduled",
@@ -147,6 +149,7 @@ def session_day_add(*, actor, case: Case, data: dict) -> SessionDay:
         )
         created.append(day)
         case_move(case, source=[Case.Status.DELIVERY], version=None)
+        deliver_deadline_follow_days(case)
         audit_record(
             actor=actor, action="day_added", subject=case, case=case, comment=format_days([day])
         )
@@ -188,6 +191,7 @@ def session_day_cancel(*, actor, day: SessionDay, reason: str) -> None:
         if updated != 1:
             raise StepNotAvailable
         day.refresh_from_db()
+        deliver_deadline_follow_days(case)
         audit_record(
             actor=actor,
             action="day_cancelled",

@@ -75,6 +75,11 @@ def test_the_offer_and_the_flows_timer_share_one_deadline(
         services.case_call_off(actor=coordinator, case=case, version=case.version)
     offer = Offer.objects.get(case=case)
     assert offer.deadline == datetime(2026, 12, 28, 16, tzinfo=HELSINKI)  # 24.-26.12 skipped
-    timer = Task.objects.get(process_id=case.process_id, status=STATUS.SCHEDULED)
+    from workflow.flows import SparringFlow
+
+    # the expiry (the offer's deadline timers, reminders, are tests/unit/cases/test_step_deadlines)
+    timer = Task.objects.get(
+        process_id=case.process_id, status=STATUS.SCHEDULED, flow_task=SparringFlow.offer__timeout
+    )
     assert timer.flow_task.name.startswith("offer")
     assert timer.scheduled == offer.deadline
