@@ -117,6 +117,19 @@ class AuditAction(models.TextChoices):
     CASE_CLOSED = "case_closed", Visibility.EVERYONE, _("Case closed")
     CASE_WITHDRAWN = "case_withdrawn", Visibility.EVERYONE, _("Withdrawn by the applicant")
     CASE_CANCELLED = "case_cancelled", Visibility.EVERYONE, _("Cancelled by a coordinator")
+    # After the sparring: the development act (sparring/outcomes)
+    ACT_SUBMITTED = (
+        "act_submitted",
+        Visibility.EVERYONE,
+        _("Development act sent for publication"),
+    )
+    ACT_PUBLISHED = "act_published", Visibility.EVERYONE, _("Development act published")
+    ACT_RETURNED = (
+        "act_returned",
+        Visibility.EVERYONE,
+        _("Development act returned for amendment"),
+    )
+    ACT_WITHDRAWN = "act_withdrawn", Visibility.EVERYONE, _("Development act withdrawn")
     # People, organisations and the framework agreement (no case)
     USER_CREATED = "user_created", Visibility.COORDINATORS, _("User created")
     USER_PASSWORD_SET = (

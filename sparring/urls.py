@@ -6,6 +6,7 @@ from sparring import views
 from sparring.accounts import views as account_views
 from sparring.cases import call_views, day_views, home_views
 from sparring.cases import views as case_views
+from sparring.outcomes import views as act_views
 from sparring.reports import views as report_views
 from sparring.statistics import views as statistics_views
 from sparring.surveys import views as survey_views
@@ -71,6 +72,18 @@ urlpatterns = [
     path("cases/<int:pk>/days/add/", day_views.day_add, name="day_add"),
     path("days/<int:pk>/held/", day_views.day_held, name="day_held"),
     path("survey/<str:token>/", survey_views.survey, name="survey"),
+    # Development acts: public list, act and feed; the organisation's form; the review
+    path("acts/", act_views.act_list, name="act_list"),
+    path("acts/feed.atom", act_views.act_feed, name="act_feed"),
+    path("acts/<uuid:public_id>/", act_views.act_detail, name="act_detail"),
+    path("cases/<int:pk>/act/", act_views.act_edit, name="act_edit"),
+    path("cases/<int:pk>/act/withdraw/", act_views.act_withdraw, name="act_withdraw"),
+    path("coordinator/acts/", act_views.act_review, name="act_review"),
+    path(
+        "coordinator/acts/<int:pk>/<str:action>/",
+        act_views.act_decide,
+        name="act_decide",
+    ),
     path(
         "cases/<int:pk>/survey/participants/",
         survey_views.survey_participants,

@@ -78,6 +78,7 @@ LOCAL_APPS = [
     "sparring.reports",
     "sparring.surveys",
     "sparring.statistics",
+    "sparring.outcomes",
     "sparring.api",
     "workflow",
 ]
