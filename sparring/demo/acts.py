@@ -112,6 +112,45 @@ TEXTS = {
         ),
     },
 }
+# A second account per theme, so that neighbouring acts do not read the same.
+VARIANTS = {
+    "work-community": (
+        "Palautekulttuuri arjen työkaluksi",
+        "Harjoittelimme rakentavan palautteen antamista ja sovimme, että jokainen tiimi "
+        "pitää kuukausittain lyhyen onnistumisten kierroksen.",
+        "Kiitosta annetaan ääneen ja ristiriidat otetaan puheeksi aiemmin. Kyselyssä "
+        "ilmapiirin arvio nousi selvästi.",
+    ),
+    "workload-wellbeing": (
+        "Keskeytykset kuriin hiljaisilla tunneilla",
+        "Selvitimme, mistä työpäivän keskeytykset tulevat, ja kokeilimme kahta hiljaista "
+        "tuntia viikossa.",
+        "Keskittymistä vaativat työt valmistuvat ajallaan. Kokeilu jäi pysyväksi "
+        "käytännöksi koko yksikköön.",
+    ),
+    "co-development": (
+        "Kehittämisideat näkyviin yhteisellä taululla",
+        "Keräsimme ideat yhteiselle taululle ja sovimme, kuka vie kunkin eteenpäin.",
+        "Ideoista puolet on kokeiltu, ja henkilöstö kokee tulleensa kuulluksi.",
+    ),
+    "processes-services": (
+        "Selkeä vastuunjako palvelupisteeseen",
+        "Kävimme läpi palvelupisteen tehtävät ja kirjasimme kullekin vastuuhenkilön ja "
+        "varahenkilön.",
+        "Asiakkaita ei enää ohjata luukulta toiselle, ja lomakaudet sujuvat ilman ruuhkia.",
+    ),
+    "remote-work": (
+        "Verkkokokousten pelisäännöt",
+        "Sovimme verkkokokousten kestosta, asialistoista ja siitä, milloin kamera on päällä.",
+        "Kokoukset ovat lyhyempiä ja kaikki pääsevät ääneen.",
+    ),
+    "digitalisation": (
+        "Sähköinen työvuorosuunnittelu käyttöön",
+        "Suunnittelimme käyttöönoton yhdessä henkilöstön kanssa ja koulutimme avainkäyttäjät.",
+        "Vuorotoiveet kirjataan suoraan järjestelmään, ja listojen tekoon kuluu puolet "
+        "aiemmasta ajasta.",
+    ),
+}
 EVERY = 3  # about every third delivered case publishes an act
 AFTER_CLOSING = timedelta(days=10)
 
@@ -136,6 +175,8 @@ def publish_acts(replay, planned_cases) -> int:
         replay.clock.move_to(closed_at + AFTER_CLOSING)
         language = case.language if case.language in ("fi", "sv") else "fi"
         title, done, changed = TEXTS[case.theme.code][language]
+        if language == "fi" and (planned.n // EVERY) % 2:
+            title, done, changed = VARIANTS[case.theme.code]
         act = services.act_submit(
             actor=User.objects.get(pk=applicant.pk),
             case=case,

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from sparring import clock
+from sparring.regions import Region
 
 
 class DevelopmentAct(models.Model):
@@ -38,7 +39,7 @@ class DevelopmentAct(models.Model):
     what_changed = models.TextField(_("what changed"), max_length=1500)
     # A snapshot of what the act is about, so that the public page never reads the case.
     organisation_name = models.CharField(_("organisation"), max_length=200)
-    region = models.CharField(_("region"), max_length=2, blank=True)
+    region = models.CharField(_("region"), max_length=2, choices=Region.choices, blank=True)
     sector = models.ForeignKey(
         "sparring.Sector",
         verbose_name=_("sector"),
