@@ -130,6 +130,14 @@ class AuditAction(models.TextChoices):
         _("Development act returned for amendment"),
     )
     ACT_WITHDRAWN = "act_withdrawn", Visibility.EVERYONE, _("Development act withdrawn")
+    FOLLOW_UP_SENT = "follow_up_sent", Visibility.EVERYONE, _("Follow-up survey sent")
+    FOLLOW_UP_REMINDED = (
+        "follow_up_reminded",
+        Visibility.EVERYONE,
+        _("Follow-up survey reminder sent"),
+    )
+    FOLLOW_UP_ANSWERED = "follow_up_answered", Visibility.EVERYONE, _("Follow-up survey answered")
+    FOLLOW_UP_CLOSED = "follow_up_closed", Visibility.EVERYONE, _("Follow-up survey closed")
     # People, organisations and the framework agreement (no case)
     USER_CREATED = "user_created", Visibility.COORDINATORS, _("User created")
     USER_PASSWORD_SET = (

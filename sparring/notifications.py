@@ -258,6 +258,27 @@ MESSAGES: dict[str, tuple[Any, list[Any]]] = {
         _("Sparring %(reference)s was withdrawn"),
         [_("%(organisation)s withdrew the application %(reference)s. The reason:"), "%(comment)s"],
     ),
+    "follow_up_invitation": (
+        _("How is it going? A follow-up of the sparring %(reference)s"),
+        [
+            _(
+                "A few months have passed since the sparring of %(organisation)s (%(reference)s). The programme asks how the work has gone on: were the recommended follow-up actions carried out, what changed, and would you recommend sparring to others. Answering takes about five minutes."
+            ),
+            "%(link)s",
+            _(
+                "Each link can be used to answer once. The answers are read by the programme's coordinators and your consultant, and in anonymous programme statistics."
+            ),
+        ],
+    ),
+    "follow_up_reminder": (
+        _("Reminder: the follow-up of the sparring %(reference)s"),
+        [
+            _(
+                "The follow-up survey of the sparring of %(organisation)s (%(reference)s) is still waiting for an answer. These links work as well as the earlier ones:"
+            ),
+            "%(link)s",
+        ],
+    ),
     "act_submitted_coordinator": (
         _("Development act of %(reference)s to approve"),
         [

@@ -79,6 +79,8 @@ urlpatterns = [
     path("cases/<int:pk>/act/", act_views.act_edit, name="act_edit"),
     path("cases/<int:pk>/act/withdraw/", act_views.act_withdraw, name="act_withdraw"),
     path("coordinator/acts/", act_views.act_review, name="act_review"),
+    path("follow-up/thanks/", act_views.follow_up_thanks, name="follow_up_thanks"),
+    path("follow-up/<str:token>/", act_views.follow_up_answer, name="follow_up_answer"),
     path(
         "coordinator/acts/<int:pk>/<str:action>/",
         act_views.act_decide,

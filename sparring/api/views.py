@@ -28,6 +28,7 @@ from sparring.cases import selectors, services
 from sparring.cases.steps import STEPS
 from sparring.models import Case, SessionDay
 from sparring.reports.models import Report
+from sparring.statistics import impact
 from sparring.statistics.figures import programme_figures
 from sparring.surveys.services import RESULTS_VISIBLE_FROM
 
@@ -184,6 +185,24 @@ class Figures(PublicMixin, APIView):
 
     def get(self, request):
         return Response(s.FiguresSerializer(public_figures()).data)
+
+
+@extend_schema(tags=["public"], responses={200: OpenApiTypes.OBJECT})
+class ImpactFigures(PublicMixin, APIView):
+    """Grades by sector, theme, supplier and consultant and their distribution; what the
+    reports name; the follow-up survey. No login needed.
+
+    The survey's disclosure rule holds: an average or a share computed from fewer than
+    5 answers is null (sparring/statistics/impact.py). Sector and theme names are the
+    Finnish ones, as in ``/api/v1/statistics/``; result types carry a code and a label
+    in the language asked for.
+    """
+
+    def get(self, request):
+        figures = impact.impact()
+        for row in figures["reports"]["result_types"]:
+            row["label"] = str(row["label"])
+        return Response(figures)
 
 
 @extend_schema(

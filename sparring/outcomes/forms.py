@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from sparring.models import Sector, Theme
 from sparring.regions import Region
 
-from .models import DevelopmentAct
+from .models import FollowUpAnswer
 
 
 class ActForm(forms.Form):
@@ -81,4 +81,54 @@ class ActFilterForm(forms.Form):
         return {name: data.get(name, "") for name in ("theme", "sector", "region")}
 
 
-__all__ = ["ActFilterForm", "ActForm", "DevelopmentAct", "ReturnForm", "VersionForm"]
+__all__ = ["ActFilterForm", "ActForm", "FollowUpForm", "ReturnForm", "VersionForm"]
+
+
+class FollowUpForm(forms.Form):
+    """The follow-up survey: one question per recommended action, then what changed,
+    the impact and whether the respondent would recommend sparring."""
+
+    what_changed = forms.CharField(
+        label=_("What has changed in your work community since the sparring?"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("At most 2 000 characters."),
+    )
+    impact = forms.TypedChoiceField(
+        label=_("How much impact has the sparring had? (1 = none, 5 = a great deal)"),
+        choices=[(n, str(n)) for n in range(1, 6)],
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+    recommend = forms.TypedChoiceField(
+        label=_("Would you recommend sparring to another work community?"),
+        choices=[("yes", _("Yes")), ("no", _("No"))],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, actions: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.action_names = []
+        for index, action in enumerate(actions):
+            name = f"action_{index}"
+            self.fields[name] = forms.ChoiceField(
+                label=action,
+                choices=FollowUpAnswer.Done.choices,
+                widget=forms.RadioSelect,
+                error_messages={"required": _("Say whether this action was carried out.")},
+            )
+            self.action_names.append(name)
+        # the actions first, in the report's order
+        self.order_fields([*self.action_names, "what_changed", "impact", "recommend"])
+
+    def answer(self) -> dict:
+        """The cleaned answer in the form ``followup.follow_up_answer`` takes."""
+        data = self.cleaned_data
+        return {
+            "actions_done": [data[name] for name in self.action_names],
+            "what_changed": data.get("what_changed", ""),
+            "impact": data["impact"],
+            "recommend": data["recommend"],
+        }

@@ -72,3 +72,93 @@ class DevelopmentAct(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class FollowUp(models.Model):
+    """The follow-up impact survey of a closed case, sent some months after closing.
+
+    ``actions`` keeps the follow-up actions the consultant recommended in the report
+    (one per line of the report's "recommended follow-up"), as they were when the
+    follow-up was sent, so that the answers refer to a fixed list.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        CLOSED = "closed", _("closed")
+
+    case = models.OneToOneField("sparring.Case", on_delete=models.CASCADE, related_name="follow_up")
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.OPEN
+    )
+    language = models.CharField(_("language"), max_length=2, default="fi")
+    actions = models.JSONField(_("recommended follow-up actions"), default=list)
+    sent_at = models.DateTimeField(_("sent"), default=clock.now)
+    reminded_at = models.DateTimeField(_("reminded"), null=True, blank=True)
+    closes_at = models.DateTimeField(_("closes"))
+
+    class Meta:
+        verbose_name = _("follow-up survey")
+        verbose_name_plural = _("follow-up surveys")
+        indexes = [models.Index(fields=["status", "closes_at"], name="followup_open_idx")]
+
+    def __str__(self) -> str:
+        return str(self.case)
+
+
+class FollowUpInvitation(models.Model):
+    """One person's single-use link to the follow-up: the contact person's, or the staff
+    representative's (sent to the contact person to hand on: the application holds no
+    e-mail address of the staff representative). Only digests of the links are kept;
+    the reminder carries a second link (``reminder_digest``) and the first stays valid.
+    """
+
+    class Role(models.TextChoices):
+        CONTACT = "contact", _("contact person")
+        STAFF_REPRESENTATIVE = "staff_representative", _("staff representative")
+
+    follow_up = models.ForeignKey(FollowUp, on_delete=models.CASCADE, related_name="invitations")
+    role = models.CharField(_("role"), max_length=24, choices=Role.choices)
+    token_digest = models.CharField(max_length=64, unique=True, editable=False)
+    reminder_digest = models.CharField(
+        max_length=64, unique=True, null=True, blank=True, editable=False
+    )
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["follow_up", "role"], name="one_invitation_per_role")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.follow_up} ({self.role})"
+
+
+class FollowUpAnswer(models.Model):
+    """What the organisation says months later. Not anonymous: the answers belong to the
+    case and are read by its coordinators and consultant."""
+
+    class Done(models.TextChoices):
+        YES = "yes", _("carried out")
+        PARTLY = "partly", _("partly")
+        NO = "no", _("not carried out")
+
+    follow_up = models.ForeignKey(FollowUp, on_delete=models.CASCADE, related_name="answers")
+    role = models.CharField(_("role"), max_length=24, choices=FollowUpInvitation.Role.choices)
+    actions_done = models.JSONField(_("follow-up actions carried out"), default=list)
+    what_changed = models.TextField(_("what changed"), max_length=2000, blank=True)
+    impact = models.PositiveSmallIntegerField(_("impact (1–5)"))
+    recommend = models.BooleanField(_("would recommend sparring"))
+    answered_at = models.DateTimeField(_("answered"), default=clock.now)
+
+    class Meta:
+        verbose_name = _("follow-up answer")
+        verbose_name_plural = _("follow-up answers")
+        constraints = [
+            models.UniqueConstraint(fields=["follow_up", "role"], name="one_answer_per_role"),
+            models.CheckConstraint(
+                name="follow_up_impact_1_to_5", condition=models.Q(impact__gte=1, impact__lte=5)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.follow_up} ({self.role})"

@@ -1,6 +1,7 @@
 """Pages of the development acts: public list, act and feed; the organisation's form;
 the coordinators' review list. Views are thin: rules live in ``services``."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.syndication.views import Feed
@@ -9,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,8 +20,8 @@ from sparring import access
 from sparring.cases.selectors import visible_case
 from sparring.formtools import add_errors
 
-from . import selectors, services
-from .forms import ActFilterForm, ActForm, ReturnForm, VersionForm
+from . import followup, selectors, services
+from .forms import ActFilterForm, ActForm, FollowUpForm, ReturnForm, VersionForm
 from .models import DevelopmentAct
 
 PAGE_SIZE = 20
@@ -105,7 +107,7 @@ def act_edit(request: HttpRequest, pk: int) -> HttpResponse:
         initial.update(
             title=act.title, what_was_done=act.what_was_done, what_changed=act.what_changed
         )
-    form = ActForm(request.POST or None, initial=initial)
+    form = ActForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -190,3 +192,49 @@ def act_decide(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         for message in error.messages:
             messages.error(request, message)
     return redirect("sparring:act_review")
+
+
+@login_not_required
+def follow_up_answer(request: HttpRequest, token: str) -> HttpResponse:
+    """Answer the follow-up survey through a single-use link (no login), in the case's
+    language unless the visitor has chosen another."""
+    try:
+        invitation = followup.invitation_for(token)
+    except followup.FollowUpError as error:
+        return render(
+            request, "outcomes/follow_up_message.html", {"message": error.message}, status=410
+        )
+    follow_up = invitation.follow_up
+    if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+        translation.activate(follow_up.language)
+        request.LANGUAGE_CODE = follow_up.language
+    form = FollowUpForm(
+        request.POST if request.method == "POST" else None, actions=follow_up.actions
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            followup.follow_up_answer(token=token, data=form.answer())
+        except followup.FollowUpError as error:
+            return render(
+                request, "outcomes/follow_up_message.html", {"message": error.message}, status=409
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            return redirect("sparring:follow_up_thanks")
+    return render(
+        request,
+        "outcomes/follow_up_form.html",
+        {"form": form, "follow_up": follow_up, "case": follow_up.case, "invitation": invitation},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_not_required
+def follow_up_thanks(request: HttpRequest) -> HttpResponse:
+    """After answering (a page of its own, so that reloading sends nothing again)."""
+    return render(
+        request,
+        "outcomes/follow_up_message.html",
+        {"message": _("Thank you! Your answer was saved.")},
+    )

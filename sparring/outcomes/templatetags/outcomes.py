@@ -37,3 +37,30 @@ def acts_waiting_count() -> int:
     from ..selectors import acts_to_review
 
     return acts_to_review().count()
+
+
+@register.inclusion_tag("outcomes/includes/case_follow_up.html")
+def follow_up_box(case):
+    """The follow-up survey on the case page: when it was sent, and the answers (the
+    page itself is only shown to those who may see the case)."""
+    from ..models import FollowUp
+
+    follow_up = (
+        FollowUp.objects.filter(case=case).prefetch_related("answers", "invitations").first()
+    )
+    answers = []
+    if follow_up is not None:
+        for answer in follow_up.answers.all():
+            answers.append(
+                {
+                    "answer": answer,
+                    "actions": list(
+                        zip(
+                            follow_up.actions,
+                            [answer.Done(value).label for value in answer.actions_done],
+                            strict=False,
+                        )
+                    ),
+                }
+            )
+    return {"follow_up": follow_up, "answers": answers}
