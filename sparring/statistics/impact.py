@@ -61,7 +61,7 @@ RESULT_TYPES = [
         _("Clearer division of work and roles"),
         ("työnja", "rooli", "vastuu", "arbetsfördelning", "roller", "ansvar", "division of work"),
     ),
-    ("new_ideas", _("New ideas"), ("idea", "idé")),
+    ("new_ideas", _("New ideas"), ("idea", "ideo", "idé")),
     ("future", _("A clearer picture of the future"), ("tulevaisuu", "framtid", "future")),
     ("participation", _("More participation"), ("osallis", "delaktighet", "participat")),
 ]
