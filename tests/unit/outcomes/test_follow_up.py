@@ -239,3 +239,16 @@ def test_the_case_page_shows_the_answers_to_those_who_may_see_the_case(
         page = client_for(user).get(url).content.decode()
         assert "Pelisääntöjen tarkistus tiimeissä" in page, user
     assert client_for(other_applicant).get(url).status_code == 404
+
+
+def test_the_demo_sends_the_follow_up_when_the_case_is_moved_past_its_date(
+    reported_case, coordinator, settings, capsys
+):
+    from django.core.management import call_command
+
+    settings.DEBUG = True
+    case = closed_through_the_flow(reported_case, coordinator)
+    call_command("demo_advance", case.reference, "--days", "125")
+    assert "1 follow-up surveys moved" in capsys.readouterr().out
+    assert FollowUp.objects.filter(case=case).exists()
+    assert len(links_in_outbox(case.contact_email)) == 2
