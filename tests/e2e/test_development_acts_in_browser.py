@@ -61,3 +61,37 @@ def test_act_from_consent_to_the_public_page(
     feed = visitor.request.get("/acts/feed.atom")
     assert feed.ok and "Yhteiset pelisäännöt osastolle" in feed.text()
     visitor.context.close()
+
+
+def test_the_follow_up_survey_in_the_browser(page, live_server, reported_case, coordinator):
+    from datetime import timedelta
+
+    from django.core import mail
+
+    from sparring import clock
+    from sparring.outcomes import followup
+    from sparring.outcomes.models import FollowUpAnswer
+    from tests.unit.outcomes.test_follow_up import closed_through_the_flow, links_in_outbox
+
+    case = closed_through_the_flow(reported_case, coordinator)
+    mail.outbox.clear()
+    with clock.travel(followup.add_months(case.closed_at, 4) + timedelta(hours=1)):
+        followup.follow_up_sweep()
+    token = links_in_outbox(case.contact_email)[0]
+    page.goto(f"/follow-up/{token}/")
+    assert_accessible(page)
+    page.get_by_role("button", name="Lähetä vastaus").click()
+    assert page.locator(".form-error-summary").is_visible()
+    assert_accessible(page)
+    page.check("[name=action_0][value=yes]")
+    page.check("[name=action_1][value=partly]")
+    page.get_by_role("radio", name="4", exact=True).check()
+    page.get_by_role("radio", name="Kyllä", exact=True).check()
+    page.get_by_label("Mikä työyhteisössänne on muuttunut sparrauksen jälkeen?").fill(
+        "Palaverit ovat lyhyempiä."
+    )
+    page.get_by_role("button", name="Lähetä vastaus").click()
+    page.wait_for_url("**/follow-up/thanks/")
+    assert_accessible(page)
+    answer = FollowUpAnswer.objects.get()
+    assert (answer.impact, answer.recommend, answer.actions_done) == (4, True, ["yes", "partly"])
