@@ -15,7 +15,6 @@ from . import services
 from .forms import TokenCreateForm
 from .models import ApiToken
 
-
 PAGE_SIZE = 25
 
 
