@@ -144,6 +144,27 @@ class AuditAction(models.TextChoices):
     CASE_CLOSED = "case_closed", Visibility.EVERYONE, _("Case closed")
     CASE_WITHDRAWN = "case_withdrawn", Visibility.EVERYONE, _("Withdrawn by the applicant")
     CASE_CANCELLED = "case_cancelled", Visibility.EVERYONE, _("Cancelled by a coordinator")
+    # After the sparring: the development act (sparring/outcomes)
+    ACT_SUBMITTED = (
+        "act_submitted",
+        Visibility.EVERYONE,
+        _("Development act sent for publication"),
+    )
+    ACT_PUBLISHED = "act_published", Visibility.EVERYONE, _("Development act published")
+    ACT_RETURNED = (
+        "act_returned",
+        Visibility.EVERYONE,
+        _("Development act returned for amendment"),
+    )
+    ACT_WITHDRAWN = "act_withdrawn", Visibility.EVERYONE, _("Development act withdrawn")
+    FOLLOW_UP_SENT = "follow_up_sent", Visibility.EVERYONE, _("Follow-up survey sent")
+    FOLLOW_UP_REMINDED = (
+        "follow_up_reminded",
+        Visibility.EVERYONE,
+        _("Follow-up survey reminder sent"),
+    )
+    FOLLOW_UP_ANSWERED = "follow_up_answered", Visibility.EVERYONE, _("Follow-up survey answered")
+    FOLLOW_UP_CLOSED = "follow_up_closed", Visibility.EVERYONE, _("Follow-up survey closed")
     # People, organisations and the framework agreement (no case)
     USER_CREATED = "user_created", Visibility.COORDINATORS, _("User created")
     USER_PASSWORD_SET = (

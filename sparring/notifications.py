@@ -339,6 +339,54 @@ MESSAGES: dict[str, tuple[Any, list[Any]]] = {
         _("Sparring %(reference)s was withdrawn"),
         [_("%(organisation)s withdrew the application %(reference)s. The reason:"), "%(comment)s"],
     ),
+    "follow_up_invitation": (
+        _("How is it going? A follow-up of the sparring %(reference)s"),
+        [
+            _(
+                "A few months have passed since the sparring of %(organisation)s (%(reference)s). The programme asks how the work has gone on: were the recommended follow-up actions carried out, what changed, and would you recommend sparring to others. Answering takes about five minutes."
+            ),
+            "%(link)s",
+            _(
+                "Each link can be used to answer once. The answers are read by the programme's coordinators and your consultant, and in anonymous programme statistics."
+            ),
+        ],
+    ),
+    "follow_up_reminder": (
+        _("Reminder: the follow-up of the sparring %(reference)s"),
+        [
+            _(
+                "The follow-up survey of the sparring of %(organisation)s (%(reference)s) is still waiting for an answer. These links work as well as the earlier ones:"
+            ),
+            "%(link)s",
+        ],
+    ),
+    "act_submitted_coordinator": (
+        _("Development act of %(reference)s to approve"),
+        [
+            _(
+                "%(organisation)s sent the outcome of its sparring (%(reference)s) to be published as a development act. Read it and approve it, or return it with a comment."
+            )
+        ],
+    ),
+    "act_published": (
+        _("Your development act is published"),
+        [
+            _(
+                "A coordinator approved the development act of your sparring (%(reference)s): it is now on the public page of development acts."
+            ),
+            _("You can change or withdraw it on the case page at any time."),
+        ],
+    ),
+    "act_returned": (
+        _("Your development act was returned for amendment"),
+        [
+            _(
+                "A coordinator returned the development act of your sparring (%(reference)s) for amendment:"
+            ),
+            "%(comment)s",
+            _("Change it on the case page and send it again."),
+        ],
+    ),
     "cancelled": (
         _("Sparring %(reference)s was cancelled"),
         [_("A coordinator cancelled the case %(reference)s. The reason:"), "%(comment)s"],

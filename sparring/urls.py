@@ -15,6 +15,7 @@ from sparring.cases import (
 )
 from sparring.cases import views as case_views
 from sparring.conversation import views as conversation_views
+from sparring.outcomes import views as act_views
 from sparring.reports import views as report_views
 from sparring.statistics import views as statistics_views
 from sparring.surveys import views as survey_views
@@ -97,6 +98,20 @@ urlpatterns = [
     path("survey/", survey_views.survey, name="survey_start"),
     # links mailed before issue 13 carried the token in the path; it is filled in, then posted
     path("survey/<str:token>/", survey_views.survey, name="survey"),
+    # Development acts: public list, act and feed; the organisation's form; the review
+    path("acts/", act_views.act_list, name="act_list"),
+    path("acts/feed.atom", act_views.act_feed, name="act_feed"),
+    path("acts/<uuid:public_id>/", act_views.act_detail, name="act_detail"),
+    path("cases/<int:pk>/act/", act_views.act_edit, name="act_edit"),
+    path("cases/<int:pk>/act/withdraw/", act_views.act_withdraw, name="act_withdraw"),
+    path("coordinator/acts/", act_views.act_review, name="act_review"),
+    path("follow-up/thanks/", act_views.follow_up_thanks, name="follow_up_thanks"),
+    path("follow-up/<str:token>/", act_views.follow_up_answer, name="follow_up_answer"),
+    path(
+        "coordinator/acts/<int:pk>/<str:action>/",
+        act_views.act_decide,
+        name="act_decide",
+    ),
     path(
         "cases/<int:pk>/survey/participants/",
         survey_views.survey_participants,

@@ -82,6 +82,7 @@ LOCAL_APPS = [
     "sparring.surveys",
     "sparring.conversation",
     "sparring.statistics",
+    "sparring.outcomes",
     "sparring.api",
     "workflow",
 ]
@@ -240,6 +241,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 24 * 3600.0,
         "options": {"expires": 3600},
     },
+    # The follow-up impact survey: send, remind once, close (sparring/outcomes/followup.py).
+    "follow-up-sweep": {
+        "task": "sparring.outcomes.tasks.follow_up_sweep",
+        "schedule": 3600.0,
+        "options": {"expires": 3000},
+    },
     "worker-heartbeat": {
         "task": "workflow.tasks.worker_heartbeat",
         "schedule": 30.0,
@@ -355,6 +362,10 @@ PROGRAMME_CONTACT_EMAIL = os.environ.get("PROGRAMME_CONTACT_EMAIL", "sparraus@ex
 # Retention (sparring/retention.py, applied daily by beat; the privacy notice
 # renders these numbers, so it always states what the job does):
 # the text and attachments of a sent e-mail are blanked this many days after sending,
+# The follow-up impact survey after closing (sparring/outcomes/followup.py).
+SPARRING_FOLLOW_UP_AFTER_MONTHS = int(os.environ.get("SPARRING_FOLLOW_UP_AFTER_MONTHS", "4"))
+SPARRING_FOLLOW_UP_REMINDER_DAYS = int(os.environ.get("SPARRING_FOLLOW_UP_REMINDER_DAYS", "14"))
+SPARRING_FOLLOW_UP_OPEN_DAYS = int(os.environ.get("SPARRING_FOLLOW_UP_OPEN_DAYS", "28"))
 SPARRING_RETENTION_EMAIL_DAYS = int(os.environ.get("SPARRING_RETENTION_EMAIL_DAYS", "90"))
 # an account not used (logged in) for this many months is deactivated and anonymised,
 SPARRING_RETENTION_ACCOUNT_MONTHS = int(os.environ.get("SPARRING_RETENTION_ACCOUNT_MONTHS", "12"))

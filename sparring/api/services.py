@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from sparring import clock
+from sparring import access, clock
 from sparring.audit import AuditAction, audit_record
 
 from .models import ApiToken, token_generate, token_hash
@@ -66,18 +66,21 @@ def api_token_revoke(*, actor, token: ApiToken) -> bool:
     """Revoke ``token``: from the next request on it gets 401.
 
     Args:
-        actor: the token's owner (nobody else may revoke it here).
+        actor: the token's owner, or a coordinator (who may revoke anyone's token,
+            e.g. one that leaked or belongs to someone who left).
         token: the token to revoke.
 
     Returns:
         True when revoked now; False when it had been revoked already (nothing changes).
 
     Raises:
-        PermissionDenied: the actor does not own the token.
+        PermissionDenied: the actor neither owns the token nor is a coordinator.
 
     Audit: ``api_token_revoked`` with the name and the prefix.
     """
-    if actor is None or not actor.is_authenticated or token.user_id != actor.pk:
+    if actor is None or not actor.is_authenticated:
+        raise PermissionDenied
+    if token.user_id != actor.pk and not access.is_coordinator(actor):
         raise PermissionDenied
     now = clock.now()
     revoked = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=now)
@@ -88,6 +91,6 @@ def api_token_revoke(*, actor, token: ApiToken) -> bool:
         actor=actor,
         action=AuditAction.API_TOKEN_REVOKED,
         subject=token,
-        data={"name": token.name, "prefix": token.prefix},
+        data={"name": token.name, "prefix": token.prefix, "owner": token.user_id},
     )
     return True

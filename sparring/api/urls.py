@@ -23,6 +23,11 @@ urlpatterns = [
     path("calls/", no_login_redirect(views.CallList.as_view()), name="call_list"),
     path("calls/<int:pk>/", no_login_redirect(views.CallDetail.as_view()), name="call_detail"),
     path("statistics/", no_login_redirect(views.Figures.as_view()), name="figures"),
+    path(
+        "statistics/impact/",
+        no_login_redirect(views.ImpactFigures.as_view()),
+        name="impact_figures",
+    ),
     path("open-data/ocds/", no_login_redirect(views.OcdsReleasePackage.as_view()), name="ocds"),
     path("me/", no_login_redirect(views.Me.as_view()), name="me"),
     path("cases/", no_login_redirect(views.CaseList.as_view()), name="case_list"),

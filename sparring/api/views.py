@@ -28,6 +28,7 @@ from sparring.cases import selectors, services
 from sparring.cases.steps import STEPS
 from sparring.models import Case, SessionDay
 from sparring.reports.models import Report
+from sparring.statistics import impact
 from sparring.statistics.figures import programme_figures
 from sparring.surveys.services import RESULTS_VISIBLE_FROM
 
@@ -71,6 +72,14 @@ class CanCoordinate(permissions.BasePermission):
 
     def has_permission(self, request, view) -> bool:
         return bool(request.user and request.user.has_perm("sparring.coordinate"))
+
+
+class CanViewStatistics(permissions.BasePermission):
+    """Coordinators and the steering group (``sparring.view_statistics``), as the
+    statistics page; others 403, no credentials 401."""
+
+    def has_permission(self, request, view) -> bool:
+        return bool(request.user and request.user.has_perm("sparring.view_statistics"))
 
 
 class LanguageMixin:
@@ -184,6 +193,27 @@ class Figures(PublicMixin, APIView):
 
     def get(self, request):
         return Response(s.FiguresSerializer(public_figures()).data)
+
+
+@extend_schema(tags=["statistics"], responses={200: OpenApiTypes.OBJECT})
+class ImpactFigures(LanguageMixin, APIView):
+    """Grades by sector, theme, supplier and consultant and their distribution; what the
+    reports name; the follow-up survey. For coordinators and the steering group, as the
+    statistics page (these figures move by small groups: they are not public).
+
+    The survey's disclosure rule holds: an average or a share computed from fewer than
+    5 answers is null (sparring/statistics/impact.py). Sector and theme names are the
+    Finnish ones, as in ``/api/v1/statistics/``; result types carry a code and a label
+    in the language asked for.
+    """
+
+    permission_classes = [permissions.IsAuthenticated, CanViewStatistics]
+
+    def get(self, request):
+        figures = impact.impact()
+        for row in figures["reports"]["result_types"]:
+            row["label"] = str(row["label"])
+        return Response(figures)
 
 
 @extend_schema(

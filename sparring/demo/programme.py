@@ -34,6 +34,7 @@ from sparring.surveys import services as surveys
 from workflow import timers
 
 from . import data as demo
+from .acts import publish_acts
 from .plan import (  # CALL and PlannedCase are also this module's interface
     BEST,
     CALL,
@@ -77,7 +78,7 @@ class Replay:
         # Background work (the report PDF, e-mail) runs in this process, on the
         # replayed day; the replayed e-mails are not sent to anyone.
         current_app.conf.task_always_eager = True
-        counts = {"created": 0, "finished": 0, "steps": 0}
+        counts = {"created": 0, "finished": 0, "steps": 0, "acts": 0}
         quiet = {
             name: logging.getLogger(name) for name in ("celery", "kombu", "weasyprint", "fontTools")
         }
@@ -97,6 +98,7 @@ class Replay:
                     counts["steps"] += steps
                     counts["created" if steps else "finished"] += 1
                     self.progress(done, len(planned_cases), bool(steps))
+                counts["acts"] = publish_acts(self, planned_cases)
         finally:
             current_app.conf.task_always_eager = eager
             for name, logger in quiet.items():

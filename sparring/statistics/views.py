@@ -12,6 +12,7 @@ from sparring import clock, exports
 from sparring.models import Call, Sector, Theme
 
 from . import figures as statistics
+from . import impact
 
 statistics_readers = permission_required("sparring.view_statistics", raise_exception=True)
 
@@ -86,6 +87,7 @@ def statistics_page(request: HttpRequest) -> HttpResponse:
     form = ScopeForm(request.GET or None)
     scope = form.scope()
     data = statistics.statistics(scope)
+    data["impact"] = _impact_for_reader(impact.impact(scope))
     export = request.GET.get("format")
     if export in ("csv", "xlsx") and (not request.GET or form.is_valid()):
         return _export(export, data, scope)
@@ -111,13 +113,138 @@ def statistics_page(request: HttpRequest) -> HttpResponse:
                 (label, data["lead_times"][key]) for key, label in statistics.LEAD_TIMES
             ],
             "query": query.urlencode(),
+            **_impact_context(data["impact"]),
         },
     )
+
+
+def _impact_for_reader(figures: dict) -> dict:
+    """The deeper figures with sector and theme names in the reader's language."""
+    names = {
+        "sector": _reader_labels(Sector),
+        "theme": _reader_labels(Theme),
+    }
+    names["sector"][None] = names["sector"][statistics.WHOLE_ORGANISATION]
+    for group in ("sector", "theme"):
+        for row in figures["grades_by"][group]:
+            row["name"] = names[group].get(row["name"], row["name"])
+    for group in ("sector", "theme"):
+        for row in figures["follow_up"][f"impact_by_{group}"]:
+            row["name"] = names[group].get(row["name"], row["name"])
+    return figures
+
+
+def _impact_context(figures: dict) -> dict:
+    """What ``includes/statistics_impact.html`` shows, as (id, caption, rows) tables."""
+    grade_titles = {
+        "sector": _("Overall grade by sector"),
+        "theme": _("Overall grade by theme"),
+        "supplier": _("Overall grade by supplier"),
+        "consultant": _("Overall grade by consultant"),
+    }
+    follow_up = figures["follow_up"]
+    shares = figures["grade_distribution"]["shares"] or {}
+    return {
+        "impact": figures,
+        "smallest_group": impact.SMALLEST_GROUP,
+        "impact_tables": [
+            (
+                group,
+                title,
+                {"header": impact.GROUPS[group][1], "rows": figures["grades_by"][group]},
+            )
+            for group, title in grade_titles.items()
+        ],
+        "distribution": [(grade, shares.get(grade)) for grade in range(1, 6)],
+        "follow_up_tables": [
+            (
+                group,
+                title,
+                {"header": impact.GROUPS[group][1], "rows": follow_up[f"impact_by_{group}"]},
+            )
+            for group, title in (
+                ("theme", _("Follow-up impact by theme")),
+                ("sector", _("Follow-up impact by sector")),
+            )
+        ],
+    }
+
+
+def _impact_sections(figures: dict) -> list[tuple[str, list[str], list[list]]]:
+    """The deeper figures as (title, header, rows) for the exports."""
+    sections = []
+    titles = {
+        "sector": _("Grades by sector"),
+        "theme": _("Grades by theme"),
+        "supplier": _("Grades by supplier"),
+        "consultant": _("Grades by consultant"),
+    }
+    for group, title in titles.items():
+        sections.append(
+            (
+                title,
+                [str(impact.GROUPS[group][1]), _("Answers"), _("Average grade (1–5)")],
+                [[r["name"], r["answers"], r["average"]] for r in figures["grades_by"][group]],
+            )
+        )
+    distribution = figures["grade_distribution"]
+    sections.append(
+        (
+            _("Grade distribution"),
+            [_("Grade"), _("Share of answers (%)")],
+            [[grade, (distribution["shares"] or {}).get(grade)] for grade in range(1, 6)],
+        )
+    )
+    reports = figures["reports"]
+    sections.append(
+        (
+            _("What the reports name"),
+            [_("Figure"), _("Value")],
+            [
+                [_("Filed reports"), reports["reports"]],
+                [_("Reports naming concrete follow-up actions"), reports["with_actions"]],
+                [_("Share (%)"), reports["with_actions_share"]],
+                *[[str(r["label"]), r["reports"]] for r in reports["result_types"]],
+            ],
+        )
+    )
+    follow_up = figures["follow_up"]
+    sections.append(
+        (
+            _("Follow-up survey"),
+            [_("Figure"), _("Value")],
+            [
+                [_("Follow-up links sent"), follow_up["sent"]],
+                [_("Answers"), follow_up["answers"]],
+                [_("Response rate (%)"), follow_up["response_rate"]],
+                [_("Average impact (1–5)"), follow_up["average_impact"]],
+                [_("Follow-up actions carried out (%)"), follow_up["actions_carried_out_share"]],
+                [_("Follow-up actions partly carried out (%)"), follow_up["actions_partly_share"]],
+                [_("Would recommend sparring (%)"), follow_up["recommend_share"]],
+            ],
+        )
+    )
+    for group, title in (
+        ("theme", _("Follow-up impact by theme")),
+        ("sector", _("Follow-up impact by sector")),
+    ):
+        sections.append(
+            (
+                title,
+                [str(impact.GROUPS[group][1]), _("Answers"), _("Average impact (1–5)")],
+                [[r["name"], r["answers"], r["average"]] for r in follow_up[f"impact_by_{group}"]],
+            )
+        )
+    return sections
 
 
 def _sections(data: dict) -> list[tuple[str, list[str], list[list]]]:
     """The page's tables as (title, header, rows), for both exports."""
     figures = data["figures"]
+    return _main_sections(data, figures) + _impact_sections(data["impact"])
+
+
+def _main_sections(data: dict, figures: dict) -> list[tuple[str, list[str], list[list]]]:
     return [
         (
             _("Headline figures"),

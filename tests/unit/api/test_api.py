@@ -184,6 +184,28 @@ def test_nobody_revokes_anothers_token(applicant, other_applicant, client_for):
     assert not AuditEvent.objects.filter(action="api_token_revoked").exists()
 
 
+def test_a_coordinator_revokes_anyones_token_on_the_tokens_page(
+    applicant, consultant, coordinator, client_for, django_assert_max_num_queries
+):
+    token, key = api_token_create(actor=applicant, name="vuotanut")
+    api_token_create(actor=consultant, name="raportit")
+    page = client_for(coordinator)
+    with django_assert_max_num_queries(20) as few:
+        listing = page.get("/account/api-tokens/").content.decode()
+    assert "vuotanut" in listing and "raportit" in listing
+    for n in range(5):  # more tokens, the same number of queries
+        api_token_create(actor=consultant, name=f"lisä {n}")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page.get("/account/api-tokens/")
+    response = page.post("/account/api-tokens/", {"intent": "revoke", "token": token.pk})
+    assert response.status_code == 302
+    assert Client(HTTP_AUTHORIZATION=f"Bearer {key}").get("/api/v1/me/").status_code == 401
+    event = AuditEvent.objects.get(action="api_token_revoked")
+    assert event.actor == coordinator and event.data["owner"] == applicant.pk
+    # applicants and consultants see no one else's tokens
+    assert "raportit" not in client_for(applicant).get("/account/api-tokens/").content.decode()
+
+
 def test_a_token_needs_a_name_and_the_page_needs_a_login(applicant, client_for):
     response = client_for(applicant).post("/account/api-tokens/", {"intent": "create", "name": " "})
     assert response.status_code == 400

@@ -15,6 +15,7 @@ from django.core.management import call_command
 from procurement.models import CallOff, Offer
 from sparring.demo.programme import PlannedCase, Replay
 from sparring.models import AuditEvent, Case, Organisation, SessionDay
+from sparring.outcomes.models import DevelopmentAct
 from sparring.reports.models import ReportDocument
 
 FACTS = {
@@ -62,6 +63,7 @@ def records() -> dict:
         "days": SessionDay.objects.count(),
         "pdfs": ReportDocument.objects.count(),
         "offers": Offer.objects.count(),
+        "acts": DevelopmentAct.objects.count(),
     }
 
 
@@ -91,6 +93,11 @@ def test_seeded_programme_has_the_real_figures_and_one_more_case_moves_them(
     first = Case.objects.order_by("submitted_at").first()
     assert first.submitted_at.date() >= date(2021, 8, 23)
     assert Case.objects.order_by("-closed_at").first().closed_at.date() <= date(2022, 12, 31)
+    # About every third delivered case published a development act (sparring/demo/acts.py),
+    # approved by the coordinator, in the language it is written in.
+    assert DevelopmentAct.objects.filter(status="published").count() == 24
+    assert not DevelopmentAct.objects.exclude(status="published").exists()
+    assert set(DevelopmentAct.objects.values_list("language", flat=True)) <= {"fi", "sv"}
 
     # Safe to run twice: nothing is added or changed.
     before = records()

@@ -136,7 +136,14 @@ def test_csv_and_xlsx_exports_hold_the_same_figures(two_cases, steering, client_
     assert headline["Keskiarvosana (1–5)"] == 4.4
     assert "31.12.2021" in workbook.worksheets[0]["A1"].value
     sheets = [sheet.title for sheet in workbook.worksheets]
-    assert len(sheets) == 7
+    # the seven main tables, then grades by group, their spread, the reports, the follow-up
+    assert len(sheets) == 16
+    assert {"Arvosanat toimialoittain", "Arvosanojen jakauma", "Seurantakysely"} <= set(sheets)
+    grades = {
+        row[0]: row[1:] for row in workbook["Arvosanat teemoittain"].iter_rows(values_only=True)
+    }
+    rows = list(grades.values())[2:]
+    assert rows and all(average is None or answers >= 5 for answers, average in rows)
 
 
 @pytest.mark.parametrize("role", ["applicant", "consultant"])

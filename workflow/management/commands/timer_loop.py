@@ -5,6 +5,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
+from sparring.outcomes.followup import follow_up_sweep
 from workflow.tasks import fire_workflow_timers, requeue_pending
 
 
@@ -20,6 +21,9 @@ class Command(BaseCommand):
             fired = fire_workflow_timers()
             if any(fired.values()):
                 self.stdout.write(f"timer sweep: {fired}")
+            followed = follow_up_sweep().total()
+            if followed:
+                self.stdout.write(f"follow-up surveys moved: {followed}")
             requeued = requeue_pending()
             if requeued["jobs"] or requeued["emails"] or requeued["reports"]:
                 self.stdout.write(f"queued again: {requeued}")

@@ -9,6 +9,7 @@ as if N days had passed; the rest of the product is untouched.
 
     python manage.py demo_advance SP-2026-0004 --days 14   # past the feedback period
     python manage.py demo_advance SP-2026-0004 --days 30   # a confirmed day is now past
+    python manage.py demo_advance SP-2026-0004 --days 125  # closed: its follow-up is sent
 
 For the demo only (refused with DEBUG off unless --force); the move is audited.
 """
@@ -21,6 +22,7 @@ from django.db import models, transaction
 
 from sparring.audit import AuditAction, audit_record
 from sparring.models import Call, Case, Organisation
+from sparring.outcomes.followup import follow_up_sweep
 from workflow import timers
 
 # Relations of a case that are not its own history.
@@ -121,11 +123,13 @@ class Command(BaseCommand):
         before = case.get_status_display()
         moved = case_advance(case, days)
         fired = timers.fire_due_timers()
+        followed = follow_up_sweep().total()
         case.refresh_from_db()
         self.stdout.write(
             self.style.SUCCESS(
                 f"{case.reference}: {days} days moved back ({moved['rows']} records, "
-                f"{moved['timers']} waiting timers); {fired} timers fired. "
+                f"{moved['timers']} waiting timers); {fired} timers fired, "
+                f"{followed} follow-up surveys moved. "
                 f"Status: {before} -> {case.get_status_display()}."
             )
         )

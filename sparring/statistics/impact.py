@@ -1,0 +1,280 @@
+"""Deeper figures: grades by group and their distribution, what the reports name, and
+the follow-up survey. One query per table, whatever the number of cases.
+
+The disclosure rule of the survey holds for every figure here
+(``sparring/surveys/disclosure.py``): the grades come only from closed surveys of at
+least ``SMALLEST_GROUP`` (5) answers, and an average, a share or a distribution is
+shown only when computed from at least that many answers; a smaller group shows its
+count of answers and nothing else. The follow-up survey is not anonymous (its answers
+are on the case), but its figures follow the same five-answer rule.
+
+Result types are found in the reports' "results achieved" text by the keywords of
+``RESULT_TYPES`` (the kinds of result the programme's public summary names,
+`../shared/reference/programme-facts.md`); a report may name several.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Avg, Count, Q
+from django.utils.translation import gettext_lazy as _
+
+from sparring.outcomes.followup import follow_up_actions
+from sparring.outcomes.models import FollowUpAnswer, FollowUpInvitation
+from sparring.reports.models import Report
+from sparring.surveys import disclosure
+from sparring.surveys.models import Survey, SurveyAnswer
+
+from .figures import ACCEPTED, Scope
+
+SMALLEST_GROUP = disclosure.MIN_ANSWERS
+
+# code, label, keywords (lower case, Finnish, Swedish and English word stems)
+RESULT_TYPES = [
+    (
+        "shared_understanding",
+        _("Structure and a shared understanding of the current state"),
+        ("ymmärry", "nykytila", "gemensam förståelse", "nuläge", "shared understanding"),
+    ),
+    ("wake_up", _("Wake-up moments"), ("herät", "ahaa", "aha-", "väck", "wake-up", "eye-open")),
+    ("guidance", _("Guidance for further work"), ("suunta", "riktning", "guidance", "direction")),
+    (
+        "plans",
+        _("Concrete follow-up proposals and plans"),
+        ("suunnitelm", "kokeilu", "ehdotu", "plan", "förslag", "försök", "proposal", "pilot"),
+    ),
+    (
+        "ground_rules",
+        _("Tools and ground rules"),
+        ("pelisään", "käytän", "työkalu", "spelregl", "verktyg", "ground rule", "tool"),
+    ),
+    (
+        "commitment",
+        _("Commitment to a shared target state"),
+        ("sitoutu", "tavoitetila", "engagemang", "åtagande", "commitment", "target state"),
+    ),
+    (
+        "together",
+        _("A culture of doing things together"),
+        ("yhdessä tekemi", "yhteistyö", "tillsammans", "samarbet", "together", "collaborat"),
+    ),
+    (
+        "division_of_work",
+        _("Clearer division of work and roles"),
+        ("työnja", "rooli", "vastuu", "arbetsfördelning", "roller", "ansvar", "division of work"),
+    ),
+    ("new_ideas", _("New ideas"), ("idea", "ideo", "idé")),
+    ("future", _("A clearer picture of the future"), ("tulevaisuu", "framtid", "future")),
+    ("participation", _("More participation"), ("osallis", "delaktighet", "participat")),
+]
+
+GROUPS = {
+    "sector": ("survey__case__sector__name_fi", _("Sector")),
+    "theme": ("survey__case__theme__name_fi", _("Theme")),
+    "supplier": ("survey__case__consultant__supplier__name", _("Supplier")),
+    "consultant": ("survey__case__consultant__user__last_name", _("Consultant")),
+}
+
+
+def _one_decimal(value) -> float | None:
+    if value is None:
+        return None
+    return float(Decimal(str(value)).quantize(Decimal("0.1"), ROUND_HALF_UP))
+
+
+def _share(part: int, whole: int) -> float | None:
+    """``part`` of ``whole`` in per cent, one decimal; None from fewer than SMALLEST_GROUP."""
+    if whole < SMALLEST_GROUP:
+        return None
+    return _one_decimal(100 * part / whole)
+
+
+def disclosed(average, answers: int) -> float | None:
+    """The average, one decimal, if it comes from at least ``SMALLEST_GROUP`` answers."""
+    return _one_decimal(average) if answers >= SMALLEST_GROUP else None
+
+
+def _answers(scope: Scope):
+    """The survey answers a breakdown may use: those of the scope's accepted cases whose
+    survey has closed with at least ``SMALLEST_GROUP`` answers (the disclosure rule's
+    units, ``sparring/surveys/disclosure.py``). A case belongs wholly to one group, so
+    every group's figure, and the difference of any two views, is a sum of whole units."""
+    units = (
+        Survey.objects.filter(disclosure.closed_q(), case__in=scope.cases().filter(ACCEPTED))
+        .annotate(n=Count("answers"))
+        .filter(n__gte=SMALLEST_GROUP)
+        .values("pk")
+    )
+    return SurveyAnswer.objects.filter(survey__in=units)
+
+
+def grades_by(scope: Scope, group: str) -> list[dict]:
+    """The overall grade by ``group`` (sector, theme, supplier or consultant): each
+    group's number of answers and, from ``SMALLEST_GROUP`` answers up, its mean.
+
+    Returns rows ``{"name", "answers", "average"}``, most answers first. Sector and
+    theme names are Finnish here; the page shows them in the reader's language. A
+    case concerning the whole organisation has the sector name None.
+    """
+    if group == "consultant":
+        rows = (
+            _answers(scope)
+            .values(
+                "survey__case__consultant__user__first_name",
+                "survey__case__consultant__user__last_name",
+            )
+            .annotate(answers=Count("pk"), average=Avg("overall"))
+            .order_by(
+                "-answers",
+                "survey__case__consultant__user__last_name",
+                "survey__case__consultant__user__first_name",
+            )
+        )
+        return [
+            {
+                "name": " ".join(
+                    filter(
+                        None,
+                        (
+                            row["survey__case__consultant__user__first_name"],
+                            row["survey__case__consultant__user__last_name"],
+                        ),
+                    )
+                ),
+                "answers": row["answers"],
+                "average": disclosed(row["average"], row["answers"]),
+            }
+            for row in rows
+        ]
+    field, _label = GROUPS[group]
+    rows = (
+        _answers(scope)
+        .values(field)
+        .annotate(answers=Count("pk"), average=Avg("overall"))
+        .order_by("-answers", field)
+    )
+    return [
+        {
+            "name": row[field],
+            "answers": row["answers"],
+            "average": disclosed(row["average"], row["answers"]),
+        }
+        for row in rows
+    ]
+
+
+def grade_distribution(scope: Scope) -> dict:
+    """How the overall grades are spread: for each grade 1–5 its share of the answers
+    (per cent), only from ``SMALLEST_GROUP`` answers up (else ``shares`` is None)."""
+    counts = dict(
+        _answers(scope)
+        .order_by()
+        .values_list("overall")
+        .annotate(n=Count("pk"))
+        .values_list("overall", "n")
+    )
+    total = sum(counts.values())
+    shares = None
+    if total >= SMALLEST_GROUP:
+        shares = {grade: _one_decimal(100 * counts.get(grade, 0) / total) for grade in range(1, 6)}
+    return {"answers": total, "shares": shares}
+
+
+def result_type_codes(text: str) -> list[str]:
+    """The codes of ``RESULT_TYPES`` whose keywords occur in ``text`` (any case)."""
+    text = (text or "").lower()
+    return [code for code, _label, words in RESULT_TYPES if any(w in text for w in words)]
+
+
+def report_traceability(scope: Scope) -> dict:
+    """What the filed reports of accepted cases name: how many name concrete follow-up
+    actions (see ``outcomes.followup.follow_up_actions``) and how many name each kind
+    of result (``RESULT_TYPES``), most named first. One query."""
+    reports = Report.objects.filter(
+        case__in=scope.cases().filter(ACCEPTED), revision__gte=1
+    ).values_list("results", "follow_up")
+    total = with_actions = 0
+    named = dict.fromkeys((code for code, _l, _w in RESULT_TYPES), 0)
+    for results, follow_up in reports:
+        total += 1
+        with_actions += bool(follow_up_actions(follow_up))
+        for code in result_type_codes(results):
+            named[code] += 1
+    labels = {code: label for code, label, _w in RESULT_TYPES}
+    result_types = sorted(
+        ({"code": code, "label": labels[code], "reports": n} for code, n in named.items() if n),
+        key=lambda row: (-row["reports"], str(row["label"])),
+    )
+    return {
+        "reports": total,
+        "with_actions": with_actions,
+        "with_actions_share": _one_decimal(100 * with_actions / total) if total else None,
+        "result_types": result_types,
+    }
+
+
+def follow_up_figures(scope: Scope) -> dict:
+    """The follow-up survey: links sent and answered, the response rate, the mean impact
+    overall and by theme and sector, the share of recommended actions carried out and of
+    respondents who would recommend sparring. Averages and shares only from
+    ``SMALLEST_GROUP`` answers up."""
+    cases = scope.cases().filter(ACCEPTED)
+    invitations = FollowUpInvitation.objects.filter(follow_up__case__in=cases).aggregate(
+        sent=Count("pk"), answered=Count("pk", filter=Q(answered_at__isnull=False))
+    )
+    answers = FollowUpAnswer.objects.filter(follow_up__case__in=cases)
+    overall = answers.aggregate(
+        n=Count("pk"), impact=Avg("impact"), recommend=Count("pk", filter=Q(recommend=True))
+    )
+    done = {"yes": 0, "partly": 0, "no": 0}
+    for actions_done in answers.values_list("actions_done", flat=True):
+        for value in actions_done or []:
+            if value in done:
+                done[value] += 1
+    rated = sum(done.values())
+
+    def impact_by(field: str) -> list[dict]:
+        rows = (
+            answers.values(field)
+            .annotate(answers=Count("pk"), average=Avg("impact"))
+            .order_by("-answers", field)
+        )
+        return [
+            {
+                "name": row[field],
+                "answers": row["answers"],
+                "average": disclosed(row["average"], row["answers"]),
+            }
+            for row in rows
+        ]
+
+    return {
+        "sent": invitations["sent"],
+        "answers": invitations["answered"],
+        "response_rate": _one_decimal(100 * invitations["answered"] / invitations["sent"])
+        if invitations["sent"]
+        else None,
+        "average_impact": disclosed(overall["impact"], overall["n"]),
+        "recommend_share": _share(overall["recommend"], overall["n"]),
+        "actions_rated": rated,
+        "actions_carried_out_share": _share(done["yes"], rated)
+        if overall["n"] >= SMALLEST_GROUP
+        else None,
+        "actions_partly_share": _share(done["partly"], rated)
+        if overall["n"] >= SMALLEST_GROUP
+        else None,
+        "impact_by_theme": impact_by("follow_up__case__theme__name_fi"),
+        "impact_by_sector": impact_by("follow_up__case__sector__name_fi"),
+    }
+
+
+def impact(scope: Scope | None = None) -> dict:
+    """Every figure of this module for the statistics page, its exports and the API."""
+    scope = scope or Scope()
+    return {
+        "grades_by": {group: grades_by(scope, group) for group in GROUPS},
+        "grade_distribution": grade_distribution(scope),
+        "reports": report_traceability(scope),
+        "follow_up": follow_up_figures(scope),
+    }
