@@ -73,6 +73,8 @@ class RetentionResult:
     attachments_deleted: int = 0
     messages_deleted: int = 0
     survey_texts_blanked: int = 0
+    follow_up_links_deleted: int = 0
+    follow_up_texts_blanked: int = 0
 
     def total(self) -> int:
         return sum(asdict(self).values())
@@ -176,6 +178,7 @@ def apply_retention(*, dry_run: bool = False) -> RetentionResult:
     from .accounts.models import AccessRequest, Invitation
     from .api.models import ApiToken
     from .conversation.models import CaseMessage, ReadState
+    from .outcomes.models import FollowUp, FollowUpAnswer, FollowUpInvitation
     from .surveys.models import SurveyAnswer, SurveyLink
 
     cut = cutoffs()
@@ -216,6 +219,15 @@ def apply_retention(*, dry_run: bool = False) -> RetentionResult:
         result.messages_deleted = old_messages.count()
         texts = SurveyAnswer.objects.filter(survey__case__in=old_cases).exclude(best="", improve="")
         result.survey_texts_blanked = texts.count()
+        # The follow-up survey: its links once it has closed; its free texts with the case
+        follow_up_links = FollowUpInvitation.objects.filter(
+            follow_up__status=FollowUp.Status.CLOSED
+        )
+        result.follow_up_links_deleted = follow_up_links.count()
+        follow_up_texts = FollowUpAnswer.objects.filter(follow_up__case__in=old_cases).exclude(
+            what_changed=""
+        )
+        result.follow_up_texts_blanked = follow_up_texts.count()
         if dry_run or not result.total():
             return result
 
@@ -253,6 +265,8 @@ def apply_retention(*, dry_run: bool = False) -> RetentionResult:
         texts.update(best="", improve="")
         old_messages.delete()
         ReadState.objects.filter(case__in=old_cases).delete()
+        follow_up_links.delete()
+        follow_up_texts.update(what_changed="")
         audit_record(
             actor=None,
             action=AuditAction.RETENTION_APPLIED,

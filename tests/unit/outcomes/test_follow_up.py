@@ -253,3 +253,25 @@ def test_the_demo_sends_the_follow_up_when_the_case_is_moved_past_its_date(
     assert "1 follow-up surveys moved" in capsys.readouterr().out
     assert FollowUp.objects.filter(case=case).exists()
     assert len(links_in_outbox(case.contact_email)) == 2
+
+
+def test_retention_removes_follow_up_links_when_closed_and_texts_with_the_case(
+    reported_case, coordinator
+):
+    from sparring.retention import apply_retention
+
+    case = closed_through_the_flow(reported_case, coordinator)
+    start = followup.add_months(case.closed_at, 4) + timedelta(hours=1)
+    with clock.travel(start):
+        followup.follow_up_sweep()
+        answer(Client(), links_in_outbox(case.contact_email)[0], impact_grade=4)
+    with clock.travel(start + timedelta(days=29)):
+        followup.follow_up_sweep()  # closes it
+        assert apply_retention().follow_up_links_deleted == 2
+    assert not FollowUpInvitation.objects.exists()
+    assert FollowUpAnswer.objects.get().what_changed == "x"  # kept while the case is
+    with clock.travel(start + timedelta(days=11 * 366)):
+        assert apply_retention().follow_up_texts_blanked == 1
+        assert apply_retention().follow_up_texts_blanked == 0
+    answer_row = FollowUpAnswer.objects.get()
+    assert answer_row.what_changed == "" and answer_row.impact == 4  # the figure stays
