@@ -3,7 +3,7 @@
 Both keep a fixed number of queries whatever the number of cases.
 """
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 from functools import reduce
 from operator import or_
 
@@ -12,10 +12,9 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from sparring import access, clock
-from sparring.cases import deadlines, selectors, states
+from sparring.cases import selectors, states
 from sparring.cases.steps import STEPS, Actor
-from sparring.models import Case
-from sparring.workdays import HELSINKI
+from sparring.models import Case, StepDeadline
 
 # As ``selectors.open_steps`` counts them (ERROR: a failed background job awaits a retry).
 OPEN_TASK_STATUSES = (STATUS.NEW, STATUS.SCHEDULED, STATUS.STARTED, STATUS.ERROR)
@@ -75,36 +74,22 @@ def steps_by_process(cases, steps) -> dict[int, list[Task]]:
     return result
 
 
-def late_cutoff(now: datetime | None = None) -> datetime:
-    """Cases waiting since before this moment are late.
-
-    Late: the review reminder's moment (``deadlines.review_reminder_at``: the
-    ``SPARRING_REVIEW_REMINDER_WORKING_DAYS``-th working day after, Finnish
-    holidays skipped) has passed since the coordinator's step opened. The reminder
-    depends only on the day the step opened, so this is midnight (Helsinki) after
-    the last such day whose reminder has passed.
-    """
-    now = now or clock.now()
-    day: date = now.astimezone(HELSINKI).date()
-    # Step back until a step opened on `day` would be overdue now (a few weeks at most).
-    for _step in range(400):
-        if deadlines.review_reminder_at(datetime.combine(day, time(12), tzinfo=HELSINKI)) < now:
-            break
-        day -= timedelta(days=1)
-    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=HELSINKI)
-
-
 def late_cases(now: datetime | None = None) -> QuerySet[Case]:
-    """Cases waiting for a coordinator (review, call-off, closing) for longer than the
-    review reminder's period, with ``waiting_since``: when the open coordinator step
-    was created. Oldest first. One query (a subquery for the time)."""
-    steps = steps_of(Actor.COORDINATOR)
-    tasks = Task.objects.filter(
-        _steps_q(steps), process_id=OuterRef("process_id"), status__in=OPEN_TASK_STATUSES
+    """Open cases with a step past its due date (the rule of the late-cases page:
+    ``StepDeadline`` rows made from ``cases.steps``/``cases.deadlines``), with the
+    earliest late step's ``late_step``, ``waiting_since`` and ``due``; most late
+    first. One query (subqueries for the step)."""
+    now = now or clock.now()
+    late = StepDeadline.objects.filter(
+        case=OuterRef("pk"), task__finished__isnull=True, due__lt=now
+    ).order_by("due", "pk")
+    return (
+        selectors.case_list(Case.objects.filter(status__in=states.OPEN))
+        .annotate(
+            late_step=Subquery(late.values("step")[:1]),
+            waiting_since=Subquery(late.values("since")[:1]),
+            due=Subquery(late.values("due")[:1]),
+        )
+        .filter(due__isnull=False)
+        .order_by("due", "pk")
     )
-    waiting = (
-        selectors.case_list(Case.objects.filter(status__in=states.WAITING_FOR_COORDINATOR))
-        .annotate(waiting_since=Subquery(tasks.order_by("created").values("created")[:1]))
-        .filter(waiting_since__isnull=False)
-    )
-    return waiting.filter(waiting_since__lt=late_cutoff(now)).order_by("waiting_since", "pk")

@@ -278,13 +278,17 @@ class TaskSerializer(serializers.Serializer):
 
 
 class LateCaseSerializer(CaseSerializer):
-    waiting_since = serializers.DateTimeField(
-        help_text="When the open coordinator step (review, call-off or closing) was created."
+    late_step = serializers.CharField(
+        help_text="The step past its due date (the flow's node name, as in /api/v1/tasks/)."
     )
-    handler = serializers.SerializerMethodField(help_text="The coordinator who has taken it.")
+    waiting_since = serializers.DateTimeField(help_text="When that step started waiting.")
+    due = serializers.DateTimeField(help_text="When that step fell due (Helsinki 16.00).")
+    handler = serializers.SerializerMethodField(
+        help_text="The case's responsible coordinator, if any."
+    )
 
     class Meta(CaseSerializer.Meta):
-        fields = [*CaseSerializer.Meta.fields, "waiting_since", "handler"]
+        fields = [*CaseSerializer.Meta.fields, "late_step", "waiting_since", "due", "handler"]
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_handler(self, case) -> str | None:

@@ -439,8 +439,8 @@ class Me(SignedInMixin, APIView):
 
 @extend_schema(tags=["coordinators"], parameters=[s.LanguageQuerySerializer])
 class LateCaseList(CoordinatorMixin, generics.ListAPIView):
-    """Cases waiting for a coordinator (review, call-off, closing) for longer than the
-    review reminder period (5 working days by default), longest waiting first."""
+    """Open cases with a step past its due date, whoever must act (the late-cases page's
+    rule: every waiting step's deadline, ``SPARRING_STEP_DEADLINES``), most late first."""
 
     serializer_class = s.LateCaseSerializer
 

@@ -324,21 +324,30 @@ def test_tasks_are_the_open_steps_of_the_callers_role(
 # ------------------------------------------------------------------------------
 
 
-def test_late_cases_are_those_waiting_for_a_coordinator_past_the_reminder_period(
-    applicant, open_call, coordinator
-):
+def make_late(case, days: int = 12):
+    """The case's waiting step started ``days`` ago and fell due long since."""
+    from sparring.models import StepDeadline
+
+    opened = timezone.now() - timedelta(days=days)
+    StepDeadline.objects.filter(case=case).update(since=opened, due=opened + timedelta(days=7))
+    return opened
+
+
+def test_late_cases_are_those_with_a_step_past_its_due_date(applicant, open_call, coordinator):
     late = submit(applicant, open_call)
     submit(applicant, open_call)  # just submitted: not late
-    opened = timezone.now() - timedelta(days=12)
-    Task.objects.filter(process_id=late.process_id, flow_task__endswith=".review").update(
-        created=opened
-    )
+    opened = make_late(late)
     response = token_client(coordinator).get("/api/v1/late-cases/")
     assert response.status_code == 200
     (row,) = response.json()["results"]
     assert row["id"] == late.pk
     assert row["status"] == "submitted"
+    assert row["late_step"] == "review"
     assert row["waiting_since"].startswith(timezone.localtime(opened).date().isoformat()[:7])
+    # the same rule as the late-cases page
+    from sparring.cases import selectors
+
+    assert {d.case_id for d in selectors.latest_late_cases(10)} == {late.pk}
 
 
 @pytest.mark.parametrize("path", ["/api/v1/late-cases/", "/api/v1/ledger/", "/api/v1/invoicing/"])
@@ -479,6 +488,8 @@ def test_lists_run_the_same_queries_for_one_or_five_rows(
 
     def count_all():
         Task.objects.filter(flow_task__endswith=".review").update(created=old)
+        for case in Case.objects.all():
+            make_late(case, days=20)
         return {
             **{path: queries(api, path) for path in paths},
             "applicant cases": queries(applicant_api, "/api/v1/cases/"),
