@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from sparring import access
+from sparring.languages import activate_case_language
 from sparring.cases import selectors
 
 from . import services as surveys
@@ -30,6 +31,7 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
         return render(
             request, "sparring/survey_message.html", {"message": error.message}, status=404
         )
+    activate_case_language(request, survey.case)
     cookie = COOKIE.format(survey.pk)
     if not survey.is_open():
         return render(
