@@ -116,8 +116,10 @@ def statistics_page(request: HttpRequest) -> HttpResponse:
 
 
 def _sections(data: dict) -> list[tuple[str, list[str], list[list]]]:
-    """The page's tables as (title, header, rows), for both exports."""
+    """The page's tables as (title, header, rows), for both exports, in the requester's
+    language (sector and theme names included)."""
     figures = data["figures"]
+    sectors, themes = _reader_labels(Sector), _reader_labels(Theme)
     return [
         (
             _("Headline figures"),
@@ -137,12 +139,12 @@ def _sections(data: dict) -> list[tuple[str, list[str], list[list]]]:
         (
             _("By sector"),
             [_("Sector"), _("Accepted applications")],
-            [[name, n] for name, n in figures["by_sector"].items()],
+            [[sectors.get(name, name), n] for name, n in figures["by_sector"].items()],
         ),
         (
             _("By theme"),
             [_("Theme"), _("Accepted applications")],
-            [[name, n] for name, n in figures["by_theme"].items()],
+            [[themes.get(name, name), n] for name, n in figures["by_theme"].items()],
         ),
         (
             _("Lead times"),
