@@ -377,6 +377,20 @@ SPECTACULAR_SETTINGS = {
 SPARRING_OCDS_PREFIX = os.environ.get("SPARRING_OCDS_PREFIX", "ocds-sparraus")
 SPARRING_OCDS_BUYER_NAME = os.environ.get("SPARRING_OCDS_BUYER_NAME", "Sparraus-ohjelma")
 SPARRING_OCDS_BUYER_ID = os.environ.get("SPARRING_OCDS_BUYER_ID", "")
+# Who runs and who funds the programme, by language (fi, sv, en; Finnish where one is
+# empty): printed on every report PDF (body, running header and footer).
+SPARRING_PROGRAMME_IDENTITY = {
+    "programme": {
+        "fi": os.environ.get("SPARRING_PROGRAMME_NAME_FI", "Sparraus-ohjelma"),
+        "sv": os.environ.get("SPARRING_PROGRAMME_NAME_SV", "Sparrningsprogrammet"),
+        "en": os.environ.get("SPARRING_PROGRAMME_NAME_EN", "The sparring programme"),
+    },
+    "funder": {
+        "fi": os.environ.get("SPARRING_FUNDER_NAME_FI", "Ohjelman rahoittaja"),
+        "sv": os.environ.get("SPARRING_FUNDER_NAME_SV", "Programmets finansiär"),
+        "en": os.environ.get("SPARRING_FUNDER_NAME_EN", "The programme's funder"),
+    },
+}
 
 # ------------------------------------------------------------------------------
 # Logging
