@@ -72,24 +72,40 @@
     }
   }
 
-  function start() {
-    tieAll();
-    new MutationObserver(schedule).observe(document.body, { childList: true, subtree: true });
-    var summary = document.querySelector(".form-error-summary");
-    if (summary) {
-      summary.addEventListener("click", function (event) {
-        var link = event.target.closest("a[href^='#']");
-        var target = link && document.getElementById(link.getAttribute("href").slice(1));
-        if (target) {
-          event.preventDefault();
-          target.focus();
-        }
-      });
+  function focusSummary() {
+    if (document.querySelector(".form-error-summary")) {
       // after viewflow's widgets have drawn (they take the focus while they do)
       window.setTimeout(function () {
-        summary.focus();
-      }, 100);
+        var summary = document.querySelector(".form-error-summary");
+        if (summary) {
+          summary.focus();
+        }
+      }, 150);
     }
+  }
+
+  function start() {
+    tieAll();
+    // Turbo (viewflow) replaces the body when a form comes back with errors (422):
+    // observe the document element, and run again on each Turbo render.
+    new MutationObserver(schedule).observe(document.documentElement, {
+      childList: true,
+      subtree: true,
+    });
+    document.addEventListener("turbo:render", function () {
+      tieAll();
+      focusSummary();
+    });
+    // a link of the error summary moves the focus to the input itself
+    document.addEventListener("click", function (event) {
+      var link = event.target.closest(".form-error-summary a[href^='#']");
+      var target = link && document.getElementById(link.getAttribute("href").slice(1));
+      if (target) {
+        event.preventDefault();
+        target.focus();
+      }
+    });
+    focusSummary();
   }
 
   if (document.readyState === "loading") {
