@@ -169,7 +169,9 @@ def _add_id_tree(writer, tree) -> None:
     names = ArrayObject()
     for key in sorted(ids):
         names += [TextStringObject(key), ids[key]]
-    tree[NameObject("/IDTree")] = writer._add_object(DictionaryObject({NameObject("/Names"): names}))
+    tree[NameObject("/IDTree")] = writer._add_object(
+        DictionaryObject({NameObject("/Names"): names})
+    )
 
 
 def tag_page_furniture(content: bytes) -> bytes:
@@ -210,9 +212,7 @@ def tag_page_furniture(content: bytes) -> bytes:
                 properties = operands[1]
                 if hasattr(properties, "get") and properties.get("/MCID") in orphans:
                     operands[0] = NameObject("/Artifact")
-                    operands[1] = DictionaryObject(
-                        {NameObject("/Type"): NameObject("/Pagination")}
-                    )
+                    operands[1] = DictionaryObject({NameObject("/Type"): NameObject("/Pagination")})
         page.replace_contents(stream)
     _set_header_scopes(tree)
     _add_id_tree(writer, tree)

@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from sparring import access
-from sparring.languages import activate_case_language
 from sparring.cases import selectors
+from sparring.languages import activate_case_language
 
 from . import services as surveys
 from .forms import SurveyAnswerForm, SurveyParticipantsForm

@@ -27,9 +27,7 @@ def test_statistics_exports_name_sectors_and_themes_in_the_requesters_language(
     assert sector.name_fi in csv and theme.name_fi in csv
 
 
-def test_whole_organisation_is_translated_in_the_export(
-    reported_case, coordinator, client_for
-):
+def test_whole_organisation_is_translated_in_the_export(reported_case, coordinator, client_for):
     type(reported_case).objects.filter(pk=reported_case.pk).update(sector=None)
     client = client_for(coordinator)
     client.cookies["sparring_language"] = "sv"

@@ -52,9 +52,7 @@ def test_every_staff_page_has_a_title_of_its_own(staff, language, reference_data
         ("sv", ["Konsult", "Organisation", "Skapad", "Registrerad av"], ["Consultant", "Created"]),
     ],
 )
-def test_column_headers_and_buttons_are_in_the_readers_language(
-    staff, language, expected, english
-):
+def test_column_headers_and_buttons_are_in_the_readers_language(staff, language, expected, english):
     page = staff(language).get("/staff/programme/conflictofinterest/").content.decode()
     headers = re.findall(r"<th[^>]*>\s*<span>(.*?)</span>", page, re.S)
     for header in expected:
