@@ -103,3 +103,12 @@ def test_the_saved_message_is_translated(staff, language, added):
     assert response.status_code == 302
     (message,) = [str(m) for m in get_messages(response.wsgi_request)]
     assert added in message and "successfully" not in message
+
+
+def test_the_change_form_is_titled_by_its_record(staff, reference_data):
+    from sparring.models import Sector
+
+    sector = Sector.objects.order_by("pk").first()
+    html = staff("fi").get(f"/staff/programme/sector/{sector.pk}/change/").content.decode()
+    assert title(html).startswith(f"Muokkaa: {sector.name('fi')} – Toimialat")
+    assert "<a>Muokkaa</a>" in html and "Vaihda</a>" not in html
