@@ -67,7 +67,8 @@ class UserLanguageMiddleware:
             request.sparring_set_language = user.language
         response = self.get_response(request)
         language = getattr(request, "sparring_set_language", None)
-        if language:
+        # the language switcher's own cookie (set_language) wins over this one
+        if language and settings.LANGUAGE_COOKIE_NAME not in response.cookies:
             response.set_cookie(
                 settings.LANGUAGE_COOKIE_NAME,
                 language,

@@ -27,6 +27,13 @@ def test_the_switcher_wins_after_login(client, applicant):
     assert '<html lang="en">' in client.get(reverse("home"), follow=True).content.decode()
 
 
+def test_switching_without_a_cookie_is_not_overridden_by_the_own_language(client, applicant):
+    client.force_login(applicant)  # no language cookie yet; own language fi
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    assert client.cookies["sparring_language"].value == "en"
+    assert '<html lang="en">' in client.get(reverse("home"), follow=True).content.decode()
+
+
 def test_a_logged_in_person_without_the_cookie_gets_their_own_language(client, applicant):
     applicant.language = "sv"
     applicant.save(update_fields=["language"])
