@@ -56,3 +56,4 @@ def test_the_flow_chart_labels_are_translated_and_in_sentence_case(
     page = client.get(f"/cases/{reported_case.pk}/").content.decode()
     # shown at its natural size (12 px labels stay 12 px), scrolling in a named region
     assert 'width="2200"' in page
+    assert '<div class="chart-scroll" role="region" aria-labelledby="chart-heading"' in page
