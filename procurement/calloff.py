@@ -25,7 +25,7 @@ from typing import Any
 
 from django.db.models import Sum
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sparring import clock
 from sparring.cases import states
@@ -43,6 +43,43 @@ from .models import (
 OPEN_CASE_STATUSES = states.COMMITTED
 
 
+# Why a consultant cannot be called off: the code stored in the call-off record
+# (``CallOff.candidates[*]["reasons"]``) and its label, rendered in the reader's language.
+# A reason is stored as ``{"code": ...}`` plus the numbers its label needs.
+REASONS = {
+    "inactive": gettext_lazy("not active"),
+    "supplier_inactive": gettext_lazy("the supplier is not active"),
+    "language": gettext_lazy("does not work in the case's language"),
+    "theme": gettext_lazy("does not cover the theme"),
+    "region": gettext_lazy("does not serve the region and does not work remotely"),
+    "capacity": gettext_lazy("no capacity: %(load)s of %(capacity)s days committed"),
+    "unavailable": gettext_lazy("unavailable for the whole delivery period"),
+    "conflict": gettext_lazy("conflict of interest with the organisation"),
+    "declined": gettext_lazy("declined this case or let the offer expire"),
+    "agreement_ends": gettext_lazy("the agreement ends before the delivery period"),
+}
+
+
+def reason_label(reason) -> str:
+    """One stored reason (``{"code": ..., ...numbers}``) as text in the active language.
+
+    A reason stored as text (before the codes) is shown as it was stored; an
+    unknown code is shown as the code, never an error.
+    """
+    if isinstance(reason, str):
+        return reason
+    label = REASONS.get(reason.get("code"))
+    if label is None:
+        return str(reason.get("code", ""))
+    params = {k: v for k, v in reason.items() if k != "code"}
+    return str(label) % params if params else str(label)
+
+
+def reasons_text(reasons) -> str:
+    """A candidate's reasons joined with "; " in the active language ("" for none)."""
+    return "; ".join(reason_label(r) for r in reasons or [])
+
+
 @dataclass
 class Candidate:
     consultant: int
@@ -53,7 +90,7 @@ class Candidate:
     load: int
     rank: int = 0
     eligible: bool = True
-    reasons: list[str] = field(default_factory=list)
+    reasons: list[dict] = field(default_factory=list)  # codes, see REASONS
 
     def as_record(self) -> dict[str, Any]:
         return asdict(self)
@@ -159,30 +196,33 @@ def candidates(case, agreement: FrameworkAgreement, *, lock: bool = False) -> li
         )
         reasons = candidate.reasons
         if not consultant.active:
-            reasons.append(_("not active"))
+            reasons.append({"code": "inactive"})
         if not consultant.supplier.active:
-            reasons.append(_("the supplier is not active"))
+            reasons.append({"code": "supplier_inactive"})
         if case.language not in (consultant.languages or []):
-            reasons.append(_("does not work in the case's language"))
+            reasons.append({"code": "language"})
         if case.theme_id not in {t.pk for t in consultant.themes.all()}:
-            reasons.append(_("does not cover the theme"))
+            reasons.append({"code": "theme"})
         if not consultant.works_remotely and case.organisation.region not in (
             consultant.regions or []
         ):
-            reasons.append(_("does not serve the region and does not work remotely"))
+            reasons.append({"code": "region"})
         if load[consultant.pk] + days > consultant.capacity_total:
             reasons.append(
-                _("no capacity: %(load)s of %(capacity)s days committed")
-                % {"load": load[consultant.pk], "capacity": consultant.capacity_total}
+                {
+                    "code": "capacity",
+                    "load": load[consultant.pk],
+                    "capacity": consultant.capacity_total,
+                }
             )
         if consultant.pk in unavailable_all:
-            reasons.append(_("unavailable for the whole delivery period"))
+            reasons.append({"code": "unavailable"})
         if consultant.pk in conflicts:
-            reasons.append(_("conflict of interest with the organisation"))
+            reasons.append({"code": "conflict"})
         if consultant.pk in declined:
-            reasons.append(_("declined this case or let the offer expire"))
+            reasons.append({"code": "declined"})
         if period_end < period_start:
-            reasons.append(_("the agreement ends before the delivery period"))
+            reasons.append({"code": "agreement_ends"})
         candidate.eligible = not reasons
         result.append(candidate)
     _order(result, agreement, days)
@@ -226,4 +266,13 @@ def proposal(ranked: list[Candidate]) -> Candidate | None:
     return next((c for c in ranked if c.eligible), None)
 
 
-__all__ = ["Candidate", "agreement_in_force", "candidates", "committed_days", "proposal"]
+__all__ = [
+    "REASONS",
+    "Candidate",
+    "agreement_in_force",
+    "candidates",
+    "committed_days",
+    "proposal",
+    "reason_label",
+    "reasons_text",
+]

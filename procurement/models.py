@@ -238,7 +238,10 @@ class Unavailability(models.Model):
     """A period when a consultant takes no sparring days (holiday, other work)."""
 
     consultant = models.ForeignKey(
-        Consultant, on_delete=models.CASCADE, related_name="unavailable_periods"
+        Consultant,
+        verbose_name=_("consultant"),
+        on_delete=models.CASCADE,
+        related_name="unavailable_periods",
     )
     starts = models.DateField(_("from"))
     ends = models.DateField(_("until"))
@@ -285,15 +288,27 @@ class CalendarFeed(models.Model):
 class ConflictOfInterest(models.Model):
     """A consultant who must not be called off for an organisation (esteellisyys)."""
 
-    consultant = models.ForeignKey(Consultant, on_delete=models.CASCADE, related_name="conflicts")
+    consultant = models.ForeignKey(
+        Consultant,
+        verbose_name=_("consultant"),
+        on_delete=models.CASCADE,
+        related_name="conflicts",
+    )
     organisation = models.ForeignKey(
-        "sparring.Organisation", on_delete=models.CASCADE, related_name="conflicts"
+        "sparring.Organisation",
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="conflicts",
     )
     reason = models.CharField(_("reason"), max_length=300)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
     )
-    created = models.DateTimeField(default=clock.now, editable=False)
+    created = models.DateTimeField(_("created"), default=clock.now, editable=False)
 
     class Meta:
         verbose_name = _("conflict of interest")

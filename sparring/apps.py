@@ -9,6 +9,6 @@ class SparringConfig(AppConfig):
     def ready(self) -> None:
         # Register the object-level permission rules (the one place that decides
         # who may see what) once every model is loaded.
-        from . import access
+        from . import access, languages  # noqa: F401 (languages: the login signal)
 
         access.register_model_permissions()

@@ -70,7 +70,7 @@ class Organisation(models.Model):
         blank=True,
         help_text=_("Consultants who serve the region, or work remotely, can be called off."),
     )
-    created = models.DateTimeField(default=clock.now, editable=False)
+    created = models.DateTimeField(_("created"), default=clock.now, editable=False)
 
     class Meta:
         verbose_name = _("organisation")

@@ -107,6 +107,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Every page needs a login unless its view says @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # A logged-in person's own language (set at login, kept by the cookie); see sparring/languages.py.
+    "sparring.languages.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Session time limits and the second factor (issue 15; sparring/accounts/security.py).
     "sparring.accounts.middleware.AccountSecurityMiddleware",
@@ -439,6 +441,20 @@ SPECTACULAR_SETTINGS = {
 SPARRING_OCDS_PREFIX = os.environ.get("SPARRING_OCDS_PREFIX", "ocds-sparraus")
 SPARRING_OCDS_BUYER_NAME = os.environ.get("SPARRING_OCDS_BUYER_NAME", "Sparraus-ohjelma")
 SPARRING_OCDS_BUYER_ID = os.environ.get("SPARRING_OCDS_BUYER_ID", "")
+# Who runs and who funds the programme, by language (fi, sv, en; Finnish where one is
+# empty): printed on every report PDF (body, running header and footer).
+SPARRING_PROGRAMME_IDENTITY = {
+    "programme": {
+        "fi": os.environ.get("SPARRING_PROGRAMME_NAME_FI", "Sparraus-ohjelma"),
+        "sv": os.environ.get("SPARRING_PROGRAMME_NAME_SV", "Sparrningsprogrammet"),
+        "en": os.environ.get("SPARRING_PROGRAMME_NAME_EN", "The sparring programme"),
+    },
+    "funder": {
+        "fi": os.environ.get("SPARRING_FUNDER_NAME_FI", "TYÖ2030-ohjelma"),
+        "sv": os.environ.get("SPARRING_FUNDER_NAME_SV", "TYÖ2030-programmet"),
+        "en": os.environ.get("SPARRING_FUNDER_NAME_EN", "The TYÖ2030 programme"),
+    },
+}
 
 # ------------------------------------------------------------------------------
 # Logging

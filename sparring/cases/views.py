@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from viewflow.workflow import chart
 
+from procurement import calloff
 from procurement.models import CallOff
 from sparring import access, clock, exports
 from sparring.conversation import selectors as conversation_selectors
@@ -364,7 +365,7 @@ def call_off_record(request: HttpRequest, pk: int, record_pk: int) -> HttpRespon
                 candidate["supplier"],
                 candidate["load"],
                 _("yes") if candidate["eligible"] else _("no"),
-                "; ".join(candidate["reasons"]),
+                calloff.reasons_text(candidate["reasons"]),
             ]
         )
     if record.tenders:

@@ -1,7 +1,6 @@
 """Pages of the development acts: public list, act and feed; the organisation's form;
 the coordinators' review list. Views are thin: rules live in ``services``."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.syndication.views import Feed
@@ -10,7 +9,6 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import translation
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -19,6 +17,7 @@ from django.views.decorators.http import require_POST
 from sparring import access
 from sparring.cases.selectors import visible_case
 from sparring.formtools import add_errors
+from sparring.languages import activate_case_language
 
 from . import followup, selectors, services
 from .forms import ActFilterForm, ActForm, FollowUpForm, ReturnForm, VersionForm
@@ -205,9 +204,7 @@ def follow_up_answer(request: HttpRequest, token: str) -> HttpResponse:
             request, "outcomes/follow_up_message.html", {"message": error.message}, status=410
         )
     follow_up = invitation.follow_up
-    if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
-        translation.activate(follow_up.language)
-        request.LANGUAGE_CODE = follow_up.language
+    activate_case_language(request, follow_up.case)
     form = FollowUpForm(
         request.POST if request.method == "POST" else None, actions=follow_up.actions
     )

@@ -239,12 +239,14 @@ def _impact_sections(figures: dict) -> list[tuple[str, list[str], list[list]]]:
 
 
 def _sections(data: dict) -> list[tuple[str, list[str], list[list]]]:
-    """The page's tables as (title, header, rows), for both exports."""
+    """The page's tables as (title, header, rows), for both exports, in the requester's
+    language (sector and theme names included)."""
     figures = data["figures"]
     return _main_sections(data, figures) + _impact_sections(data["impact"])
 
 
 def _main_sections(data: dict, figures: dict) -> list[tuple[str, list[str], list[list]]]:
+    sectors, themes = _reader_labels(Sector), _reader_labels(Theme)
     return [
         (
             _("Headline figures"),
@@ -264,12 +266,12 @@ def _main_sections(data: dict, figures: dict) -> list[tuple[str, list[str], list
         (
             _("By sector"),
             [_("Sector"), _("Accepted applications")],
-            [[name, n] for name, n in figures["by_sector"].items()],
+            [[sectors.get(name, name), n] for name, n in figures["by_sector"].items()],
         ),
         (
             _("By theme"),
             [_("Theme"), _("Accepted applications")],
-            [[name, n] for name, n in figures["by_theme"].items()],
+            [[themes.get(name, name), n] for name, n in figures["by_theme"].items()],
         ),
         (
             _("Lead times"),

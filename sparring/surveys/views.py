@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from sparring import access
 from sparring.cases import selectors
 from sparring.client_address import client_address
+from sparring.languages import activate_case_language
 
 from . import services as surveys
 from .forms import SurveyAnswerForm, SurveyCodeForm, SurveyParticipantsForm, SurveySheetForm
@@ -102,6 +103,9 @@ def _refused(request, error: surveys.SurveyError, form) -> HttpResponse:
 
 
 def _answer_page(request, survey, form, status=200) -> HttpResponse:
+    """The answer form, in the case's language unless the visitor chose one (the code
+    page before it cannot know the case: it follows the browser)."""
+    activate_case_language(request, survey.case)
     return render(
         request,
         "sparring/survey_form.html",

@@ -19,3 +19,11 @@ def css_string(value) -> str:
     """Escape text for use inside a double-quoted CSS string (e.g. @page content)."""
     text = str(value)
     return "".join(f"\\{ord(ch):x} " if ch in '\\"\n\r<>' else ch for ch in text)
+
+
+@register.filter
+def calloff_reasons(reasons) -> str:
+    """A call-off candidate's stored reason codes as text in the reader's language."""
+    from procurement.calloff import reasons_text
+
+    return reasons_text(reasons)

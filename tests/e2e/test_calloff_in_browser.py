@@ -252,7 +252,7 @@ def test_call_off_by_ranking_with_the_decision_record(
     celia = make_consultant("celia.c", other, languages=["en"])
     case = approved_case(applicant, coordinator, open_call)
     with translation.override("fi"):
-        why_not_celia = "; ".join(
+        why_not_celia = calloff.reasons_text(
             next(
                 c for c in calloff.candidates(case, agreement) if c.name == "Celia Testinen"
             ).reasons

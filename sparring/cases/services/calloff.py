@@ -75,7 +75,7 @@ def case_call_off(
             raise ValidationError(
                 {
                     "consultant": _("%(name)s cannot be called off: %(reasons)s.")
-                    % {"name": chosen.name, "reasons": "; ".join(chosen.reasons)}
+                    % {"name": chosen.name, "reasons": calloff.reasons_text(chosen.reasons)}
                 }
             )
         overridden = proposed_id is not None and chosen.consultant != proposed_id

@@ -97,7 +97,9 @@ def test_each_missing_qualification_makes_a_consultant_ineligible_with_the_reaso
     with translation.override("en"):
         (candidate,) = calloff.candidates(case, agreement)
     assert not candidate.eligible
-    assert reason in " ".join(candidate.reasons)
+    assert {"code": reason} == {"code": candidate.reasons[0]["code"]}
+    with translation.override("en"):
+        assert reason in calloff.reasons_text(candidate.reasons)
 
 
 def test_conflict_unavailability_and_an_earlier_decline_exclude(
@@ -365,3 +367,81 @@ def test_rotation_shares_converge_to_the_plan(shares, applicant, coordinator, op
     for supplier in suppliers:
         planned = total * supplier.planned_share / weight
         assert abs(days[supplier.pk] - planned) <= 1, (shares, days)
+
+
+# ------------------------------------------------------------------------------
+# Reasons are stored as codes and shown in the reader's language (issue 16 item 5)
+# ------------------------------------------------------------------------------
+
+
+def test_the_record_stores_reason_codes_and_each_reader_gets_their_language(
+    applicant, coordinator, open_call, agreement, supplier, client_for
+):
+    make_consultant("aino.a", supplier)
+    make_consultant("bertta.b", supplier, languages=["en"], capacity_total=1)
+    case = approved_case(applicant, coordinator, open_call)
+    with translation.override("fi"):
+        services.case_call_off(actor=coordinator, case=case, version=case.version)
+    record = CallOff.objects.get()
+    bertta = next(c for c in record.candidates if c["name"].startswith("Bertta"))
+    assert bertta["reasons"] == [
+        {"code": "language"},
+        {"code": "capacity", "load": 0, "capacity": 1},
+    ]
+    client = client_for(coordinator)
+    client.cookies["sparring_language"] = "sv"
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert "arbetar inte på sparrningens språk" in page
+    assert "ingen kapacitet: 0 av 1 dagar bundna" in page
+    assert "ei työskentele" not in page
+    client.cookies["sparring_language"] = "fi"
+    csv = client.get(f"/cases/{case.pk}/call-offs/{record.pk}.csv").content.decode("utf-8-sig")
+    assert "ei työskentele sparrauksen kielellä; ei kapasiteettia: 0/1 päivää sidottu" in csv
+
+
+def test_an_unknown_or_old_text_reason_is_shown_as_stored():
+    assert calloff.reasons_text(["vanha syy", {"code": "mystery"}]) == "vanha syy; mystery"
+    assert calloff.reasons_text([]) == ""
+
+
+def test_the_migration_turns_stored_finnish_and_swedish_texts_into_codes():
+    import importlib
+
+    migration = importlib.import_module("procurement.migrations.0010_calloff_reason_codes")
+    assert migration.to_code("ei kata teemaa") == {"code": "theme"}
+    assert migration.to_code("jäv i förhållande till organisationen") == {"code": "conflict"}
+    assert migration.to_code("ei kapasiteettia: 3/4 päivää sidottu") == {
+        "code": "capacity",
+        "load": 3,
+        "capacity": 4,
+    }
+    assert migration.to_code("something else") == "something else"
+    assert migration.to_code({"code": "theme"}) == {"code": "theme"}
+    # the frozen texts are the labels' translations at the time of the migration
+    for code, texts in migration.TEXTS.items():
+        for language, text in zip(("en", "fi", "sv"), texts, strict=True):
+            with translation.override(language):
+                assert str(calloff.REASONS[code]) == text
+
+
+def test_the_migration_rewrites_existing_records(
+    applicant, coordinator, open_call, agreement, supplier
+):
+    import importlib
+
+    from django.apps import apps
+
+    make_consultant("aino.a", supplier)
+    make_consultant("bertta.b", supplier, languages=["en"])
+    case = approved_case(applicant, coordinator, open_call)
+    services.case_call_off(actor=coordinator, case=case, version=case.version)
+    record = CallOff.objects.get()
+    for candidate in record.candidates:
+        if candidate["reasons"]:
+            candidate["reasons"] = ["ei työskentele sparrauksen kielellä"]
+    CallOff.objects.filter(pk=record.pk).update(candidates=record.candidates)
+
+    migration = importlib.import_module("procurement.migrations.0010_calloff_reason_codes")
+    migration.forwards(apps, None)
+    record.refresh_from_db()
+    assert [c["reasons"] for c in record.candidates if c["reasons"]] == [[{"code": "language"}]]

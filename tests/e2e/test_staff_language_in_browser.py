@@ -1,0 +1,83 @@
+"""The staff area in Finnish and Swedish: unique titles, named buttons, no axe violations,
+and a form with an error completed with the keyboard only (issue 16 item 4)."""
+
+import pytest
+
+from tests.conftest import PASSWORD
+from tests.e2e.conftest import assert_accessible, login
+
+PAGES = [
+    "/staff/programme/organisation/",
+    "/staff/programme/conflictofinterest/",
+    "/staff/programme/consultant/",
+    "/staff/programme/theme/",
+    "/staff/programme/organisation/add/",
+]
+
+
+@pytest.mark.parametrize("language", ["fi", "sv"])
+def test_staff_pages_are_named_and_accessible(page, live_server, coordinator, language):
+    login(page, coordinator.username, PASSWORD)
+    page.wait_for_url("**/coordinator/")
+    page.context.add_cookies(
+        [{"name": "sparring_language", "value": language, "url": live_server.url}]
+    )
+    titles = set()
+    for path in PAGES:
+        page.goto(path)
+        page.wait_for_selector("h1")
+        assert page.evaluate("document.documentElement.lang") == language
+        titles.add(page.title())
+        unnamed = page.evaluate(
+            """() => Array.from(document.querySelectorAll('button, [role=button]'))
+                 .filter(b => b.offsetParent !== null)
+                 .filter(b => !(b.getAttribute('aria-label') || b.textContent.trim()) ||
+                              /^(more_vert|arrow_drop_down|filter_list)$/.test(
+                                 b.getAttribute('aria-label') || b.textContent.trim()))
+                 .map(b => b.outerHTML.slice(0, 120))"""
+        )
+        assert not unnamed, unnamed
+        assert_accessible(page)
+    assert len(titles) == len(PAGES), titles
+
+
+def test_a_staff_form_with_an_error_is_completed_with_the_keyboard(
+    page, live_server, coordinator, reference_data
+):
+    login(page, coordinator.username, PASSWORD)
+    page.wait_for_url("**/coordinator/")
+    page.goto("/staff/programme/sector/add/")
+    page.wait_for_selector("#id_code_control")
+    page.focus("#id_code_control")
+    page.keyboard.type("education")  # taken: the server refuses it
+    page.focus("#id_name_fi_control")
+    page.keyboard.type("Kulttuuri")
+    for field, value in (("name_sv", "Kultur"), ("name_en", "Culture"), ("position", "9")):
+        page.focus(f"#id_{field}_control")
+        page.keyboard.type(value)
+    page.focus("form.vf-form button[type=submit]")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".form-error-summary")
+    assert page.title().startswith("Virhe: ")
+    # the summary takes the focus; its link leads to the input, which names its error
+    page.wait_for_function(
+        "document.activeElement && document.activeElement.classList.contains('form-error-summary')"
+    )
+    assert_accessible(page)
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.activeElement.id === 'id_code_control'")
+    described = page.evaluate(
+        """() => { const el = document.activeElement;
+                   const ids = (el.getAttribute('aria-describedby') || '').split(' ');
+                   return [el.getAttribute('aria-invalid'),
+                           ids.map(i => document.getElementById(i)?.textContent.trim())]; }"""
+    )
+    assert described[0] == "true"
+    assert described[1] and all(described[1]), described
+    page.keyboard.press("Control+A")
+    page.keyboard.type("culture")
+    page.focus("form.vf-form button[type=submit]")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/staff/programme/sector/")
+    assert page.locator("text=Kulttuuri").first.is_visible()
