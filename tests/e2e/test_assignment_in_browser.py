@@ -1,6 +1,7 @@
 """Assignment, search and the calendar link in Chromium (issue 14, items 3, 4 and 6): a
 coordinator finds a case in the queue (oldest first, waiting since), hands it to a named
-colleague, the colleague finds it under "My cases" and searches a word of its goal; two
+colleague, the colleague finds it under "My cases", searches a word of its goal and writes
+a message the applicant reads and answers; two
 cases are handed at once after a confirmation; a consultant makes and revokes a calendar
 link. Every page passes axe (WCAG 2.1 A/AA)."""
 
@@ -91,6 +92,22 @@ def test_a_coordinator_hands_a_case_to_a_colleague_who_finds_and_searches_it(
     mine.get_by_role("link", name=other.reference).click()
     mine.wait_for_url(f"**/cases/{other.pk}/")
     expect(mine.get_by_text("Siirretty kollegalle")).to_be_visible()  # on the timeline
+
+    # ... and writes to the applicant, who reads it and answers (the case conversation);
+    # the answer "to the coordinators" goes to the responsible coordinator only.
+    from tests.e2e.test_conversation_in_browser import write
+
+    write(mine, "Hakija ja koordinaattorit", "Montako osallistujaa keittiöistä tulee?")
+    reader = session_for(applicant, "/applicant/")
+    reader.goto(f"/cases/{other.pk}/")
+    conversation = reader.locator("#conversation")
+    expect(conversation.get_by_text("Montako osallistujaa keittiöistä tulee?")).to_be_visible()
+    assert_accessible(reader)
+    write(reader, "Koordinaattorit", "Noin 12 henkeä.")
+    mine.goto(f"/cases/{other.pk}/")
+    expect(mine.locator("#conversation").get_by_text("Noin 12 henkeä.")).to_be_visible()
+    told = OutboundEmail.objects.filter(template="case_event").order_by("-pk").first()
+    assert told.to == colleague.email
 
 
 def test_two_cases_are_handed_at_once_after_a_confirmation(

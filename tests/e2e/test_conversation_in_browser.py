@@ -44,7 +44,7 @@ def snap(page, name: str) -> None:
 def write(page, audience: str, text: str) -> None:
     form = page.locator("form[action$='/messages/']")
     form.get_by_label(audience).check()
-    form.get_by_label(re.compile(r"^Viesti:?$")).fill(text)
+    form.get_by_label(re.compile(r"^Viesti( \(pakollinen\))?$")).fill(text)
     form.get_by_role("button", name="Lähetä").click()
     page.wait_for_load_state()
 
