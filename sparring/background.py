@@ -18,6 +18,7 @@ module that defines the task (no import cycle between ``workflow.nodes`` and
 ``workflow.tasks``).
 """
 
+import asyncio
 import importlib
 import logging
 import time
@@ -58,6 +59,26 @@ INFRASTRUCTURE_RETRY = {
     "retry_jitter": True,
     "max_retries": 12,
 }
+
+
+INTERRUPTIONS: tuple[type[BaseException], ...] = (
+    KeyboardInterrupt,  # Ctrl-C in a worker started by hand
+    SystemExit,  # the worker shutting down (Celery's WorkerShutdown, WorkerTerminate)
+    GeneratorExit,
+    asyncio.CancelledError,
+)
+"""``BaseException``\s that stop the process, not the job: re-raised, never a failed job.
+
+Any other ``BaseException`` (WeasyPrint's ``FatalURLFetchingError`` is one) is an
+error of the job and must be recorded as a failed job, like an ``Exception``. A job
+interrupted this way stays started; the message is delivered again (late acks) or
+the reconciliation sweep queues it, so nothing is lost.
+"""
+
+
+def is_interruption(exc: BaseException) -> bool:
+    """True if ``exc`` stops the process (re-raise it) rather than failing the job."""
+    return isinstance(exc, INTERRUPTIONS)
 
 
 def is_infrastructure_error(exc: BaseException) -> bool:

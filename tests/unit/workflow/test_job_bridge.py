@@ -118,3 +118,32 @@ def test_cancelling_the_process_leaves_a_queued_job_nothing_to_do():
     assert services.job_run(task_pk=task.pk) == services.JobOutcome.SKIPPED
     task.refresh_from_db()
     assert task.status == STATUS.CANCELED
+
+
+def test_a_base_exception_of_the_job_is_recorded_as_a_failed_job():
+    """WeasyPrint's FatalURLFetchingError is a BaseException: the job still fails
+    visibly (ERROR, the reason, the audit row), never stays 'started' (issue 15, item 8)."""
+    process = start_probe(mode="fatal")
+
+    task = work_tasks(process).get()
+    assert task.status == STATUS.ERROR
+    assert "could not be fetched" in task.data["_exception"]["title"]
+    assert AuditEvent.objects.filter(action="job_failed", comment__contains="fetched").exists()
+
+
+def test_an_interruption_is_re_raised_and_the_job_runs_again_later(monkeypatch):
+    """SystemExit (the worker stopping) is no failure of the job: it is re-raised,
+    the task stays started, and the next delivery completes it."""
+    import workflow.nodes
+
+    monkeypatch.setattr(workflow.nodes, "dispatch", lambda *a, **k: True)  # queue nothing
+    process = start_probe(mode="exit_first")
+    task = work_tasks(process).get()
+
+    with pytest.raises(SystemExit):
+        services.job_run(task_pk=task.pk)
+    task.refresh_from_db()
+    assert task.status == STATUS.STARTED
+    assert not AuditEvent.objects.filter(action="job_failed").exists()
+
+    assert services.job_run(task_pk=task.pk) == services.JobOutcome.COMPLETED
