@@ -67,7 +67,7 @@ INTERRUPTIONS: tuple[type[BaseException], ...] = (
     GeneratorExit,
     asyncio.CancelledError,
 )
-"""``BaseException``\s that stop the process, not the job: re-raised, never a failed job.
+"""``BaseException`` subclasses that stop the process, not the job: re-raised, never a failed job.
 
 Any other ``BaseException`` (WeasyPrint's ``FatalURLFetchingError`` is one) is an
 error of the job and must be recorded as a failed job, like an ``Exception``. A job

@@ -63,7 +63,7 @@ def job_run(*, task_pk: int) -> str:
     node = task.flow_task
     try:
         node.run_job(node.activation_class(task))
-    except BaseException as exc:  # noqa: BLE001 - every failure of the job is recorded
+    except BaseException as exc:  # every failure of the job is recorded
         if is_interruption(exc):
             logger.warning("Job task %s interrupted (%r); it will run again", task_pk, exc)
             raise
