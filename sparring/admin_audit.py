@@ -6,9 +6,10 @@ with the values the record had, in the admin's own transaction.
 """
 
 from django.contrib import admin
-from django.db import transaction
+from django.db import models, transaction
 
 from .audit import AuditAction, audit_edit, audit_record, snapshot, stored_values
+from .validators import limit_date_field
 
 
 class AuditedModelAdmin(admin.ModelAdmin):
@@ -17,6 +18,14 @@ class AuditedModelAdmin(admin.ModelAdmin):
 
     # Fields whose values never go into the audit trail (e.g. message bodies).
     audit_exclude: tuple[str, ...] = ()
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        """Dates in the admin are limited to 2000–2100 too (also Django's own,
+        such as the user's ``date_joined``): ``sparring.validators.limit_date_field``."""
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None and isinstance(db_field, models.DateField):
+            limit_date_field(field)  # DateTimeField is a DateField
+        return field
 
     def save_model(self, request, obj, form, change):
         """Note the stored values before saving (after ``save_related`` they include m2m)."""

@@ -131,8 +131,15 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # A writer waits for the other instead of failing at once (web + timer loop).
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    # A writer waits for the other instead of failing at once (web + timer loop +
+    # concurrent users): every transaction takes the write lock when it begins
+    # (BEGIN IMMEDIATE, Django 5.1+), so none fails with "database is locked" when
+    # a read turns into a write; the busy timeout (seconds) bounds the wait. WAL lets
+    # readers go on while one writes. See docs/operations.md, "SQLite and locking".
+    _options["transaction_mode"] = "IMMEDIATE"
+    _options["timeout"] = int(os.environ.get("SQLITE_TIMEOUT", "20"))
+    _options["init_command"] = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
 USES_POSTGRESQL = DATABASES["default"]["ENGINE"].endswith("postgresql")
 if USES_POSTGRESQL:
     _options = DATABASES["default"].setdefault("OPTIONS", {})

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from sparring import clock
 from sparring.models import Organisation
 from sparring.regions import Region
+from sparring.validators import DateTimeField as RangedDateTimeField
 
 
 def token_digest(token: str) -> str:
@@ -39,9 +40,9 @@ class Invitation(models.Model):
         blank=True,
         related_name="+",
     )
-    created = models.DateTimeField(_("sent"), default=clock.now, editable=False)
-    expires_at = models.DateTimeField(_("expires"))
-    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+    created = RangedDateTimeField(_("sent"), default=clock.now, editable=False)
+    expires_at = RangedDateTimeField(_("expires"))
+    used_at = RangedDateTimeField(_("used"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("invitation")
@@ -85,8 +86,8 @@ class AccessRequest(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
     )
-    created = models.DateTimeField(_("sent"), default=clock.now, editable=False)
-    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    created = RangedDateTimeField(_("sent"), default=clock.now, editable=False)
+    decided_at = RangedDateTimeField(_("decided"), null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("decided by"),

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from procurement.models import Consultant
 from sparring.models import Case, Sector, Theme
+from sparring.validators import DateFormField
 from sparring.workdays import day_label, day_off_reason
 
 
@@ -178,7 +179,7 @@ class OfferAnswerForm(forms.Form):
 
 
 class DayForm(forms.Form):
-    date = forms.DateField(
+    date = DateFormField(
         label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     start_time = forms.TimeField(

@@ -6,6 +6,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from sparring import clock
+from sparring.validators import DateTimeField as RangedDateTimeField
 
 
 class Report(models.Model):
@@ -32,7 +33,7 @@ class Report(models.Model):
     themes_covered = models.TextField(_("themes and matters covered"), max_length=8000, blank=True)
     results = models.TextField(_("results achieved"), max_length=8000, blank=True)
     follow_up = models.TextField(_("recommended follow-up"), max_length=8000, blank=True)
-    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    submitted_at = RangedDateTimeField(_("submitted"), null=True, blank=True)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
@@ -66,7 +67,7 @@ class ReportDocument(models.Model):
         help_text="What made it (the flow task, or a corrected revision): a redelivered job finds its own PDF.",
     )
     size = models.PositiveIntegerField(default=0)
-    created = models.DateTimeField(default=clock.now, editable=False)
+    created = RangedDateTimeField(default=clock.now, editable=False)
 
     class Meta:
         db_table = "sparring_reportdocument"

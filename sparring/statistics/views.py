@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from sparring import clock, exports
 from sparring.models import Call, Sector, Theme
+from sparring.validators import DateFormField
 
 from . import figures as statistics
 
@@ -23,12 +24,12 @@ class ScopeForm(forms.Form):
         required=False,
         empty_label=gettext_lazy("All calls"),
     )
-    start = forms.DateField(
+    start = DateFormField(
         label=gettext_lazy("Applications submitted from"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    end = forms.DateField(
+    end = DateFormField(
         label=gettext_lazy("Applications submitted until"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

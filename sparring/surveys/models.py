@@ -4,6 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from sparring import clock
+from sparring.validators import DateTimeField as RangedDateTimeField
 
 
 def new_survey_token() -> str:
@@ -17,8 +18,8 @@ class Survey(models.Model):
 
     case = models.OneToOneField("sparring.Case", on_delete=models.CASCADE, related_name="survey")
     token = models.CharField(max_length=40, unique=True, default=new_survey_token)
-    opened_at = models.DateTimeField(default=clock.now, editable=False)
-    closes_at = models.DateTimeField(_("closes"))
+    opened_at = RangedDateTimeField(default=clock.now, editable=False)
+    closes_at = RangedDateTimeField(_("closes"))
     closed = models.BooleanField(default=False)
 
     class Meta:
@@ -44,7 +45,7 @@ class SurveyLink(models.Model):
     token = models.CharField(max_length=40, unique=True, default=new_survey_token)
     email = models.EmailField()
     answered = models.BooleanField(default=False)
-    reminded_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = RangedDateTimeField(null=True, blank=True)
 
     class Meta:
         db_table = "sparring_surveylink"
