@@ -43,7 +43,9 @@ def _offers_for(user, case: Case) -> list:
     return []
 
 
-def _render_case(request, case: Case, bound: dict | None = None, status: int = 200) -> HttpResponse:
+def _render_case(
+    request, case: Case, bound: dict | None = None, status: int = 200, attachment_form=None
+) -> HttpResponse:
     open_nodes = selectors.open_steps(case)
     forms = steps.offered_forms(request.user, case, open_nodes)
     forms.update(bound or {})
@@ -83,7 +85,7 @@ def _render_case(request, case: Case, bound: dict | None = None, status: int = 2
         and access.is_consultant(user)
         and sum(d.status in ("confirmed", "held") for d in days) < case.days,
         "held_form": DayHeldForm(),
-        "attachment_form": AttachmentForm()
+        "attachment_form": (attachment_form or AttachmentForm())
         if access.is_applicant(user) and case.status in states.APPLICANT_EDITS
         else None,
         "is_coordinator": access.is_coordinator(user),
@@ -225,19 +227,21 @@ def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add a file; a refused file (type, content, size, count) is a form error at the field."""
     case = visible_case(request, pk)
     form = AttachmentForm(request.POST, request.FILES)
     if form.is_valid():
         try:
             services.attachment_add(actor=request.user, case=case, upload=form.cleaned_data["file"])
-            messages.success(request, _("The file was added."))
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            add_errors(form, error)
         except CaseError as error:
             messages.warning(request, error.message)
-    else:
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
-    return redirect("sparring:case_detail", pk=case.pk)
+            return redirect("sparring:case_detail", pk=case.pk)
+        else:
+            messages.success(request, _("The file was added."))
+            return redirect("sparring:case_detail", pk=case.pk)
+    return _render_case(request, case, attachment_form=form, status=400)
 
 
 def _visible_attachment(request, pk: int) -> Attachment:
