@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 # ------------------------------------------------------------------------------
@@ -88,6 +89,9 @@ INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS + DEMO_APPS
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy (below), Cache-Control: no-store, Permissions-Policy.
+    "csp.middleware.CSPMiddleware",
+    "sparring.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -102,6 +106,26 @@ MIDDLEWARE = [
     "viewflow.middleware.SiteMiddleware",
     "viewflow.middleware.HotwireTurboMiddleware",
 ]
+
+# Content-Security-Policy (django-csp): nothing inline, nothing from elsewhere.
+# The product's templates have no inline script, style or event handler (JS and
+# CSS are static files); the only inline pieces are viewflow's on /staff/ (its
+# theme <style> and Turbo's progress bar), which carry the request's nonce. See
+# docs/operations.md, "Security headers".
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 TEMPLATES = [
     {

@@ -79,6 +79,8 @@ def _bars(
     top = max((row["value"] or 0 for row in rows), default=0) or 1
     for row in rows:
         row["width"] = round(100 * (row["value"] or 0) / top, 1)
+        # whole percent, as a class of static/css/bar-widths.css (no inline style: CSP)
+        row["width_class"] = f"w-{max(0, min(100, round(row['width'])))}"
     return rows
 
 
