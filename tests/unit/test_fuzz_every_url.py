@@ -272,3 +272,19 @@ def test_no_input_answers_500(role, world, people):
         got_request_exception.disconnect(record)
     assert not failures, "\n\n".join(failures[:10]) + f"\n({len(failures)} in all)"
     assert not inline, inline
+
+
+# ------------------------------------------------------------------------------
+# What the fuzz test found, each as a plain test
+# ------------------------------------------------------------------------------
+
+
+def test_a_superuser_who_is_no_consultant_gets_403_on_the_consultant_pages(people, client_for):
+    client = client_for(people["superuser"])
+    assert client.get("/consultant/").status_code == 403
+    assert client.get("/consultant/profile/").status_code == 403
+
+
+def test_the_admin_password_form_of_a_non_numeric_id_is_404(people, client_for):
+    client = client_for(people["superuser"])
+    assert client.get("/admin/sparring/user/a/password/").status_code == 404
