@@ -21,6 +21,7 @@ module that defines the task (no import cycle between ``workflow.nodes`` and
 import asyncio
 import importlib
 import logging
+import threading
 import time
 from typing import Any
 
@@ -108,6 +109,33 @@ BROKER_PAUSE = 5.0  # seconds
 _broker_down_until = 0.0
 
 
+def _in_thread() -> bool:
+    """In-process tasks (no broker: the embedded default) run in a thread of their own,
+    so that a request never waits for a PDF or an e-mail (``SPARRING_TASKS_IN_THREAD``)."""
+    from django.conf import settings
+
+    return bool(
+        getattr(settings, "SPARRING_TASKS_IN_THREAD", False)
+        and getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False)
+    )
+
+
+def _run_in_thread(name: str, args: list[Any], task_id: str | None) -> None:
+    """Run one task in-process, in this (background) thread; its own database connection.
+
+    A failure is the task's to record (``job_run`` marks a failed job); whatever is
+    left pending (the process stopped) is queued again by the reconciliation sweep.
+    """
+    from django.db import connections
+
+    try:
+        _task(name).apply(args=args, task_id=task_id)
+    except BaseException:  # a thread has nobody to raise to
+        logger.exception("In-process task %s%s failed", name, tuple(args))
+    finally:
+        connections.close_all()
+
+
 def dispatch(name: str, *, args: list[Any], task_id: str | None = None) -> bool:
     """Queue the Celery task called ``name`` with ``args``; never raises.
 
@@ -121,6 +149,11 @@ def dispatch(name: str, *, args: list[Any], task_id: str | None = None) -> bool:
     work then waits in the database for the reconciliation sweep.
     """
     global _broker_down_until
+    if _in_thread():
+        threading.Thread(
+            target=_run_in_thread, args=(name, args, task_id), name=f"task {name}", daemon=True
+        ).start()
+        return True
     if time.monotonic() < _broker_down_until:
         logger.warning("Broker unavailable: %s%s left for the reconciliation sweep", name, args)
         return False

@@ -19,6 +19,7 @@ from procurement.models import CallOff
 from sparring import access, exports
 from sparring.formtools import add_errors
 from sparring.models import Attachment, Case, SessionDay
+from sparring.reports.rendering import report_source
 from sparring.surveys import services as survey_services
 from sparring.surveys.forms import SurveyParticipantsForm
 
@@ -55,6 +56,7 @@ def _render_case(
     can_record_days = "deliver" in open_nodes and (
         access.is_case_consultant(user, case) or access.is_coordinator(user)
     )
+    report_documents = list(case.report_documents.all())
     context = {
         "case": case,
         "steps": steps.waiting(open_nodes),
@@ -65,7 +67,11 @@ def _render_case(
         "call_offs": list(selectors.call_off_records(case)) if access.is_coordinator(user) else [],
         "events": selectors.labelled_timeline(case, full=access.is_coordinator(user), viewer=user),
         "report": report if report is not None and report.revision else None,
-        "report_documents": list(case.report_documents.all()),
+        "report_documents": report_documents,
+        # the PDF of the report's current revision is still being made (in the background)
+        "report_pdf_pending": report is not None
+        and bool(report.revision)
+        and not any(d.source == report_source(report) for d in report_documents),
         "survey": getattr(case, "survey", None) if hasattr(case, "survey") else None,
         "survey_results": survey_services.survey_results(user=user, case=case),
         "survey_can_manage": access.is_coordinator(user) or access.is_case_applicant(user, case),

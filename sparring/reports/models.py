@@ -8,6 +8,44 @@ from django.utils.translation import gettext_lazy as _
 from sparring import clock
 from sparring.validators import DateTimeField as RangedDateTimeField
 
+# What a report needs (issue 15, item 8): a field report is a few pages. The limits
+# keep the PDF to about ten pages and its rendering to seconds; the form says them
+# and counts as one types. The database columns allow more (older reports).
+REPORT_TEXT_LIMITS = {
+    "refined_goal": 2000,
+    "implementation": 4000,
+    "themes_covered": 4000,
+    "results": 4000,
+    "follow_up": 3000,
+}
+REPORT_MAX_LINES = 80  # lines per text (a list of 80 short lines is still a page or two)
+
+
+def report_text_errors(data: dict) -> dict:
+    """The report's texts that are longer than ``REPORT_TEXT_LIMITS`` or ``REPORT_MAX_LINES``.
+
+    Args:
+        data: field name -> text (missing or None fields pass).
+
+    Returns:
+        field name -> message, empty when every text is within its limits.
+    """
+    from django.utils.translation import gettext
+
+    errors = {}
+    for field, limit in REPORT_TEXT_LIMITS.items():
+        text = data.get(field) or ""
+        if len(text) > limit:
+            errors[field] = gettext(
+                "At most %(limit)s characters (now %(count)s): a report needs the essentials."
+            ) % {"limit": limit, "count": len(text)}
+        elif text.count("\n") + 1 > REPORT_MAX_LINES:
+            errors[field] = gettext("At most %(lines)s lines (now %(count)s).") % {
+                "lines": REPORT_MAX_LINES,
+                "count": text.count("\n") + 1,
+            }
+    return errors
+
 
 class Report(models.Model):
     """The consultant's report on a sparring: drafted, filed, returned for correction, filed again."""

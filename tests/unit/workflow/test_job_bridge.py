@@ -147,3 +147,23 @@ def test_an_interruption_is_re_raised_and_the_job_runs_again_later(monkeypatch):
     assert not AuditEvent.objects.filter(action="job_failed").exists()
 
     assert services.job_run(task_pk=task.pk) == services.JobOutcome.COMPLETED
+
+
+def test_without_a_broker_the_job_runs_in_a_thread_and_the_request_does_not_wait(settings):
+    """The embedded default (issue 15, item 8): in-process tasks run in a background
+    thread, so a request that queues a slow job (a long report's PDF) answers at once."""
+    import threading
+    import time
+
+    settings.SPARRING_TASKS_IN_THREAD = True
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    started = time.monotonic()
+    process = start_probe(mode="sleep", seconds=1.5)
+    assert time.monotonic() - started < 1.0  # did not wait for the job
+
+    for thread in threading.enumerate():
+        if thread.name.startswith("task workflow.tasks.run_flow_job"):
+            thread.join(timeout=30)
+    process.refresh_from_db()
+    assert process.status == PROCESS.DONE
+    assert AuditEvent.objects.filter(action="job_completed").count() == 1
