@@ -461,7 +461,9 @@ class Ledger(CoordinatorMixin, APIView):
 
 class InvoicingQuerySerializer(AgreementQuerySerializer):
     month = serializers.RegexField(
-        r"^\d{4}-(0[1-9]|1[0-2])$", required=False, help_text="YYYY-MM (default: this month)."
+        r"^(20\d\d|2100)-(0[1-9]|1[0-2])$",
+        required=False,
+        help_text="YYYY-MM, 2000-01 to 2100-12 (default: this month).",
     )
 
     def validate_month(self, value):
