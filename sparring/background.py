@@ -19,6 +19,8 @@ module that defines the task (no import cycle between ``workflow.nodes`` and
 """
 
 import asyncio
+import contextlib
+import contextvars
 import importlib
 import logging
 import threading
@@ -109,13 +111,40 @@ BROKER_PAUSE = 5.0  # seconds
 _broker_down_until = 0.0
 
 
+_in_request: contextvars.ContextVar[bool] = contextvars.ContextVar("in_request", default=False)
+
+
+@contextlib.contextmanager
+def request_scope():
+    """Mark the work queued inside as a web request's (``RequestScopeMiddleware``)."""
+    token = _in_request.set(True)
+    try:
+        yield
+    finally:
+        _in_request.reset(token)
+
+
+class RequestScopeMiddleware:
+    """Work a request queues without a broker runs in a background thread (``dispatch``)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with request_scope():
+            return self.get_response(request)
+
+
 def _in_thread() -> bool:
-    """In-process tasks (no broker: the embedded default) run in a thread of their own,
-    so that a request never waits for a PDF or an e-mail (``SPARRING_TASKS_IN_THREAD``)."""
+    """In-process tasks (no broker: the embedded default) that a web request queues run
+    in a thread of their own, so that no request waits for a PDF or an e-mail
+    (``SPARRING_TASKS_IN_THREAD``). Commands (the demo's replay, seeding) and the
+    timer loop run them inline, as before."""
     from django.conf import settings
 
     return bool(
-        getattr(settings, "SPARRING_TASKS_IN_THREAD", False)
+        _in_request.get()
+        and getattr(settings, "SPARRING_TASKS_IN_THREAD", False)
         and getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False)
     )
 

@@ -92,6 +92,8 @@ MIDDLEWARE = [
     # Content-Security-Policy (below), Cache-Control: no-store, Permissions-Policy.
     "csp.middleware.CSPMiddleware",
     "sparring.middleware.SecurityHeadersMiddleware",
+    # Without a broker, background work a request queues runs in a thread (background.py).
+    "sparring.background.RequestScopeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -204,9 +206,10 @@ CELERY_TASK_IGNORE_RESULT = True
 # Without a broker, tasks run in the web process; they are still queued with
 # delay_on_commit, so they run after the transaction that asked for them commits.
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
-# Without a broker, background work (a report's PDF, e-mail) runs in a thread of the
-# web process after commit: the request answers at once and the page shows the
-# progress (sparring/background.py dispatch). The tests run it inline (test.py).
+# Without a broker, background work a web request queues (a report's PDF, e-mail) runs
+# in a thread of the web process after commit: the request answers at once and the
+# page shows the progress (sparring/background.py dispatch); commands run it inline.
+# The tests run it inline too (test.py).
 SPARRING_TASKS_IN_THREAD = env_bool("SPARRING_TASKS_IN_THREAD", True)
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_ACKS_LATE = True

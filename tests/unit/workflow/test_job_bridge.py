@@ -155,10 +155,13 @@ def test_without_a_broker_the_job_runs_in_a_thread_and_the_request_does_not_wait
     import threading
     import time
 
+    from sparring.background import request_scope
+
     settings.SPARRING_TASKS_IN_THREAD = True
     settings.CELERY_TASK_ALWAYS_EAGER = True
     started = time.monotonic()
-    process = start_probe(mode="sleep", seconds=1.5)
+    with request_scope():  # as RequestScopeMiddleware does for each request
+        process = start_probe(mode="sleep", seconds=1.5)
     assert time.monotonic() - started < 1.0  # did not wait for the job
 
     for thread in threading.enumerate():
@@ -167,3 +170,12 @@ def test_without_a_broker_the_job_runs_in_a_thread_and_the_request_does_not_wait
     process.refresh_from_db()
     assert process.status == PROCESS.DONE
     assert AuditEvent.objects.filter(action="job_completed").count() == 1
+
+
+def test_outside_a_request_in_process_work_still_runs_inline(settings):
+    """Commands (the demo's replay, seeding) keep running their jobs before they go on."""
+    settings.SPARRING_TASKS_IN_THREAD = True
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    process = start_probe(mode="ok")
+    process.refresh_from_db()
+    assert process.status == PROCESS.DONE
