@@ -33,7 +33,7 @@ from tests.unit.test_csp_templates import inline_pieces
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-EXAMPLES = 2
+EXAMPLES = 5
 ROLES = [
     "anonymous",
     "applicant",
@@ -202,6 +202,7 @@ def test_no_input_answers_500(role, world, people):
     failures: list[str] = []
     inline: dict[str, list[str]] = {}
     errors: list[str] = []
+    counts = {"requests": 0, "pages": 0, "forms": 0}
 
     def record(sender, request=None, **kwargs):
         errors.append(traceback.format_exc())
@@ -235,6 +236,7 @@ def test_no_input_answers_500(role, world, people):
             _check(response, "GET", path, query)
             forms = []
             if response.status_code == 200 and "html" in response.get("Content-Type", ""):
+                counts["pages"] += 1
                 html = response.content.decode(errors="replace")
                 pieces = inline_pieces(html)
                 if pieces:
@@ -242,6 +244,7 @@ def test_no_input_answers_500(role, world, people):
                 parser = _Forms()
                 parser.feed(html)
                 forms = parser.forms
+                counts["forms"] += len(forms)
             if not forms:
                 forms = [
                     {"action": "", "fields": {"version": ("text", []), "comment": ("text", [])}}
@@ -261,6 +264,7 @@ def test_no_input_answers_500(role, world, people):
                 _check(response, "POST", target, {k: str(v)[:80] for k, v in post.items()})
 
     def _check(response, method, path, data):
+        counts["requests"] += 1
         if response.status_code >= 500:
             detail = errors[-1][-1500:] if errors else ""
             failures.append(f"{role} {method} {path} {data!r} -> {response.status_code}\n{detail}")
@@ -271,6 +275,10 @@ def test_no_input_answers_500(role, world, people):
     finally:
         got_request_exception.disconnect(record)
     assert not failures, "\n\n".join(failures[:10]) + f"\n({len(failures)} in all)"
+    # the round really went everywhere (not a run of redirects)
+    assert counts["requests"] >= len(routes) * EXAMPLES * 1.5, counts
+    if role in ("coordinator", "superuser"):
+        assert counts["pages"] >= 40 and counts["forms"] >= 20, counts
     assert not inline, inline
 
 
@@ -288,3 +296,16 @@ def test_a_superuser_who_is_no_consultant_gets_403_on_the_consultant_pages(peopl
 def test_the_admin_password_form_of_a_non_numeric_id_is_404(people, client_for):
     client = client_for(people["superuser"])
     assert client.get("/admin/sparring/user/a/password/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "model", ["procurement/consultant", "sparring/user", "procurement/supplier"]
+)
+def test_an_admin_action_on_a_nonsense_selection_is_no_error(model, people, world, client_for):
+    client = client_for(people["superuser"])
+    client.raise_request_exception = False
+    response = client.post(
+        f"/admin/{model}/",
+        {"action": "delete_selected", "select_across": "0", "_selected_action": "9999-12-31T23:59"},
+    )
+    assert response.status_code < 500
