@@ -79,3 +79,37 @@ def test_the_case_page_shows_while_the_pdf_of_the_current_revision_is_being_made
     assert "data-report-pdf-pending" not in client.get(url).content.decode()
     ReportDocument.objects.filter(case=reported_case).delete()  # as while the job runs
     assert "data-report-pdf-pending" in client.get(url).content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_corrected_reports_pdf_that_fails_with_a_base_exception_is_recorded_once(
+    reported_case, monkeypatch
+):
+    """WeasyPrint's FatalURLFetchingError is a BaseException (issue 15, item 8)."""
+    from weasyprint.urls import FatalURLFetchingError
+
+    from sparring.models import AuditEvent
+    from sparring.reports import pdf
+    from sparring.reports.tasks import render_report_revision
+
+    def fatal(html):
+        raise FatalURLFetchingError("probe: a resource could not be fetched")
+
+    monkeypatch.setattr(pdf, "render_pdf", fatal)
+    assert render_report_revision(reported_case.pk, "revision:probe:2") == 0
+    assert render_report_revision(reported_case.pk, "revision:probe:2") == 0
+    failed = AuditEvent.objects.filter(case=reported_case, action="job_failed")
+    assert failed.count() == 1
+    assert "could not be fetched" in failed.get().comment
+
+
+def test_an_interruption_while_rendering_is_raised(monkeypatch):
+    from sparring.reports import rendering
+    from sparring.reports.tasks import render_report_revision
+
+    def stop(**kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(rendering, "report_render", stop)
+    with pytest.raises(KeyboardInterrupt):
+        render_report_revision(1, "revision:1:2")
