@@ -13,6 +13,12 @@ export SITE_URL
 # The embedded default also answers on HOST (config/settings/local.py: ALLOWED_HOSTS).
 export HOST PORT
 
+# manage.py and celery_app.py default to the production settings (config/environment.py);
+# the Makefile's own targets run the embedded default unless DJANGO_SETTINGS_MODULE is set.
+# (Not for `make test`: pytest takes config.settings.test from pyproject.toml.)
+LOCAL_TARGETS := install messages run worker beat bench
+$(LOCAL_TARGETS): export DJANGO_SETTINGS_MODULE ?= config.settings.local
+
 .DEFAULT_GOAL := help
 .PHONY: help install messages tokens run test worker beat lint format lock bench clean
 
@@ -41,6 +47,7 @@ messages: $(STAMP) ## Compile the translation catalogues (locale/*.po -> .mo)
 	@$(PY) manage.py compilemessages --ignore='.venv' -v0
 
 run: install ## Start the product on SQLite at HOST:PORT (127.0.0.1:8000 unless set)
+	@mkdir -p var && touch var/local-settings  # this checkout is a developer's (config/environment.py)
 	$(PY) manage.py migrate --noinput -v0
 	@echo "Loading the 2021-2022 programme (about a minute the first time, instant afterwards)..."
 	$(PY) manage.py seed_programme

@@ -3,11 +3,13 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from sparring.validators import DateTimeFormField
+
 from .models import Consultant
 
 
 class CompetitionOpenForm(forms.Form):
-    deadline = forms.DateTimeField(
+    deadline = DateTimeFormField(
         label=_("Offers by"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%d.%m.%Y %H.%M", "%d.%m.%Y %H:%M"],

@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from sparring import clock
 from sparring.validators import BusinessIdField, business_id_taken
+from sparring.validators import DateField as RangedDateField
+from sparring.validators import DateTimeField as RangedDateTimeField
 
 
 class FrameworkAgreement(models.Model):
@@ -30,8 +32,8 @@ class FrameworkAgreement(models.Model):
         _("notice reference"), max_length=100, help_text=_("E.g. the Hilma notice number.")
     )
     title = models.CharField(_("title"), max_length=200)
-    valid_from = models.DateField(_("valid from"))
-    valid_until = models.DateField(_("valid until"))
+    valid_from = RangedDateField(_("valid from"))
+    valid_until = RangedDateField(_("valid until"))
     method = models.CharField(
         _("call-off method"), max_length=20, choices=Method.choices, default=Method.RANKING
     )
@@ -212,9 +214,9 @@ class Offer(models.Model):
     offered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
     )
-    offered_at = models.DateTimeField(_("offered"), default=clock.now, editable=False)
-    deadline = models.DateTimeField(_("answer by"))
-    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    offered_at = RangedDateTimeField(_("offered"), default=clock.now, editable=False)
+    deadline = RangedDateTimeField(_("answer by"))
+    answered_at = RangedDateTimeField(_("answered"), null=True, blank=True)
     reason = models.TextField(_("reason"), blank=True, max_length=2000)
 
     class Meta:
@@ -243,8 +245,8 @@ class Unavailability(models.Model):
         on_delete=models.CASCADE,
         related_name="unavailable_periods",
     )
-    starts = models.DateField(_("from"))
-    ends = models.DateField(_("until"))
+    starts = RangedDateField(_("from"))
+    ends = RangedDateField(_("until"))
     note = models.CharField(_("note"), max_length=200, blank=True)
 
     class Meta:
@@ -275,7 +277,7 @@ class CalendarFeed(models.Model):
         Consultant, on_delete=models.CASCADE, related_name="calendar_feed"
     )
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
-    created = models.DateTimeField(_("created"), default=clock.now, editable=False)
+    created = RangedDateTimeField(_("created"), default=clock.now, editable=False)
 
     class Meta:
         verbose_name = _("calendar feed")
@@ -308,7 +310,7 @@ class ConflictOfInterest(models.Model):
         related_name="+",
         null=True,
     )
-    created = models.DateTimeField(_("created"), default=clock.now, editable=False)
+    created = RangedDateTimeField(_("created"), default=clock.now, editable=False)
 
     class Meta:
         verbose_name = _("conflict of interest")
@@ -359,7 +361,7 @@ class CallOff(models.Model):
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    decided_at = models.DateTimeField(_("decided"), default=clock.now, editable=False)
+    decided_at = RangedDateTimeField(_("decided"), default=clock.now, editable=False)
 
     class Meta:
         verbose_name = _("call-off decision")
@@ -394,7 +396,7 @@ class MiniCompetition(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
     )
-    deadline = models.DateTimeField(_("offers by"))
+    deadline = RangedDateTimeField(_("offers by"))
     price_weight = models.PositiveSmallIntegerField(
         _("weight of price (%)"), validators=[MaxValueValidator(100)]
     )
@@ -405,7 +407,7 @@ class MiniCompetition(models.Model):
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    opened_at = models.DateTimeField(default=clock.now, editable=False)
+    opened_at = RangedDateTimeField(default=clock.now, editable=False)
 
     class Meta:
         verbose_name = _("mini-competition")
@@ -455,7 +457,7 @@ class Tender(models.Model):
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    submitted_at = models.DateTimeField(default=clock.now, editable=False)
+    submitted_at = RangedDateTimeField(default=clock.now, editable=False)
 
     class Meta:
         verbose_name = _("tender")

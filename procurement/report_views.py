@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
 from sparring import clock, exports
+from sparring.validators import parse_month
 
 from . import calloff, reports
 from .models import FrameworkAgreement, Supplier
@@ -40,12 +41,9 @@ def ledger(request: HttpRequest) -> HttpResponse:
 
 
 def _month(value: str | None) -> date:
-    if value:
-        try:
-            year, month = (int(part) for part in value.split("-"))
-            return date(year, month, 1)
-        except ValueError:
-            pass
+    first = parse_month(value)
+    if first is not None:
+        return first
     today = clock.today()
     return date(today.year, today.month, 1)
 

@@ -12,6 +12,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from .admin_audit import AuditedModelAdmin
@@ -100,6 +101,8 @@ class UserAdmin(AuditedModelAdmin, DjangoUserAdmin):
         """Only superusers set another person's password; the change is audited."""
         if not request.user.is_superuser and str(id) != str(request.user.pk):
             raise PermissionDenied
+        if not str(id).isdigit():
+            raise Http404  # not a user's id (the admin's own lookup would 404 it too)
         with transaction.atomic():
             before = User.objects.filter(pk=id).values_list("password", flat=True).first()
             response = super().user_change_password(request, id, form_url)

@@ -5,10 +5,14 @@ the old -> new value of each changed field, and every deletion ``record_deleted`
 with the values the record had, in the admin's own transaction.
 """
 
-from django.contrib import admin
-from django.db import transaction
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils.translation import gettext as _
 
 from .audit import AuditAction, audit_edit, audit_record, snapshot, stored_values
+from .validators import limit_date_field
 
 
 class AuditedModelAdmin(admin.ModelAdmin):
@@ -17,6 +21,33 @@ class AuditedModelAdmin(admin.ModelAdmin):
 
     # Fields whose values never go into the audit trail (e.g. message bodies).
     audit_exclude: tuple[str, ...] = ()
+
+    def response_action(self, request, queryset):
+        """An action on a selection that holds no valid id (a hand-made POST) changes
+        nothing and says so, like an empty selection, instead of answering 500."""
+        pk = self.model._meta.pk
+        try:
+            for value in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME):
+                pk.to_python(value)
+        except ValidationError:
+            self.message_user(
+                request,
+                _(
+                    "Items must be selected in order to perform actions on them. "
+                    "No items have been changed."
+                ),
+                messages.WARNING,
+            )
+            return None
+        return super().response_action(request, queryset)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        """Dates in the admin are limited to 2000–2100 too (also Django's own,
+        such as the user's ``date_joined``): ``sparring.validators.limit_date_field``."""
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None and isinstance(db_field, models.DateField):
+            limit_date_field(field)  # DateTimeField is a DateField
+        return field
 
     def save_model(self, request, obj, form, change):
         """Note the stored values before saving (after ``save_related`` they include m2m)."""

@@ -18,8 +18,12 @@ module that defines the task (no import cycle between ``workflow.nodes`` and
 ``workflow.tasks``).
 """
 
+import asyncio
+import contextlib
+import contextvars
 import importlib
 import logging
+import threading
 import time
 from typing import Any
 
@@ -60,6 +64,26 @@ INFRASTRUCTURE_RETRY = {
 }
 
 
+INTERRUPTIONS: tuple[type[BaseException], ...] = (
+    KeyboardInterrupt,  # Ctrl-C in a worker started by hand
+    SystemExit,  # the worker shutting down (Celery's WorkerShutdown, WorkerTerminate)
+    GeneratorExit,
+    asyncio.CancelledError,
+)
+"""``BaseException`` subclasses that stop the process, not the job: re-raised, never a failed job.
+
+Any other ``BaseException`` (WeasyPrint's ``FatalURLFetchingError`` is one) is an
+error of the job and must be recorded as a failed job, like an ``Exception``. A job
+interrupted this way stays started; the message is delivered again (late acks) or
+the reconciliation sweep queues it, so nothing is lost.
+"""
+
+
+def is_interruption(exc: BaseException) -> bool:
+    """True if ``exc`` stops the process (re-raise it) rather than failing the job."""
+    return isinstance(exc, INTERRUPTIONS)
+
+
 def is_infrastructure_error(exc: BaseException) -> bool:
     """True if ``exc`` (or an exception it was raised from) is a dependency being down."""
     seen: set[int] = set()
@@ -87,6 +111,60 @@ BROKER_PAUSE = 5.0  # seconds
 _broker_down_until = 0.0
 
 
+_in_request: contextvars.ContextVar[bool] = contextvars.ContextVar("in_request", default=False)
+
+
+@contextlib.contextmanager
+def request_scope():
+    """Mark the work queued inside as a web request's (``RequestScopeMiddleware``)."""
+    token = _in_request.set(True)
+    try:
+        yield
+    finally:
+        _in_request.reset(token)
+
+
+class RequestScopeMiddleware:
+    """Work a request queues without a broker runs in a background thread (``dispatch``)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with request_scope():
+            return self.get_response(request)
+
+
+def _in_thread() -> bool:
+    """In-process tasks (no broker: the embedded default) that a web request queues run
+    in a thread of their own, so that no request waits for a PDF or an e-mail
+    (``SPARRING_TASKS_IN_THREAD``). Commands (the demo's replay, seeding) and the
+    timer loop run them inline, as before."""
+    from django.conf import settings
+
+    return bool(
+        _in_request.get()
+        and getattr(settings, "SPARRING_TASKS_IN_THREAD", False)
+        and getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False)
+    )
+
+
+def _run_in_thread(name: str, args: list[Any], task_id: str | None) -> None:
+    """Run one task in-process, in this (background) thread; its own database connection.
+
+    A failure is the task's to record (``job_run`` marks a failed job); whatever is
+    left pending (the process stopped) is queued again by the reconciliation sweep.
+    """
+    from django.db import connections
+
+    try:
+        _task(name).apply(args=args, task_id=task_id)
+    except BaseException:  # a thread has nobody to raise to
+        logger.exception("In-process task %s%s failed", name, tuple(args))
+    finally:
+        connections.close_all()
+
+
 def dispatch(name: str, *, args: list[Any], task_id: str | None = None) -> bool:
     """Queue the Celery task called ``name`` with ``args``; never raises.
 
@@ -100,6 +178,11 @@ def dispatch(name: str, *, args: list[Any], task_id: str | None = None) -> bool:
     work then waits in the database for the reconciliation sweep.
     """
     global _broker_down_until
+    if _in_thread():
+        threading.Thread(
+            target=_run_in_thread, args=(name, args, task_id), name=f"task {name}", daemon=True
+        ).start()
+        return True
     if time.monotonic() < _broker_down_until:
         logger.warning("Broker unavailable: %s%s left for the reconciliation sweep", name, args)
         return False

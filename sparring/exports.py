@@ -7,13 +7,43 @@ functions write them. Nothing else in the product writes a CSV.
 
 import csv
 import io
+import re
 from datetime import date, datetime
 from decimal import Decimal
 
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.functional import Promise
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+# A spreadsheet reads a cell that begins with one of these as a formula (or, for
+# tab and CR, as the start of one after trimming): OWASP "CSV injection".
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# Text that is a plain number ("-0,5", "+3", "1.5") is no formula: it stays as written.
+_PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?\Z")
+
+
+def neutralise(value):
+    """``value`` made safe to open in Excel or LibreOffice (formula injection).
+
+    Args:
+        value: any cell value; only text (``str`` or a lazy translation) is changed.
+
+    Returns:
+        Text that begins with ``= + - @``, a tab or a carriage return gets a leading
+        apostrophe (``'=HYPERLINK(…)``), which spreadsheets show as text and never
+        evaluate; text that is a plain number (``-0,5``) and every non-text value
+        (numbers, dates, booleans, None) come back unchanged, so real numbers stay
+        numbers.
+    """
+    if isinstance(value, Promise):
+        value = str(value)
+    if not isinstance(value, str) or not value.startswith(FORMULA_TRIGGERS):
+        return value
+    if _PLAIN_NUMBER.match(value):
+        return value
+    return "'" + value
 
 
 def csv_cell(value):
@@ -22,7 +52,8 @@ def csv_cell(value):
     Numbers (``Decimal``, ``float``) get a decimal comma, so that Excel set to
     Finnish reads them as numbers and not as text; a datetime is written in
     Helsinki time (``settings.TIME_ZONE``) as ``31.12.2026 23.59``, a date as
-    ``31.12.2026``. Text and integers are written as they are.
+    ``31.12.2026``. Integers are written as they are, text through ``neutralise``
+    (no formulas).
     """
     if isinstance(value, datetime):
         if timezone.is_aware(value):
@@ -34,7 +65,7 @@ def csv_cell(value):
         return value
     if isinstance(value, Decimal | float):
         return str(value).replace(".", ",")  # decimal comma
-    return value
+    return neutralise(value)
 
 
 def csv_response(filename: str, rows) -> HttpResponse:
@@ -49,6 +80,8 @@ def csv_response(filename: str, rows) -> HttpResponse:
 
 
 def _xlsx_cell(value):
+    if isinstance(value, Promise | str):
+        return neutralise(value)
     if isinstance(value, Decimal):
         return float(value)
     if isinstance(value, datetime) and timezone.is_aware(value):
@@ -61,6 +94,7 @@ def xlsx_response(filename: str, sheets) -> HttpResponse:
     """``sheets`` as (title, rows, header row number) in ``filename``.xlsx to download.
 
     The header row is bold; dates get the Finnish format, Decimals become numbers.
+    Text goes through ``neutralise`` and is stored as a text cell, never as a formula.
     """
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -71,6 +105,9 @@ def xlsx_response(filename: str, sheets) -> HttpResponse:
         sheet = workbook.create_sheet(title[:31])
         for row in rows:
             sheet.append([_xlsx_cell(v) for v in row])
+            for cell in sheet[sheet.max_row]:
+                if isinstance(cell.value, str) and cell.data_type == "f":
+                    cell.data_type = "s"  # openpyxl takes "=…" as a formula; keep it text
         for cell in sheet[header_row] if sheet.max_row >= header_row else ():
             cell.font = Font(bold=True)
         for row in sheet.iter_rows():

@@ -37,3 +37,33 @@ class LineBreaksMiddleware:
                 normalised._mutable = False
                 request.POST = normalised
         return self.get_response(request)
+
+
+# What the product never uses: no page may ask for these (features Chromium knows).
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), "
+    "magnetometer=(), microphone=(), midi=(), payment=(), usb=()"
+)
+
+
+class SecurityHeadersMiddleware:
+    """``Cache-Control: no-store`` and ``Permissions-Policy`` on every response of the product.
+
+    Every page of the product is personal (a login, a survey token, an invitation
+    link) and every download is private (attachments, report PDFs, exports), so no
+    response of Django's may be kept by a browser or a proxy: ``no-store`` unless
+    the view set its own ``Cache-Control``. Static files are served by the proxy
+    (or WhiteNoise) and keep their own caching. The Content-Security-Policy is set
+    by django-csp (``CONTENT_SECURITY_POLICY`` in ``config/settings/base.py``).
+    Issue 15, item 4 (ASVS 8.2.1, 14.4).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if "Cache-Control" not in response:
+            response["Cache-Control"] = "no-store"
+        response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        return response

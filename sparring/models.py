@@ -12,6 +12,8 @@ from . import clock
 from .cases.states import CaseStatus
 from .regions import Region
 from .validators import BusinessIdField, business_id_taken
+from .validators import DateField as RangedDateField
+from .validators import DateTimeField as RangedDateTimeField
 
 
 def localized_name(name_fi: str, name_sv: str, language: str | None = None) -> str:
@@ -70,7 +72,7 @@ class Organisation(models.Model):
         blank=True,
         help_text=_("Consultants who serve the region, or work remotely, can be called off."),
     )
-    created = models.DateTimeField(_("created"), default=clock.now, editable=False)
+    created = RangedDateTimeField(_("created"), default=clock.now, editable=False)
 
     class Meta:
         verbose_name = _("organisation")
@@ -150,7 +152,7 @@ class AuditEvent(models.Model):
     foreign key to every table.
     """
 
-    created = models.DateTimeField(_("when"), default=clock.now, editable=False, db_index=True)
+    created = RangedDateTimeField(_("when"), default=clock.now, editable=False, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("who"),
@@ -190,7 +192,7 @@ class OutboundEmail(models.Model):
     idempotent: a message already sent is never sent again.
     """
 
-    created = models.DateTimeField(default=clock.now, editable=False)
+    created = RangedDateTimeField(default=clock.now, editable=False)
     to = models.EmailField(_("to"))
     subject = models.CharField(_("subject"), max_length=255)
     body_text = models.TextField()
@@ -200,12 +202,12 @@ class OutboundEmail(models.Model):
     )
     template = models.CharField(max_length=100, help_text="the template the message was made from")
     language = models.CharField(max_length=2, choices=settings.LANGUAGES, default="fi")
-    sent_at = models.DateTimeField(null=True, blank=True)
+    sent_at = RangedDateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     # After a failed attempt: not retried before this time (the backoff; see
     # sparring.email_delivery.email_deliver). Empty: due now.
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = RangedDateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("e-mail")
@@ -270,10 +272,10 @@ class Call(models.Model):
     description = models.TextField(_("description in Finnish"), blank=True)
     description_sv = models.TextField(_("description in Swedish"), blank=True)
     description_en = models.TextField(_("description in English"), blank=True)
-    opens_at = models.DateTimeField(_("applications open"))
-    closes_at = models.DateTimeField(_("applications close"))
-    delivery_starts = models.DateField(_("delivery period starts"))
-    delivery_ends = models.DateField(_("delivery period ends"))
+    opens_at = RangedDateTimeField(_("applications open"))
+    closes_at = RangedDateTimeField(_("applications close"))
+    delivery_starts = RangedDateField(_("delivery period starts"))
+    delivery_ends = RangedDateField(_("delivery period ends"))
     day_budget = models.PositiveIntegerField(
         _("total day budget"), help_text=_("Sparring days the call can approve in all.")
     )
@@ -453,10 +455,10 @@ class Case(models.Model):
         help_text=_("The coordinator who has taken the case; others see it in the queue."),
     )
 
-    created = models.DateTimeField(_("created"), default=clock.now, editable=False)
-    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
-    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
-    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    created = RangedDateTimeField(_("created"), default=clock.now, editable=False)
+    submitted_at = RangedDateTimeField(_("submitted"), null=True, blank=True)
+    decided_at = RangedDateTimeField(_("decided"), null=True, blank=True)
+    closed_at = RangedDateTimeField(_("closed"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("case")
@@ -519,7 +521,7 @@ class Attachment(models.Model):
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    created = models.DateTimeField(default=clock.now, editable=False)
+    created = RangedDateTimeField(default=clock.now, editable=False)
 
     class Meta:
         verbose_name = _("attachment")
@@ -540,7 +542,7 @@ class SessionDay(models.Model):
         CANCELLED = "cancelled", _("Cancelled")  # will not take place (a new day replaces it)
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="days_planned")
-    date = models.DateField(_("date"))
+    date = RangedDateField(_("date"))
     start_time = models.TimeField(_("starts"))
     end_time = models.TimeField(_("ends"))
     place = models.CharField(_("place"), max_length=200, blank=True)
@@ -552,7 +554,7 @@ class SessionDay(models.Model):
     sequence = models.PositiveIntegerField(
         default=0, help_text="iCalendar SEQUENCE: raised on each change."
     )
-    created = models.DateTimeField(default=clock.now, editable=False)
+    created = RangedDateTimeField(default=clock.now, editable=False)
 
     class Meta:
         verbose_name = _("sparring day")
@@ -586,11 +588,11 @@ class StepDeadline(models.Model):
     task = models.OneToOneField(
         "viewflow.Task", on_delete=models.CASCADE, related_name="step_deadline"
     )
-    since = models.DateTimeField(_("waiting since"))
-    due = models.DateTimeField(_("due"))
-    reminded_at = models.DateTimeField(null=True, blank=True)
-    second_reminded_at = models.DateTimeField(null=True, blank=True)
-    escalated_at = models.DateTimeField(null=True, blank=True)
+    since = RangedDateTimeField(_("waiting since"))
+    due = RangedDateTimeField(_("due"))
+    reminded_at = RangedDateTimeField(null=True, blank=True)
+    second_reminded_at = RangedDateTimeField(null=True, blank=True)
+    escalated_at = RangedDateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("step deadline")

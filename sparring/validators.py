@@ -5,6 +5,8 @@ everyday spellings into ``1234567-8``, ``BusinessIdField`` (model) and
 ``BusinessIdFormField`` (form) apply it to every input, lookup and stored value.
 """
 
+from datetime import date, datetime
+
 from django import forms
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
@@ -148,3 +150,127 @@ class MinimumLengthValidator(password_validation.MinimumLengthValidator):
             "Use at least %(min_length)d characters.",
             self.min_length,
         ) % {"min_length": self.min_length}
+
+
+# ------------------------------------------------------------------------------
+# Dates: one sane range for every date anyone enters (issue 15, item 7)
+# ------------------------------------------------------------------------------
+
+DATE_MIN = date(2000, 1, 1)
+DATE_MAX = date(2100, 12, 31)
+
+
+def validate_date_in_range(value) -> None:
+    """Refuse a date (or the date of a datetime) outside 1.1.2000–31.12.2100.
+
+    Every date in the programme (calls, agreements, days, deadlines) lies well
+    inside this range; outside it, arithmetic such as "valid from + 4 years" or a
+    time-zone conversion overflows Python's dates (years 1–9999) and would answer 500.
+
+    Args:
+        value: a ``date``, a ``datetime`` (its calendar date is compared, without a
+            time-zone conversion, which could itself overflow) or None (passes).
+
+    Raises:
+        ValidationError: code ``date_range``, naming the range.
+    """
+    if value is None:
+        return
+    day = value.date() if isinstance(value, datetime) else value
+    if not DATE_MIN <= day <= DATE_MAX:
+        raise ValidationError(
+            _("Enter a date between %(min)s and %(max)s."),
+            code="date_range",
+            params={"min": "1.1.2000", "max": "31.12.2100"},
+        )
+
+
+def limit_date_field(field: forms.Field) -> forms.Field:
+    """Add the range validator and the browser's min/max to a date(time) form field."""
+    if validate_date_in_range not in field.validators:
+        field.validators.append(validate_date_in_range)
+    widget = field.widget
+    input_type = getattr(widget, "input_type", "")
+    if input_type == "date":
+        widget.attrs.setdefault("min", DATE_MIN.isoformat())
+        widget.attrs.setdefault("max", DATE_MAX.isoformat())
+    elif input_type == "datetime-local":
+        widget.attrs.setdefault("min", f"{DATE_MIN.isoformat()}T00:00")
+        widget.attrs.setdefault("max", f"{DATE_MAX.isoformat()}T23:59")
+    return field
+
+
+class DateFormField(forms.DateField):
+    """A form's date field limited to 2000–2100 (``validate_date_in_range``)."""
+
+    default_validators = [validate_date_in_range]
+
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        if getattr(widget, "input_type", "") == "date":
+            attrs.update(min=DATE_MIN.isoformat(), max=DATE_MAX.isoformat())
+        return attrs
+
+
+class DateTimeFormField(forms.DateTimeField):
+    """A form's date-and-time field limited to 2000–2100 (``validate_date_in_range``)."""
+
+    default_validators = [validate_date_in_range]
+
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        if getattr(widget, "input_type", "") == "datetime-local":
+            attrs.update(min=f"{DATE_MIN.isoformat()}T00:00", max=f"{DATE_MAX.isoformat()}T23:59")
+        return attrs
+
+
+class DateField(models.DateField):
+    """A model date limited to 2000–2100 in every form, the admin, /staff/ and the API.
+
+    The range is a validator of the model field (``full_clean``, DRF model
+    serializers) and of the form field it makes (ModelForms, the admin, viewflow's
+    /staff/ pages), so it is checked before any form's ``clean`` does arithmetic.
+    Migrations see a plain ``DateField`` (no schema change).
+    """
+
+    default_validators = [validate_date_in_range]
+
+    def formfield(self, **kwargs):
+        kwargs.setdefault("form_class", DateFormField)
+        return limit_date_field(super().formfield(**kwargs))
+
+    def deconstruct(self):
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.DateField", args, kwargs
+
+
+class DateTimeField(models.DateTimeField):
+    """A model date and time limited to 2000–2100; see ``DateField``."""
+
+    default_validators = [validate_date_in_range]
+
+    def formfield(self, **kwargs):
+        kwargs.setdefault("form_class", DateTimeFormField)
+        return limit_date_field(super().formfield(**kwargs))
+
+    def deconstruct(self):
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.DateTimeField", args, kwargs
+
+
+def parse_month(value: str | None) -> date | None:
+    """The first day of the month ``YYYY-MM`` (2000-01…2100-12), or None if not one.
+
+    Args:
+        value: the text of a query parameter such as ``?month=2026-03``.
+
+    Returns:
+        ``date(year, month, 1)``, or None for anything else (empty, malformed, a
+        month 13, a year outside 2000–2100); never raises.
+    """
+    try:
+        year, month = (int(part) for part in (value or "").split("-"))
+        first = date(year, month, 1)
+    except ValueError:
+        return None
+    return first if DATE_MIN <= first <= DATE_MAX else None

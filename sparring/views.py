@@ -31,6 +31,15 @@ class RoleRequiredMixin(LoginRequiredMixin, PermissionRequiredMixin):
 
     raise_exception = True
 
+    def has_permission(self):
+        """The role's rule itself (``sparring/access.py``), without the superuser's
+        blanket permissions: a role page needs the role's records (a superuser who is
+        no consultant has no ``user.consultant``: 403, not 500)."""
+        import rules
+
+        user = self.request.user
+        return all(rules.has_perm(perm, user) for perm in self.get_permission_required())
+
     def handle_no_permission(self):
         if not self.request.user.is_authenticated:
             return LoginRequiredMixin.handle_no_permission(self)

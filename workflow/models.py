@@ -3,6 +3,8 @@
 from django.db import models
 from viewflow.workflow.models import Process
 
+from sparring.validators import DateTimeField as RangedDateTimeField
+
 
 class CaseProcess(Process):
     """A SparringFlow process; ``process.case`` is the business record it drives."""
@@ -22,7 +24,7 @@ class Heartbeat(models.Model):
     """
 
     name = models.CharField(max_length=40, primary_key=True)
-    at = models.DateTimeField()
+    at = RangedDateTimeField()
 
     class Meta:
         verbose_name = "heartbeat"

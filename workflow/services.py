@@ -10,7 +10,7 @@ from viewflow.workflow.status import STATUS
 
 from sparring.access import is_coordinator
 from sparring.audit import audit_record
-from sparring.background import dispatch, is_infrastructure_error
+from sparring.background import dispatch, is_infrastructure_error, is_interruption
 
 from .nodes import RUN_FLOW_JOB
 
@@ -41,8 +41,11 @@ def job_run(*, task_pk: int) -> str:
     under the flow lock, so the flow task completes exactly once.
 
     Raises the infrastructure errors of ``sparring.background`` (database,
-    lock, Redis) instead of marking the task failed: they are retried. Any other
-    error of the job marks the flow task failed (ERROR) for a coordinator.
+    lock, Redis) instead of marking the task failed: they are retried; so are the
+    interruptions (``KeyboardInterrupt``, ``SystemExit``: the worker stops, the task
+    stays started and is delivered again). Any other error of the job, also a
+    ``BaseException`` such as WeasyPrint's ``FatalURLFetchingError``, marks the flow
+    task failed (ERROR) for a coordinator.
     """
     task = Task.objects.filter(pk=task_pk).first()
     if task is None or task.status not in RUNNABLE:
@@ -60,7 +63,10 @@ def job_run(*, task_pk: int) -> str:
     node = task.flow_task
     try:
         node.run_job(node.activation_class(task))
-    except Exception as exc:
+    except BaseException as exc:  # every failure of the job is recorded
+        if is_interruption(exc):
+            logger.warning("Job task %s interrupted (%r); it will run again", task_pk, exc)
+            raise
         if is_infrastructure_error(exc):
             # Not the job's fault: the task stays STARTED and the Celery task
             # retries it with backoff (or the sweep queues it again later).
@@ -75,7 +81,7 @@ def job_run(*, task_pk: int) -> str:
                 actor=None,
                 action="job_failed",
                 subject=task,
-                comment=str(exc),
+                comment=str(exc) or type(exc).__name__,
                 data={"flow_task": str(task.flow_task)},
             )
         return JobOutcome.FAILED

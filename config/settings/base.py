@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 # ------------------------------------------------------------------------------
@@ -98,6 +99,11 @@ FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy (below), Cache-Control: no-store, Permissions-Policy.
+    "csp.middleware.CSPMiddleware",
+    "sparring.middleware.SecurityHeadersMiddleware",
+    # Without a broker, background work a request queues runs in a thread (background.py).
+    "sparring.background.RequestScopeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -116,6 +122,26 @@ MIDDLEWARE = [
     "viewflow.middleware.SiteMiddleware",
     "viewflow.middleware.HotwireTurboMiddleware",
 ]
+
+# Content-Security-Policy (django-csp): nothing inline, nothing from elsewhere.
+# The product's templates have no inline script, style or event handler (JS and
+# CSS are static files); the only inline pieces are viewflow's on /staff/ (its
+# theme <style> and Turbo's progress bar), which carry the request's nonce. See
+# docs/operations.md, "Security headers".
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 TEMPLATES = [
     {
@@ -145,8 +171,15 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # A writer waits for the other instead of failing at once (web + timer loop).
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    # A writer waits for the other instead of failing at once (web + timer loop +
+    # concurrent users): every transaction takes the write lock when it begins
+    # (BEGIN IMMEDIATE, Django 5.1+), so none fails with "database is locked" when
+    # a read turns into a write; the busy timeout (seconds) bounds the wait. WAL lets
+    # readers go on while one writes. See docs/operations.md, "SQLite and locking".
+    _options["transaction_mode"] = "IMMEDIATE"
+    _options["timeout"] = int(os.environ.get("SQLITE_TIMEOUT", "20"))
+    _options["init_command"] = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
 USES_POSTGRESQL = DATABASES["default"]["ENGINE"].endswith("postgresql")
 if USES_POSTGRESQL:
     _options = DATABASES["default"].setdefault("OPTIONS", {})
@@ -187,6 +220,11 @@ CELERY_TASK_IGNORE_RESULT = True
 # Without a broker, tasks run in the web process; they are still queued with
 # delay_on_commit, so they run after the transaction that asked for them commits.
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+# Without a broker, background work a web request queues (a report's PDF, e-mail) runs
+# in a thread of the web process after commit: the request answers at once and the
+# page shows the progress (sparring/background.py dispatch); commands run it inline.
+# The tests run it inline too (test.py).
+SPARRING_TASKS_IN_THREAD = env_bool("SPARRING_TASKS_IN_THREAD", True)
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

@@ -24,3 +24,6 @@ if os.environ.get("SPARRING_TEST_MAIL_DIR"):
 # tests switch to the real broker and start their own worker processes, which
 # get CELERY_TASK_ALWAYS_EAGER=0.
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", True)
+# ... and inline, in the request's thread, so a test sees their effects at once
+# (tests/unit/workflow/test_job_bridge.py runs the thread mode on purpose).
+SPARRING_TASKS_IN_THREAD = False

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from sparring import clock
 from sparring.models import Organisation
 from sparring.regions import Region
+from sparring.validators import DateTimeField as RangedDateTimeField
 
 
 def token_digest(token: str) -> str:
@@ -39,9 +40,9 @@ class Invitation(models.Model):
         blank=True,
         related_name="+",
     )
-    created = models.DateTimeField(_("sent"), default=clock.now, editable=False)
-    expires_at = models.DateTimeField(_("expires"))
-    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+    created = RangedDateTimeField(_("sent"), default=clock.now, editable=False)
+    expires_at = RangedDateTimeField(_("expires"))
+    used_at = RangedDateTimeField(_("used"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("invitation")
@@ -85,8 +86,8 @@ class AccessRequest(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
     )
-    created = models.DateTimeField(_("sent"), default=clock.now, editable=False)
-    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    created = RangedDateTimeField(_("sent"), default=clock.now, editable=False)
+    decided_at = RangedDateTimeField(_("decided"), null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("decided by"),
@@ -148,7 +149,7 @@ class LoginFailure(models.Model):
 
     username = models.CharField(_("username"), max_length=150, db_index=True)
     ip_address = models.GenericIPAddressField(_("address"), null=True, blank=True, db_index=True)
-    created = models.DateTimeField(_("when"), default=clock.now, db_index=True)
+    created = RangedDateTimeField(_("when"), default=clock.now, db_index=True)
 
     class Meta:
         verbose_name = _("failed login")
@@ -170,8 +171,8 @@ class PasswordResetRequest(models.Model):
     email_digest = models.CharField(max_length=64, db_index=True, editable=False)
     email = models.CharField(max_length=254, blank=True, editable=False)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
-    created = models.DateTimeField(default=clock.now, db_index=True, editable=False)
-    handled_at = models.DateTimeField(null=True, blank=True)
+    created = RangedDateTimeField(default=clock.now, db_index=True, editable=False)
+    handled_at = RangedDateTimeField(null=True, blank=True)
     limited = models.BooleanField(default=False)
 
     class Meta:
@@ -197,8 +198,8 @@ class SecondFactor(models.Model):
         related_name="second_factor",
     )
     secret = models.CharField(max_length=64, editable=False)
-    created = models.DateTimeField(default=clock.now, editable=False)
-    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True, editable=False)
+    created = RangedDateTimeField(default=clock.now, editable=False)
+    confirmed_at = RangedDateTimeField(_("confirmed"), null=True, blank=True, editable=False)
     last_step = models.BigIntegerField(default=0, editable=False)
 
     class Meta:
@@ -216,8 +217,8 @@ class RecoveryCode(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recovery_codes"
     )
     code_digest = models.CharField(max_length=64, editable=False)
-    created = models.DateTimeField(default=clock.now, editable=False)
-    used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created = RangedDateTimeField(default=clock.now, editable=False)
+    used_at = RangedDateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("recovery code")

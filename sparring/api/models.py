@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from sparring import clock
+from sparring.validators import DateTimeField as RangedDateTimeField
 
 # Every token starts with this, so that a leaked one is easy to recognise in logs
 # and by secret scanners.
@@ -50,9 +51,9 @@ class ApiToken(models.Model):
         editable=False,
         help_text="The first characters of the secret, to recognise it.",
     )
-    created = models.DateTimeField(_("created"), default=clock.now, editable=False)
-    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
-    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    created = RangedDateTimeField(_("created"), default=clock.now, editable=False)
+    last_used_at = RangedDateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = RangedDateTimeField(_("revoked"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("API token")

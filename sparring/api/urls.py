@@ -5,9 +5,15 @@ authenticates itself (session or token) and answers 401/403 instead of
 redirecting to the login page; public endpoints allow anyone.
 """
 
+from csp.constants import SELF, UNSAFE_INLINE
+from csp.decorators import csp_replace
 from django.contrib.auth.decorators import login_not_required
 from django.urls import path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerSplitView,
+)
 
 from . import views
 
@@ -40,12 +46,18 @@ urlpatterns = [
     path("schema/", no_login_redirect(SpectacularAPIView.as_view()), name="schema"),
     path(
         "docs/",
-        no_login_redirect(SpectacularSwaggerView.as_view(url_name="api:schema")),
+        # The split view serves its init script from ?script: no inline script (CSP).
+        no_login_redirect(SpectacularSwaggerSplitView.as_view(url_name="api:schema")),
         name="swagger",
     ),
     path(
         "redoc/",
-        no_login_redirect(SpectacularRedocView.as_view(url_name="api:schema")),
+        # Redoc draws its styles at run time: inline styles (only) are allowed on this page.
+        no_login_redirect(
+            csp_replace({"style-src": [SELF, UNSAFE_INLINE]})(
+                SpectacularRedocView.as_view(url_name="api:schema")
+            )
+        ),
         name="redoc",
     ),
     # Any other path under /api/v1/ ending in a slash (e.g. /cases/-1/) is a JSON 404, not

@@ -31,6 +31,7 @@ from sparring.reports.models import Report
 from sparring.statistics import impact
 from sparring.statistics.figures import programme_figures
 from sparring.surveys.services import RESULTS_VISIBLE_FROM
+from sparring.validators import parse_month
 
 from . import ocds
 from . import selectors as api_selectors
@@ -490,8 +491,19 @@ class Ledger(CoordinatorMixin, APIView):
 
 class InvoicingQuerySerializer(AgreementQuerySerializer):
     month = serializers.RegexField(
-        r"^\d{4}-(0[1-9]|1[0-2])$", required=False, help_text="YYYY-MM (default: this month)."
+        r"^(20\d\d|2100)-(0[1-9]|1[0-2])$",
+        required=False,
+        help_text="YYYY-MM, 2000-01 to 2100-12 (default: this month).",
     )
+
+    def validate_month(self, value):
+        if parse_month(value) is None:
+            raise serializers.ValidationError(
+                _("Enter a date between %(min)s and %(max)s.")
+                % {"min": "1.1.2000", "max": "31.12.2100"}
+            )
+        return value
+
     supplier = serializers.IntegerField(min_value=1, required=False)
 
 
@@ -505,8 +517,7 @@ class Invoicing(CoordinatorMixin, generics.ListAPIView):
         query = self.check_query(InvoicingQuerySerializer)
         agreement = _agreement(query)
         if query.get("month"):
-            year, month = (int(part) for part in query["month"].split("-"))
-            first = date(year, month, 1)
+            first = parse_month(query["month"])
         else:
             today = clock.today()
             first = date(today.year, today.month, 1)

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from procurement.models import FrameworkAgreement
 from sparring.models import Call, Theme
+from sparring.validators import DateTimeFormField
 
 from .services.calls import CALL_FIELDS
 
@@ -62,7 +63,7 @@ class CallForm(forms.ModelForm):
 class ReopenForm(forms.Form):
     """A new closing time for a call that has closed."""
 
-    closes_at = forms.DateTimeField(
+    closes_at = DateTimeFormField(
         label=_("Applications close"),
         input_formats=[DATETIME_FORMAT, "%Y-%m-%d %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_FORMAT),

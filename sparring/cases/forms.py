@@ -3,10 +3,12 @@
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Q
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from procurement.models import Consultant
-from sparring.models import Case, Sector, Theme
+from sparring.models import ALLOWED_ATTACHMENT_TYPES, Case, Sector, Theme
+from sparring.validators import DateFormField
 from sparring.workdays import day_label, day_off_reason
 
 
@@ -202,7 +204,7 @@ class OfferAnswerForm(forms.Form):
 
 
 class DayForm(forms.Form):
-    date = forms.DateField(
+    date = DateFormField(
         label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     start_time = forms.TimeField(
@@ -294,10 +296,21 @@ class StopForm(VersionedForm):
     )
 
 
+def _allowed_types_help() -> str:
+    return _(
+        "Allowed file types: %(types)s (PDF, Word, Excel, PowerPoint, OpenDocument text, "
+        "plain text, PNG or JPEG image); at most 10 MB and 5 files. The content must be of "
+        "the type the name says."
+    ) % {"types": ", ".join(sorted(ALLOWED_ATTACHMENT_TYPES))}
+
+
 class AttachmentForm(forms.Form):
     file = forms.FileField(
         label=_("Add a file"),
-        help_text=_("PDF, Word, Excel, PowerPoint, text or image; at most 10 MB and 5 files."),
+        help_text=lazy(_allowed_types_help, str)(),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ",".join(sorted(ALLOWED_ATTACHMENT_TYPES))}
+        ),
     )
 
 

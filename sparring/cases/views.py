@@ -23,6 +23,7 @@ from sparring.conversation import services as conversation_services
 from sparring.conversation.forms import MessageForm
 from sparring.formtools import add_errors
 from sparring.models import Attachment, Case, SessionDay
+from sparring.reports.rendering import report_source
 from sparring.surveys import services as survey_services
 from sparring.surveys.forms import SurveyParticipantsForm, SurveySheetForm
 
@@ -48,10 +49,17 @@ def _offers_for(user, case: Case) -> list:
 
 
 def _render_case(
-    request, case: Case, bound: dict | None = None, status: int = 200, *, message_form=None
+    request,
+    case: Case,
+    bound: dict | None = None,
+    status: int = 200,
+    *,
+    message_form=None,
+    attachment_form=None,
 ) -> HttpResponse:
     """The case page for ``request.user``; ``bound``: action forms with errors to show,
-    ``message_form``: the conversation's message form with errors to show.
+    ``message_form``: the conversation's message form with errors to show,
+    ``attachment_form``: the upload form with its error (a refused file).
 
     Opening the page marks the conversation read up to its newest message; the
     messages that were new are still marked new on this rendering.
@@ -65,6 +73,7 @@ def _render_case(
     can_record_days = "deliver" in open_nodes and (
         access.is_case_consultant(user, case) or access.is_coordinator(user)
     )
+    report_documents = list(case.report_documents.all())
     context = {
         "case": case,
         "steps": steps.waiting(open_nodes),
@@ -75,7 +84,11 @@ def _render_case(
         "call_offs": list(selectors.call_off_records(case)) if access.is_coordinator(user) else [],
         "events": selectors.labelled_timeline(case, full=access.is_coordinator(user), viewer=user),
         "report": report if report is not None and report.revision else None,
-        "report_documents": list(case.report_documents.all()),
+        "report_documents": report_documents,
+        # the PDF of the report's current revision is still being made (in the background)
+        "report_pdf_pending": report is not None
+        and bool(report.revision)
+        and not any(d.source == report_source(report) for d in report_documents),
         "survey": getattr(case, "survey", None) if hasattr(case, "survey") else None,
         "survey_results": survey_services.survey_results(user=user, case=case),
         "survey_can_manage": access.is_coordinator(user) or access.is_case_applicant(user, case),
@@ -96,7 +109,7 @@ def _render_case(
         and access.is_consultant(user)
         and sum(d.status in ("confirmed", "held") for d in days) < case.days,
         "held_form": DayHeldForm(),
-        "attachment_form": AttachmentForm()
+        "attachment_form": (attachment_form or AttachmentForm())
         if access.is_applicant(user) and case.status in states.APPLICANT_EDITS
         else None,
         "is_coordinator": access.is_coordinator(user),
@@ -266,19 +279,21 @@ def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add a file; a refused file (type, content, size, count) is a form error at the field."""
     case = visible_case(request, pk)
     form = AttachmentForm(request.POST, request.FILES)
     if form.is_valid():
         try:
             services.attachment_add(actor=request.user, case=case, upload=form.cleaned_data["file"])
-            messages.success(request, _("The file was added."))
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            add_errors(form, error)
         except CaseError as error:
             messages.warning(request, error.message)
-    else:
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
-    return redirect("sparring:case_detail", pk=case.pk)
+            return redirect("sparring:case_detail", pk=case.pk)
+        else:
+            messages.success(request, _("The file was added."))
+            return redirect("sparring:case_detail", pk=case.pk)
+    return _render_case(request, case, attachment_form=form, status=400)
 
 
 def _visible_attachment(request, pk: int) -> Attachment:

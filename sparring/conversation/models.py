@@ -13,6 +13,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from sparring import clock
+from sparring.validators import DateTimeField as RangedDateTimeField
 
 BODY_MAX_LENGTH = 4000
 
@@ -49,7 +50,7 @@ class CaseMessage(models.Model):
     author_party = models.CharField(_("written for"), max_length=16, choices=Party.choices)
     audience = models.CharField(_("to"), max_length=16, choices=Audience.choices)
     body = models.TextField(_("message"), max_length=BODY_MAX_LENGTH)
-    created = models.DateTimeField(_("sent"), default=clock.now, editable=False)
+    created = RangedDateTimeField(_("sent"), default=clock.now, editable=False)
 
     class Meta:
         verbose_name = _("message")
@@ -71,7 +72,7 @@ class ReadState(models.Model):
     case = models.ForeignKey("sparring.Case", on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     last_read = models.PositiveBigIntegerField(default=0, help_text="the newest message id read")
-    read_at = models.DateTimeField(default=clock.now)
+    read_at = RangedDateTimeField(default=clock.now)
 
     class Meta:
         constraints = [

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sparring import clock
 from sparring.regions import Region
+from sparring.validators import DateTimeField as RangedDateTimeField
 
 
 class DevelopmentAct(models.Model):
@@ -58,10 +59,10 @@ class DevelopmentAct(models.Model):
         null=True,
         related_name="+",
     )
-    consent_at = models.DateTimeField(_("consent given"), default=clock.now)
+    consent_at = RangedDateTimeField(_("consent given"), default=clock.now)
     return_comment = models.TextField(_("comment to the organisation"), blank=True)
-    published_at = models.DateTimeField(_("published"), null=True, blank=True)
-    updated = models.DateTimeField(_("updated"), default=clock.now)
+    published_at = RangedDateTimeField(_("published"), null=True, blank=True)
+    updated = RangedDateTimeField(_("updated"), default=clock.now)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
@@ -92,9 +93,9 @@ class FollowUp(models.Model):
     )
     language = models.CharField(_("language"), max_length=2, default="fi")
     actions = models.JSONField(_("recommended follow-up actions"), default=list)
-    sent_at = models.DateTimeField(_("sent"), default=clock.now)
-    reminded_at = models.DateTimeField(_("reminded"), null=True, blank=True)
-    closes_at = models.DateTimeField(_("closes"))
+    sent_at = RangedDateTimeField(_("sent"), default=clock.now)
+    reminded_at = RangedDateTimeField(_("reminded"), null=True, blank=True)
+    closes_at = RangedDateTimeField(_("closes"))
 
     class Meta:
         verbose_name = _("follow-up survey")
@@ -122,7 +123,7 @@ class FollowUpInvitation(models.Model):
     reminder_digest = models.CharField(
         max_length=64, unique=True, null=True, blank=True, editable=False
     )
-    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    answered_at = RangedDateTimeField(_("answered"), null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -148,7 +149,7 @@ class FollowUpAnswer(models.Model):
     what_changed = models.TextField(_("what changed"), max_length=2000, blank=True)
     impact = models.PositiveSmallIntegerField(_("impact (1–5)"))
     recommend = models.BooleanField(_("would recommend sparring"))
-    answered_at = models.DateTimeField(_("answered"), default=clock.now)
+    answered_at = RangedDateTimeField(_("answered"), default=clock.now)
 
     class Meta:
         verbose_name = _("follow-up answer")

@@ -6,6 +6,45 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from sparring import clock
+from sparring.validators import DateTimeField as RangedDateTimeField
+
+# What a report needs (issue 15, item 8): a field report is a few pages. The limits
+# keep the PDF to about ten pages and its rendering to seconds; the form says them
+# and counts as one types. The database columns allow more (older reports).
+REPORT_TEXT_LIMITS = {
+    "refined_goal": 2000,
+    "implementation": 4000,
+    "themes_covered": 4000,
+    "results": 4000,
+    "follow_up": 3000,
+}
+REPORT_MAX_LINES = 80  # lines per text (a list of 80 short lines is still a page or two)
+
+
+def report_text_errors(data: dict) -> dict:
+    """The report's texts that are longer than ``REPORT_TEXT_LIMITS`` or ``REPORT_MAX_LINES``.
+
+    Args:
+        data: field name -> text (missing or None fields pass).
+
+    Returns:
+        field name -> message, empty when every text is within its limits.
+    """
+    from django.utils.translation import gettext
+
+    errors = {}
+    for field, limit in REPORT_TEXT_LIMITS.items():
+        text = data.get(field) or ""
+        if len(text) > limit:
+            errors[field] = gettext(
+                "At most %(limit)s characters (now %(count)s): a report needs the essentials."
+            ) % {"limit": limit, "count": len(text)}
+        elif text.count("\n") + 1 > REPORT_MAX_LINES:
+            errors[field] = gettext("At most %(lines)s lines (now %(count)s).") % {
+                "lines": REPORT_MAX_LINES,
+                "count": text.count("\n") + 1,
+            }
+    return errors
 
 
 class Report(models.Model):
@@ -32,7 +71,7 @@ class Report(models.Model):
     themes_covered = models.TextField(_("themes and matters covered"), max_length=8000, blank=True)
     results = models.TextField(_("results achieved"), max_length=8000, blank=True)
     follow_up = models.TextField(_("recommended follow-up"), max_length=8000, blank=True)
-    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    submitted_at = RangedDateTimeField(_("submitted"), null=True, blank=True)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
@@ -66,7 +105,7 @@ class ReportDocument(models.Model):
         help_text="What made it (the flow task, or a corrected revision): a redelivered job finds its own PDF.",
     )
     size = models.PositiveIntegerField(default=0)
-    created = models.DateTimeField(default=clock.now, editable=False)
+    created = RangedDateTimeField(default=clock.now, editable=False)
 
     class Meta:
         db_table = "sparring_reportdocument"

@@ -70,3 +70,33 @@ def report_render(*, case_id: int, source: str) -> ReportDocument:
             link=share.url if share else "",
         )
     return document
+
+
+def report_render_failed(*, case_id: int, source: str, error: BaseException) -> None:
+    """Record that the PDF of a corrected report could not be made (once per revision).
+
+    The coordinators read it on the case's timeline (``job_failed``); the
+    reconciliation sweep tries the revision again later.
+    """
+    import logging
+
+    from sparring.models import AuditEvent
+
+    logging.getLogger(__name__).warning(
+        "Report PDF %s of case %s failed: %r", source, case_id, error, exc_info=error
+    )
+    case = Case.objects.filter(pk=case_id).first()
+    if case is None:
+        return
+    already = AuditEvent.objects.filter(
+        case=case, action="job_failed", data__source=source
+    ).exists()
+    if not already:
+        audit_record(
+            actor=None,
+            action="job_failed",
+            subject=case,
+            case=case,
+            comment=str(error) or type(error).__name__,
+            data={"task": RENDER_REPORT_REVISION, "source": source},
+        )

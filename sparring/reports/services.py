@@ -20,7 +20,7 @@ from sparring.models import Case, SessionDay
 from sparring.notifications import consultant_of, notify
 from sparring.surveys import services as survey_services
 
-from .models import Report
+from .models import Report, report_text_errors
 from .rendering import RENDER_REPORT_REVISION, report_source
 
 REPORT_FIELDS = (
@@ -65,6 +65,9 @@ def report_save_draft(*, actor, case: Case, data: dict) -> Report:
     report = _report_for(case)
     if not _can_edit_report(case, report):
         raise StepNotAvailable
+    too_long = report_text_errors(data)
+    if too_long:
+        raise ValidationError(too_long)
     for field in REPORT_FIELDS:
         setattr(
             report, field, data.get(field) if field == "participants" else (data.get(field) or "")
@@ -78,7 +81,7 @@ def report_save_draft(*, actor, case: Case, data: dict) -> Report:
 
 
 def _validate_report(case: Case, data: dict) -> None:
-    errors = {}
+    errors = report_text_errors(data)
     for field in REPORT_FIELDS:
         if field != "participants" and not (data.get(field) or "").strip():
             errors[field] = _("Fill in this part of the report.")

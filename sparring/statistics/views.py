@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from sparring import clock, exports
 from sparring.models import Call, Sector, Theme
+from sparring.validators import DateFormField
 
 from . import figures as statistics
 from . import impact
@@ -24,12 +25,12 @@ class ScopeForm(forms.Form):
         required=False,
         empty_label=gettext_lazy("All calls"),
     )
-    start = forms.DateField(
+    start = DateFormField(
         label=gettext_lazy("Applications submitted from"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    end = forms.DateField(
+    end = DateFormField(
         label=gettext_lazy("Applications submitted until"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -79,6 +80,8 @@ def _bars(
     top = max((row["value"] or 0 for row in rows), default=0) or 1
     for row in rows:
         row["width"] = round(100 * (row["value"] or 0) / top, 1)
+        # whole percent, as a class of static/css/bar-widths.css (no inline style: CSP)
+        row["width_class"] = f"w-{max(0, min(100, round(row['width'])))}"
     return rows
 
 

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from sparring import clock
+from sparring.validators import DateTimeField as RangedDateTimeField
 
 
 def new_survey_token() -> str:
@@ -46,11 +47,11 @@ class Survey(models.Model):
     (``SurveyLink``), mailed or printed on a sheet (issue 13)."""
 
     case = models.OneToOneField("sparring.Case", on_delete=models.CASCADE, related_name="survey")
-    opened_at = models.DateTimeField(default=clock.now, editable=False)
-    closes_at = models.DateTimeField(_("closes"))
+    opened_at = RangedDateTimeField(default=clock.now, editable=False)
+    closes_at = RangedDateTimeField(_("closes"))
     closed = models.BooleanField(default=False)
     # When reminders were last sent (the survey's, not a person's): at most one round a day.
-    reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
+    reminded_at = RangedDateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         db_table = "sparring_survey"  # the tables kept their names when the models moved here

@@ -129,7 +129,10 @@ def test_a_report_pasted_up_to_the_browsers_limit_is_accepted(
     for day in case.days_planned.all():
         services.session_day_record(actor=consultant, day=day, participants=10)
     case = fresh(case)
-    text = browser_text(8000)
+    from sparring.reports.models import REPORT_TEXT_LIMITS
+
+    limit = REPORT_TEXT_LIMITS["implementation"]
+    text = browser_text(limit)
     context = browser.new_context(base_url=live_server.url, locale="fi-FI")
     page = context.new_page()
     page.goto("/accounts/login/")
@@ -140,7 +143,8 @@ def test_a_report_pasted_up_to_the_browsers_limit_is_accepted(
     page.goto(f"/cases/{case.pk}/report/")
     field = page.locator("textarea[name=implementation]")
     field.fill(text)
-    assert field.evaluate("e => [e.value.length, e.validity.tooLong]") == [8000, False]
+    assert field.evaluate("e => [e.value.length, e.validity.tooLong]") == [limit, False]
+    assert page.locator(".char-counter").first.is_visible()
     page.locator("button[name=intent][value=draft]").click()
     page.wait_for_url(f"**/cases/{case.pk}/report/")
     assert page.locator(".errorlist").count() == 0

@@ -6,6 +6,8 @@
   fail_first  the first run raises, later runs succeed (a coordinator's retry);
   sleep       the job records a run, then sleeps ``seconds`` (to be killed mid-task);
   infra_first the first run meets a database error (an infrastructure error), later runs succeed.
+  fatal       the job raises WeasyPrint's FatalURLFetchingError (a BaseException, not an Exception);
+  exit_first  the first run raises SystemExit (the worker stopping), later runs succeed.
 """
 
 import os
@@ -48,6 +50,12 @@ class JobProbeFlow(flow.Flow):
             from django.db import OperationalError
 
             raise OperationalError("server closed the connection unexpectedly (probe)")
+        if mode == "fatal":
+            from weasyprint.urls import FatalURLFetchingError
+
+            raise FatalURLFetchingError("probe: a URL could not be fetched")
+        if mode == "exit_first" and runs == 1:
+            raise SystemExit(0)
         if mode == "sleep" and runs == 1:
             time.sleep(float(process.data.get("seconds", 30)))
 

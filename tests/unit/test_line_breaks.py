@@ -123,7 +123,7 @@ def test_a_file_upload_keeps_its_bytes():
 
 
 @pytest.mark.django_db
-def test_the_report_takes_8000_characters_of_paragraphs_as_the_browser_counts_them(
+def test_the_report_takes_its_limit_of_paragraphs_as_the_browser_counts_them(
     submitted_case, coordinator, consultant, applicant, client_for
 ):
     """The field report: multi-paragraph text pasted up to the limit into the report fields."""
@@ -135,9 +135,10 @@ def test_the_report_takes_8000_characters_of_paragraphs_as_the_browser_counts_th
     for day in case.days_planned.all():
         services.session_day_record(actor=consultant, day=day, participants=10)
     case = fresh(case)
-    text = browser_text(8000)
-    fields = ["refined_goal", "implementation", "themes_covered", "results", "follow_up"]
-    data = {name: text[:4000] if name == "refined_goal" else text for name in fields}
+    from sparring.reports.models import REPORT_TEXT_LIMITS  # issue 15, item 8
+
+    data = {name: browser_text(limit) for name, limit in REPORT_TEXT_LIMITS.items()}
+    text = data["implementation"]
     response = client_for(consultant).post(
         f"/cases/{case.pk}/report/",
         {

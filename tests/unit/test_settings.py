@@ -163,3 +163,50 @@ def test_production_cookies_are_host_bound_and_sessions_are_limited(tmp_path):
     assert found["SESSION_COOKIE_AGE"] <= 12 * 3600
     assert found["SPARRING_SESSION_IDLE_MINUTES_PRIVILEGED"] == 30
     assert "sparring.accounts.middleware.AccountSecurityMiddleware" in found["MIDDLEWARE"]
+
+
+# ------------------------------------------------------------------------------
+# Production-safe defaults (issue 15, item 8): no DEBUG in a worker started bare
+# ------------------------------------------------------------------------------
+
+
+def test_without_the_variable_or_the_marker_the_default_is_production(tmp_path):
+    from config.environment import default_settings_module
+
+    absent = tmp_path / "local-settings"
+    assert default_settings_module({}, marker=absent) == "config.settings.production"
+    absent.touch()
+    assert default_settings_module({}, marker=absent) == "config.settings.local"
+    explicit = {"DJANGO_SETTINGS_MODULE": "config.settings.test"}
+    assert default_settings_module(explicit, marker=absent) == "config.settings.test"
+
+
+def _bare_env(tmp_path) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
+    env["SPARRING_VAR_DIR"] = str(tmp_path)
+    return env
+
+
+def test_a_celery_worker_started_without_settings_runs_production_not_debug(tmp_path):
+    """The marker lives in the checkout's var/; this checkout's tests must not have it."""
+    from config.environment import LOCAL_MARKER
+
+    if LOCAL_MARKER.exists():  # a developer ran `make run` here: simulate a bare server
+        import pytest
+
+        pytest.skip("var/local-settings exists in this checkout (make run writes it)")
+    probe = "import celery_app, os; print(os.environ['DJANGO_SETTINGS_MODULE'])"
+    out = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=_bare_env(tmp_path), capture_output=True
+    )
+    assert out.stdout.decode().strip() == "config.settings.production"
+    # manage.py refuses to start production settings without a secret: never DEBUG
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=_bare_env(tmp_path),
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr

@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
 
-from sparring import access, clock
+from sparring import access, clock, uploads
 from sparring.audit import AuditAction, audit_record, field_changes, snapshot
 from sparring.models import (
     ALLOWED_ATTACHMENT_TYPES,
@@ -251,6 +251,16 @@ def attachment_add(*, actor, case: Case, upload) -> Attachment:
         raise ValidationError({"file": _("A file may be at most 10 MB.")})
     if upload.size == 0:
         raise ValidationError({"file": _("The file is empty.")})
+    if not uploads.content_matches(upload, extension):
+        raise ValidationError(
+            {
+                "file": _(
+                    "The content of the file is not %(extension)s, as its name says: "
+                    "it was not added. Allowed file types: %(types)s."
+                )
+                % {"extension": extension, "types": ", ".join(sorted(ALLOWED_ATTACHMENT_TYPES))}
+            }
+        )
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
         if locked.status not in states.APPLICANT_EDITS:

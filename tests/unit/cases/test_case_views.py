@@ -854,14 +854,13 @@ def test_a_small_pdf_is_added(draft_case, applicant, client_for):
     ids=["exe", "11MB"],
 )
 def test_a_disallowed_or_too_large_file_is_refused(name, size, draft_case, applicant, client_for):
-    """Given a draft, when the applicant adds an .exe file or an 11 MB PDF, then an error
-    message is shown on the case page and no file is kept."""
+    """Given a draft, when the applicant adds an .exe file or an 11 MB PDF, then the case
+    page shows the error at the file field and no file is kept."""
     client = client_for(applicant)
     response = upload(client, draft_case, name, b"x" * size)
 
-    assert response.status_code == 302
-    assert response.url == reverse("sparring:case_detail", args=[draft_case.pk])
-    assert messages_shown(client, response) == ["error"]
+    assert response.status_code == 400
+    assert response.context["attachment_form"].errors["file"]
     assert not Attachment.objects.exists()
     assert not AuditEvent.objects.filter(action="attachment_added").exists()
 

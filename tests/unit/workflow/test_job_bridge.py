@@ -118,3 +118,64 @@ def test_cancelling_the_process_leaves_a_queued_job_nothing_to_do():
     assert services.job_run(task_pk=task.pk) == services.JobOutcome.SKIPPED
     task.refresh_from_db()
     assert task.status == STATUS.CANCELED
+
+
+def test_a_base_exception_of_the_job_is_recorded_as_a_failed_job():
+    """WeasyPrint's FatalURLFetchingError is a BaseException: the job still fails
+    visibly (ERROR, the reason, the audit row), never stays 'started' (issue 15, item 8)."""
+    process = start_probe(mode="fatal")
+
+    task = work_tasks(process).get()
+    assert task.status == STATUS.ERROR
+    assert "could not be fetched" in task.data["_exception"]["title"]
+    assert AuditEvent.objects.filter(action="job_failed", comment__contains="fetched").exists()
+
+
+def test_an_interruption_is_re_raised_and_the_job_runs_again_later(monkeypatch):
+    """SystemExit (the worker stopping) is no failure of the job: it is re-raised,
+    the task stays started, and the next delivery completes it."""
+    import workflow.nodes
+
+    monkeypatch.setattr(workflow.nodes, "dispatch", lambda *a, **k: True)  # queue nothing
+    process = start_probe(mode="exit_first")
+    task = work_tasks(process).get()
+
+    with pytest.raises(SystemExit):
+        services.job_run(task_pk=task.pk)
+    task.refresh_from_db()
+    assert task.status == STATUS.STARTED
+    assert not AuditEvent.objects.filter(action="job_failed").exists()
+
+    assert services.job_run(task_pk=task.pk) == services.JobOutcome.COMPLETED
+
+
+def test_without_a_broker_the_job_runs_in_a_thread_and_the_request_does_not_wait(settings):
+    """The embedded default (issue 15, item 8): in-process tasks run in a background
+    thread, so a request that queues a slow job (a long report's PDF) answers at once."""
+    import threading
+    import time
+
+    from sparring.background import request_scope
+
+    settings.SPARRING_TASKS_IN_THREAD = True
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    started = time.monotonic()
+    with request_scope():  # as RequestScopeMiddleware does for each request
+        process = start_probe(mode="sleep", seconds=1.5)
+    assert time.monotonic() - started < 1.0  # did not wait for the job
+
+    for thread in threading.enumerate():
+        if thread.name.startswith("task workflow.tasks.run_flow_job"):
+            thread.join(timeout=30)
+    process.refresh_from_db()
+    assert process.status == PROCESS.DONE
+    assert AuditEvent.objects.filter(action="job_completed").count() == 1
+
+
+def test_outside_a_request_in_process_work_still_runs_inline(settings):
+    """Commands (the demo's replay, seeding) keep running their jobs before they go on."""
+    settings.SPARRING_TASKS_IN_THREAD = True
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    process = start_probe(mode="ok")
+    process.refresh_from_db()
+    assert process.status == PROCESS.DONE
