@@ -14,12 +14,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from sparring import access
+from sparring.formtools import local_url
 
 from . import security, twofactor
 from .forms import PasswordResetForm
@@ -65,12 +65,8 @@ class CodeForm(forms.Form):
 
 
 def _next_url(request: HttpRequest) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return reverse("home")
+    target = request.POST.get("next") or request.GET.get("next")
+    return local_url(request, target, reverse("home"))
 
 
 def _second_factor_done(request: HttpRequest) -> None:

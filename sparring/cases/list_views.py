@@ -7,12 +7,12 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from sparring import access, exports
+from sparring.formtools import local_url
 
 from . import selectors, services, states
 from .filters import CaseFilter
@@ -73,10 +73,7 @@ def my_cases_page(request: HttpRequest) -> HttpResponse:
 
 
 def _back(request: HttpRequest) -> str:
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return reverse("sparring:case_queue")
+    return local_url(request, request.POST.get("next"), reverse("sparring:case_queue"))
 
 
 @require_POST
