@@ -199,7 +199,7 @@ def test_every_page_of_every_role(browser, live_server, users_by_role, cases, la
                 paths = crawl(page, HOMES[role], language, shots, role)
             else:
                 paths = []
-                for path in [*PUBLIC, f"/survey/{cases['reported'].survey.token}/"]:
+                for path in [*PUBLIC, "/survey/"]:
                     page.goto(path)
                     check_frame(page, path, language, 1366)
                     paths.append(path)

@@ -38,6 +38,8 @@ def test_the_case_page_keeps_long_text_inside_and_shows_weekdays(
         follow_up=DIGITS,
     )
     Case.objects.filter(pk=reported_case.pk).update(unit=EMAIL)
+    applicant.language = language  # the person's own language applies at login (issue 16)
+    applicant.save(update_fields=["language"])
     first, second = reported_case.days_planned.order_by("date")
     SessionDay.objects.filter(pk=first.pk).update(date=date(2026, 12, 24))
     SessionDay.objects.filter(pk=second.pk).update(date=date(2027, 3, 29))
@@ -82,6 +84,8 @@ def test_proposing_christmas_eve_asks_for_confirmation_naming_it(
     offer = offer_to(submitted_case, coordinator, consultant)
     services.offer_answer(actor=consultant, offer=offer, accept=True)
     case = fresh(submitted_case)
+    consultant.language = language  # the person's own language applies at login (issue 16)
+    consultant.save(update_fields=["language"])
     context = browser.new_context(
         base_url=live_server.url, viewport={"width": width, "height": 900}, locale="fi-FI"
     )

@@ -73,11 +73,25 @@ def submit(page, selector: str) -> None:
 
 
 def log_in(page, user) -> None:
+    """Log in with the keyboard; a coordinator then types the authenticator's code (the
+    app set up beforehand, as a returning coordinator has it)."""
+    from sparring.accounts import security
+    from tests.conftest import second_factor_secret
+
+    if security.needs_second_factor(user):
+        second_factor_secret(user)
     page.goto("/accounts/login/")
     type_into(page, "#id_username", user.username)
     type_into(page, "#id_password", PASSWORD)
     with page.expect_navigation():
         page.keyboard.press("Enter")
+    if "/accounts/second-factor/" in page.url:
+        from sparring.accounts import twofactor
+
+        secret = second_factor_secret(user)
+        type_into(page, "[name=code]", twofactor.current_code(secret))
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
 
 
 def assert_error_summary_has_focus(page) -> None:
@@ -134,8 +148,13 @@ def test_a_staff_form_with_an_error_corrected_with_the_keyboard(page, coordinato
     assert page.locator(".messages").count() == 1
 
 
-def test_the_survey_answered_with_the_keyboard(page, reported_case):
-    page.goto(f"/survey/{reported_case.survey.token}/")
+def test_the_survey_answered_with_the_keyboard(page, reported_case, applicant):
+    from sparring.surveys import services as surveys
+
+    (code,) = surveys.survey_issue_codes(actor=applicant, case=reported_case, count=1)
+    page.goto("/survey/")
+    type_into(page, "[name=code]", code)  # a one-time code (issue 13)
+    submit(page, "form.survey button[type=submit]")
     submit(page, "form.survey button[type=submit]")  # nothing chosen: the grade is required
     assert_error_summary_has_focus(page)
 
