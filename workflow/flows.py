@@ -246,12 +246,14 @@ class SparringFlow(flow.Flow):
         )
 
     def reminder_at(self, activation):
-        """The first reminder: when the step falls due (its rule in ``cases.steps``)."""
-        return self._step_deadline(activation).due
+        """The first reminder: when the step falls due, or earlier for a step that expires
+        at its due date (its rule in ``cases.steps`` and ``SPARRING_STEP_DEADLINES``)."""
+        deadline = self._step_deadline(activation)
+        return deadlines.first_reminder_at(deadline.step, deadline.since, deadline.due)
 
     def second_reminder_at(self, activation):
         deadline = self._step_deadline(activation)
-        return deadlines.second_reminder_at(deadline.step, deadline.due) or NEVER
+        return deadlines.second_reminder_at(deadline.step, deadline.due, deadline.since) or NEVER
 
     def escalation_at(self, activation):
         deadline = self._step_deadline(activation)

@@ -543,7 +543,10 @@ SPARRING_STEP_DEADLINES = {
     "review": {"due": None, "second": 3, "escalate": 5},
     "amend": {"due": 10, "second": 5, "escalate": 10},
     "call_off": {"due": 3, "second": 2, "escalate": 4},
-    "offer": {"due": 3, "second": 1, "escalate": None},
+    # due: the offer's own deadline (offer_deadline, 5 working days; it then expires and
+    # the coordinators are told); the consultant is reminded after 3 working days and
+    # again a working day later, both before the offer expires.
+    "offer": {"due": None, "remind": 3, "second": 1, "escalate": None},
     "schedule": {"due": 10, "second": 5, "escalate": 10},
     "confirm": {"due": 5, "second": 3, "escalate": 5},
     "deliver": {"due": 3, "second": 3, "escalate": 5},

@@ -124,10 +124,26 @@ def deliver_due_at(last_planned_day: date | None, since: datetime) -> datetime:
     return add_working_days(base, _rule("deliver")["due"])
 
 
-def second_reminder_at(step: str, due: datetime) -> datetime | None:
-    """The second reminder: ``second`` working days after the due date (None: no second)."""
-    days = _rule(step)["second"]
-    return None if days is None else add_working_days(due, days)
+def first_reminder_at(step: str, since: datetime, due: datetime) -> datetime:
+    """The first reminder: at the due date, or, for a step with a ``remind`` rule (the
+    offer, which expires at its due date), ``remind`` working days after it started
+    waiting, before the due date."""
+    days = _rule(step).get("remind")
+    return due if days is None else min(due, add_working_days(since, days))
+
+
+def second_reminder_at(step: str, due: datetime, since: datetime | None = None) -> datetime | None:
+    """The second reminder: ``second`` working days after the due date (None: no second);
+    for a step with a ``remind`` rule (it expires at its due date), ``second`` working
+    days after the first reminder, and before the due date."""
+    rule = _rule(step)
+    days = rule["second"]
+    if days is None:
+        return None
+    if rule.get("remind") is not None and since is not None:
+        first = first_reminder_at(step, since, due)
+        return min(add_working_days(first, days), due - timedelta(hours=1))
+    return add_working_days(due, days)
 
 
 def escalation_at(step: str, due: datetime) -> datetime | None:

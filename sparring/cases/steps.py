@@ -93,6 +93,20 @@ def _working_days(step: str) -> Callable[[Case, datetime], datetime]:
     return lambda case, since: deadlines.step_due_at(step, since)
 
 
+def _offer_due(case: Case, since: datetime) -> datetime:
+    """The offer is due when it expires: the open offer's own deadline (one rule,
+    ``deadlines.offer_deadline``, stored on the offer by the call-off)."""
+    from procurement.models import Offer
+
+    deadline = (
+        Offer.objects.filter(case=case, status=Offer.Status.OFFERED)
+        .order_by("-pk")
+        .values_list("deadline", flat=True)
+        .first()
+    )
+    return deadline or deadlines.offer_deadline(since)
+
+
 def _report_due(case: Case, since: datetime) -> datetime:
     last = (
         case.days_planned.filter(status=SessionDay.Status.HELD)
@@ -136,7 +150,7 @@ STEPS: dict[str, Step] = {
             Actor.CONSULTANT,
             _("The consultant accepts or declines the offer."),
             actions=("answer",),
-            deadline=_working_days("offer"),
+            deadline=_offer_due,
             label=_("Answer to the offer"),
         ),
         Step(

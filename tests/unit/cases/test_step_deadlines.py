@@ -208,7 +208,12 @@ def test_a_stalled_step_reminds_twice_then_tells_the_coordinators_each_once(
     deadline = StepDeadline.objects.get(case=case, step=step, task__finished__isnull=True)
     assert deadline.since <= clock.now() < deadline.due
     timers = deadline_timers(case, step)
-    assert timers[0].scheduled == deadline.due
+    # the first reminder at the due date; the offer's before it (the offer expires then)
+    assert timers[0].scheduled == deadlines.first_reminder_at(step, deadline.since, deadline.due)
+    if step == "offer":
+        offer = case.offers.get(status="offered")
+        assert deadline.due == offer.deadline  # one deadline: the offer's own
+        assert timers[-1].scheduled < offer.deadline
     party_addresses = {
         "coordinator": [coordinator.email],
         "consultant": [consultant.email],
