@@ -56,10 +56,12 @@ def _render_case(
     *,
     message_form=None,
     attachment_form=None,
+    survey_participants_form=None,
 ) -> HttpResponse:
     """The case page for ``request.user``; ``bound``: action forms with errors to show,
     ``message_form``: the conversation's message form with errors to show,
-    ``attachment_form``: the upload form with its error (a refused file).
+    ``attachment_form``: the upload form with its error (a refused file),
+    ``survey_participants_form``: the addresses for survey codes, with their error (kept).
 
     Opening the page marks the conversation read up to its newest message; the
     messages that were new are still marked new on this rendering.
@@ -92,7 +94,7 @@ def _render_case(
         "survey": getattr(case, "survey", None) if hasattr(case, "survey") else None,
         "survey_results": survey_services.survey_results(user=user, case=case),
         "survey_can_manage": access.is_coordinator(user) or access.is_case_applicant(user, case),
-        "survey_participants_form": SurveyParticipantsForm(),
+        "survey_participants_form": survey_participants_form or SurveyParticipantsForm(),
         "survey_sheet_form": SurveySheetForm(),
         "site_url": settings.SITE_URL.rstrip("/"),
         "can_edit": access.is_applicant(user) and case.status in states.APPLICANT_EDITS,

@@ -135,18 +135,21 @@ def survey_participants(request: HttpRequest, pk: int) -> HttpResponse:
             count = surveys.survey_add_participants(
                 actor=request.user, case=case, emails=form.cleaned_data["emails"]
             )
+        except ValidationError as error:
+            form.add_error("emails", error.messages)
+        except surveys.SurveyError as error:
+            messages.warning(request, error.message)
+            return redirect("sparring:case_detail", pk=case.pk)
+        else:
             messages.success(
                 request,
                 _("Personal codes were sent to %(count)s new addresses.") % {"count": count},
             )
-        except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
-        except surveys.SurveyError as error:
-            messages.warning(request, error.message)
-    else:
-        messages.error(request, _("Give at least one e-mail address."))
-    return redirect("sparring:case_detail", pk=case.pk)
+            return redirect("sparring:case_detail", pk=case.pk)
+    # An error: the case page again with the addresses as typed, and what to correct.
+    from sparring.cases.views import render_case_page
+
+    return render_case_page(request, case, status=400, survey_participants_form=form)
 
 
 @require_POST

@@ -208,3 +208,21 @@ def test_a_survey_past_its_closing_time_takes_no_answers(reported_case, applican
     with pytest.raises(surveys.SurveyClosed):
         surveys.survey_answer(code=code, data={"overall": 5}, client="x")
     assert fresh(reported_case).survey.answers.count() == 0
+
+
+def test_one_bad_address_keeps_the_list_as_typed_and_sends_nothing(
+    reported_case, applicant, client_for
+):
+    """A stranger's finding: the list of addresses was lost on one typo."""
+    from django.core import mail
+
+    mail.outbox.clear()
+    typed = "b1@example.invalid\nhuono osoite\nb2@example.invalid"
+    response = client_for(applicant).post(
+        f"/cases/{reported_case.pk}/survey/participants/", {"emails": typed}
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "b1@example.invalid" in page and "huono osoite" in page and "b2@example.invalid" in page
+    assert "form-error-summary" in page
+    assert not reported_case.survey.links.exists() and not mail.outbox
