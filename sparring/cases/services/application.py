@@ -1,6 +1,7 @@
 """The application: drafts, edits, submission, files, deleting a draft."""
 
 import os
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -114,12 +115,39 @@ class AlreadySaved(CaseError):
         self.case = case
 
 
+# The same application sent again within this time is the one already saved (the form
+# opened again with the browser's Back button has a new token but the same texts).
+SAME_APPLICATION_WITHIN = timedelta(hours=1)
+SAME_APPLICATION_FIELDS = ("unit", "development_need", "goal", "target_group")
+
+
+def _same_application(actor, call: Call, data: dict) -> Case | None:
+    """A case the actor made in the last ``SAME_APPLICATION_WITHIN`` for the same call
+    with the same texts (``SAME_APPLICATION_FIELDS``, at least one of them filled in), or
+    None. A stranger's finding: Back and re-submit made a second, identical application."""
+    texts = {field: (data.get(field) or "").strip() for field in SAME_APPLICATION_FIELDS}
+    if not any(texts.values()):
+        return None
+    candidates = Case.objects.filter(
+        call=call,
+        organisation=actor.organisation,
+        created_by=actor,
+        created__gte=clock.now() - SAME_APPLICATION_WITHIN,
+    ).order_by("-pk")
+    for case in candidates[:20]:
+        if all((getattr(case, f) or "").strip() == v for f, v in texts.items()):
+            return case
+    return None
+
+
 @transaction.atomic
 def case_create(*, actor, call: Call, data: dict, token=None) -> Case:
     """Save a new application as a draft of the actor's organisation.
 
     ``token`` comes from the form; a second request with the same token finds the
-    case the first one made (AlreadySaved) instead of making another.
+    case the first one made (AlreadySaved) instead of making another, and so does a form
+    with a new token but the same texts as the actor's application of the last hour
+    (``_same_application``: the page opened again with the browser's Back button).
     """
     require(access.is_applicant(actor))
     if token is not None:
@@ -130,6 +158,9 @@ def case_create(*, actor, call: Call, data: dict, token=None) -> Case:
             raise AlreadySaved(existing)
     if not call.is_open():
         raise CaseError(_("This call is not open for applications."))
+    same = _same_application(actor, call, data) if token is not None else None
+    if same is not None:  # the form sent again after going Back: a new token, the same texts
+        raise AlreadySaved(same)
     case = Case(
         call=call, organisation=actor.organisation, created_by=actor, submission_token=token
     )

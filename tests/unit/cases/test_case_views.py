@@ -748,6 +748,29 @@ def test_a_replayed_application_form_creates_no_second_case(
     assert messages_shown(client, replay) == ["info"]
 
 
+def test_back_and_submit_again_finds_the_application_already_sent(
+    applicant, coordinator, open_call, client_for
+):
+    """A stranger's finding: the browser's Back button opens the form again (a new
+    form token, the texts filled in by the browser); sending it makes no second case.
+    Another application with other texts is a new case."""
+    client = client_for(applicant)
+    first = client.get(apply_url(open_call)).context["form"].initial["form_token"]
+    client.post(apply_url(open_call), apply_post(form_token=str(first)))
+    again = client.get(apply_url(open_call)).context["form"].initial["form_token"]
+    assert again != first
+    response = client.post(apply_url(open_call), apply_post(form_token=str(again)))
+    assert Case.objects.count() == 1 and Process.objects.count() == 1
+    assert response.url == reverse("sparring:case_detail", args=[Case.objects.get().pk])
+    assert messages_shown(client, response) == ["info"]
+    other = client.get(apply_url(open_call)).context["form"].initial["form_token"]
+    client.post(
+        apply_url(open_call),
+        apply_post(form_token=str(other), goal="Toinen tavoite: uusi työvuoromalli."),
+    )
+    assert Case.objects.count() == 2
+
+
 def test_a_decision_from_a_stale_page_is_refused(submitted_case, coordinator, client_for):
     """Given a coordinator's open decision page, when another coordinator takes the
     case meanwhile, then the decision sent from the older page is refused with a
