@@ -88,7 +88,7 @@ class LateCaseFilter(django_filters.FilterSet):
             "since": _("Waiting since (oldest first)"),
             "-since": _("Waiting since (newest first)"),
             "case__reference": _("Reference"),
-            "-case__reference": _("Reference (descending)"),
+            "-reference": _("Reference (descending)"),
             "step": _("Step"),
             "-step": _("Step (descending)"),
         },

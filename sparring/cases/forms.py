@@ -95,8 +95,13 @@ class ApplicationForm(forms.ModelForm):
                 self.fields[field].required = False
         self.fields["estimated_participants"].min_value = 1
         self.fields["estimated_participants"].widget.attrs.update(min=1, max=1000)
-        self.fields["estimated_participants"].validators.append(MinValueValidator(1))
-        self.fields["estimated_participants"].validators.append(MaxValueValidator(1000))
+        # one bound each way (the model's own "at least 0" would be a second error for -5)
+        participants = self.fields["estimated_participants"]
+        participants.validators = [
+            v
+            for v in participants.validators
+            if not isinstance(v, MinValueValidator | MaxValueValidator)
+        ] + [MinValueValidator(1), MaxValueValidator(1000)]
         self.fields["requested_days"].choices = [(1, _("1 day")), (2, _("2 days"))]
         for name in (
             "unit",

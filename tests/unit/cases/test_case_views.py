@@ -1023,3 +1023,26 @@ def test_two_coordinators_deciding_from_the_same_page_the_first_wins(
     assert side_effects() == after_first
     assert not AuditEvent.objects.filter(action="case_rejected").exists()
     assert open_tasks(case) == ["call_off"]
+
+
+def test_a_draft_with_few_fields_shows_no_none(applicant, open_call, client_for):
+    """A stranger's finding: "Teema None" on the page of a draft saved with few fields."""
+    from sparring.cases import services
+
+    case = services.case_create(
+        actor=applicant, call=open_call, data={"unit": "Kotihoito", "goal": "Tavoite"}
+    )
+    client = client_for(applicant)
+    for url in (reverse("sparring:case_detail", args=[case.pk]), reverse("home")):
+        page = client.get(url, follow=True).content.decode()
+        assert "None" not in page, url
+
+
+@pytest.mark.parametrize("value", ["-5", "0", "1001"])
+def test_a_participant_count_out_of_range_has_one_error(applicant, open_call, client_for, value):
+    """A stranger's finding: -5 gave both "at least 0" and "at least 1"."""
+    response = client_for(applicant).post(
+        apply_url(open_call), apply_post(estimated_participants=value)
+    )
+    assert response.status_code == 400
+    assert len(response.context["form"].errors["estimated_participants"]) == 1

@@ -479,3 +479,14 @@ def test_recording_the_days_is_due_after_the_last_day_even_when_a_day_moves(
         deadlines.second_reminder_at("deliver", deadline.due),
         deadlines.escalation_at("deliver", deadline.due),
     ]
+
+
+@pytest.mark.parametrize("language", ["fi", "sv"])
+def test_the_late_pages_sort_options_are_translated(coordinator, client_for, language):
+    """A stranger's finding: "Tunnus (descending)" on the Finnish and Swedish page."""
+    from django.conf import settings
+
+    client = client_for(coordinator)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    page = client.get("/coordinator/late/").content.decode()
+    assert "descending" not in page and "(desc" not in page
