@@ -47,7 +47,9 @@ messages: $(STAMP) ## Compile the translation catalogues (locale/*.po -> .mo)
 	@$(PY) manage.py compilemessages --ignore='.venv' -v0
 
 run: install ## Start the product on SQLite at HOST:PORT (127.0.0.1:8000 unless set)
-	@mkdir -p var && touch var/local-settings  # this checkout is a developer's (config/environment.py)
+	@# this checkout is a developer's (config/environment.py); it also keeps the address
+	@# links start with, for commands run beside the server (config/settings/local.py)
+	@mkdir -p var && echo "$(SITE_URL)" > var/local-settings
 	$(PY) manage.py migrate --noinput -v0
 	@echo "Loading the 2021-2022 programme (about a minute the first time, instant afterwards)..."
 	$(PY) manage.py seed_programme

@@ -14,7 +14,12 @@ DEBUG = True
 HOST = os.environ.get("HOST") or "127.0.0.1"
 PORT = os.environ.get("PORT") or "8000"
 _LISTEN_EVERYWHERE = {"0.0.0.0", "::", "[::]"}  # noqa: S104 (a listening address, not a bind here)
-if not os.environ.get("SITE_URL"):
+_served_at = VAR_DIR / "local-settings"  # `make run` writes the address it serves on
+_remembered = _served_at.read_text().strip() if _served_at.exists() else ""
+if not os.environ.get("SITE_URL") and not os.environ.get("PORT") and _remembered.startswith("http"):
+    # a command run beside the server (demo_advance, seed_demo): the server's address
+    SITE_URL = _remembered
+elif not os.environ.get("SITE_URL"):
     _link_host = "127.0.0.1" if HOST in _LISTEN_EVERYWHERE else HOST
     if ":" in _link_host and not _link_host.startswith("["):
         _link_host = f"[{_link_host}]"  # an IPv6 address in a URL

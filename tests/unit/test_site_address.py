@@ -65,6 +65,17 @@ def test_the_embedded_default_derives_the_site_address_from_host_and_port(
     assert host in settings["hosts"] or "*" in settings["hosts"]
 
 
+def test_a_command_beside_the_server_links_to_the_servers_address(tmp_path):
+    """A stranger's finding: demo_advance run in another terminal (no HOST or PORT)
+    linked to port 8000 while `make run PORT=8301` served on 8301. `make run` keeps its
+    address in var/local-settings; commands without HOST, PORT or SITE_URL use it."""
+    (tmp_path / "local-settings").write_text("http://127.0.0.1:8301\n")
+    assert local_settings({}, tmp_path)["site_url"] == "http://127.0.0.1:8301"
+    assert local_settings({"PORT": "8101"}, tmp_path)["site_url"] == "http://127.0.0.1:8101"
+    (tmp_path / "local-settings").write_text("")  # an older marker: empty
+    assert local_settings({}, tmp_path)["site_url"] == "http://127.0.0.1:8000"
+
+
 def test_make_run_gives_the_product_its_address():
     """The Makefile derives SITE_URL from HOST and PORT and exports the three to the
     product's commands (the embedded default reads HOST for its allowed hosts)."""
