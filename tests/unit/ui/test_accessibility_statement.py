@@ -10,7 +10,9 @@ from django.urls import reverse
 
 pytestmark = pytest.mark.django_db
 
-CRITERIA = {"1.3.1", "1.4.4", "2.4.2", "2.4.7", "3.1.2", "3.3.1", "4.1.2"}
+# What is still known not to conform (the staff area's titles, errors, focus and names,
+# the stored labels and the PDF structure were corrected in the same issue and left the list).
+CRITERIA = {"1.4.4", "1.4.10", "3.1.2"}
 
 
 @pytest.mark.parametrize("language", ["fi", "sv", "en"])
