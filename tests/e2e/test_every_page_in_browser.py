@@ -46,12 +46,13 @@ PUBLIC = [
     "/request-access/",
     "/accessibility/",
     "/privacy/",
+    "/acts/",
 ]
 NOT_CRAWLED = re.compile(
-    r"\.(pdf|ics|svg|csv|json|xml)$|/attachments/|/health/|/open-data/|/schema/|^/api/"
+    r"\.(pdf|ics|svg|csv|xlsx|json|xml|atom)$|/attachments/|/health/|/open-data/|/schema/|^/api/"
     r"|^/openapi|^/swagger|^/admin/|^/staff/|^/accounts/logout/|^/i18n/|^/jsi18n/"
 )
-MAX_PAGES = 30  # per role: a guard against a crawl that runs away
+MAX_PAGES = 60  # per role: a guard against a crawl that runs away
 
 # Same-site links in the page, as paths without query or fragment.
 LINKS = """() => [...document.querySelectorAll('a[href]')]
