@@ -200,7 +200,16 @@ class StepSerializer(serializers.Serializer):
     since = serializers.DateTimeField(help_text="When the step opened.")
 
 
+@extend_schema_field({"type": "string", "pattern": r"^\d\d:\d\d:\d\d$", "example": "09:00:00"})
+class ClockTimeField(serializers.TimeField):
+    """A time of day in Helsinki local time, ``HH:MM:SS``. Documented as a pattern, not
+    the OpenAPI format "time", which (RFC 3339 full-time) requires a UTC offset that a
+    wall-clock time of a sparring day does not have."""
+
+
 class DaySerializer(serializers.ModelSerializer):
+    start_time = ClockTimeField(read_only=True)
+    end_time = ClockTimeField(read_only=True)
     status_label = serializers.CharField(source="get_status_display")
     held_url = serializers.SerializerMethodField(
         help_text="POST here (the consultant) to record the day as held."

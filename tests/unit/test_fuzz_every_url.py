@@ -299,7 +299,9 @@ def test_no_input_answers_500(role, world, people):
 
     def _check(response, method, path, data):
         counts["requests"] += 1
-        if response.status_code >= 500:
+        # /health/ answers 503 on purpose when a worker or beat is not running (CI has none)
+        unhealthy = path.startswith("/health/") and response.status_code == 503
+        if response.status_code >= 500 and not unhealthy:
             detail = errors[-1][-1500:] if errors else ""
             failures.append(f"{role} {method} {path} {data!r} -> {response.status_code}\n{detail}")
         errors.clear()
