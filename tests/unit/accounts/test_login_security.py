@@ -226,7 +226,11 @@ def test_a_reset_for_a_known_and_an_unknown_address_runs_the_same_queries(
                 client, email, django_capture_on_commit_callbacks, execute=False
             )
         recorded[email] = [
-            re.sub(r"'\d{4}-\d\d-\d\d [\d:.]+(\+\d\d:\d\d)?'", "t", re.sub(r'"s\d+_x\d+"', "sp", q["sql"]))
+            re.sub(
+                r"'\d{4}-\d\d-\d\d [\d:.]+(\+\d\d:\d\d)?'",
+                "t",
+                re.sub(r'"s\d+_x\d+"', "sp", q["sql"]),
+            )
             .replace(security.email_digest(email), "?")
             .replace(email, "?")
             for q in queries.captured_queries
