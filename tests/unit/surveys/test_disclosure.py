@@ -54,8 +54,20 @@ def _stable(html: str) -> str:
     return re.sub(r'nonce="[^"]*"', "", html)
 
 
+def _survey_part(where: str, text: str) -> str:
+    """On a case page, its survey section (elsewhere on the page a date or a time of day,
+    such as 14.30, could contain "4.3" and fail the test by chance); other pages whole."""
+    if "case page" not in where or 'id="survey-heading"' not in text:
+        return text
+    start = text.index('id="survey-heading"')
+    return text[start : text.find("</section>", start)]
+
+
 def grades_shown(seen: dict[str, str]) -> dict[str, list[str]]:
-    return {where: [s for s in SECRETS if s in text] for where, text in seen.items()}
+    return {
+        where: [s for s in SECRETS if s in _survey_part(where, text)]
+        for where, text in seen.items()
+    }
 
 
 def test_differencing_five_answers_then_a_known_sixth_reveals_nothing(
