@@ -60,7 +60,10 @@ def _survey_part(where: str, text: str) -> str:
     if "case page" not in where or 'id="survey-heading"' not in text:
         return text
     start = text.index('id="survey-heading"')
-    return text[start : text.find("</section>", start)]
+    part = text[start : text.find("</section>", start)]
+    # the programme's average is made of other cases' closed units (whatever other tests
+    # left in the database): not this survey's grade
+    return re.sub(r'<p class="programme-average">.*?</p>', "", part, flags=re.S)
 
 
 def grades_shown(seen: dict[str, str]) -> dict[str, list[str]]:
