@@ -67,10 +67,17 @@ def _survey_part(where: str, text: str) -> str:
 
 
 def grades_shown(seen: dict[str, str]) -> dict[str, list[str]]:
-    return {
-        where: [s for s in SECRETS if s in _survey_part(where, text)]
-        for where, text in seen.items()
-    }
+    """The secret grades found in each view. The pages are Finnish, where a grade is
+    written with a decimal comma ("4,3") while dates and times use dots ("14.30",
+    "4.3.2027"): on a page only the comma forms are grades; in JSON and CSV both."""
+    found = {}
+    for where, text in seen.items():
+        part = _survey_part(where, text)
+        secrets = (
+            [s for s in SECRETS if "," in s] if "<html" in part or "case page" in where else SECRETS
+        )
+        found[where] = [s for s in secrets if s in part]
+    return found
 
 
 def test_differencing_five_answers_then_a_known_sixth_reveals_nothing(
