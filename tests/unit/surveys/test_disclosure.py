@@ -67,15 +67,15 @@ def _survey_part(where: str, text: str) -> str:
 
 
 def grades_shown(seen: dict[str, str]) -> dict[str, list[str]]:
-    """The secret grades found in each view. The pages are Finnish, where a grade is
-    written with a decimal comma ("4,3") while dates and times use dots ("14.30",
-    "4.3.2027"): on a page only the comma forms are grades; in JSON and CSV both."""
+    """The secret grades found in each view. The pages and the CSV are Finnish, where a
+    grade is written with a decimal comma ("4,3") while dates and times use dots ("14.30",
+    "4.3.2027"): there only the comma forms are grades; in the API's JSON the dot forms."""
     found = {}
     for where, text in seen.items():
         part = _survey_part(where, text)
-        secrets = (
-            [s for s in SECRETS if "," in s] if "<html" in part or "case page" in where else SECRETS
-        )
+        # the API's JSON writes a grade with a dot; pages and CSV with a comma, and their
+        # dots are dates and times ("computed 30.11.2026 14.35")
+        secrets = SECRETS if where == "api" else [s for s in SECRETS if "," in s]
         found[where] = [s for s in secrets if s in part]
     return found
 
