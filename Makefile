@@ -79,12 +79,9 @@ format: $(STAMP) ## Format the code with ruff
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-bench: install ## Benchmarks: report PDF warm vs. cold; statistics queries vs. SQL (PostgreSQL)
+bench: install ## Benchmarks of issue 17 (ratios vs baselines, targets; PostgreSQL with DATABASE_URL) and the report PDF
 	$(PY) manage.py bench_pdf
-	@case "$$DATABASE_URL" in \
-	  postgres*) $(PY) manage.py migrate --noinput -v0 && $(PY) manage.py bench_statistics ;; \
-	  *) echo "bench_statistics not run: it needs DATABASE_URL=postgres://... (100 000 cases)" ;; \
-	esac
+	$(PY) manage.py bench $(BENCH_ARGS)
 
 lock: ## Regenerate requirements/lock.txt from pyproject.toml
 	$(PY) -m pip install --quiet uv
