@@ -9,6 +9,8 @@ import shutil
 
 import pytest
 
+from tests.conftest import PASSWORD
+
 # Playwright's sync API runs an event loop in this thread; the ORM calls the
 # tests make between browser steps are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -59,6 +61,31 @@ def page(browser, live_server):
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def session_for(browser, live_server):
+    """``session_for(user)``: a page logged in as ``user`` in a browser context of its own.
+
+    Finnish, Helsinki time; waits for the role's home (or ``home`` when given). The
+    contexts close when the test ends.
+    """
+    contexts = []
+
+    def make(user, home: str | None = None):
+        context = browser.new_context(
+            base_url=live_server.url, locale="fi-FI", timezone_id="Europe/Helsinki"
+        )
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        login(page, user.username, PASSWORD)
+        page.wait_for_url(f"**{home or f'/{user.role}/'}")
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
 
 
 def assert_accessible(page) -> None:

@@ -12,31 +12,11 @@ from django.utils import translation
 from playwright.sync_api import expect
 
 from sparring.models import AuditEvent, Case, OutboundEmail
-from tests.conftest import PASSWORD, make_user
-from tests.e2e.conftest import assert_accessible, login
+from tests.conftest import make_user
+from tests.e2e.conftest import assert_accessible
 from tests.unit.cases.test_case_views import submit_new
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def session_for(browser, live_server):
-    contexts = []
-
-    def make(user, home):
-        context = browser.new_context(
-            base_url=live_server.url, locale="fi-FI", timezone_id="Europe/Helsinki"
-        )
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        login(page, user.username, PASSWORD)
-        page.wait_for_url(f"**{home}")
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
 
 
 def finnish(text) -> str:

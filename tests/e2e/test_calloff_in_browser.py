@@ -29,34 +29,11 @@ from procurement.models import (
 from procurement.services import supplier_create
 from sparring.cases import services
 from sparring.models import Case, Theme, User
-from tests.conftest import PASSWORD, make_consultant, make_user
-from tests.e2e.conftest import assert_accessible, login
+from tests.conftest import make_consultant, make_user
+from tests.e2e.conftest import assert_accessible
 from tests.unit.procurement.test_calloff import approved_case, second_supplier
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-HOMES = {"coordinator": "/coordinator/", "consultant": "/consultant/", "applicant": "/applicant/"}
-
-
-@pytest.fixture
-def session_for(browser, live_server):
-    """A logged-in page in a browser context of its own, per user."""
-    contexts = []
-
-    def make(user):
-        context = browser.new_context(
-            base_url=live_server.url, locale="fi-FI", timezone_id="Europe/Helsinki"
-        )
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        login(page, user.username, PASSWORD)
-        page.wait_for_url(f"**{HOMES[user.role]}")
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
 
 
 # ------------------------------------------------------------------------------

@@ -10,38 +10,11 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from sparring.models import Case, SessionDay
-from tests.conftest import PASSWORD
-from tests.e2e.conftest import assert_accessible, login
+from tests.e2e.conftest import assert_accessible
 from workflow.flows import SparringFlow
 from workflow.tasks import fire_workflow_timers
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def session_for(browser, live_server):
-    contexts = []
-
-    def make(user):
-        context = browser.new_context(
-            base_url=live_server.url, locale="fi-FI", timezone_id="Europe/Helsinki"
-        )
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        login(page, user.username, PASSWORD)
-        page.wait_for_url(
-            "**/"
-            + {"applicant": "applicant", "coordinator": "coordinator", "consultant": "consultant"}[
-                user.role
-            ]
-            + "/"
-        )
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
 
 
 def confirm_days_off(page, submit: str, done: str) -> None:

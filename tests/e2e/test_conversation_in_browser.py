@@ -6,30 +6,9 @@ import re
 
 import pytest
 
-from tests.conftest import PASSWORD
-from tests.e2e.conftest import assert_accessible, login
+from tests.e2e.conftest import assert_accessible
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def session_for(browser, live_server):
-    contexts = []
-
-    def make(user):
-        context = browser.new_context(
-            base_url=live_server.url, locale="fi-FI", timezone_id="Europe/Helsinki"
-        )
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        login(page, user.username, PASSWORD)
-        page.wait_for_url(f"**/{user.role}/")
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
 
 
 def snap(page, name: str) -> None:
