@@ -268,3 +268,16 @@ class UnreachableBackend:
     def send_messages(self, messages):
         UnreachableBackend.sends += 1
         return 0
+
+
+def test_an_audit_row_is_one_insert(submitted_case, coordinator):
+    """No content type look-up, no reload, no SELECT of the actor or the case."""
+    from sparring.audit import audit_record
+
+    case = type(submitted_case).objects.get(pk=submitted_case.pk)
+    with CaptureQueriesContext(connection) as queries:
+        event = audit_record(
+            actor=coordinator, action="case_taken", subject=case, case=case, comment="x"
+        )
+    assert [q["sql"].split()[0] for q in queries.captured_queries] == ["INSERT"]
+    assert event.pk and event.case_id == case.pk
