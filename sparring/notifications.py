@@ -537,7 +537,7 @@ def notify(
         step: what the case waits for (``%(step)s``, a lazy text translated for each recipient).
     """
     subject, paragraphs = MESSAGES[event]
-    consultant = consultant or case.consultant
+    read_once = _ReadOnce(days=lambda: list(days), consultant=lambda: consultant or case.consultant)
     unique: list[Recipient] = []
     seen = set()
     for recipient in recipients:
@@ -563,8 +563,8 @@ def notify(
                     recipient.language,
                     opens=opens,
                     comment=comment,
-                    days=days,
-                    consultant=consultant,
+                    days=read_once.days,
+                    consultant=read_once.consultant,
                     deadline=deadline,
                     link=link,
                     open_url=open_url,
@@ -585,6 +585,40 @@ def notify(
     email_queue_many(messages)
 
 
+class _ReadOnce:
+    """Values of a step read at most once, when a message first needs them."""
+
+    def __init__(self, **makers) -> None:
+        self._makers = makers
+        self._values: dict[str, Any] = {}
+
+    def __getattr__(self, name: str):
+        makers = self.__dict__["_makers"]
+        if name not in makers:
+            raise AttributeError(name)
+
+        def value():
+            if name not in self._values:
+                self._values[name] = makers[name]()
+            return self._values[name]
+
+        return value
+
+
+class _Values(dict):
+    """A message's placeholders, each computed the first time its text asks for it:
+    a message that names no consultant reads no consultant or supplier."""
+
+    def __init__(self, makers: dict[str, Any]) -> None:
+        super().__init__()
+        self.makers = makers
+
+    def __missing__(self, key: str) -> Any:
+        value = self.makers[key]()
+        self[key] = value
+        return value
+
+
 def _context(
     subject,
     paragraphs,
@@ -601,27 +635,34 @@ def _context(
     open_label,
     step,
 ) -> dict[str, Any]:
-    """The ``case_event`` template's context for a recipient reading ``language``."""
+    """The ``case_event`` template's context for a recipient reading ``language``.
+
+    ``days`` and ``consultant`` are functions (read once for the whole step, and
+    only if the message uses them)."""
     with translation.override(language):
-        values = {
-            "reference": case.reference or "",
-            "organisation": case.organisation.display_name(language),
-            "days": case.days,
-            "comment": comment,
-            "dates": format_days(days, with_weekday=True),
-            "consultant": str(consultant) if consultant else "",
-            "supplier": consultant.supplier.display_name() if consultant else "",
-            "deadline": formats.date_format(timezone.localtime(deadline), "SHORT_DATETIME_FORMAT")
-            if deadline
-            else "",
-            "link": link,
-            "step": str(step) if step else "",
-            "submitted": formats.date_format(
-                timezone.localdate(case.submitted_at), "SHORT_DATE_FORMAT"
-            )
-            if case.submitted_at
-            else "",
-        }
+        values = _Values(
+            {
+                "reference": lambda: case.reference or "",
+                "organisation": lambda: case.organisation.display_name(language),
+                "days": lambda: case.days,
+                "comment": lambda: comment,
+                "dates": lambda: format_days(days(), with_weekday=True),
+                "consultant": lambda: str(consultant()) if consultant() else "",
+                "supplier": lambda: consultant().supplier.display_name() if consultant() else "",
+                "deadline": lambda: (
+                    formats.date_format(timezone.localtime(deadline), "SHORT_DATETIME_FORMAT")
+                    if deadline
+                    else ""
+                ),
+                "link": lambda: link,
+                "step": lambda: str(step) if step else "",
+                "submitted": lambda: (
+                    formats.date_format(timezone.localdate(case.submitted_at), "SHORT_DATE_FORMAT")
+                    if case.submitted_at
+                    else ""
+                ),
+            }
+        )
         if open_url:
             url, label = open_url, str(open_label or _("Open the page"))
         elif opens:

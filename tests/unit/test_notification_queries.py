@@ -281,3 +281,32 @@ def test_an_audit_row_is_one_insert(submitted_case, coordinator):
         )
     assert [q["sql"].split()[0] for q in queries.captured_queries] == ["INSERT"]
     assert event.pk and event.case_id == case.pk
+
+
+def tables_read(queries) -> list[str]:
+    return [
+        q["sql"].split(" FROM ")[1].split()[0].strip('"')
+        for q in queries.captured_queries
+        if q["sql"].startswith("SELECT") and " FROM " in q["sql"]
+    ]
+
+
+def test_a_message_reads_the_consultant_only_if_it_names_them(
+    reported_case, django_capture_on_commit_callbacks
+):
+    case = type(reported_case).objects.get(pk=reported_case.pk)
+    recipients = [*applicant_side(case), Recipient("toinen@example.invalid", "sv")]
+    with django_capture_on_commit_callbacks(), CaptureQueriesContext(connection) as closed:
+        notify("closed", case, recipients)
+    assert not [t for t in tables_read(closed) if t.startswith("procurement_")]
+
+    case = type(reported_case).objects.get(pk=reported_case.pk)
+    recipients = [*applicant_side(case), Recipient("toinen@example.invalid", "sv")]
+    with django_capture_on_commit_callbacks(), CaptureQueriesContext(connection) as named:
+        notify("offer_accepted_applicant", case, recipients)
+    read = tables_read(named)
+    # once for the step, in whichever languages its recipients read
+    assert read.count("procurement_consultant") == 1
+    assert read.count("procurement_supplier") == 1
+    text = OutboundEmail.objects.filter(template="case_event").latest("pk").body_text
+    assert str(case.consultant) in text
