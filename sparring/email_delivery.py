@@ -1,14 +1,23 @@
-"""Delivering a queued e-mail (the worker side of the outbox in ``sparring.emails``)."""
+"""Delivering queued e-mail (the worker side of the outbox in ``sparring.emails``).
 
+One step's messages are delivered together (``email_deliver_batch``): one locking
+read, one connection to the mail server, one write of every row.
+"""
+
+import logging
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 
 from . import clock
 from .models import OutboundEmail
+
+logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8  # failed attempts before a row waits for a coordinator's resend
 FIRST_BACKOFF = timedelta(minutes=1)  # doubled after each failure ...
@@ -39,43 +48,117 @@ def backoff_after(attempts: int) -> timedelta:
 def email_deliver(*, email_id: int) -> bool:
     """Send one queued message unless it was sent already. Returns True if sent now.
 
-    The row is locked while sending, so two deliveries of the same message
-    never both send it. Once sent, the copy kept has its links and survey codes
-    removed (``without_links``). A failure is recorded on the row with its backoff
-    (``next_attempt_at``), then raised as ``EmailNotSent``; the reconciliation
-    sweep queues the row again when the backoff has passed.
+    The single-message form of ``email_deliver_batch`` (a resend, a message queued
+    before batches existed). Raises ``EmailNotSent`` when the mail server refused it
+    or could not be reached; the row keeps the error and its backoff.
     """
-    failure: Exception | None = None
+    result = email_deliver_batch(email_ids=[email_id])
+    if result.failed:
+        raise result.failed[0]
+    return bool(result.sent)
+
+
+@dataclass
+class BatchResult:
+    """What one delivery of a batch did: the rows sent now, the failures recorded,
+    and the rows skipped (sent already, gone, or being sent by another worker)."""
+
+    sent: list[int] = field(default_factory=list)
+    failed: list["EmailNotSent"] = field(default_factory=list)
+    skipped: int = 0
+
+
+def email_deliver_batch(*, email_ids: Iterable[int]) -> BatchResult:
+    """Send the queued messages ``email_ids`` (one step's e-mail), each at most once.
+
+    Costs a constant number of queries whatever the batch's size: one
+    ``SELECT … FOR UPDATE SKIP LOCKED`` of the unsent rows and one ``UPDATE`` of them
+    all (``bulk_update``), in one transaction; the messages go through one connection
+    to the mail server.
+
+    Idempotent per row (the outbox row is the message's identity): a row sent already
+    is not selected, and a row another worker holds is skipped (that worker sends it,
+    or records its failure for the sweep). The rows stay locked while sending, so two
+    deliveries of the same batch (the broker redelivering it, the sweep queueing a row
+    again) never both send a message. A worker killed in the middle of a batch commits
+    nothing: the batch's messages are sent again later (at least once, as before for a
+    single message).
+
+    A refused message records its error and backoff (``next_attempt_at``) on its row
+    and the others are still sent; the failures are returned, not raised. The
+    copies kept of the sent ones have their links and survey codes removed
+    (``without_links``).
+    """
+    ids = sorted(set(email_ids))
+    result = BatchResult()
+    if not ids:
+        return result
     with transaction.atomic():
-        email = OutboundEmail.objects.select_for_update().filter(pk=email_id).first()
-        if email is None or email.sent_at is not None:
-            return False
-        email.attempts += 1
-        try:
-            _message(email).send()
-        except Exception as exc:
-            failure = exc
-            email.last_error = str(exc)[:2000]
-            email.next_attempt_at = clock.now() + backoff_after(email.attempts)
-        else:
-            email.sent_at = clock.now()
-            email.last_error = ""
-            email.next_attempt_at = None
-            email.body_text = without_links(email.body_text)
-            email.body_html = without_links(email.body_html)
-        email.save(
-            update_fields=[
-                "attempts",
-                "sent_at",
-                "last_error",
-                "next_attempt_at",
-                "body_text",
-                "body_html",
-            ]
+        rows = list(
+            OutboundEmail.objects.select_for_update(skip_locked=True)
+            .filter(pk__in=ids, sent_at=None)
+            .order_by("pk")
         )
-    if failure is not None:
-        raise EmailNotSent(email, failure) from failure
-    return True
+        result.skipped = len(ids) - len(rows)
+        if not rows:
+            return result
+        now = clock.now()
+        connection = get_connection()
+        opened = _open(connection)
+        try:
+            for email in rows:
+                email.attempts += 1
+                try:
+                    if isinstance(opened, Exception):
+                        raise opened
+                    message = _message(email)
+                    message.connection = connection
+                    message.send()
+                except Exception as exc:
+                    email.last_error = str(exc)[:2000]
+                    email.next_attempt_at = now + backoff_after(email.attempts)
+                    failure = EmailNotSent(email, exc)
+                    failure.__cause__ = exc
+                    result.failed.append(failure)
+                    if opened is None:
+                        _close(connection)  # the next message opens a fresh one
+                else:
+                    email.sent_at = now
+                    email.last_error = ""
+                    email.next_attempt_at = None
+                    email.body_text = without_links(email.body_text)
+                    email.body_html = without_links(email.body_html)
+                    result.sent.append(email.pk)
+        finally:
+            if not isinstance(opened, Exception):
+                _close(connection)
+        OutboundEmail.objects.bulk_update(rows, UPDATED_FIELDS)
+    return result
+
+
+UPDATED_FIELDS = ["attempts", "sent_at", "last_error", "next_attempt_at", "body_text", "body_html"]
+
+
+def _open(connection) -> Exception | None:
+    """Open the connection to the mail server once for the batch; the error if it fails
+    (every message of the batch then records it, none is tried)."""
+    opener = getattr(connection, "open", None)
+    if opener is None:
+        return None
+    try:
+        opener()
+    except Exception as exc:
+        return exc
+    return None
+
+
+def _close(connection) -> None:
+    closer = getattr(connection, "close", None)
+    if closer is not None:
+        try:
+            closer()
+        except Exception:  # the messages were accepted; a failed QUIT changes nothing
+            logger.debug("Closing the mail server connection failed", exc_info=True)
 
 
 class EmailNotSent(Exception):

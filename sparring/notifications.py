@@ -16,12 +16,14 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from . import access
-from .emails import email_queue
+from .emails import email_queue_many, render_email
+from .models import OutboundEmail
 from .workdays import day_label
 
 
@@ -409,12 +411,56 @@ def can_open_case(recipient: Recipient, case) -> bool:
     A contact person or a participant without an account, and a consultant whose
     offer expired, cannot; their messages carry no link to the case.
     """
-    users = [recipient.user] if recipient.user is not None else []
-    if not users:
-        users = list(get_user_model().objects.filter(email__iexact=recipient.email, is_active=True))
-    return any(
-        user.is_active and access.visible_cases(user).filter(pk=case.pk).exists() for user in users
+    return recipient.email.lower() in who_can_open_case([recipient], case)
+
+
+def who_can_open_case(recipients: list[Recipient], case) -> set[str]:
+    """The addresses (lower case) of ``recipients`` whose account may open the case page.
+
+    The rule is ``can_open_case``'s (``access.visible_cases`` of an active account; a
+    recipient without ``user`` by the accounts of their address). Costs at most two
+    queries whatever the number of recipients: one for the accounts behind addresses
+    given without one, one asking of the case whether each account sees it.
+    """
+    by_email: dict[str, list] = {}
+    unknown = []
+    for recipient in recipients:
+        if not recipient.email:
+            continue
+        if recipient.user is not None:
+            by_email.setdefault(recipient.email.lower(), []).append(recipient.user)
+        else:
+            unknown.append(recipient.email)
+    if unknown:
+        query = Q()
+        for email in unknown:
+            query |= Q(email__iexact=email)
+        accounts = (
+            get_user_model().objects.filter(query, is_active=True).select_related("consultant")
+        )
+        wanted = {email.lower() for email in unknown}
+        for user in accounts:
+            # matched case-insensitively by the database; kept under each address asked for
+            if user.email.lower() in wanted:
+                by_email.setdefault(user.email.lower(), []).append(user)
+    checks = {}
+    for email, users in by_email.items():
+        for user in users:
+            if not user.is_active:
+                continue
+            visible = access.visible_cases(user).filter(pk=OuterRef("pk"))
+            checks[f"open_{len(checks)}"] = (email, Exists(visible))
+    if not checks:
+        return set()
+    answer = (
+        type(case)
+        .objects.filter(pk=case.pk)
+        .values(**{name: exists for name, (_email, exists) in checks.items()})
+        .first()
     )
+    if answer is None:
+        return set()
+    return {email for name, (email, _exists) in checks.items() if answer[name]}
 
 
 def format_days(days, *, with_weekday: bool = False) -> str:
@@ -478,6 +524,11 @@ def notify(
 ) -> None:
     """Queue the ``event`` message about ``case`` to each recipient, in their language.
 
+    One INSERT for all recipients and one delivery task after commit
+    (``emails.email_queue_many``); the text is rendered once per language and link,
+    and who may open the case is asked in one query (``who_can_open_case``), so the
+    queries do not grow with the number of recipients (issue 17).
+
     Args:
         link: an address written into the text (``%(link)s``), e.g. a personal survey link.
         open_url: the page the message's link opens instead of the case page (absolute,
@@ -486,51 +537,142 @@ def notify(
         step: what the case waits for (``%(step)s``, a lazy text translated for each recipient).
     """
     subject, paragraphs = MESSAGES[event]
-    consultant = consultant or case.consultant
+    read_once = _ReadOnce(days=lambda: list(days), consultant=lambda: consultant or case.consultant)
+    unique: list[Recipient] = []
     seen = set()
     for recipient in recipients:
         if not recipient.email or recipient.email.lower() in seen:
             continue
         seen.add(recipient.email.lower())
-        with translation.override(recipient.language):
-            values = {
-                "reference": case.reference or "",
-                "organisation": case.organisation.display_name(recipient.language),
-                "days": case.days,
-                "comment": comment,
-                "dates": format_days(days, with_weekday=True),
-                "consultant": str(consultant) if consultant else "",
-                "supplier": consultant.supplier.display_name() if consultant else "",
-                "deadline": formats.date_format(
-                    timezone.localtime(deadline), "SHORT_DATETIME_FORMAT"
-                )
-                if deadline
-                else "",
-                "link": link,
-                "step": str(step) if step else "",
-                "submitted": formats.date_format(
-                    timezone.localdate(case.submitted_at), "SHORT_DATE_FORMAT"
-                )
-                if case.submitted_at
-                else "",
-            }
-            if open_url:
-                url, label = open_url, str(open_label or _("Open the page"))
-            elif can_open_case(recipient, case):
-                url, label = case_url(case), str(_("Open the case"))
-            else:
-                url, label = "", ""
-            context = {
-                "subject_line": " ".join((str(subject) % values).split()),
-                "paragraphs": [str(p) % values for p in paragraphs],
-                "open_url": url,
-                "open_label": label,
-                "site_name": settings.SITE_NAME,
-            }
-        email_queue(
-            to=recipient.email,
-            template="case_event",
-            context=context,
-            language=recipient.language,
-            attachments=attachments_for(recipient) if attachments_for else None,
+        unique.append(recipient)
+    if not unique:
+        return
+    openers = set() if open_url else who_can_open_case(unique, case)
+    rendered: dict[tuple[str, bool], dict[str, str]] = {}  # one rendering per language and link
+    messages = []
+    for recipient in unique:
+        opens = recipient.email.lower() in openers
+        key = (recipient.language, opens)
+        if key not in rendered:
+            rendered[key] = render_email(
+                template="case_event",
+                context=_context(
+                    subject,
+                    paragraphs,
+                    case,
+                    recipient.language,
+                    opens=opens,
+                    comment=comment,
+                    days=read_once.days,
+                    consultant=read_once.consultant,
+                    deadline=deadline,
+                    link=link,
+                    open_url=open_url,
+                    open_label=open_label,
+                    step=step,
+                ),
+                language=recipient.language,
+            )
+        messages.append(
+            OutboundEmail(
+                to=recipient.email,
+                template="case_event",
+                language=recipient.language,
+                attachments=(attachments_for(recipient) if attachments_for else None) or [],
+                **rendered[key],
+            )
         )
+    email_queue_many(messages)
+
+
+class _ReadOnce:
+    """Values of a step read at most once, when a message first needs them."""
+
+    def __init__(self, **makers) -> None:
+        self._makers = makers
+        self._values: dict[str, Any] = {}
+
+    def __getattr__(self, name: str):
+        makers = self.__dict__["_makers"]
+        if name not in makers:
+            raise AttributeError(name)
+
+        def value():
+            if name not in self._values:
+                self._values[name] = makers[name]()
+            return self._values[name]
+
+        return value
+
+
+class _Values(dict):
+    """A message's placeholders, each computed the first time its text asks for it:
+    a message that names no consultant reads no consultant or supplier."""
+
+    def __init__(self, makers: dict[str, Any]) -> None:
+        super().__init__()
+        self.makers = makers
+
+    def __missing__(self, key: str) -> Any:
+        value = self.makers[key]()
+        self[key] = value
+        return value
+
+
+def _context(
+    subject,
+    paragraphs,
+    case,
+    language: str,
+    *,
+    opens: bool,
+    comment,
+    days,
+    consultant,
+    deadline,
+    link,
+    open_url,
+    open_label,
+    step,
+) -> dict[str, Any]:
+    """The ``case_event`` template's context for a recipient reading ``language``.
+
+    ``days`` and ``consultant`` are functions (read once for the whole step, and
+    only if the message uses them)."""
+    with translation.override(language):
+        values = _Values(
+            {
+                "reference": lambda: case.reference or "",
+                "organisation": lambda: case.organisation.display_name(language),
+                "days": lambda: case.days,
+                "comment": lambda: comment,
+                "dates": lambda: format_days(days(), with_weekday=True),
+                "consultant": lambda: str(consultant()) if consultant() else "",
+                "supplier": lambda: consultant().supplier.display_name() if consultant() else "",
+                "deadline": lambda: (
+                    formats.date_format(timezone.localtime(deadline), "SHORT_DATETIME_FORMAT")
+                    if deadline
+                    else ""
+                ),
+                "link": lambda: link,
+                "step": lambda: str(step) if step else "",
+                "submitted": lambda: (
+                    formats.date_format(timezone.localdate(case.submitted_at), "SHORT_DATE_FORMAT")
+                    if case.submitted_at
+                    else ""
+                ),
+            }
+        )
+        if open_url:
+            url, label = open_url, str(open_label or _("Open the page"))
+        elif opens:
+            url, label = case_url(case), str(_("Open the case"))
+        else:
+            url, label = "", ""
+        return {
+            "subject_line": " ".join((str(subject) % values).split()),
+            "paragraphs": [str(p) % values for p in paragraphs],
+            "open_url": url,
+            "open_label": label,
+            "site_name": settings.SITE_NAME,
+        }

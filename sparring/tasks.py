@@ -30,6 +30,22 @@ def deliver_email(email_id: int) -> bool:
 
 
 @shared_task(acks_late=True, ignore_result=True, **INFRASTRUCTURE_RETRY)
+def deliver_emails(email_ids: list[int]) -> int:
+    """Deliver one step's messages of the outbox together (idempotent per message).
+
+    Returns how many were sent now. Refusals are recorded on their rows with the
+    backoff (``email_delivery.email_deliver_batch``) and left to the sweep, like
+    ``deliver_email``. An infrastructure error (the database gone mid-batch) retries
+    the whole batch: nothing of it was committed, so a message sent just before may
+    go again (at least once, never lost).
+    """
+    result = email_delivery.email_deliver_batch(email_ids=email_ids)
+    for failure in result.failed:
+        logger.warning("%s; retried after %s", failure, failure.email.next_attempt_at)
+    return len(result.sent)
+
+
+@shared_task(acks_late=True, ignore_result=True, **INFRASTRUCTURE_RETRY)
 def apply_retention() -> int:
     """Daily (beat): remove what is past its retention period (idempotent).
 
