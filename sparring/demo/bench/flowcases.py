@@ -8,8 +8,8 @@ and found again on the next run (so a second run does not pay for it); cases
 are then driven into the state a benchmark needs through the same services the
 users' forms call (``sparring.cases.services``), as the demo replay does.
 
-E-mail goes to memory while the world is made (``config.settings.local`` would
-print every message).
+The commands run inside :func:`quiet_mail`: e-mail goes to memory
+(``config.settings.local`` would print every message).
 """
 
 from __future__ import annotations
@@ -32,10 +32,18 @@ from .. import data as demo
 #: Each benchmark's serial range for its made-up Business IDs (the demo uses 1–300).
 SERIALS = {"race": 700, "calloffs": 740, "survey": 780, "test": 820}
 #: Large enough that no benchmark run exhausts them (days, euros).
-CAPACITY = 1_000_000
+CAPACITY = 30_000  # a small integer column
 BUDGET = Decimal("1000000000.00")
 
-quiet_mail = override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend")
+
+def quiet_mail() -> override_settings:
+    """E-mail to memory and Celery's per-task log lines off, for a benchmark command's run
+    (a context manager: the settings hold for every thread while it lasts)."""
+    import logging
+
+    logging.getLogger("celery.app.trace").setLevel(logging.WARNING)
+    logging.getLogger("kombu.connection").setLevel(logging.ERROR)
+    return override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend")
 
 
 @dataclass
@@ -55,7 +63,6 @@ def _username(tag: str, role: str, n: int) -> str:
     return f"bench.{tag}.{role}{n}"
 
 
-@quiet_mail
 def world(tag: str, *, coordinators: int = 1, consultants: int = 4) -> World:
     """The benchmark world ``tag`` (a key of :data:`SERIALS`), made when missing.
 
@@ -200,14 +207,12 @@ def application(n: int = 0) -> dict:
     }
 
 
-@quiet_mail
 def submitted_case(w: World, n: int = 0) -> Case:
     """A new application of ``w``'s organisation, submitted: its review step is open."""
     case = services.case_create(actor=w.applicant, call=w.call, data=application(n))
     return services.case_submit(actor=w.applicant, case=case, version=case.version)
 
 
-@quiet_mail
 def approved_case(w: World, n: int = 0) -> Case:
     """A submitted case approved for 2 days by ``w``'s first coordinator: its call-off is open."""
     case = submitted_case(w, n)

@@ -57,7 +57,9 @@ def open_page(client: requests.Session, url: str) -> Page:
     Raises:
         RuntimeError: the page did not answer 200 or has no form with a CSRF token.
     """
-    response = client.get(url, timeout=60)
+    # A new connection for the POST: gunicorn closes an idle kept-alive one after 2 s,
+    # and a POST on a connection it closed fails without a retry.
+    response = client.get(url, timeout=60, headers={"Connection": "close"})
     token = _CSRF.search(response.text)
     if response.status_code != 200 or token is None:
         raise RuntimeError(f"{url} answered {response.status_code} without a form")

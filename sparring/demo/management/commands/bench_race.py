@@ -35,7 +35,11 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=2)
         parser.add_argument("--threads", type=int, default=16)
 
-    def handle(self, *args, clients, rounds, singles, workers, threads, **options):
+    def handle(self, *args, **options):
+        with flowcases.quiet_mail():
+            self.measure(**options)
+
+    def measure(self, *, clients, rounds, singles, workers, threads, **options):
         world = flowcases.world("race", coordinators=clients)
         self.stdout.write(
             f"{clients} coordinators, {rounds} rounds, gunicorn {workers} workers × {threads} threads"
