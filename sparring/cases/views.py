@@ -149,7 +149,7 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """Take one of the case page's actions (``steps.ACTIONS``)."""
     if action not in steps.ACTIONS:
         raise Http404
-    case = visible_case(request, pk)
+    case = selectors.action_case(request, pk)
     declared = steps.ACTIONS[action]
     form = declared.bound(case, request.POST)
     if form.is_valid():
@@ -165,7 +165,7 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             if action == "delete":
                 return redirect("home")
             return redirect("sparring:case_detail", pk=case.pk)
-    case.refresh_from_db()
+    case = visible_case(request, pk)  # as it is now, with the page's joins
     if set(form.errors) == {"version"}:  # a tampered or broken page
         messages.warning(request, StaleCase.message)
         return _render_case(request, case, status=400)

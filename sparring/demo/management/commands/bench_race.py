@@ -44,7 +44,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{clients} coordinators, {rounds} rounds, gunicorn {workers} workers × {threads} threads"
         )
-        results, alone = [], []
+        results, alone, refused = [], [], []
         with gunicorn(workers=workers, threads=threads) as base:
             sessions = [signed_in(user) for user in world.coordinators]
             self._warm(base, sessions)
@@ -55,6 +55,9 @@ class Command(BaseCommand):
                     done = race.complete_alone(sessions[0], *urls, APPROVE)
                     self._check(case, [done])
                     alone.append(done.seconds)
+                    # the same form again, from a page opened before: refused (a loser's path)
+                    late = race.complete_alone(sessions[1], *urls, {**APPROVE, "version": 1})
+                    refused.append(late.seconds)
                 case = flowcases.submitted_case(world, n)
                 together = race.complete_at_once(sessions, *self._urls(base, case), APPROVE)
                 results.append(self._check(case, together))
@@ -71,7 +74,7 @@ class Command(BaseCommand):
             }
             for n, r in enumerate(results)
         ]
-        self._table(rows, single, alone)
+        self._table(rows, single, alone, refused)
         bad = [r["winners"] for r in results if r["winners"] != 1]
         figures = {
             "race_winners": bad[0] if bad else 1,
@@ -86,6 +89,7 @@ class Command(BaseCommand):
                 "gunicorn": {"workers": workers, "threads": threads},
                 "single_ms": [round(s * 1000, 1) for s in alone],
                 "single_median_ms": round(single * 1000, 1),
+                "refused_alone_median_ms": round(statistics.median(refused) * 1000, 1),
                 "rounds": rows,
                 "load": summary.machine_load(),
             },
@@ -129,10 +133,11 @@ class Command(BaseCommand):
             "ratio": 0.0,
         }
 
-    def _table(self, rows, single, alone) -> None:
+    def _table(self, rows, single, alone, refused) -> None:
         self.stdout.write(
             f"one approval alone: median {single * 1000:.0f} ms of {len(alone)} "
-            f"(min {min(alone) * 1000:.0f}, max {max(alone) * 1000:.0f})"
+            f"(min {min(alone) * 1000:.0f}, max {max(alone) * 1000:.0f}); one refusal alone "
+            f"(the step gone): median {statistics.median(refused) * 1000:.0f} ms"
         )
         self.stdout.write(
             f"{'round':>5} {'winners':>7} {'refused':>7} {'errors':>6} "
