@@ -151,6 +151,13 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         raise Http404
     case = selectors.action_case(request, pk)
     declared = steps.ACTIONS[action]
+    posted = request.POST.get("version", "")
+    if "version" in declared.form.base_fields and posted.isdigit() and int(posted) != case.version:
+        # A page older than the case (someone took a step meanwhile) is refused before its
+        # form is built or its service runs: the call-off's form alone ranks every
+        # consultant and adds up the agreement's ledger (issue 17: concurrent completions).
+        messages.warning(request, StaleCase.message)
+        return redirect("sparring:case_detail", pk=case.pk)
     form = declared.bound(case, request.POST)
     if form.is_valid():
         try:

@@ -60,3 +60,35 @@ def test_a_form_error_shows_the_whole_case_page_again(submitted_case, coordinato
     )
     assert response.status_code == 400
     assert submitted_case.organisation.name_fi in response.content.decode()
+
+
+def test_a_call_off_from_a_stale_page_is_refused_before_anyone_is_ranked(
+    submitted_case, coordinator, consultant, agreement, client_for, monkeypatch
+):
+    """The call-off's form ranks every consultant and adds up the agreement's ledger; a
+    page older than the case is refused before that work (a colleague called off first)."""
+    from procurement import calloff
+    from sparring.cases import services
+
+    services.case_decide(
+        actor=coordinator,
+        case=submitted_case,
+        decision=services.Decision.APPROVE,
+        comment="",
+        approved_days=2,
+        version=submitted_case.version,
+    )
+    case = Case.objects.get(pk=submitted_case.pk)
+    assert calloff.agreement_in_force(call=case.call) == agreement
+
+    def ranked(*args, **kwargs):
+        raise AssertionError("ranked for a stale page")
+
+    monkeypatch.setattr(calloff, "candidates", ranked)
+    response = client_for(coordinator).post(
+        f"/cases/{case.pk}/do/call_off/",
+        {"version": case.version - 1, "consultant": "", "justification": ""},
+    )
+    assert response.status_code == 302
+    assert [m.level_tag for m in get_messages(response.wsgi_request)][-1] == "warning"
+    assert Case.objects.get(pk=case.pk).status == Case.Status.APPROVED
