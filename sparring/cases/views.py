@@ -144,6 +144,14 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_case(request, visible_case(request, pk))
 
 
+def _posted_version(request: HttpRequest) -> int | None:
+    """The case version a POSTed form carries, None when it has none or it is no number."""
+    try:
+        return int(request.POST.get("version", ""))
+    except ValueError:  # empty, not a number, or thousands of digits
+        return None
+
+
 @require_POST
 def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """Take one of the case page's actions (``steps.ACTIONS``)."""
@@ -151,8 +159,10 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         raise Http404
     case = selectors.action_case(request, pk)
     declared = steps.ACTIONS[action]
-    posted = request.POST.get("version", "")
-    if "version" in declared.form.base_fields and posted.isdigit() and int(posted) != case.version:
+    if "version" in declared.form.base_fields and _posted_version(request) not in (
+        None,
+        case.version,
+    ):
         # A page older than the case (someone took a step meanwhile) is refused before its
         # form is built or its service runs: the call-off's form alone ranks every
         # consultant and adds up the agreement's ledger (issue 17: concurrent completions).

@@ -92,3 +92,13 @@ def test_a_call_off_from_a_stale_page_is_refused_before_anyone_is_ranked(
     assert response.status_code == 302
     assert [m.level_tag for m in get_messages(response.wsgi_request)][-1] == "warning"
     assert Case.objects.get(pk=case.pk).status == Case.Status.APPROVED
+
+
+@pytest.mark.parametrize("version", ["", "x", "²", "9" * 5000, " 1 "])
+def test_a_version_that_is_no_number_is_left_to_the_form(
+    version, submitted_case, coordinator, client_for
+):
+    response = client_for(coordinator).post(
+        f"/cases/{submitted_case.pk}/do/decide/", {**APPROVE, "version": version}
+    )
+    assert response.status_code in (302, 400)
