@@ -4,8 +4,13 @@ DEBUG keeps every query in memory and serves tracebacks, which a measurement mus
 not pay for; mail goes to memory (the outbox rows are still written and delivered).
 """
 
+import os
+
 from .local import *  # noqa: F403
 
 DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+# The survey benchmark's server adds its baseline view (sparring/demo/bench/survey_urls.py).
+ROOT_URLCONF = os.environ.get("BENCH_ROOT_URLCONF") or ROOT_URLCONF  # noqa: F405

@@ -144,13 +144,30 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_case(request, visible_case(request, pk))
 
 
+def _posted_version(request: HttpRequest) -> int | None:
+    """The case version a POSTed form carries, None when it has none or it is no number."""
+    try:
+        return int(request.POST.get("version", ""))
+    except ValueError:  # empty, not a number, or thousands of digits
+        return None
+
+
 @require_POST
 def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """Take one of the case page's actions (``steps.ACTIONS``)."""
     if action not in steps.ACTIONS:
         raise Http404
-    case = visible_case(request, pk)
+    case = selectors.action_case(request, pk)
     declared = steps.ACTIONS[action]
+    if "version" in declared.form.base_fields and _posted_version(request) not in (
+        None,
+        case.version,
+    ):
+        # A page older than the case (someone took a step meanwhile) is refused before its
+        # form is built or its service runs: the call-off's form alone ranks every
+        # consultant and adds up the agreement's ledger (issue 17: concurrent completions).
+        messages.warning(request, StaleCase.message)
+        return redirect("sparring:case_detail", pk=case.pk)
     form = declared.bound(case, request.POST)
     if form.is_valid():
         try:
@@ -165,7 +182,7 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             if action == "delete":
                 return redirect("home")
             return redirect("sparring:case_detail", pk=case.pk)
-    case.refresh_from_db()
+    case = visible_case(request, pk)  # as it is now, with the page's joins
     if set(form.errors) == {"version"}:  # a tampered or broken page
         messages.warning(request, StaleCase.message)
         return _render_case(request, case, status=400)

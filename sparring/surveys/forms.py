@@ -42,6 +42,12 @@ class SurveyAnswerForm(forms.ModelForm):
             self.fields[name].required = False
         self.fields["overall"].choices = [c for c in self.fields["overall"].choices if c[0] != ""]
 
+    def _get_validation_exclusions(self):
+        # The grades are checked by their fields' choices here and the answer again by the
+        # survey service; the form does not ask the database to evaluate the grade's check
+        # constraint as well (a query per answer, issue 17).
+        return super()._get_validation_exclusions() | {"overall"}
+
 
 class SurveyParticipantsForm(forms.Form):
     emails = forms.CharField(

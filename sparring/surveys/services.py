@@ -161,6 +161,12 @@ def survey_check_code(*, code: str, client: str) -> tuple[Survey, SurveyLink]:
         .filter(codes__code_hash=code_hash(code))
         .first()
     )
+    return _check_link(link, client_key)
+
+
+def _check_link(link: SurveyLink | None, client_key: str) -> tuple[Survey, SurveyLink]:
+    """``survey_check_code``'s rules for a code looked up already (``link`` None: no such
+    code), after the client's own limit was checked; ``client_key`` counts a wrong code."""
     if link is None:
         _rate_count_up(client_key)
         raise WrongCode
@@ -204,15 +210,25 @@ def survey_answer(
         WrongCode, TooManyAnswers, SurveyClosed, AlreadyAnswered; ValidationError for
         grades out of range (the form prevents them).
     """
-    if submission_token is not None:
-        link = SurveyLink.objects.filter(codes__code_hash=code_hash(code)).first()
-        if link is not None and _already_saved(link.survey, submission_token):
+    # One look-up of the code serves both checks below (issue 17: an answer is a few
+    # queries, so that a room of participants answering at once is not kept waiting).
+    link = (
+        SurveyLink.objects.select_related("survey").filter(codes__code_hash=code_hash(code)).first()
+    )
+    if submission_token is not None and link is not None:
+        if _already_saved(link.survey, submission_token):
             return link.survey
-    survey, link = survey_check_code(code=code, client=client)
+    client_key = _rate_key("wrong", client_hash(client))
+    if _rate_count(client_key) >= WRONG_CODES_PER_CLIENT:
+        raise TooManyAnswers
+    survey, link = _check_link(link, client_key)
     answer = SurveyAnswer(survey=survey, **{f: data.get(f) for f in ANSWER_FIELDS})
     answer.best = (answer.best or "").strip()
     answer.improve = (answer.improve or "").strip()
-    answer.full_clean()
+    # The survey was just read and the key is a new random UUID: only the fields are
+    # checked here (a grade out of 1–5 is not one of the field's choices); the database's
+    # own constraints still hold.
+    answer.full_clean(exclude=["survey"], validate_unique=False, validate_constraints=False)
     try:
         with transaction.atomic():
             if submission_token is not None:

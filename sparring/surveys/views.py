@@ -59,11 +59,13 @@ def survey(request: HttpRequest, token: str = "") -> HttpResponse:
                 request, "sparring/survey_code.html", {"form": form}, status=_status(error)
             )
         return _answer_page(request, survey, SurveyAnswerForm(initial={"code": code}))
-    if surveys.survey_answer_saved(
+    form = SurveyAnswerForm(request.POST)
+    # The same form sent again is one answer, thanked again: a valid one is recognised
+    # by ``survey_answer`` (its submission token), one that no longer validates here.
+    if not form.is_valid() and surveys.survey_answer_saved(
         code=code, submission_token=request.POST.get("submission_token", "")
     ):
-        return _thanks(request)  # the same form sent again: one answer, thanked again
-    form = SurveyAnswerForm(request.POST)
+        return _thanks(request)
     if form.is_valid():
         try:
             surveys.survey_answer(
