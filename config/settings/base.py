@@ -167,7 +167,15 @@ DATABASE_URL = os.environ.get("DATABASE_URL", "")
 DATABASES = {
     "default": dj_database_url.parse(
         DATABASE_URL or f"sqlite:///{VAR_DIR / 'sparring.sqlite3'}",
-        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
+        # Persistent connections on PostgreSQL (a new one costs a refused step more than
+        # the step itself: issue 17's race benchmark), checked before each request reuses
+        # one, so a restarted server costs one failed check, not an error page.
+        conn_max_age=int(
+            os.environ.get(
+                "DATABASE_CONN_MAX_AGE", "60" if DATABASE_URL.startswith("postgres") else "0"
+            )
+        ),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
