@@ -22,7 +22,8 @@ from __future__ import annotations
 import time
 from collections import Counter
 from contextlib import ExitStack, contextmanager
-from datetime import datetime, time as clock_time, timedelta
+from datetime import datetime, timedelta
+from datetime import time as clock_time
 from unittest import mock
 
 from django.db import connection, transaction
@@ -438,7 +439,9 @@ class RawFloor:
 
     def __init__(self, steps: int) -> None:
         self.steps = steps
-        self.lock = " FOR UPDATE" if connection.vendor == "postgresql" else ""
+        self.select = "SELECT status, version FROM bench_flow_floor WHERE id = %s"
+        if connection.vendor == "postgresql":
+            self.select += " FOR UPDATE"
         with connection.cursor() as cursor:
             cursor.execute(
                 f"CREATE TABLE IF NOT EXISTS {self.TABLE} "
@@ -466,21 +469,21 @@ class RawFloor:
             with timer.step(f"step_{number}"), transaction.atomic(), connection.cursor() as cursor:
                 if number == 0:
                     cursor.execute(
-                        f"INSERT INTO {self.TABLE} (id, status, version) VALUES (%s, %s, 1)",
+                        "INSERT INTO bench_flow_floor (id, status, version) VALUES (%s, %s, 1)",
                         [row, status],
                     )
                 else:
                     cursor.execute(
-                        f"SELECT status, version FROM {self.TABLE} WHERE id = %s{self.lock}",
+                        self.select,
                         [row],
                     )
                     _status, version = cursor.fetchone()
                     cursor.execute(
-                        f"UPDATE {self.TABLE} SET status = %s, version = %s WHERE id = %s",
+                        "UPDATE bench_flow_floor SET status = %s, version = %s WHERE id = %s",
                         [status, version + 1, row],
                     )
                 cursor.execute(
-                    f"INSERT INTO {self.HISTORY} (case_id, status, at) VALUES (%s, %s, %s)",
+                    "INSERT INTO bench_flow_floor_history (case_id, status, at) VALUES (%s, %s, %s)",
                     [row, status, datetime.now().isoformat()],
                 )
         return timer.steps
