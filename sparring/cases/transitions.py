@@ -26,6 +26,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import F
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
+from viewflow import this
 from viewflow.fsm import TransitionNotAllowed
 from viewflow.workflow.status import STATUS
 
@@ -83,12 +84,16 @@ def case_move(
 ) -> Case:
     """Compare-and-set: move ``case`` on only if it is still in a status of ``source``.
 
+    One UPDATE: the row is not read again afterwards. The instance gets the new
+    values and version; a system step (``version=None``) reads the new version
+    only (one small query) since its instance may be older than the row.
+
     Args:
-        case: the case; updated in place from the database afterwards.
+        case: the case; its moved fields and version are set on it.
         source: the statuses the case may be in now.
         version: the version the user's page showed; ``None`` for system steps.
         target: the new status, or ``None`` to keep it (the version still rises).
-        changes: other fields to set in the same UPDATE.
+        changes: other fields to set in the same UPDATE (plain values, not expressions).
 
     Raises:
         StaleCase: the case is no longer in ``source`` (or at ``version``).
@@ -104,7 +109,12 @@ def case_move(
         query = query.filter(version=version)
     if query.update(version=F("version") + 1, **changes) != 1:
         raise StaleCase
-    case.refresh_from_db()
+    for name, value in changes.items():
+        setattr(case, name, value)
+    if version is not None:
+        case.version = version + 1
+    else:
+        case.version = Case.objects.filter(pk=case.pk).values_list("version", flat=True).get()
     return case
 
 
@@ -117,8 +127,7 @@ def flow_class_for(case: Case):
 
 def flow_start(case: Case) -> None:
     """Start the case flow for a submitted case (its start node links the process)."""
-    flow_class_for(case).start.run(case=case)
-    case.refresh_from_db()
+    flow_class_for(case).start.run(case=case)  # sets case.process on this instance
 
 
 def flow_cancel(case: Case) -> None:
@@ -128,9 +137,19 @@ def flow_cancel(case: Case) -> None:
 
 
 def _open_task(case: Case, step: str):
+    """The flow node of ``step`` and the case's open task of it, read under the flow lock.
+
+    The task comes with its process (the case's, already loaded) and the process
+    with the case, so viewflow's activation and the flow's conditions read the
+    instances the service changes instead of loading them again.
+
+    Raises:
+        StepNotAvailable: no open task of ``step``.
+    """
     if case.process_id is None:
         raise StepNotAvailable
-    flow_class = case.process.flow_class
+    process = case.process
+    flow_class = process.flow_class
     node = getattr(flow_class, step)
     task = (
         flow_class.task_class._default_manager.filter(
@@ -141,25 +160,40 @@ def _open_task(case: Case, step: str):
     )
     if task is None:
         raise StepNotAvailable
+    process.case = case
+    task.process = process
     return node, task
 
 
 def step_run(case: Case, step: str, work: Callable[[], T]) -> T:
     """Complete the open task of flow node ``step`` for ``case``, doing ``work`` under its lock.
 
-    Goes through the node's own ``run`` (viewflow's Handle: lock, re-read the
-    task, start it, call the flow's step function, complete it and activate the
-    next node), so the flow moves exactly as viewflow moves it.
+    As viewflow's Handle ``run`` does (lock the process, read the task, start it,
+    call the flow's step function, complete it and activate the next node), but
+    the open task is looked up once, under the lock, so it is current without
+    a second read.
 
     Raises:
         StepNotAvailable: no open task of ``step`` (or it was completed meanwhile).
         Whatever ``work`` raises: nothing is saved then.
     """
-    node, task = _open_task(case, step)
-    try:
-        return node.run(task, work=work)
-    except TransitionNotAllowed:  # completed by someone else between the look-up and the lock
-        raise StepNotAvailable from None
+    if case.process_id is None:
+        raise StepNotAvailable
+    flow_class = flow_class_for(case)
+    with flow_class.lock(case.process_id):
+        node, task = _open_task(case, step)
+        activation = node.activation_class(task)
+        try:
+            result = activation.run(_handle_function(node), work=work)
+        except TransitionNotAllowed:  # not startable (another status than NEW)
+            raise StepNotAvailable from None
+        activation.execute()
+        return result
+
+
+def _handle_function(node):
+    """The flow function of a Handle node (``this.take_step`` resolved on the flow)."""
+    return this.resolve(node.flow_class.instance, node._func)
 
 
 def step_work_then_maybe_complete(case: Case, step: str, work: Callable[[], bool]) -> None:
@@ -171,12 +205,11 @@ def step_work_then_maybe_complete(case: Case, step: str, work: Callable[[], bool
     Raises:
         StepNotAvailable: no open task of ``step``.
     """
-    node, task = _open_task(case, step)
-    flow_class = case.process.flow_class
+    if case.process_id is None:
+        raise StepNotAvailable
+    flow_class = flow_class_for(case)
     with flow_class.lock(case.process_id):
-        task.refresh_from_db()
-        if task.status != STATUS.NEW:
-            raise StepNotAvailable
+        node, task = _open_task(case, step)
         if work():
             activation = node.activation_class(task)
             activation.run(None)

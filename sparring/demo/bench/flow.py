@@ -114,9 +114,9 @@ class RealFlow:
     """Drives sparring cases draft -> closed through the services, each on its own days.
 
     The people, agreement and call are made once per database (found again by
-    their ``bench-flow`` names). Each case runs on four days of its own on the
-    product's clock (after every earlier bench case), so cases never share a
-    consultant's day and the date rules hold as they do for users.
+    their ``bench-flow`` names) and a consultant once per driver. Each case runs
+    on four days of its own on the product's clock, so the driver's cases never
+    share their consultant's day and the date rules hold as they do for users.
     """
 
     STEPS = (
@@ -138,7 +138,7 @@ class RealFlow:
         self._setup()
 
     def _setup(self) -> None:
-        from procurement.models import FrameworkAgreement
+        from procurement.models import FrameworkAgreement, Supplier
         from procurement.services import agreement_create, consultant_create, supplier_create
         from sparring.accounts.services import organisation_create, user_create
         from sparring.models import Call, Case, Organisation, Theme, User
@@ -186,8 +186,8 @@ class RealFlow:
                     budget="900000000.00",
                     default_day_price="1100.00",
                 )
-            consultant_user = User.objects.filter(username=f"{MARKER}.consultant").first()
-            if consultant_user is None:
+            supplier = Supplier.objects.filter(business_id=_bench_business_id()).first()
+            if supplier is None:
                 supplier = supplier_create(
                     actor=None,
                     name="Bench Oy",
@@ -196,17 +196,19 @@ class RealFlow:
                     day_price="1100.00",
                     agreement=agreement,
                 )
-                consultant_user = person(User.Role.CONSULTANT, f"{MARKER}.consultant")
-                consultant_create(
-                    actor=None,
-                    user=consultant_user,
-                    supplier=supplier,
-                    themes=list(Theme.objects.all()),
-                    languages=["fi", "sv"],
-                    works_remotely=True,
-                    capacity_per_month=1000,
-                    capacity_total=30000,
-                )
+            # A consultant of this run: its days never meet an earlier run's days.
+            runs = User.objects.filter(username__startswith=f"{MARKER}.consultant").count()
+            consultant_user = person(User.Role.CONSULTANT, f"{MARKER}.consultant{runs + 1}")
+            consultant_create(
+                actor=None,
+                user=consultant_user,
+                supplier=supplier,
+                themes=list(Theme.objects.all()),
+                languages=["fi", "sv"],
+                works_remotely=True,
+                capacity_per_month=1000,
+                capacity_total=30000,
+            )
             self.consultant = consultant_user.consultant
             self.consultant_user = consultant_user
             now = datetime.now().astimezone()
@@ -219,7 +221,7 @@ class RealFlow:
                 delivery_ends=today + timedelta(days=3650),
                 day_budget=10_000_000,
             )
-            self.done = Case.objects.filter(call=self.call).count()
+            self.done = 0
 
     def run_case(self, keep_sql: bool = False) -> list[dict]:
         """One case draft -> closed; returns its steps (``step``, ``ms``, ``queries``, ``sql``)."""

@@ -110,5 +110,9 @@ class Command(BaseCommand):
 
         for step in case_steps:
             self.stdout.write(f"\n-- {step['step']}: {step['queries']} queries")
+            if os.environ.get("BENCH_FLOW_PROFILE_ORDER"):
+                for sql in step["sql"]:
+                    self.stdout.write(f"    {sql[:160]}")
+                continue
             for sql, n in Counter(step["sql"]).most_common():
                 self.stdout.write(f"{n:3} {sql[:220]}")
