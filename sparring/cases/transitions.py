@@ -125,6 +125,16 @@ def flow_class_for(case: Case):
     return import_string(settings.SPARRING_CASE_FLOW)
 
 
+def _lock_flow_class(case: Case):
+    """The flow class whose lock guards ``case``'s step: its process's flow when the
+    process is loaded already, else the configured case flow (not loading the process
+    only for its flow's name; ``_open_task`` reads it with the task, and a case of
+    another flow is then locked again with its own flow's lock)."""
+    if case.process_id is None or Case._meta.get_field("process").is_cached(case):
+        return flow_class_for(case)
+    return import_string(settings.SPARRING_CASE_FLOW)
+
+
 def flow_start(case: Case) -> None:
     """Start the case flow for a submitted case (its start node links the process)."""
     flow_class_for(case).start.run(case=case)  # sets case.process on this instance
@@ -139,30 +149,28 @@ def flow_cancel(case: Case) -> None:
 def _open_task(case: Case, step: str):
     """The flow node of ``step`` and the case's open task of it, read under the flow lock.
 
-    The task comes with its process (the case's, already loaded) and the process
-    with the case, so viewflow's activation and the flow's conditions read the
-    instances the service changes instead of loading them again.
+    One query reads the case's open tasks with their process (a case waits at one
+    or two steps at a time; its timers are scheduled, not open). The process, with
+    the case, is the one viewflow's activation and the flow's conditions then use,
+    so neither is loaded again.
 
     Raises:
         StepNotAvailable: no open task of ``step``.
     """
     if case.process_id is None:
         raise StepNotAvailable
-    process = case.process
-    flow_class = process.flow_class
-    node = getattr(flow_class, step)
-    task = (
-        flow_class.task_class._default_manager.filter(
-            process_id=case.process_id, flow_task=node, status=STATUS.NEW
-        )
+    task_class = _lock_flow_class(case).task_class
+    open_tasks = (
+        task_class._default_manager.select_related("process")
+        .filter(process_id=case.process_id, status=STATUS.NEW)
         .order_by("-pk")
-        .first()
     )
-    if task is None:
-        raise StepNotAvailable
-    process.case = case
-    task.process = process
-    return node, task
+    for task in open_tasks:
+        node = getattr(task.process.flow_class, step, None)
+        if node is not None and task.flow_task == node:
+            case.process = task.process  # and the process's case is this instance
+            return node, task
+    raise StepNotAvailable
 
 
 def step_run(case: Case, step: str, work: Callable[[], T]) -> T:
@@ -179,9 +187,11 @@ def step_run(case: Case, step: str, work: Callable[[], T]) -> T:
     """
     if case.process_id is None:
         raise StepNotAvailable
-    flow_class = flow_class_for(case)
+    flow_class = _lock_flow_class(case)
     with flow_class.lock(case.process_id):
         node, task = _open_task(case, step)
+        if node.flow_class is not flow_class:  # a case of another flow: under its own lock
+            return step_run(case, step, work)
         activation = node.activation_class(task)
         try:
             result = activation.run(_handle_function(node), work=work)
@@ -207,9 +217,11 @@ def step_work_then_maybe_complete(case: Case, step: str, work: Callable[[], bool
     """
     if case.process_id is None:
         raise StepNotAvailable
-    flow_class = flow_class_for(case)
+    flow_class = _lock_flow_class(case)
     with flow_class.lock(case.process_id):
         node, task = _open_task(case, step)
+        if node.flow_class is not flow_class:  # a case of another flow: under its own lock
+            return step_work_then_maybe_complete(case, step, work)
         if work():
             activation = node.activation_class(task)
             activation.run(None)

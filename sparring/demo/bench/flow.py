@@ -48,6 +48,7 @@ class QueryCounter:
 
     def __init__(self, keep: bool = False) -> None:
         self.count = 0
+        self.commits = 0
         self.keep = keep
         self.statements: list[str] = []
 
@@ -59,9 +60,19 @@ class QueryCounter:
 
     @contextmanager
     def active(self):
-        """Count while the block runs."""
-        with connection.execute_wrapper(self):
-            yield self
+        """Count statements and commits (outermost transactions) while the block runs."""
+        commit = connection.commit
+
+        def counted_commit():
+            self.commits += 1
+            return commit()
+
+        connection.commit = counted_commit
+        try:
+            with connection.execute_wrapper(self):
+                yield self
+        finally:
+            del connection.commit  # the class's method again
 
     def repeated(self, top: int = 15) -> list[tuple[int, str]]:
         """The most frequent statements (SQL text with its placeholders), most frequent first."""
@@ -83,7 +94,13 @@ class StepTimer:
             yield
             elapsed = (time.perf_counter() - started) * 1000
         self.steps.append(
-            {"step": name, "ms": elapsed, "queries": counter.count, "sql": counter.statements}
+            {
+                "step": name,
+                "ms": elapsed,
+                "queries": counter.count,
+                "commits": counter.commits,
+                "sql": counter.statements,
+            }
         )
 
 
@@ -244,10 +261,9 @@ class RealFlow:
         timer = StepTimer(keep=keep_sql)
         Case = self.Case
         with in_process_background(), clock.travel(at(first_day, 10)) as traveller:
+            data = application(self.done)
             with timer.step("create"):
-                case = services.case_create(
-                    actor=self.applicant, call=self.call, data=application(self.done)
-                )
+                case = services.case_create(actor=self.applicant, call=self.call, data=data)
             with timer.step("submit"):
                 case = services.case_submit(actor=self.applicant, case=case, version=case.version)
             case = Case.objects.get(pk=case.pk)

@@ -53,6 +53,7 @@ class Command(BaseCommand):
             name: {
                 "ms": _median([sum(s["ms"] for s in case) for case in cases]),
                 "queries": _median([sum(s["queries"] for s in case) for case in cases]),
+                "commits": _median([sum(s["commits"] for s in case) for case in cases]),
                 "steps": len(cases[0]),
             }
             for name, cases in runs.items()
@@ -90,9 +91,12 @@ class Command(BaseCommand):
     def _print(self, per_case, steps, figures, rounds):
         out = self.stdout.write
         out(f"One case draft->closed on {connection.vendor}, medians of {rounds} rounds (A/B/C)")
-        out(f"{'engine':8} {'steps':>5} {'ms/case':>9} {'queries':>8}")
+        out(f"{'engine':8} {'steps':>5} {'ms/case':>9} {'queries':>8} {'commits':>8}")
         for name, row in per_case.items():
-            out(f"{name:8} {row['steps']:>5} {row['ms']:>9.1f} {row['queries']:>8.0f}")
+            out(
+                f"{name:8} {row['steps']:>5} {row['ms']:>9.1f} {row['queries']:>8.0f}"
+                f" {row['commits']:>8.0f}"
+            )
         out("")
         out(f"{'real step':14} {'ms':>8} {'queries':>8}   {'stock ms':>8} {'queries':>8}")
         for row in steps:
