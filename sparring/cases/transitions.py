@@ -85,8 +85,10 @@ def case_move(
     """Compare-and-set: move ``case`` on only if it is still in a status of ``source``.
 
     One UPDATE: the row is not read again afterwards. The instance gets the new
-    values and version; a system step (``version=None``) reads the new version
-    only (one small query) since its instance may be older than the row.
+    values and version. A system step (``version=None``) moves the case whatever
+    its version: it tries the instance's version first (one UPDATE when the
+    instance is current) and otherwise moves on the status alone and reads the
+    new version.
 
     Args:
         case: the case; its moved fields and version are set on it.
@@ -106,15 +108,19 @@ def case_move(
         changes["status"] = target
     query = Case.objects.filter(pk=case.pk, status__in=source)
     if version is not None:
-        query = query.filter(version=version)
-    if query.update(version=F("version") + 1, **changes) != 1:
+        if query.filter(version=version).update(version=F("version") + 1, **changes) != 1:
+            raise StaleCase
+        case.version = version + 1
+    # A system step: first as if the instance were current (the usual case: one UPDATE);
+    # if it is older than the row, move on whatever the version and read the new one.
+    elif query.filter(version=case.version).update(version=F("version") + 1, **changes) == 1:
+        case.version += 1
+    elif query.update(version=F("version") + 1, **changes) == 1:
+        case.version = Case.objects.filter(pk=case.pk).values_list("version", flat=True).get()
+    else:
         raise StaleCase
     for name, value in changes.items():
         setattr(case, name, value)
-    if version is not None:
-        case.version = version + 1
-    else:
-        case.version = Case.objects.filter(pk=case.pk).values_list("version", flat=True).get()
     return case
 
 

@@ -3,8 +3,9 @@
 One case is driven as ``manage.py bench_flow`` drives it (``sparring.demo.bench.flow``:
 background work in this process, the report PDF stubbed, e-mail in memory) and
 each step's statements are counted. The budgets are what the flow costs after
-issue 17's work on PostgreSQL and SQLite (whichever is higher, rounded up a little):
-a change that adds round-trips to a step fails here and must say why.
+issue 17's work on SQLite (PostgreSQL sends a few fewer per step): a change that adds round-trips to a step fails
+here and must say why. They include the e-mail (recipients, outbox rows, the
+delivery in the worker): when that gets cheaper, lower them.
 """
 
 import pytest
@@ -19,16 +20,16 @@ BUDGET = {
     "submit": 35,
     "decide": 27,
     "call_off": 36,
-    "answer": 31,
+    "answer": 30,
     "propose": 33,
     "confirm": 35,
-    "day_1": 8,
-    "day_2": 15,
+    "day_1": 7,
+    "day_2": 14,
     "report": 68,
-    "feedback_over": 30,
+    "feedback_over": 29,
     "close": 33,
 }
-CASE_BUDGET = 364  # SQLite; PostgreSQL sends 341 (before issue 17: 655 and 632)
+CASE_BUDGET = 360  # SQLite; PostgreSQL sends 337 (before issue 17: 655 and 632)
 
 
 def test_one_case_draft_to_closed_stays_within_its_query_budget(reference_data):
