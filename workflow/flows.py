@@ -26,7 +26,7 @@ from sparring.surveys.models import Survey
 
 from .lock import flow_lock
 from .models import CaseProcess
-from .nodes import CeleryJob
+from .nodes import CaseStep, CaseSwitch, CeleryJob
 
 # A timer of a rule without that notice (e.g. no escalation configured) never fires.
 NEVER = datetime(9999, 1, 1, tzinfo=UTC)
@@ -48,7 +48,7 @@ class SparringFlow(flow.Flow):
         .Next(this.review)
     )
     review = (
-        flow.Handle(this.take_step)
+        CaseStep(this.take_step)
         .Annotation(title=_("Review by a coordinator"))
         .OnTimeout(
             this.reminder_at,
@@ -84,14 +84,14 @@ class SparringFlow(flow.Flow):
         .Next(this.reminder_sent)
     )
     review_outcome = (
-        flow.Switch()
+        CaseSwitch()
         .Annotation(title=_("Decision?"))
         .Case(this.call_off, this.is_approved)
         .Case(this.amend, this.is_returned)
         .Default(this.rejected)
     )
     amend = (
-        flow.Handle(this.take_step)
+        CaseStep(this.take_step)
         .Annotation(title=_("Amendment by the applicant"))
         .OnTimeout(this.reminder_at, this.remind, False, _("Reminder"))
         .OnTimeout(this.second_reminder_at, this.remind_again, False, _("Second reminder"))
@@ -101,7 +101,7 @@ class SparringFlow(flow.Flow):
     rejected = flow.End().Annotation(title=_("Rejected"))
 
     call_off = (
-        flow.Handle(this.take_step)
+        CaseStep(this.take_step)
         .Annotation(title=_("Call-off of a consultant"))
         .OnTimeout(this.reminder_at, this.remind, False, _("Reminder"))
         .OnTimeout(this.second_reminder_at, this.remind_again, False, _("Second reminder"))
@@ -109,7 +109,7 @@ class SparringFlow(flow.Flow):
         .Next(this.offer)
     )
     offer = (
-        flow.Handle(this.take_step)
+        CaseStep(this.take_step)
         .Annotation(title=_("Consultant answers the offer"))
         .OnTimeout(this.offer_deadline, this.expire_offer, title=_("Offer expires"))
         .OnTimeout(this.reminder_at, this.remind, False, _("Reminder"))
@@ -122,14 +122,14 @@ class SparringFlow(flow.Flow):
         .Next(this.call_off)
     )
     offer_outcome = (
-        flow.Switch()
+        CaseSwitch()
         .Annotation(title=_("Accepted?"))
         .Case(this.schedule, this.is_offer_accepted)
         .Default(this.call_off)
     )
 
     schedule = (
-        flow.Handle(this.take_step)
+        CaseStep(this.take_step)
         .Annotation(title=_("Consultant proposes dates"))
         .OnTimeout(this.reminder_at, this.remind, False, _("Reminder"))
         .OnTimeout(this.second_reminder_at, this.remind_again, False, _("Second reminder"))
@@ -137,7 +137,7 @@ class SparringFlow(flow.Flow):
         .Next(this.confirm)
     )
     confirm = (
-        flow.Handle(this.take_step)
+        CaseStep(this.take_step)
         .Annotation(title=_("Applicant confirms the dates"))
         .OnTimeout(this.reminder_at, this.remind, False, _("Reminder"))
         .OnTimeout(this.second_reminder_at, this.remind_again, False, _("Second reminder"))
@@ -145,13 +145,13 @@ class SparringFlow(flow.Flow):
         .Next(this.confirm_outcome)
     )
     confirm_outcome = (
-        flow.Switch()
+        CaseSwitch()
         .Annotation(title=_("Dates confirmed?"))
         .Case(this.deliver, this.are_dates_confirmed)
         .Default(this.schedule)
     )
     deliver = (
-        flow.Handle(this.take_step)
+        CaseStep(this.take_step)
         .Annotation(title=_("Sparring days held"))
         .OnTimeout(this.reminder_at, this.remind, False, _("Reminder"))
         .OnTimeout(this.second_reminder_at, this.remind_again, False, _("Second reminder"))
@@ -159,7 +159,7 @@ class SparringFlow(flow.Flow):
         .Next(this.report)
     )
     report = (
-        flow.Handle(this.take_step)
+        CaseStep(this.take_step)
         .Annotation(title=_("Consultant files the report"))
         .OnTimeout(
             this.reminder_at,
@@ -192,7 +192,7 @@ class SparringFlow(flow.Flow):
         .Next(this.close)
     )
     close = (
-        flow.Handle(this.take_step)
+        CaseStep(this.take_step)
         .Annotation(title=_("Closing by a coordinator"))
         .OnTimeout(this.reminder_at, this.remind, False, _("Reminder"))
         .OnTimeout(this.second_reminder_at, this.remind_again, False, _("Second reminder"))
@@ -239,11 +239,22 @@ class SparringFlow(flow.Flow):
     def _step_deadline(self, activation) -> StepDeadline:
         """The waiting step's deadline; made by its first timer (the activation is a timer's,
         attached to the step's task)."""
-        host = activation.task.previous.get()
-        step = STEPS[host.flow_task.name]
-        return deadline_services.step_deadline_open(
-            case=activation.process.case, task=host, step=step.node, due_at=step.deadline
-        )
+        host = getattr(activation.task, "_host_task", None)  # set by DeadlineTimer._arm
+        fresh = host is not None
+        if host is None:
+            host = activation.task.previous.get()
+        deadline = getattr(host, "_step_deadline", None)
+        if deadline is None:
+            step = STEPS[host.flow_task.name]
+            deadline = deadline_services.step_deadline_open(
+                case=activation.process.case,
+                task=host,
+                step=step.node,
+                due_at=step.deadline,
+                new_task=fresh,
+            )
+            host._step_deadline = deadline  # the step's other timers use it too
+        return deadline
 
     def reminder_at(self, activation):
         """The first reminder: when the step falls due, or earlier for a step that expires

@@ -26,6 +26,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import F
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
+from viewflow import this
 from viewflow.fsm import TransitionNotAllowed
 from viewflow.workflow.status import STATUS
 
@@ -83,12 +84,18 @@ def case_move(
 ) -> Case:
     """Compare-and-set: move ``case`` on only if it is still in a status of ``source``.
 
+    One UPDATE: the row is not read again afterwards. The instance gets the new
+    values and version. A system step (``version=None``) moves the case whatever
+    its version: it tries the instance's version first (one UPDATE when the
+    instance is current) and otherwise moves on the status alone and reads the
+    new version.
+
     Args:
-        case: the case; updated in place from the database afterwards.
+        case: the case; its moved fields and version are set on it.
         source: the statuses the case may be in now.
         version: the version the user's page showed; ``None`` for system steps.
         target: the new status, or ``None`` to keep it (the version still rises).
-        changes: other fields to set in the same UPDATE.
+        changes: other fields to set in the same UPDATE (plain values, not expressions).
 
     Raises:
         StaleCase: the case is no longer in ``source`` (or at ``version``).
@@ -101,10 +108,19 @@ def case_move(
         changes["status"] = target
     query = Case.objects.filter(pk=case.pk, status__in=source)
     if version is not None:
-        query = query.filter(version=version)
-    if query.update(version=F("version") + 1, **changes) != 1:
+        if query.filter(version=version).update(version=F("version") + 1, **changes) != 1:
+            raise StaleCase
+        case.version = version + 1
+    # A system step: first as if the instance were current (the usual case: one UPDATE);
+    # if it is older than the row, move on whatever the version and read the new one.
+    elif query.filter(version=case.version).update(version=F("version") + 1, **changes) == 1:
+        case.version += 1
+    elif query.update(version=F("version") + 1, **changes) == 1:
+        case.version = Case.objects.filter(pk=case.pk).values_list("version", flat=True).get()
+    else:
         raise StaleCase
-    case.refresh_from_db()
+    for name, value in changes.items():
+        setattr(case, name, value)
     return case
 
 
@@ -115,10 +131,19 @@ def flow_class_for(case: Case):
     return import_string(settings.SPARRING_CASE_FLOW)
 
 
+def _lock_flow_class(case: Case):
+    """The flow class whose lock guards ``case``'s step: its process's flow when the
+    process is loaded already, else the configured case flow (not loading the process
+    only for its flow's name; ``_open_task`` reads it with the task, and a case of
+    another flow is then locked again with its own flow's lock)."""
+    if case.process_id is None or Case._meta.get_field("process").is_cached(case):
+        return flow_class_for(case)
+    return import_string(settings.SPARRING_CASE_FLOW)
+
+
 def flow_start(case: Case) -> None:
     """Start the case flow for a submitted case (its start node links the process)."""
-    flow_class_for(case).start.run(case=case)
-    case.refresh_from_db()
+    flow_class_for(case).start.run(case=case)  # sets case.process on this instance
 
 
 def flow_cancel(case: Case) -> None:
@@ -128,38 +153,63 @@ def flow_cancel(case: Case) -> None:
 
 
 def _open_task(case: Case, step: str):
+    """The flow node of ``step`` and the case's open task of it, read under the flow lock.
+
+    One query reads the case's open tasks with their process (a case waits at one
+    or two steps at a time; its timers are scheduled, not open). The process, with
+    the case, is the one viewflow's activation and the flow's conditions then use,
+    so neither is loaded again.
+
+    Raises:
+        StepNotAvailable: no open task of ``step``.
+    """
     if case.process_id is None:
         raise StepNotAvailable
-    flow_class = case.process.flow_class
-    node = getattr(flow_class, step)
-    task = (
-        flow_class.task_class._default_manager.filter(
-            process_id=case.process_id, flow_task=node, status=STATUS.NEW
-        )
+    task_class = _lock_flow_class(case).task_class
+    open_tasks = (
+        task_class._default_manager.select_related("process")
+        .filter(process_id=case.process_id, status=STATUS.NEW)
         .order_by("-pk")
-        .first()
     )
-    if task is None:
-        raise StepNotAvailable
-    return node, task
+    for task in open_tasks:
+        node = getattr(task.process.flow_class, step, None)
+        if node is not None and task.flow_task == node:
+            case.process = task.process  # and the process's case is this instance
+            return node, task
+    raise StepNotAvailable
 
 
 def step_run(case: Case, step: str, work: Callable[[], T]) -> T:
     """Complete the open task of flow node ``step`` for ``case``, doing ``work`` under its lock.
 
-    Goes through the node's own ``run`` (viewflow's Handle: lock, re-read the
-    task, start it, call the flow's step function, complete it and activate the
-    next node), so the flow moves exactly as viewflow moves it.
+    As viewflow's Handle ``run`` does (lock the process, read the task, start it,
+    call the flow's step function, complete it and activate the next node), but
+    the open task is looked up once, under the lock, so it is current without
+    a second read.
 
     Raises:
         StepNotAvailable: no open task of ``step`` (or it was completed meanwhile).
         Whatever ``work`` raises: nothing is saved then.
     """
-    node, task = _open_task(case, step)
-    try:
-        return node.run(task, work=work)
-    except TransitionNotAllowed:  # completed by someone else between the look-up and the lock
-        raise StepNotAvailable from None
+    if case.process_id is None:
+        raise StepNotAvailable
+    flow_class = _lock_flow_class(case)
+    with flow_class.lock(case.process_id):
+        node, task = _open_task(case, step)
+        if node.flow_class is not flow_class:  # a case of another flow: under its own lock
+            return step_run(case, step, work)
+        activation = node.activation_class(task)
+        try:
+            result = activation.run(_handle_function(node), work=work)
+        except TransitionNotAllowed:  # not startable (another status than NEW)
+            raise StepNotAvailable from None
+        activation.execute()
+        return result
+
+
+def _handle_function(node):
+    """The flow function of a Handle node (``this.take_step`` resolved on the flow)."""
+    return this.resolve(node.flow_class.instance, node._func)
 
 
 def step_work_then_maybe_complete(case: Case, step: str, work: Callable[[], bool]) -> None:
@@ -171,12 +221,13 @@ def step_work_then_maybe_complete(case: Case, step: str, work: Callable[[], bool
     Raises:
         StepNotAvailable: no open task of ``step``.
     """
-    node, task = _open_task(case, step)
-    flow_class = case.process.flow_class
+    if case.process_id is None:
+        raise StepNotAvailable
+    flow_class = _lock_flow_class(case)
     with flow_class.lock(case.process_id):
-        task.refresh_from_db()
-        if task.status != STATUS.NEW:
-            raise StepNotAvailable
+        node, task = _open_task(case, step)
+        if node.flow_class is not flow_class:  # a case of another flow: under its own lock
+            return step_work_then_maybe_complete(case, step, work)
         if work():
             activation = node.activation_class(task)
             activation.run(None)

@@ -224,14 +224,14 @@ def case_submit(*, actor, case: Case, version: int) -> Case:
         )
         for _attempt in range(5):
             try:
+                reference = _next_reference(case)
                 with transaction.atomic():
-                    Case.objects.filter(pk=case.pk).update(reference=_next_reference(case))
+                    Case.objects.filter(pk=case.pk).update(reference=reference)
+                case.reference = reference
                 break
             except IntegrityError:  # two submissions took the same number; take the next
                 continue
-        case.refresh_from_db()
         flow_start(case)
-        case.refresh_from_db()
         audit_record(actor=actor, action="case_submitted", subject=case, case=case)
         notify("submitted_applicant", case, applicant_side(case))
         notify("submitted_coordinator", case, coordinators())

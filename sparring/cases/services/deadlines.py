@@ -55,7 +55,12 @@ _EVENT = {
 
 
 def step_deadline_open(
-    *, case: Case, task, step: str, due_at: Callable[[Case, datetime], datetime]
+    *,
+    case: Case,
+    task,
+    step: str,
+    due_at: Callable[[Case, datetime], datetime],
+    new_task: bool = False,
 ) -> StepDeadline:
     """The deadline of the waiting ``task`` of ``case``, made on its first call.
 
@@ -64,11 +69,13 @@ def step_deadline_open(
         task: the flow task (viewflow ``Task``) of the waiting step.
         step: the step's node name.
         due_at: the step's rule: ``due_at(case, since)`` gives the due moment.
+        new_task: the task was made in this transaction (its timers are being armed),
+            so it has no row yet and none is looked for.
 
     Returns:
         The row: ``since`` is the product's ``clock.now()`` when first called.
     """
-    existing = StepDeadline.objects.filter(task=task).first()
+    existing = None if new_task else StepDeadline.objects.filter(task=task).first()
     if existing is not None:
         return existing
     since = clock.now()

@@ -68,7 +68,7 @@ def case_decide(
     def work():
         if decision == Decision.APPROVE:
             # Lock the call: two approvals at once cannot both take its last days.
-            Call.objects.select_for_update().filter(pk=case.call_id).first()
+            case.call = Call.objects.select_for_update().filter(pk=case.call_id).first()
             committed = call_days_committed(case.call, excluding=case)
             if committed + approved_days > case.call.day_budget:
                 raise ValidationError(

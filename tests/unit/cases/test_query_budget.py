@@ -1,0 +1,43 @@
+"""The SQL cost of one case from draft to closed through the services (issue 17).
+
+One case is driven as ``manage.py bench_flow`` drives it (``sparring.demo.bench.flow``:
+background work in this process, the report PDF stubbed, e-mail in memory) and
+each step's statements are counted. The budgets are what the flow costs after
+issue 17's work on SQLite (PostgreSQL sends a few fewer per step): a change that adds round-trips to a step fails
+here and must say why. They include the e-mail (recipients, outbox rows, the
+delivery in the worker): when that gets cheaper, lower them.
+"""
+
+import pytest
+
+from sparring.demo.bench.flow import RealFlow
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+#: step -> the most SQL statements it may send (e-mail delivery in the worker included).
+BUDGET = {
+    "create": 13,
+    "submit": 35,
+    "decide": 27,
+    "call_off": 36,
+    "answer": 30,
+    "propose": 33,
+    "confirm": 35,
+    "day_1": 7,
+    "day_2": 14,
+    "report": 68,
+    "feedback_over": 29,
+    "close": 33,
+}
+CASE_BUDGET = 360  # SQLite; PostgreSQL sends 337 (before issue 17: 655 and 632)
+
+
+def test_one_case_draft_to_closed_stays_within_its_query_budget(reference_data):
+    driver = RealFlow()
+    driver.run_case()  # the first case pays for one-time look-ups (content types, caches)
+    steps = driver.run_case(keep_sql=True)
+    counts = {step["step"]: step["queries"] for step in steps}
+    assert list(counts) == list(BUDGET)
+    over = {name: (count, BUDGET[name]) for name, count in counts.items() if count > BUDGET[name]}
+    assert not over, f"steps over their query budget (sent, budget): {over}"
+    assert sum(counts.values()) <= CASE_BUDGET
