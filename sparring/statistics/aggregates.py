@@ -214,13 +214,11 @@ def load_rows(consultant_ids: Iterable[int]) -> dict[int, ConsultantLoad]:
     """
     ids = sorted(set(consultant_ids))
     loads = {pk: ConsultantLoad(consultant_id=pk) for pk in ids}
-    if not ids:
-        return loads
     eur = F("approved_days") * F("agreed_day_price")
     held_eur = F("held_days") * F("agreed_day_price")
     queries = [
         (
-            CaseFigures.objects.filter(consultant_id__in=ids, status__in=states.COMMITTED)
+            CaseFigures.objects.filter(consultant_id__in=[*ids, NONE], status__in=states.COMMITTED)
             .values(key=F("consultant_id"))
             .annotate(
                 s_committed_days=Sum("approved_days"),
@@ -229,18 +227,18 @@ def load_rows(consultant_ids: Iterable[int]) -> dict[int, ConsultantLoad]:
             )
         ),
         (
-            CaseFigures.objects.filter(offered_consultant_id__in=ids)
+            CaseFigures.objects.filter(offered_consultant_id__in=[*ids, NONE])
             .values(key=F("offered_consultant_id"))
             .annotate(s_offered_days=Sum("approved_days"), s_offered_eur=Sum(eur))
         ),
         (
-            CaseFigures.objects.filter(consultant_id__in=ids, held_days__gt=0)
+            CaseFigures.objects.filter(consultant_id__in=[*ids, NONE], held_days__gt=0)
             .values(key=F("consultant_id"))
             .annotate(s_held_days=Sum("held_days"), s_held_eur=Sum(held_eur))
         ),
         (
             CaseFigures.objects.filter(
-                consultant_id__in=ids, held_days__gt=0, status__in=states.STOPPED
+                consultant_id__in=[*ids, NONE], held_days__gt=0, status__in=states.STOPPED
             )
             .values(key=F("consultant_id"))
             .annotate(s_stopped_days=Sum("held_days"), s_stopped_eur=Sum(held_eur))
@@ -259,40 +257,48 @@ def load_rows(consultant_ids: Iterable[int]) -> dict[int, ConsultantLoad]:
 
 
 def _write_rows(rows: Iterable[CaseFigures]) -> None:
-    CaseFigures.objects.bulk_create(
-        list(rows),
-        update_conflicts=True,
-        unique_fields=["case"],
-        update_fields=FIELDS,
-        batch_size=500,
-    )
+    _upsert(CaseFigures, list(rows), "case", FIELDS)
 
 
 def _write_loads(loads: Iterable[ConsultantLoad]) -> None:
-    ConsultantLoad.objects.bulk_create(
-        list(loads),
-        update_conflicts=True,
-        unique_fields=["consultant"],
-        update_fields=list(ConsultantLoad.COUNTERS),
-        batch_size=500,
-    )
+    _upsert(ConsultantLoad, list(loads), "consultant", list(ConsultantLoad.COUNTERS))
+
+
+# No case or consultant has the id 0: added to every list of ids in a fold-in, it keeps
+# each of its statements running when nothing is queued, so a page that reads figures
+# runs the same number of queries whether 0 or 500 changes were waiting.
+NONE = 0
 
 
 def refresh() -> int:
     """Fold the queued changes into ``CaseFigures`` and ``ConsultantLoad``.
 
-    Returns the number of cases recomputed. Runs in its own atomic block (a
-    savepoint inside the caller's transaction). Safe under concurrency: the queue's
-    rows, then the case rows, then the loads are locked in key order.
+    Returns the number of queued changes folded in. The same statements whether or not
+    anything is queued (about twenty, cheap when the queue is empty); a longer queue
+    than ``CHUNK`` takes another round. Runs in its own atomic block (a savepoint inside
+    the caller's transaction). Safe under concurrency: the queue's rows, then the case
+    rows, then the loads are locked in key order, and a change committed meanwhile
+    stays queued for the next refresh.
     """
-    if not FigureChange.objects.exists():  # the usual case: one small query
-        return 0
     done = 0
     while True:
         folded = _refresh_some()
         done += folded
-        if not folded:
+        if folded < CHUNK:
             return done
+
+
+def _upsert(model, objects: list, unique: str, fields: list[str]) -> None:
+    if objects:
+        model.objects.bulk_create(
+            objects,
+            update_conflicts=True,
+            unique_fields=[unique],
+            update_fields=fields,
+            batch_size=500,
+        )
+    else:  # the same number of statements either way (see NONE)
+        model.objects.filter(pk=NONE).update(**{fields[0]: F(fields[0])})
 
 
 def _refresh_some() -> int:
@@ -300,42 +306,41 @@ def _refresh_some() -> int:
         queued = list(
             FigureChange.objects.select_for_update()
             .order_by("pk")
-            .values_list("pk", "case_id")[: CHUNK * 5]
+            .values_list("pk", "case_id")[:CHUNK]
         )
-        if not queued:
-            return 0
         case_ids = sorted({case_id for _pk, case_id in queued})
-        # Lock the rows of these cases (so two refreshes of one case serialise) and
-        # note whose loads they carried before.
+        # Lock the rows of these cases (two refreshes of one case serialise) and note
+        # whose loads they carried before.
         old = list(
             CaseFigures.objects.select_for_update()
-            .filter(case_id__in=case_ids)
+            .filter(case_id__in=[*case_ids, NONE])
             .order_by("case_id")
-            .values_list("case_id", "consultant_id", "offered_consultant_id")
+            .values_list("consultant_id", "offered_consultant_id")
         )
-        rows = case_rows(case_ids)
-        _write_rows(rows.values())
+        rows = _chunk_rows([*case_ids, NONE])
         gone = set(case_ids) - set(rows)
-        if gone:
-            CaseFigures.objects.filter(case_id__in=gone).delete()
-        FigureChange.objects.filter(pk__in=[pk for pk, _c in queued]).delete()
-        consultants = {c for _case, *pair in old for c in pair if c is not None}
-        consultants |= {
+        CaseFigures.objects.filter(case_id__in=[*gone, NONE]).delete()
+        _upsert(CaseFigures, list(rows.values()), "case", FIELDS)
+        FigureChange.objects.filter(pk__in=[*(pk for pk, _c in queued), NONE]).delete()
+        moved = {c for pair in old for c in pair if c is not None}
+        moved |= {
             c for row in rows.values() for c in (row.consultant_id, row.offered_consultant_id) if c
         }
-        if consultants:
-            existing = set(
-                Consultant.objects.filter(pk__in=consultants).values_list("pk", flat=True)
-            )
-            # lock the loads in key order, then sum (a new statement sees what others committed)
-            list(
-                ConsultantLoad.objects.select_for_update()
-                .filter(consultant_id__in=existing)
-                .order_by("consultant_id")
-                .values_list("pk")
-            )
-            _write_loads(load_rows(existing).values())
-        return len(case_ids)
+        consultants = list(
+            Consultant.objects.filter(pk__in=[*moved, NONE])
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        # lock the loads in key order, then sum (a new statement sees what others committed)
+        list(
+            ConsultantLoad.objects.select_for_update()
+            .filter(consultant_id__in=[*consultants, NONE])
+            .order_by("consultant_id")
+            .values_list("pk")
+        )
+        loads = load_rows(consultants)
+        _upsert(ConsultantLoad, list(loads.values()), "consultant", list(ConsultantLoad.COUNTERS))
+        return len(queued)
 
 
 def rebuild() -> None:

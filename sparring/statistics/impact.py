@@ -267,11 +267,13 @@ def follow_up_figures(scope: Scope) -> dict:
 
 
 def impact(scope: Scope | None = None) -> dict:
-    """Every figure of this module for the statistics page, its exports and the API."""
+    """Every figure of this module for the statistics page, its exports and the API
+    (the queued changes folded in once)."""
     scope = scope or Scope()
-    return {
-        "grades_by": {group: grades_by(scope, group) for group in GROUPS},
-        "grade_distribution": grade_distribution(scope),
-        "reports": report_traceability(scope),
-        "follow_up": follow_up_figures(scope),
-    }
+    with aggregates.reading():
+        return {
+            "grades_by": {group: grades_by(scope, group) for group in GROUPS},
+            "grade_distribution": grade_distribution(scope),
+            "reports": report_traceability(scope),
+            "follow_up": follow_up_figures(scope),
+        }
