@@ -14,13 +14,15 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 _refresher: Callable[[], object] | None = None
+_queued: Callable[[], bool] | None = None
 _folded: ContextVar[bool | None] = ContextVar("aggregates_folded", default=None)
 
 
-def register(refresher: Callable[[], object]) -> None:
-    """Set the function ``refresh`` calls (one, the statistics app's)."""
-    global _refresher
-    _refresher = refresher
+def register(refresher: Callable[[], object], queued: Callable[[], bool]) -> None:
+    """Set the function ``refresh`` calls and the one that says whether anything is
+    queued (the statistics app's)."""
+    global _refresher, _queued
+    _refresher, _queued = refresher, queued
 
 
 def refresh() -> None:
@@ -31,6 +33,20 @@ def refresh() -> None:
     if _refresher is None or _folded.get():
         return
     _refresher()
+    if _folded.get() is False:
+        _folded.set(True)
+
+
+def refresh_if_queued() -> None:
+    """``refresh``, but first one small query: nothing to do when nothing is queued.
+
+    For services whose own query count matters more than a constant count (the
+    call-off's locked section); pages use ``refresh`` (the same statements always).
+    """
+    if _refresher is None or _folded.get():
+        return
+    if _queued is not None and _queued():
+        _refresher()
     if _folded.get() is False:
         _folded.set(True)
 

@@ -270,6 +270,11 @@ def _write_loads(loads: Iterable[ConsultantLoad]) -> None:
 NONE = 0
 
 
+def queued() -> bool:
+    """Whether any change waits to be folded in (one small query)."""
+    return FigureChange.objects.exists()
+
+
 def refresh() -> int:
     """Fold the queued changes into ``CaseFigures`` and ``ConsultantLoad``.
 

@@ -14,4 +14,4 @@ class StatisticsConfig(AppConfig):
 
         from . import aggregates
 
-        hook.register(aggregates.refresh)
+        hook.register(aggregates.refresh, aggregates.queued)

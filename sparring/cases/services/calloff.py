@@ -62,6 +62,10 @@ def case_call_off(
         # Lock the agreement, then its consultants: two call-offs at once never both
         # take the last day of someone's capacity or the last euros of the budget.
         FrameworkAgreement.objects.select_for_update().filter(pk=agreement.pk).first()
+        aggregates.refresh_if_queued()  # under the lock: the counters include every change
+        return decide()
+
+    def decide():
         ranked = calloff.candidates(case, agreement, lock=True)
         if competition_result is not None:
             proposed_id = competition_result["proposed"]

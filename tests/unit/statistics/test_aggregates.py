@@ -84,7 +84,7 @@ def _status(rng):
 def _offer(rng):
     case = Case.objects.order_by("?").first()
     offer = Offer.objects.filter(case=case).first()
-    if offer is None or rng.random() < 0.3:
+    if offer is None:
         Offer.objects.create(
             case=case,
             consultant=Consultant.objects.order_by("?").first(),
