@@ -382,9 +382,11 @@ def check() -> list[str]:
     stored_ids = set(CaseFigures.objects.values_list("case_id", flat=True))
     for extra in sorted(stored_ids - set(ids)):
         problems.append(f"CaseFigures {extra}: stored for a case that does not exist")
+    all_fresh: list[CaseFigures] = []
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         fresh = case_rows(chunk)
+        all_fresh += fresh.values()
         stored = CaseFigures.objects.in_bulk(chunk)
         for pk in chunk:
             if pk not in stored:
@@ -399,7 +401,7 @@ def check() -> list[str]:
     consultants = list(Consultant.objects.values_list("pk", flat=True))
     # loads are sums of the stored rows; compare against sums of the fresh rows instead
     stored_loads = ConsultantLoad.objects.in_bulk(consultants)
-    fresh_loads = _loads_from(case_rows(ids).values(), consultants)
+    fresh_loads = _loads_from(all_fresh, consultants)
     for pk in consultants:
         have = stored_loads.get(pk) or ConsultantLoad(consultant_id=pk)
         for name in ConsultantLoad.COUNTERS:
