@@ -43,7 +43,7 @@ class CaseFigures(models.Model):
         "sparring.Call", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
     status = models.CharField(max_length=20)
-    submitted_at = models.DateTimeField(null=True)
+    submitted_at = models.DateTimeField(null=True, editable=False)
     organisation = models.ForeignKey(
         "sparring.Organisation", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
@@ -91,7 +91,7 @@ class CaseFigures(models.Model):
     report_types = models.PositiveIntegerField(default=0)  # bit i: impact.RESULT_TYPES[i]
     calloff_agreements = models.CharField(max_length=200, default="")  # "1,3"
     has_survey = models.BooleanField(default=False)
-    survey_closes_at = models.DateTimeField(null=True)
+    survey_closes_at = models.DateTimeField(null=True, editable=False)
     survey_closed = models.BooleanField(default=False)
     survey_answers = models.PositiveIntegerField(default=0)
     survey_overall = models.PositiveIntegerField(default=0)  # sum of the overall grades

@@ -26,7 +26,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('case', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='+', serialize=False, to='sparring.case')),
                 ('status', models.CharField(max_length=20)),
-                ('submitted_at', models.DateTimeField(null=True)),
+                ('submitted_at', models.DateTimeField(editable=False, null=True)),
                 ('approved_days', models.PositiveSmallIntegerField(null=True)),
                 ('agreed_day_price', models.DecimalField(decimal_places=2, max_digits=8, null=True)),
                 ('approved', models.BooleanField(default=False)),
@@ -42,7 +42,7 @@ class Migration(migrations.Migration):
                 ('report_types', models.PositiveIntegerField(default=0)),
                 ('calloff_agreements', models.CharField(default='', max_length=200)),
                 ('has_survey', models.BooleanField(default=False)),
-                ('survey_closes_at', models.DateTimeField(null=True)),
+                ('survey_closes_at', models.DateTimeField(editable=False, null=True)),
                 ('survey_closed', models.BooleanField(default=False)),
                 ('survey_answers', models.PositiveIntegerField(default=0)),
                 ('survey_overall', models.PositiveIntegerField(default=0)),
