@@ -25,6 +25,7 @@ from django.db import connection, transaction
 
 from procurement import calloff, reports
 from procurement.models import Consultant, FrameworkAgreement
+from sparring import aggregates as hook
 from sparring.demo.bench import summary
 from sparring.demo.bench.figures import alternate, generate
 from sparring.models import Case, SessionDay
@@ -60,6 +61,16 @@ def _groups(agreement: FrameworkAgreement) -> dict[str, tuple]:
             .order_by("case__consultant__supplier__ranking_position", "date", "pk")
         )
 
+    def calloff_counters():
+        # as in the call-off's locked section: fold in if anything is queued, then read
+        with hook.reading():
+            hook.refresh_if_queued()
+            return (
+                calloff.committed_days(consultants),
+                {k: v for k, v in calloff.supplier_days(agreement).items() if v},
+                reports.ledger(agreement).committed_eur,
+            )
+
     return {
         "statistics": (
             lambda: statistics.statistics() | {"impact": impact.impact()},
@@ -74,11 +85,7 @@ def _groups(agreement: FrameworkAgreement) -> dict[str, tuple]:
             lambda: reports.fairness(agreement, live=True),
         ),
         "calloff": (
-            lambda: (
-                calloff.committed_days(consultants),
-                {k: v for k, v in calloff.supplier_days(agreement).items() if v},
-                reports.ledger(agreement).committed_eur,
-            ),
+            calloff_counters,
             lambda: (
                 calloff.committed_days_live(consultants),
                 {k: v for k, v in calloff.supplier_days_live(agreement).items() if v},
