@@ -61,6 +61,10 @@ def _groups(agreement: FrameworkAgreement) -> dict[str, tuple]:
             .order_by("case__consultant__supplier__ranking_position", "date", "pk")
         )
 
+    def page_figures():
+        with hook.reading():  # as the statistics page: one fold-in for the page
+            return statistics.statistics() | {"impact": impact.impact()}
+
     def calloff_counters():
         # as in the call-off's locked section: fold in if anything is queued, then read
         with hook.reading():
@@ -73,7 +77,7 @@ def _groups(agreement: FrameworkAgreement) -> dict[str, tuple]:
 
     return {
         "statistics": (
-            lambda: statistics.statistics() | {"impact": impact.impact()},
+            page_figures,
             lambda: live.statistics() | {"impact": live.impact()},
         ),
         "ledger": (
