@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -15,3 +16,16 @@ class StatisticsConfig(AppConfig):
         from . import aggregates
 
         hook.register(aggregates.refresh, aggregates.queued)
+        post_migrate.connect(_reinstall_triggers, sender=self)
+
+
+def _reinstall_triggers(sender, using="default", plan=None, **kwargs):
+    """After ``migrate``: put back triggers a table rebuild dropped (SQLite), once the
+    statistics tables exist (see sparring/statistics/triggers.py)."""
+    from django.db import connections
+
+    from . import triggers
+
+    connection = connections[using]
+    if "statistics_figurechange" in connection.introspection.table_names():
+        triggers.install(connection)

@@ -227,3 +227,20 @@ def test_check_aggregates_reports_a_difference_and_rebuild_repairs_it(programme)
     call_command("check_aggregates", "--rebuild", stdout=out)
     assert "equal the records" in out.getvalue()
     assert_equal_to_the_records()
+
+
+@pytest.mark.django_db
+def test_migrate_puts_back_triggers_a_table_rebuild_dropped():
+    from django.apps import apps
+
+    from sparring.statistics import triggers
+    from sparring.statistics.apps import _reinstall_triggers
+
+    triggers.uninstall(connection)
+    Case.objects.filter(pk=0).update(status=Case.Status.CLOSED)
+    _reinstall_triggers(sender=apps.get_app_config("statistics"), using="default")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'figures_mark%'"
+        )
+        assert cursor.fetchone()[0] == 3 * len(triggers.TABLES)
