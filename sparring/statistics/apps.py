@@ -27,5 +27,9 @@ def _reinstall_triggers(sender, using="default", plan=None, **kwargs):
     from . import triggers
 
     connection = connections[using]
-    if "statistics_figurechange" in connection.introspection.table_names():
+    if connection.vendor not in ("postgresql", "sqlite"):
+        return
+    if "statistics_figurechange" not in connection.introspection.table_names():
+        return
+    if triggers.installed(connection) != triggers.expected(connection):
         triggers.install(connection)

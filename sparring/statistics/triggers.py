@@ -67,6 +67,24 @@ def _sqlite(table, key, select):
     ]
 
 
+def installed(connection) -> int:
+    """How many of the triggers exist (``expected()`` when all do)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT count(*) FROM pg_trigger WHERE tgname = 'figures_mark'")
+        else:
+            cursor.execute(
+                "SELECT count(*) FROM sqlite_master "
+                "WHERE type = 'trigger' AND name LIKE 'figures_mark_%'"
+            )
+        return cursor.fetchone()[0]
+
+
+def expected(connection) -> int:
+    """The number of triggers ``install`` creates on this database."""
+    return len(TABLES) * (1 if connection.vendor == "postgresql" else 3)
+
+
 def install(connection) -> None:
     """Create (or replace) the triggers; idempotent. Raises RuntimeError on a database
     other than PostgreSQL or SQLite."""
