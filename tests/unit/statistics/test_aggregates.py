@@ -241,3 +241,59 @@ def test_migrate_puts_back_triggers_a_table_rebuild_dropped():
     assert triggers.installed(connection) == 0
     _reinstall_triggers(sender=apps.get_app_config("statistics"), using="default")
     assert triggers.installed(connection) == triggers.expected(connection)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_kind_of_change_through_the_services_keeps_the_aggregates_equal(
+    submitted_case, coordinator, consultant, applicant, open_call
+):
+    from django.utils import timezone
+
+    from sparring.cases import services
+    from sparring.reports import services as report_services
+    from tests.conftest import REPORT, application_data
+    from tests.unit.cases.test_case_flow import approve, fresh, offer_to, walk_to_delivery
+
+    def another_case():
+        case = services.case_create(actor=applicant, call=open_call, data=application_data())
+        return services.case_submit(actor=applicant, case=case, version=case.version)
+
+    declined = submitted_case
+    approve(declined, coordinator)  # approve
+    assert_equal_to_the_records()
+    offer = offer_to(declined, coordinator, consultant)  # call-off
+    assert_equal_to_the_records()
+    services.offer_answer(actor=consultant, offer=offer, accept=False, reason="Ei aikaa")
+    assert_equal_to_the_records()  # offer declined
+    services.case_cancel(
+        actor=coordinator, case=fresh(declined), reason="Peruttu", version=fresh(declined).version
+    )
+    assert_equal_to_the_records()  # case cancelled
+
+    expired = another_case()
+    approve(expired, coordinator)
+    offer_to(expired, coordinator, consultant)
+    services.offer_expire(case=fresh(expired))
+    assert_equal_to_the_records()  # offer expired
+
+    withdrawn = another_case()
+    services.case_withdraw(
+        actor=applicant, case=fresh(withdrawn), reason="Muutos", version=fresh(withdrawn).version
+    )
+    assert_equal_to_the_records()  # withdrawn
+
+    delivered = walk_to_delivery(another_case(), coordinator, consultant, applicant)
+    assert_equal_to_the_records()  # offer accepted, days confirmed
+    delivered.days_planned.update(date=timezone.localdate())
+    for day in delivered.days_planned.all():
+        services.session_day_record(actor=consultant, day=day, participants=10)
+        assert_equal_to_the_records()  # day held
+    report_services.report_submit(
+        actor=consultant, case=fresh(delivered), data=REPORT, version=fresh(delivered).version
+    )
+    assert_equal_to_the_records()  # report filed
+    for grade in (5, 4, 4, 5, 3):
+        SurveyAnswer.objects.create(survey=fresh(delivered).survey, overall=grade)
+    Survey.objects.filter(case=delivered).update(closed=True)
+    assert_equal_to_the_records()  # survey closed
+    assert statistics.programme_figures()["average_grade"] == 4.2
