@@ -470,3 +470,45 @@ class Tender(models.Model):
 
     def __str__(self) -> str:
         return f"{self.competition}: {self.supplier}"
+
+
+class ConsultantLoad(models.Model):
+    """What one consultant's cases put on the framework agreement: the counters the
+    call-off rule (capacity, rotation, budget), the ledger and fairness read.
+
+    Maintained by ``sparring.statistics.aggregates`` from the per-case figures
+    (``statistics.CaseFigures``) of the consultant's cases, refreshed before it is read
+    (``sparring.aggregates.refresh``); never edited by hand. The definitions are those
+    of ``procurement/reports.py``: committed = cases in ``states.COMMITTED`` assigned to
+    the consultant; offered = cases with an open offer to them; held = days held in
+    their cases; stopped = days held in their cases later stopped (``states.STOPPED``).
+    Euros are days times the case's agreed day price.
+    """
+
+    consultant = models.OneToOneField(
+        Consultant, on_delete=models.CASCADE, primary_key=True, related_name="load"
+    )
+    committed_days = models.IntegerField(default=0)
+    committed_eur = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    committed_cases = models.IntegerField(default=0)
+    offered_days = models.IntegerField(default=0)
+    offered_eur = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    held_days = models.IntegerField(default=0)
+    held_eur = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    stopped_days = models.IntegerField(default=0)
+    stopped_eur = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+
+    COUNTERS = (
+        "committed_days",
+        "committed_eur",
+        "committed_cases",
+        "offered_days",
+        "offered_eur",
+        "held_days",
+        "held_eur",
+        "stopped_days",
+        "stopped_eur",
+    )
+
+    def __str__(self) -> str:
+        return f"load of consultant {self.consultant_id}"

@@ -1,18 +1,24 @@
 """Figures of the framework agreement: the budget ledger, the invoicing basis and fairness.
 
-All figures come from aggregate queries over the case records (a fixed number of
-queries whatever the number of cases), never from stored counters.
+The ledger and fairness read the maintained per-consultant counters
+(``ConsultantLoad``: one row per consultant, kept equal to the case records by
+``sparring.statistics.aggregates``; the queued changes are folded in first), so they
+cost the same whatever the number of cases. The ``*_live`` functions compute the
+same figures from the case records: ``manage.py check_aggregates`` and
+``bench_figures`` prove the two equal. The invoicing basis lists the held days of
+one month (a date range on an indexed column).
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, F, Sum
 
+from sparring import aggregates
 from sparring.cases import states
 
-from .models import Consultant, FrameworkAgreement, Offer, Supplier
+from .models import Consultant, ConsultantLoad, FrameworkAgreement, Offer, Supplier
 
 # Cases whose approved days are spoken for: offered, assigned, delivered or closed.
 COMMITTED_STATUSES = states.COMMITTED
@@ -73,6 +79,30 @@ def _add(target: dict, rows) -> None:
 def _per_supplier(agreement: FrameworkAgreement) -> dict[int, dict]:
     """Per supplier id: committed days and euros, cases, held days and their euros.
 
+    From the maintained counters of the agreement's consultants: one query. The
+    definitions are those of ``_per_supplier_live``.
+    """
+    aggregates.refresh()
+    totals: dict[int, dict] = {}
+    _add(
+        totals,
+        ConsultantLoad.objects.filter(consultant__supplier__agreement=agreement)
+        .values(key=F("consultant__supplier"))
+        .annotate(
+            days=Sum(F("committed_days") + F("offered_days") + F("stopped_days")),
+            eur=Sum(F("committed_eur") + F("offered_eur") + F("stopped_eur")),
+            cases=Sum("committed_cases"),
+            held=Sum("held_days"),
+            held_eur=Sum("held_eur"),
+        )
+        .order_by(),
+    )
+    return totals
+
+
+def _per_supplier_live(agreement: FrameworkAgreement) -> dict[int, dict]:
+    """Per supplier id, computed from the case records (the reference of the counters).
+
     Each case is priced at its agreed day price (the supplier's price, or the
     winning tender's, fixed at call-off). Three aggregate queries in all.
     """
@@ -120,9 +150,12 @@ def _per_supplier(agreement: FrameworkAgreement) -> dict[int, dict]:
     return totals
 
 
-def ledger(agreement: FrameworkAgreement) -> Ledger:
-    """Committed and delivered days and euros per supplier, and what is left of the budget."""
-    totals = _per_supplier(agreement)
+def ledger(agreement: FrameworkAgreement, *, live: bool = False) -> Ledger:
+    """Committed and delivered days and euros per supplier, and what is left of the budget.
+
+    ``live=True`` computes it from the case records instead of the counters.
+    """
+    totals = (_per_supplier_live if live else _per_supplier)(agreement)
     lines = []
     for supplier in Supplier.objects.filter(agreement=agreement).order_by(
         "ranking_position", "name"
@@ -142,15 +175,21 @@ def ledger(agreement: FrameworkAgreement) -> Ledger:
 
 
 def invoicing_rows(agreement: FrameworkAgreement, month: date, supplier: Supplier | None = None):
-    """The days held in ``month``, one row each: the basis of each supplier's invoice."""
+    """The days held in ``month``, one row each: the basis of each supplier's invoice.
+
+    The month is a date range on the indexed ``SessionDay.date`` (index
+    ``sessionday_date_status``), so the query reads that month's days only.
+    """
     from sparring.models import SessionDay
 
+    first = month.replace(day=1)
+    after = (first + timedelta(days=32)).replace(day=1)
     days = (
         SessionDay.objects.filter(
             case__consultant__supplier__agreement=agreement,
             status=SessionDay.Status.HELD,
-            date__year=month.year,
-            date__month=month.month,
+            date__gte=first,
+            date__lt=after,
         )
         .select_related(
             "case__organisation", "case__consultant__user", "case__consultant__supplier"
@@ -177,11 +216,14 @@ class ShareLine:
         return self.actual_share - self.planned_share
 
 
-def fairness(agreement: FrameworkAgreement) -> tuple[list[ShareLine], list[ShareLine]]:
-    """Each supplier's and consultant's share of cases and days, against the plan."""
-    from sparring.models import Case
+def fairness(
+    agreement: FrameworkAgreement, *, live: bool = False
+) -> tuple[list[ShareLine], list[ShareLine]]:
+    """Each supplier's and consultant's share of cases and days, against the plan.
 
-    totals = _per_supplier(agreement)
+    ``live=True`` computes it from the case records instead of the counters.
+    """
+    totals = (_per_supplier_live if live else _per_supplier)(agreement)
     committed = {k: v["days"] for k, v in totals.items()}
     cases = {k: v["cases"] for k, v in totals.items()}
     suppliers = list(
@@ -199,14 +241,7 @@ def fairness(agreement: FrameworkAgreement) -> tuple[list[ShareLine], list[Share
         )
         for s in suppliers
     ]
-    per_consultant = {
-        row["consultant"]: row
-        for row in Case.objects.filter(
-            consultant__supplier__agreement=agreement, status__in=COMMITTED_STATUSES
-        )
-        .values("consultant")
-        .annotate(days=Sum("approved_days"), n=Count("pk"))
-    }
+    per_consultant = (_per_consultant_live if live else _per_consultant)(agreement)
     consultant_lines = [
         ShareLine(
             name=f"{c} ({c.supplier.display_name()})",
@@ -222,6 +257,30 @@ def fairness(agreement: FrameworkAgreement) -> tuple[list[ShareLine], list[Share
         .order_by("supplier__ranking_position", "user__last_name", "user__first_name")
     ]
     return supplier_lines, consultant_lines
+
+
+def _per_consultant(agreement: FrameworkAgreement) -> dict[int, dict]:
+    """Committed days and cases per consultant of the agreement, from the counters."""
+    return {
+        pk: {"days": days, "n": n}
+        for pk, days, n in ConsultantLoad.objects.filter(
+            consultant__supplier__agreement=agreement, committed_cases__gt=0
+        ).values_list("consultant_id", "committed_days", "committed_cases")
+    }
+
+
+def _per_consultant_live(agreement: FrameworkAgreement) -> dict[int, dict]:
+    """Committed days and cases per consultant of the agreement, from the case records."""
+    from sparring.models import Case
+
+    return {
+        row["consultant"]: row
+        for row in Case.objects.filter(
+            consultant__supplier__agreement=agreement, status__in=COMMITTED_STATUSES
+        )
+        .values("consultant")
+        .annotate(days=Sum("approved_days"), n=Count("pk"))
+    }
 
 
 __all__ = ["fairness", "invoicing_rows", "ledger"]

@@ -560,6 +560,8 @@ class SessionDay(models.Model):
         verbose_name = _("sparring day")
         verbose_name_plural = _("sparring days")
         ordering = ["date", "start_time", "pk"]
+        # the invoicing basis reads one month's held days (procurement/reports.invoicing_rows)
+        indexes = [models.Index(fields=["date", "status"], name="sessionday_date_status")]
         constraints = [
             models.CheckConstraint(
                 name="session_day_ends_after_start",

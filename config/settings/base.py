@@ -295,6 +295,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 3600.0,
         "options": {"expires": 3000},
     },
+    # The figures' aggregates: fold the queued changes in (sparring/statistics/aggregates.py).
+    "fold-in-figures": {
+        "task": "sparring.statistics.tasks.fold_in_figures",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     "worker-heartbeat": {
         "task": "workflow.tasks.worker_heartbeat",
         "schedule": 30.0,

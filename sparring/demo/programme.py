@@ -26,7 +26,7 @@ from datetime import date, datetime, time
 from django.db import transaction
 from django.test.utils import override_settings
 
-from sparring import clock
+from sparring import aggregates, clock
 from sparring.cases import services, states, steps
 from sparring.models import Call, Case, Sector, SessionDay, Theme, User
 from sparring.reports import services as report_services
@@ -99,6 +99,8 @@ class Replay:
                     counts["created" if steps else "finished"] += 1
                     self.progress(done, len(planned_cases), bool(steps))
                 counts["acts"] = publish_acts(self, planned_cases)
+                # fold the replayed changes into the figures' aggregates now, not on the first read
+                aggregates.refresh()
         finally:
             current_app.conf.task_always_eager = eager
             for name, logger in quiet.items():

@@ -1,9 +1,12 @@
-"""The programme's figures, computed from the case records with aggregate queries.
+"""The programme's figures, read from the maintained per-case aggregates.
 
-Nothing here is stored: every figure is a query over cases, days, reports and
-survey answers, so one more case moves exactly the figures it should. The
-number of queries is fixed (it does not grow with cases, calls, sectors or
-suppliers); ``tests/unit/test_statistics.py`` holds it to that.
+Every figure is an aggregate over ``statistics.CaseFigures`` (one narrow row per
+case, kept equal to the records by ``aggregates.py``; the queued changes are folded
+in first), so a figure needs no join over days, reports or answers and one more
+case moves exactly the figures it should. ``live.py`` computes the same figures
+from the records; ``manage.py check_aggregates`` and ``bench_figures`` prove them
+equal. The number of queries is fixed (it does not grow with cases, calls,
+sectors or suppliers); ``tests/unit/statistics`` holds it to that.
 
 Definitions (shown on the page as well):
 - accepted application: a coordinator approved it (it has approved days), and it
@@ -21,30 +24,18 @@ Definitions (shown on the page as well):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import (
-    Avg,
-    Count,
-    DurationField,
-    Exists,
-    ExpressionWrapper,
-    F,
-    Max,
-    Min,
-    OuterRef,
-    Q,
-    QuerySet,
-    Sum,
-)
-from django.db.models.functions import TruncDate
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
-from procurement.models import CallOff, Consultant, Supplier
-from sparring.models import Call, Case, SessionDay
-from sparring.reports.models import Report
+from procurement.models import Consultant, Supplier
+from sparring import aggregates
+from sparring.models import Call, Case
 from sparring.surveys import disclosure
+
+from .models import CaseFigures
 
 WHOLE_ORGANISATION = "Koko organisaatio"
 # Accepted: approved by a coordinator (a decision with days), whatever happened later.
@@ -83,6 +74,17 @@ class Scope:
             cases = cases.filter(submitted_at__date__lte=self.end)
         return cases
 
+    def figures(self) -> QuerySet[CaseFigures]:
+        """The maintained rows of ``cases()`` (same filters, on the copied columns)."""
+        rows = CaseFigures.objects.exclude(status=Case.Status.DRAFT)
+        if self.call is not None:
+            rows = rows.filter(call=self.call)
+        if self.start is not None:
+            rows = rows.filter(submitted_at__date__gte=self.start)
+        if self.end is not None:
+            rows = rows.filter(submitted_at__date__lte=self.end)
+        return rows
+
 
 def _one_decimal(value) -> float | None:
     if value is None:
@@ -97,25 +99,27 @@ def _days(value) -> float | None:
     return _one_decimal(value.total_seconds() / 86400)
 
 
+def _mean(total, count) -> float | None:
+    return total / count if count else None
+
+
 def programme_figures(scope: Scope | None = None) -> dict:
     """The headline figures and the tables by sector and theme (Finnish names as keys)."""
+    aggregates.refresh()
     scope = scope or Scope()
-    accepted = scope.cases().filter(ACCEPTED)
+    accepted = scope.figures().filter(accepted=True)
     headline = accepted.aggregate(
         accepted_applications=Count("pk"),
         organisations=Count("organisation", distinct=True),
+        days_delivered=Sum("held_days"),
+        participants=Sum("participants", filter=Q(report_filed=True)),
     )
-    days_delivered = SessionDay.objects.filter(
-        case__in=accepted, status=SessionDay.Status.HELD
-    ).count()
-    participants = (
-        Report.objects.filter(case__in=accepted, revision__gte=1).aggregate(n=Sum("participants"))[
-            "n"
-        ]
-        or 0
-    )
+    participants = headline.pop("participants") or 0
+    headline["days_delivered"] = headline["days_delivered"] or 0
     # The survey disclosure rule (sparring/surveys/disclosure.py): whole units only.
-    survey = disclosure.released(accepted, whole_calls=scope.start is None and scope.end is None)
+    survey = disclosure.released_figures(
+        accepted, whole_calls=scope.start is None and scope.end is None
+    )
     by_sector = {
         row["sector__name_fi"] or WHOLE_ORGANISATION: row["n"]
         for row in accepted.values("sector__name_fi")
@@ -128,10 +132,16 @@ def programme_figures(scope: Scope | None = None) -> dict:
         .annotate(n=Count("pk"))
         .order_by("-n", "theme__name_fi")
     }
-    agreements = CallOff.objects.filter(case__in=accepted).values("agreement")
+    agreements = {
+        int(pk)
+        for used in accepted.exclude(calloff_agreements="")
+        .order_by()
+        .values_list("calloff_agreements", flat=True)
+        .distinct()
+        for pk in used.split(",")
+    }
     return {
         **headline,
-        "days_delivered": days_delivered,
         "participants": participants,
         "average_grade": _one_decimal(survey.grade),
         "answers": survey.answers,
@@ -147,42 +157,37 @@ def programme_figures(scope: Scope | None = None) -> dict:
 
 def lead_times(scope: Scope | None = None) -> dict[str, float | None]:
     """Mean days from application to decision, decision to first day, last day to report."""
+    aggregates.refresh()
     scope = scope or Scope()
-    decided = scope.cases().filter(decided_at__isnull=False)
-    result = decided.aggregate(
-        application_to_decision=Avg(
-            ExpressionWrapper(F("decided_at") - F("submitted_at"), output_field=DurationField())
+    sums = (
+        scope.figures()
+        .filter(decided=True)
+        .aggregate(
+            decision=Sum("decision_us"),
+            decisions=Count("decision_us"),
+            first=Sum("first_day_gap", filter=Q(accepted=True)),
+            firsts=Count("first_day_gap", filter=Q(accepted=True)),
+            report=Sum("report_gap", filter=Q(accepted=True)),
+            reports=Count("report_gap", filter=Q(accepted=True)),
         )
     )
-    # Per accepted case its first and last held day (grouped once), then the means.
-    per_case = (
-        SessionDay.objects.filter(status=SessionDay.Status.HELD, case__in=decided.filter(ACCEPTED))
-        .annotate(
-            decided_on=TruncDate("case__decided_at"),
-            reported_on=TruncDate("case__report__submitted_at"),
-        )
-        .values("case", "decided_on", "reported_on")
-        .annotate(first_day=Min("date"), last_day=Max("date"))
-        .order_by()
-    )
-    result |= per_case.aggregate(
-        decision_to_first_day=Avg(
-            ExpressionWrapper(F("first_day") - F("decided_on"), output_field=DurationField())
+    decision = _mean(sums["decision"], sums["decisions"])
+    first = _mean(sums["first"], sums["firsts"])
+    report = _mean(sums["report"], sums["reports"])
+    return {
+        "application_to_decision": _days(
+            timedelta(microseconds=decision) if decision is not None else None
         ),
-        last_day_to_report=Avg(
-            ExpressionWrapper(F("reported_on") - F("last_day"), output_field=DurationField())
-        ),
-    )
-    return {key: _days(result[key]) for key, _label in LEAD_TIMES}
+        "decision_to_first_day": _days(timedelta(days=first) if first is not None else None),
+        "last_day_to_report": _days(timedelta(days=report) if report is not None else None),
+    }
 
 
 def _cases_and_days(scope: Scope | None, *group_by: str):
     """Accepted, called-off cases and their held days, grouped by ``group_by``."""
-    accepted = (scope or Scope()).cases().filter(ACCEPTED, consultant__isnull=False)
-    return accepted.values(*group_by).annotate(
-        cases=Count("pk", distinct=True),
-        days=Count("days_planned", filter=Q(days_planned__status=SessionDay.Status.HELD)),
-    )
+    aggregates.refresh()
+    accepted = (scope or Scope()).figures().filter(accepted=True, consultant__isnull=False)
+    return accepted.values(*group_by).annotate(cases=Count("pk"), days=Sum("held_days"))
 
 
 def by_supplier(scope: Scope | None = None) -> list[dict]:
@@ -217,31 +222,28 @@ def by_consultant(scope: Scope | None = None) -> list[dict]:
 
 def funnel(scope: Scope | None = None) -> list[dict]:
     """How many of the submitted applications reached each step."""
-    cases = (
+    aggregates.refresh()
+    counts = (
         (scope or Scope())
-        .cases()
-        .annotate(
-            had_day=Exists(
-                SessionDay.objects.filter(case=OuterRef("pk"), status=SessionDay.Status.HELD)
-            )
+        .figures()
+        .aggregate(
+            submitted=Count("pk"),
+            approved=Count("pk", filter=Q(approved=True)),
+            called_off=Count("pk", filter=Q(consultant__isnull=False)),
+            held=Count("pk", filter=Q(held_days__gt=0)),
+            reported=Count("pk", filter=Q(report_filed=True)),
+            closed=Count("pk", filter=Q(status=Case.Status.CLOSED)),
         )
-    )
-    counts = cases.aggregate(
-        submitted=Count("pk"),
-        approved=Count("pk", filter=Q(approved_days__isnull=False)),
-        called_off=Count("pk", filter=Q(consultant__isnull=False)),
-        held=Count("pk", filter=Q(had_day=True)),
-        reported=Count("pk", filter=Q(report__revision__gte=1)),
-        closed=Count("pk", filter=Q(status=Case.Status.CLOSED)),
     )
     return [{"step": key, "label": label, "cases": counts[key]} for key, label in FUNNEL]
 
 
 def by_status(scope: Scope | None = None) -> list[dict]:
     """Where the submitted applications are now, in the order of the flow."""
+    aggregates.refresh()
     counts = dict(
         (scope or Scope())
-        .cases()
+        .figures()
         .order_by()
         .values_list("status")
         .annotate(n=Count("pk"))
@@ -255,13 +257,14 @@ def by_status(scope: Scope | None = None) -> list[dict]:
 
 
 def statistics(scope: Scope | None = None) -> dict:
-    """Everything the statistics page and its exports show."""
+    """Everything the statistics page and its exports show (the queued changes folded in once)."""
     scope = scope or Scope()
-    return {
-        "figures": programme_figures(scope),
-        "lead_times": lead_times(scope),
-        "suppliers": by_supplier(scope),
-        "consultants": by_consultant(scope),
-        "funnel": funnel(scope),
-        "statuses": by_status(scope),
-    }
+    with aggregates.reading():
+        return {
+            "figures": programme_figures(scope),
+            "lead_times": lead_times(scope),
+            "suppliers": by_supplier(scope),
+            "consultants": by_consultant(scope),
+            "funnel": funnel(scope),
+            "statuses": by_status(scope),
+        }

@@ -1,5 +1,7 @@
 """Deeper figures: grades by group and their distribution, what the reports name, and
-the follow-up survey. One query per table, whatever the number of cases.
+the follow-up survey. One query per table, whatever the number of cases: each reads
+the maintained per-case figures (``statistics.CaseFigures``, see ``aggregates.py``);
+``live.py`` computes the same from the records.
 
 The disclosure rule of the survey holds for every figure here
 (``sparring/surveys/disclosure.py``): the grades come only from closed surveys of at
@@ -17,16 +19,13 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Avg, Count, Q
+from django.db.models import Count, Sum
 from django.utils.translation import gettext_lazy as _
 
-from sparring.outcomes.followup import follow_up_actions
-from sparring.outcomes.models import FollowUpAnswer, FollowUpInvitation
-from sparring.reports.models import Report
+from sparring import aggregates
 from sparring.surveys import disclosure
-from sparring.surveys.models import Survey, SurveyAnswer
 
-from .figures import ACCEPTED, Scope
+from .figures import Scope
 
 SMALLEST_GROUP = disclosure.MIN_ANSWERS
 
@@ -75,6 +74,12 @@ GROUPS = {
     "supplier": ("survey__case__consultant__supplier__name", _("Supplier")),
     "consultant": ("survey__case__consultant__user__last_name", _("Consultant")),
 }
+# the same groups on the per-case figures
+FIGURE_GROUPS = {
+    "sector": "sector__name_fi",
+    "theme": "theme__name_fi",
+    "supplier": "consultant__supplier__name",
+}
 
 
 def _one_decimal(value) -> float | None:
@@ -95,18 +100,22 @@ def disclosed(average, answers: int) -> float | None:
     return _one_decimal(average) if answers >= SMALLEST_GROUP else None
 
 
-def _answers(scope: Scope):
-    """The survey answers a breakdown may use: those of the scope's accepted cases whose
-    survey has closed with at least ``SMALLEST_GROUP`` answers (the disclosure rule's
-    units, ``sparring/surveys/disclosure.py``). A case belongs wholly to one group, so
-    every group's figure, and the difference of any two views, is a sum of whole units."""
-    units = (
-        Survey.objects.filter(disclosure.closed_q(), case__in=scope.cases().filter(ACCEPTED))
-        .annotate(n=Count("answers"))
-        .filter(n__gte=SMALLEST_GROUP)
-        .values("pk")
+def _units(scope: Scope):
+    """The per-case figures a breakdown of grades may use: those of the scope's accepted
+    cases whose survey has closed with at least ``SMALLEST_GROUP`` answers (the
+    disclosure rule's units, ``sparring/surveys/disclosure.py``). A case belongs wholly
+    to one group, so every group's figure, and the difference of any two views, is a
+    sum of whole units."""
+    aggregates.refresh()
+    return (
+        scope.figures()
+        .filter(accepted=True)
+        .filter(disclosure.closed_q("survey_"), survey_answers__gte=SMALLEST_GROUP)
     )
-    return SurveyAnswer.objects.filter(survey__in=units)
+
+
+def _mean(total, count):
+    return total / count if count else None
 
 
 def grades_by(scope: Scope, group: str) -> list[dict]:
@@ -117,48 +126,34 @@ def grades_by(scope: Scope, group: str) -> list[dict]:
     theme names are Finnish here; the page shows them in the reader's language. A
     case concerning the whole organisation has the sector name None.
     """
+    sums = {"answers": Sum("survey_answers"), "total": Sum("survey_overall")}
     if group == "consultant":
         rows = (
-            _answers(scope)
-            .values(
-                "survey__case__consultant__user__first_name",
-                "survey__case__consultant__user__last_name",
-            )
-            .annotate(answers=Count("pk"), average=Avg("overall"))
-            .order_by(
-                "-answers",
-                "survey__case__consultant__user__last_name",
-                "survey__case__consultant__user__first_name",
-            )
+            _units(scope)
+            .values("consultant__user__first_name", "consultant__user__last_name")
+            .annotate(**sums)
+            .order_by("-answers", "consultant__user__last_name", "consultant__user__first_name")
         )
         return [
             {
                 "name": " ".join(
                     filter(
                         None,
-                        (
-                            row["survey__case__consultant__user__first_name"],
-                            row["survey__case__consultant__user__last_name"],
-                        ),
+                        (row["consultant__user__first_name"], row["consultant__user__last_name"]),
                     )
                 ),
                 "answers": row["answers"],
-                "average": disclosed(row["average"], row["answers"]),
+                "average": disclosed(_mean(row["total"], row["answers"]), row["answers"]),
             }
             for row in rows
         ]
-    field, _label = GROUPS[group]
-    rows = (
-        _answers(scope)
-        .values(field)
-        .annotate(answers=Count("pk"), average=Avg("overall"))
-        .order_by("-answers", field)
-    )
+    field = FIGURE_GROUPS[group]
+    rows = _units(scope).values(field).annotate(**sums).order_by("-answers", field)
     return [
         {
             "name": row[field],
             "answers": row["answers"],
-            "average": disclosed(row["average"], row["answers"]),
+            "average": disclosed(_mean(row["total"], row["answers"]), row["answers"]),
         }
         for row in rows
     ]
@@ -167,17 +162,12 @@ def grades_by(scope: Scope, group: str) -> list[dict]:
 def grade_distribution(scope: Scope) -> dict:
     """How the overall grades are spread: for each grade 1–5 its share of the answers
     (per cent), only from ``SMALLEST_GROUP`` answers up (else ``shares`` is None)."""
-    counts = dict(
-        _answers(scope)
-        .order_by()
-        .values_list("overall")
-        .annotate(n=Count("pk"))
-        .values_list("overall", "n")
-    )
+    sums = _units(scope).aggregate(**{str(g): Sum(f"grade_{g}") for g in range(1, 6)})
+    counts = {grade: sums[str(grade)] or 0 for grade in range(1, 6)}
     total = sum(counts.values())
     shares = None
     if total >= SMALLEST_GROUP:
-        shares = {grade: _one_decimal(100 * counts.get(grade, 0) / total) for grade in range(1, 6)}
+        shares = {grade: _one_decimal(100 * counts[grade] / total) for grade in range(1, 6)}
     return {"answers": total, "shares": shares}
 
 
@@ -190,17 +180,23 @@ def result_type_codes(text: str) -> list[str]:
 def report_traceability(scope: Scope) -> dict:
     """What the filed reports of accepted cases name: how many name concrete follow-up
     actions (see ``outcomes.followup.follow_up_actions``) and how many name each kind
-    of result (``RESULT_TYPES``), most named first. One query."""
-    reports = Report.objects.filter(
-        case__in=scope.cases().filter(ACCEPTED), revision__gte=1
-    ).values_list("results", "follow_up")
+    of result (``RESULT_TYPES``), most named first. One query (per kind of report)."""
+    aggregates.refresh()
+    kinds = (
+        scope.figures()
+        .filter(accepted=True, report_filed=True)
+        .order_by()
+        .values_list("report_types", "report_actions")
+        .annotate(n=Count("pk"))
+    )
     total = with_actions = 0
     named = dict.fromkeys((code for code, _l, _w in RESULT_TYPES), 0)
-    for results, follow_up in reports:
-        total += 1
-        with_actions += bool(follow_up_actions(follow_up))
-        for code in result_type_codes(results):
-            named[code] += 1
+    for mask, actions, n in kinds:
+        total += n
+        with_actions += n if actions else 0
+        for bit, (code, _l, _w) in enumerate(RESULT_TYPES):
+            if mask & (1 << bit):
+                named[code] += n
     labels = {code: label for code, label, _w in RESULT_TYPES}
     result_types = sorted(
         ({"code": code, "label": labels[code], "reports": n} for code, n in named.items() if n),
@@ -219,62 +215,65 @@ def follow_up_figures(scope: Scope) -> dict:
     overall and by theme and sector, the share of recommended actions carried out and of
     respondents who would recommend sparring. Averages and shares only from
     ``SMALLEST_GROUP`` answers up."""
-    cases = scope.cases().filter(ACCEPTED)
-    invitations = FollowUpInvitation.objects.filter(follow_up__case__in=cases).aggregate(
-        sent=Count("pk"), answered=Count("pk", filter=Q(answered_at__isnull=False))
+    aggregates.refresh()
+    cases = scope.figures().filter(accepted=True)
+    sums = cases.aggregate(
+        sent=Sum("follow_up_sent"),
+        answered=Sum("follow_up_answered"),
+        n=Sum("follow_up_answers"),
+        impact=Sum("follow_up_impact"),
+        recommend=Sum("follow_up_recommend"),
+        yes=Sum("follow_up_done"),
+        partly=Sum("follow_up_partly"),
+        no=Sum("follow_up_not_done"),
     )
-    answers = FollowUpAnswer.objects.filter(follow_up__case__in=cases)
-    overall = answers.aggregate(
-        n=Count("pk"), impact=Avg("impact"), recommend=Count("pk", filter=Q(recommend=True))
-    )
-    done = {"yes": 0, "partly": 0, "no": 0}
-    for actions_done in answers.values_list("actions_done", flat=True):
-        for value in actions_done or []:
-            if value in done:
-                done[value] += 1
-    rated = sum(done.values())
+    sums = {key: value or 0 for key, value in sums.items()}
+    rated = sums["yes"] + sums["partly"] + sums["no"]
+    answered = cases.filter(follow_up_answers__gt=0)
 
     def impact_by(field: str) -> list[dict]:
         rows = (
-            answers.values(field)
-            .annotate(answers=Count("pk"), average=Avg("impact"))
+            answered.values(field)
+            .annotate(answers=Sum("follow_up_answers"), total=Sum("follow_up_impact"))
             .order_by("-answers", field)
         )
         return [
             {
                 "name": row[field],
                 "answers": row["answers"],
-                "average": disclosed(row["average"], row["answers"]),
+                "average": disclosed(_mean(row["total"], row["answers"]), row["answers"]),
             }
             for row in rows
         ]
 
     return {
-        "sent": invitations["sent"],
-        "answers": invitations["answered"],
-        "response_rate": _one_decimal(100 * invitations["answered"] / invitations["sent"])
-        if invitations["sent"]
+        "sent": sums["sent"],
+        "answers": sums["answered"],
+        "response_rate": _one_decimal(100 * sums["answered"] / sums["sent"])
+        if sums["sent"]
         else None,
-        "average_impact": disclosed(overall["impact"], overall["n"]),
-        "recommend_share": _share(overall["recommend"], overall["n"]),
+        "average_impact": disclosed(_mean(sums["impact"], sums["n"]), sums["n"]),
+        "recommend_share": _share(sums["recommend"], sums["n"]),
         "actions_rated": rated,
-        "actions_carried_out_share": _share(done["yes"], rated)
-        if overall["n"] >= SMALLEST_GROUP
+        "actions_carried_out_share": _share(sums["yes"], rated)
+        if sums["n"] >= SMALLEST_GROUP
         else None,
-        "actions_partly_share": _share(done["partly"], rated)
-        if overall["n"] >= SMALLEST_GROUP
+        "actions_partly_share": _share(sums["partly"], rated)
+        if sums["n"] >= SMALLEST_GROUP
         else None,
-        "impact_by_theme": impact_by("follow_up__case__theme__name_fi"),
-        "impact_by_sector": impact_by("follow_up__case__sector__name_fi"),
+        "impact_by_theme": impact_by("theme__name_fi"),
+        "impact_by_sector": impact_by("sector__name_fi"),
     }
 
 
 def impact(scope: Scope | None = None) -> dict:
-    """Every figure of this module for the statistics page, its exports and the API."""
+    """Every figure of this module for the statistics page, its exports and the API
+    (the queued changes folded in once)."""
     scope = scope or Scope()
-    return {
-        "grades_by": {group: grades_by(scope, group) for group in GROUPS},
-        "grade_distribution": grade_distribution(scope),
-        "reports": report_traceability(scope),
-        "follow_up": follow_up_figures(scope),
-    }
+    with aggregates.reading():
+        return {
+            "grades_by": {group: grades_by(scope, group) for group in GROUPS},
+            "grade_distribution": grade_distribution(scope),
+            "reports": report_traceability(scope),
+            "follow_up": follow_up_figures(scope),
+        }

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from sparring import clock, exports
+from sparring import aggregates, clock, exports
 from sparring.models import Call, Sector, Theme
 from sparring.validators import DateFormField
 
@@ -89,8 +89,9 @@ def _bars(
 def statistics_page(request: HttpRequest) -> HttpResponse:
     form = ScopeForm(request.GET or None)
     scope = form.scope()
-    data = statistics.statistics(scope)
-    data["impact"] = _impact_for_reader(impact.impact(scope))
+    with aggregates.reading():  # the queued changes folded in once for the whole page
+        data = statistics.statistics(scope)
+        data["impact"] = _impact_for_reader(impact.impact(scope))
     export = request.GET.get("format")
     if export in ("csv", "xlsx") and (not request.GET or form.is_valid()):
         return _export(export, data, scope)

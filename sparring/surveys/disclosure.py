@@ -72,7 +72,8 @@ class Released:
 
 
 def released(cases: QuerySet, *, whole_calls: bool) -> Released:
-    """Rule 3: the survey figures of ``cases`` (a queryset of Case), from whole units.
+    """Rule 3: the survey figures of ``cases`` (a queryset of Case), from whole units,
+    computed live from the surveys and answers.
 
     Args:
         cases: the cases in the reader's scope.
@@ -81,8 +82,6 @@ def released(cases: QuerySet, *, whole_calls: bool) -> Released:
 
     Two queries, whatever the number of cases or calls.
     """
-    from sparring.models import Call
-
     from .models import Survey
 
     surveys = (
@@ -101,8 +100,46 @@ def released(cases: QuerySet, *, whole_calls: bool) -> Released:
         elif whole_calls:
             pools[call_id][0] += n
             pools[call_id][1] += overall
+    open_survey = Survey.objects.filter(case__call=OuterRef("pk")).exclude(closed_q())
+    return _whole_units(answers, total, pools, open_survey)
+
+
+def released_figures(rows: QuerySet, *, whole_calls: bool) -> Released:
+    """Rule 3 read from the maintained per-case figures (``statistics.CaseFigures``).
+
+    The same result as ``released`` for the same cases: ``rows`` are the figures rows
+    of the cases in the reader's scope; the rule (closed surveys, units of at least
+    ``MIN_ANSWERS``, a call's pool whole) is applied here, on their stored counts of
+    answers and closing time. Up to three queries.
+    """
+    closed = rows.filter(closed_q("survey_"), survey_answers__gt=0)
+    units = closed.filter(survey_answers__gte=MIN_ANSWERS).aggregate(
+        n=Sum("survey_answers"), total=Sum("survey_overall")
+    )
+    pools: dict[int | None, list[int]] = {}
+    if whole_calls:
+        pools = {
+            call_id: [n, overall]
+            for call_id, n, overall in closed.filter(survey_answers__lt=MIN_ANSWERS)
+            .order_by()
+            .values_list("call_id")
+            .annotate(n=Sum("survey_answers"), total=Sum("survey_overall"))
+            .values_list("call_id", "n", "total")
+        }
+    open_survey = rows.model.objects.filter(call=OuterRef("pk"), has_survey=True).exclude(
+        closed_q("survey_")
+    )
+    return _whole_units(units["n"] or 0, units["total"] or 0, pools, open_survey)
+
+
+def _whole_units(answers: int, total: int, pools: dict, open_survey: QuerySet) -> Released:
+    """The units (``answers``, ``total``) plus each call's pool of small closed surveys
+    that may enter: the pool has at least ``MIN_ANSWERS`` answers, the call's delivery
+    period has ended and none of its surveys (``open_survey``, correlated on the call)
+    is still open."""
+    from sparring.models import Call
+
     if pools:
-        open_survey = Survey.objects.filter(case__call=OuterRef("pk")).exclude(closed_q())
         ended = set(
             Call.objects.filter(pk__in=[pk for pk in pools if pk is not None])
             .filter(delivery_ends__lt=clock.today())

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from procurement import calloff, reports
 from procurement.models import CallOff, Consultant, FrameworkAgreement, Offer
-from sparring import access, clock
+from sparring import access, aggregates, clock
 from sparring.audit import audit_record
 from sparring.models import Case
 from sparring.notifications import applicant_side, consultant_of, coordinators, notify
@@ -52,9 +52,20 @@ def case_call_off(
     deadline = deadlines.offer_deadline()
 
     def work():
+        # The counters the rule reads (loads, days per supplier, the budget) come from the
+        # maintained ConsultantLoad rows: the changes queued so far are folded in once,
+        # under the locks, and nothing in this section aggregates over the cases.
+        with aggregates.reading():
+            return locked_work()
+
+    def locked_work():
         # Lock the agreement, then its consultants: two call-offs at once never both
         # take the last day of someone's capacity or the last euros of the budget.
         FrameworkAgreement.objects.select_for_update().filter(pk=agreement.pk).first()
+        aggregates.refresh_if_queued()  # under the lock: the counters include every change
+        return decide()
+
+    def decide():
         ranked = calloff.candidates(case, agreement, lock=True)
         if competition_result is not None:
             proposed_id = competition_result["proposed"]

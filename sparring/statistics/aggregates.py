@@ -1,0 +1,449 @@
+"""Keeping the maintained aggregates equal to the records (docs/architecture.md, "Figures").
+
+Two tables: ``statistics.CaseFigures`` (one row per case) and
+``procurement.ConsultantLoad`` (one row per consultant, sums of its cases' rows).
+
+- **Marking.** Database triggers (migration ``statistics 0002``) append the case's id to
+  ``FigureChange`` in the transaction of every insert, update or delete of a case, a
+  day, a report, a survey or answer, an offer, a call-off record or a follow-up row.
+  Nothing in the services has to remember it; bulk inserts and the admin are caught too.
+- **Folding in.** ``refresh()`` locks the queued changes (in id order), recomputes the
+  rows of those cases from the records (``case_rows``: the one definition of each
+  column), writes them, and recomputes the loads of the consultants whose rows moved.
+  A fixed number of queries whatever the number of changes (up to ``CHUNK`` cases).
+  Every reader calls it first: the figures, the ledger, fairness, invoicing, and the
+  call-off inside its agreement lock (so the rule reads loads that include every
+  committed change). Two refreshes at once serialise on the queue's rows; a change
+  committed meanwhile stays queued for the next one.
+- **Checking.** ``check()`` recomputes every row and load from the records and lists
+  the differences; ``rebuild()`` rewrites everything (``manage.py check_aggregates``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.db.models import Count, F, Max, Min, Q, Sum
+from django.utils import timezone
+
+from procurement.models import CallOff, Consultant, ConsultantLoad, Offer
+from sparring.cases import states
+from sparring.models import Case, SessionDay
+from sparring.outcomes.followup import follow_up_actions
+from sparring.outcomes.models import FollowUpAnswer, FollowUpInvitation
+from sparring.surveys.models import SurveyAnswer
+
+from .impact import RESULT_TYPES, result_type_codes
+from .models import CaseFigures, FigureChange
+
+CHUNK = 2000
+FIELDS = [
+    f.attname
+    for f in CaseFigures._meta.concrete_fields
+    if f.attname != "case_id"  # the key
+]
+
+
+def _result_mask(text: str) -> int:
+    codes = set(result_type_codes(text))
+    return sum(1 << i for i, (code, _l, _w) in enumerate(RESULT_TYPES) if code in codes)
+
+
+def _local_date(moment):
+    return timezone.localtime(moment).date() if moment is not None else None
+
+
+def case_rows(case_ids: Iterable[int]) -> dict[int, CaseFigures]:
+    """The figures row of each case in ``case_ids``, computed from the records.
+
+    The one definition of every ``CaseFigures`` column (see its help in models.py).
+    Cases that no longer exist are absent from the result. Eight queries per
+    ``CHUNK`` cases.
+    """
+    ids = sorted(set(case_ids))
+    rows: dict[int, CaseFigures] = {}
+    for start in range(0, len(ids), CHUNK):
+        rows |= _chunk_rows(ids[start : start + CHUNK])
+    return rows
+
+
+def _chunk_rows(ids: list[int]) -> dict[int, CaseFigures]:
+    cases = Case.objects.filter(pk__in=ids).values(
+        "pk",
+        "call_id",
+        "status",
+        "submitted_at",
+        "decided_at",
+        "organisation_id",
+        "sector_id",
+        "theme_id",
+        "consultant_id",
+        "approved_days",
+        "agreed_day_price",
+        "report__revision",
+        "report__participants",
+        "report__submitted_at",
+        "report__results",
+        "report__follow_up",
+        "survey__id",
+        "survey__closes_at",
+        "survey__closed",
+    )
+    held = {
+        row["case_id"]: row
+        for row in SessionDay.objects.filter(case_id__in=ids, status=SessionDay.Status.HELD)
+        .values("case_id")
+        .annotate(n=Count("pk"), first=Min("date"), last=Max("date"))
+        .order_by()
+    }
+    grades: dict[int, dict[int, int]] = defaultdict(dict)
+    for case_id, overall, n in (
+        SurveyAnswer.objects.filter(survey__case_id__in=ids)
+        .values_list("survey__case_id", "overall")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        grades[case_id][overall] = n
+    offered = dict(
+        Offer.objects.filter(case_id__in=ids, status=Offer.Status.OFFERED)
+        .order_by("pk")
+        .values_list("case_id", "consultant_id")
+    )
+    agreements: dict[int, set[int]] = defaultdict(set)
+    for case_id, agreement_id in CallOff.objects.filter(case_id__in=ids).values_list(
+        "case_id", "agreement_id"
+    ):
+        agreements[case_id].add(agreement_id)
+    invitations = {
+        row["follow_up__case_id"]: row
+        for row in FollowUpInvitation.objects.filter(follow_up__case_id__in=ids)
+        .values("follow_up__case_id")
+        .annotate(sent=Count("pk"), answered=Count("pk", filter=Q(answered_at__isnull=False)))
+        .order_by()
+    }
+    follow_answers: dict[int, dict] = defaultdict(
+        lambda: {"n": 0, "impact": 0, "recommend": 0, "yes": 0, "partly": 0, "no": 0}
+    )
+    for case_id, impact, recommend, actions_done in FollowUpAnswer.objects.filter(
+        follow_up__case_id__in=ids
+    ).values_list("follow_up__case_id", "impact", "recommend", "actions_done"):
+        entry = follow_answers[case_id]
+        entry["n"] += 1
+        entry["impact"] += impact or 0
+        entry["recommend"] += bool(recommend)
+        for value in actions_done or []:
+            if value in ("yes", "partly", "no"):
+                entry[value] += 1
+
+    rows = {}
+    for case in cases:
+        pk = case["pk"]
+        approved = case["approved_days"] is not None
+        decided_at, submitted_at = case["decided_at"], case["submitted_at"]
+        days = held.get(pk)
+        filed = (case["report__revision"] or 0) >= 1
+        decided_on = _local_date(decided_at)
+        reported_on = _local_date(case["report__submitted_at"])
+        case_grades = grades.get(pk, {})
+        follow = follow_answers.get(pk) or follow_answers.default_factory()
+        sent = invitations.get(pk, {})
+        rows[pk] = CaseFigures(
+            case_id=pk,
+            call_id=case["call_id"],
+            status=case["status"],
+            submitted_at=submitted_at,
+            organisation_id=case["organisation_id"],
+            sector_id=case["sector_id"],
+            theme_id=case["theme_id"],
+            consultant_id=case["consultant_id"],
+            offered_consultant_id=offered.get(pk),
+            approved_days=case["approved_days"],
+            agreed_day_price=case["agreed_day_price"],
+            approved=approved,
+            accepted=approved and case["status"] != Case.Status.REJECTED,
+            decided=decided_at is not None,
+            decision_us=(
+                (decided_at - submitted_at) // _MICROSECOND
+                if decided_at is not None and submitted_at is not None
+                else None
+            ),
+            held_days=days["n"] if days else 0,
+            first_day_gap=(days["first"] - decided_on).days if days and decided_on else None,
+            report_gap=(reported_on - days["last"]).days if days and reported_on else None,
+            report_filed=filed,
+            participants=case["report__participants"] if filed else None,
+            report_actions=filed and bool(follow_up_actions(case["report__follow_up"])),
+            report_types=_result_mask(case["report__results"]) if filed else 0,
+            calloff_agreements=",".join(str(a) for a in sorted(agreements.get(pk, ()))),
+            has_survey=case["survey__id"] is not None,
+            survey_closes_at=case["survey__closes_at"],
+            survey_closed=bool(case["survey__closed"]),
+            survey_answers=sum(case_grades.values()),
+            survey_overall=sum(grade * n for grade, n in case_grades.items()),
+            **{f"grade_{g}": case_grades.get(g, 0) for g in range(1, 6)},
+            follow_up_sent=sent.get("sent", 0),
+            follow_up_answered=sent.get("answered", 0),
+            follow_up_answers=follow["n"],
+            follow_up_impact=follow["impact"],
+            follow_up_recommend=follow["recommend"],
+            follow_up_done=follow["yes"],
+            follow_up_partly=follow["partly"],
+            follow_up_not_done=follow["no"],
+        )
+    return rows
+
+
+class _Microsecond:
+    """``timedelta // _MICROSECOND`` -> whole microseconds (exact, no float)."""
+
+    def __rfloordiv__(self, delta) -> int:
+        return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+_MICROSECOND = _Microsecond()
+
+
+def load_rows(consultant_ids: Iterable[int]) -> dict[int, ConsultantLoad]:
+    """The load of each consultant in ``consultant_ids``, summed from their cases' rows.
+
+    The one definition of every ``ConsultantLoad`` counter (see its docstring). Two
+    queries, over the rows of those consultants' cases only.
+    """
+    ids = sorted(set(consultant_ids))
+    loads = {pk: ConsultantLoad(consultant_id=pk) for pk in ids}
+    eur = F("approved_days") * F("agreed_day_price")
+    held_eur = F("held_days") * F("agreed_day_price")
+    committed = Q(status__in=states.COMMITTED)
+    stopped = Q(status__in=states.STOPPED)
+    queries = [
+        (
+            CaseFigures.objects.filter(consultant_id__in=[*ids, NONE])
+            .values(key=F("consultant_id"))
+            .annotate(
+                s_committed_days=Sum("approved_days", filter=committed),
+                s_committed_eur=Sum(eur, filter=committed),
+                s_committed_cases=Count("pk", filter=committed),
+                s_held_days=Sum("held_days"),
+                s_held_eur=Sum(held_eur),
+                s_stopped_days=Sum("held_days", filter=stopped),
+                s_stopped_eur=Sum(held_eur, filter=stopped),
+            )
+        ),
+        (
+            CaseFigures.objects.filter(offered_consultant_id__in=[*ids, NONE])
+            .values(key=F("offered_consultant_id"))
+            .annotate(s_offered_days=Sum("approved_days"), s_offered_eur=Sum(eur))
+        ),
+    ]
+    for query in queries:
+        for row in query.order_by():
+            load = loads[row.pop("key")]
+            for name, value in row.items():
+                if value is not None:
+                    setattr(load, name.removeprefix("s_"), value)
+    for load in loads.values():
+        for name in ("committed_eur", "offered_eur", "held_eur", "stopped_eur"):
+            setattr(load, name, Decimal(getattr(load, name)).quantize(Decimal("0.01")))
+    return loads
+
+
+def _write_rows(rows: Iterable[CaseFigures]) -> None:
+    _upsert(CaseFigures, list(rows), "case", FIELDS)
+
+
+def _write_loads(loads: Iterable[ConsultantLoad]) -> None:
+    _upsert(ConsultantLoad, list(loads), "consultant", list(ConsultantLoad.COUNTERS))
+
+
+# No case or consultant has the id 0: added to every list of ids in a fold-in, it keeps
+# each of its statements running when nothing is queued, so a page that reads figures
+# runs the same number of queries whether 0 or 500 changes were waiting.
+NONE = 0
+
+
+def queued() -> bool:
+    """Whether any change waits to be folded in (one small query)."""
+    return FigureChange.objects.exists()
+
+
+def refresh() -> int:
+    """Fold the queued changes into ``CaseFigures`` and ``ConsultantLoad``.
+
+    Returns the number of queued changes folded in. The same statements whether or not
+    anything is queued (about twenty, cheap when the queue is empty); a longer queue
+    than ``CHUNK`` takes another round. Runs in its own atomic block (a savepoint inside
+    the caller's transaction). Safe under concurrency: the queue's rows, then the case
+    rows, then the loads are locked in key order, and a change committed meanwhile
+    stays queued for the next refresh.
+    """
+    done = 0
+    while True:
+        folded = _refresh_some()
+        done += folded
+        if folded < CHUNK:
+            return done
+
+
+def _upsert(model, objects: list, unique: str, fields: list[str]) -> None:
+    if objects:
+        model.objects.bulk_create(
+            objects,
+            update_conflicts=True,
+            unique_fields=[unique],
+            update_fields=fields,
+            batch_size=500,
+        )
+    else:  # the same number of statements either way (see NONE)
+        model.objects.filter(pk=NONE).update(**{fields[0]: F(fields[0])})
+
+
+def _refresh_some() -> int:
+    with transaction.atomic():
+        queued = list(
+            FigureChange.objects.select_for_update()
+            .order_by("pk")
+            .values_list("pk", "case_id")[:CHUNK]
+        )
+        case_ids = sorted({case_id for _pk, case_id in queued})
+        # Lock the rows of these cases (two refreshes of one case serialise) and note
+        # whose loads they carried before.
+        old = list(
+            CaseFigures.objects.select_for_update()
+            .filter(case_id__in=[*case_ids, NONE])
+            .order_by("case_id")
+            .values_list("consultant_id", "offered_consultant_id")
+        )
+        rows = _chunk_rows([*case_ids, NONE])
+        gone = set(case_ids) - set(rows)
+        CaseFigures.objects.filter(case_id__in=[*gone, NONE]).delete()
+        _upsert(CaseFigures, list(rows.values()), "case", FIELDS)
+        FigureChange.objects.filter(pk__in=[*(pk for pk, _c in queued), NONE]).delete()
+        moved = {c for pair in old for c in pair if c is not None}
+        moved |= {
+            c for row in rows.values() for c in (row.consultant_id, row.offered_consultant_id) if c
+        }
+        consultants = list(
+            Consultant.objects.filter(pk__in=[*moved, NONE])
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        # lock the loads in key order, then sum (a new statement sees what others committed)
+        list(
+            ConsultantLoad.objects.select_for_update()
+            .filter(consultant_id__in=[*consultants, NONE])
+            .order_by("consultant_id")
+            .values_list("pk")
+        )
+        loads = load_rows(consultants)
+        _upsert(ConsultantLoad, list(loads.values()), "consultant", list(ConsultantLoad.COUNTERS))
+        return len(queued)
+
+
+def _empty_queue() -> None:
+    """Empty the queue for a rebuild. On PostgreSQL a TRUNCATE: it leaves no dead rows
+    for the next reader to step over, and a change committed by another transaction
+    while the rebuild runs waits for its end, then stays queued."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"TRUNCATE {FigureChange._meta.db_table}")
+    else:
+        FigureChange.objects.all().delete()
+
+
+def rebuild() -> None:
+    """Recompute every ``CaseFigures`` row and ``ConsultantLoad`` from the records."""
+    with transaction.atomic():
+        _empty_queue()
+        ids = list(Case.objects.order_by("pk").values_list("pk", flat=True))
+        CaseFigures.objects.exclude(case_id__in=Case.objects.values("pk")).delete()
+        for start in range(0, len(ids), CHUNK):
+            _write_rows(case_rows(ids[start : start + CHUNK]).values())
+        ConsultantLoad.objects.exclude(consultant_id__in=Consultant.objects.values("pk")).delete()
+        _write_loads(load_rows(Consultant.objects.values_list("pk", flat=True)).values())
+
+
+def _as_dict(instance, fields) -> dict:
+    return {name: getattr(instance, name) for name in fields}
+
+
+def _normal(value):
+    if isinstance(value, Decimal):
+        return value.quantize(Decimal("0.01"))
+    return value
+
+
+def check() -> list[str]:
+    """Every difference between the stored aggregates and the records, as text lines.
+
+    Recomputes each case's row and each consultant's load from the records (the
+    queued changes included, as the readers would after ``refresh``). Empty when
+    everything agrees.
+    """
+    problems: list[str] = []
+    ids = list(Case.objects.order_by("pk").values_list("pk", flat=True))
+    stored_ids = set(CaseFigures.objects.values_list("case_id", flat=True))
+    for extra in sorted(stored_ids - set(ids)):
+        problems.append(f"CaseFigures {extra}: stored for a case that does not exist")
+    all_fresh: list[CaseFigures] = []
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        fresh = case_rows(chunk)
+        all_fresh += fresh.values()
+        stored = CaseFigures.objects.in_bulk(chunk)
+        for pk in chunk:
+            if pk not in stored:
+                problems.append(f"CaseFigures {pk}: missing")
+                continue
+            want, have = _as_dict(fresh[pk], FIELDS), _as_dict(stored[pk], FIELDS)
+            for name in FIELDS:
+                if _normal(want[name]) != _normal(have[name]):
+                    problems.append(
+                        f"CaseFigures {pk}.{name}: stored {have[name]!r}, records {want[name]!r}"
+                    )
+    consultants = list(Consultant.objects.values_list("pk", flat=True))
+    # loads are sums of the stored rows; compare against sums of the fresh rows instead
+    stored_loads = ConsultantLoad.objects.in_bulk(consultants)
+    fresh_loads = _loads_from(all_fresh, consultants)
+    for pk in consultants:
+        have = stored_loads.get(pk) or ConsultantLoad(consultant_id=pk)
+        for name in ConsultantLoad.COUNTERS:
+            if _normal(getattr(have, name)) != _normal(fresh_loads[pk][name]):
+                problems.append(
+                    f"ConsultantLoad {pk}.{name}: stored {getattr(have, name)!r}, "
+                    f"records {fresh_loads[pk][name]!r}"
+                )
+    return problems
+
+
+def _loads_from(rows: Iterable[CaseFigures], consultants) -> dict[int, dict]:
+    """``load_rows`` in Python over given rows (the check's independent sum)."""
+    zero = Decimal("0.00")
+    loads = {pk: dict.fromkeys(ConsultantLoad.COUNTERS, 0) for pk in consultants}
+    for load in loads.values():
+        for name in ("committed_eur", "offered_eur", "held_eur", "stopped_eur"):
+            load[name] = zero
+    for row in rows:
+        price = row.agreed_day_price
+        days = row.approved_days
+        eur = days * price if days is not None and price is not None else zero
+        if row.consultant_id in loads and row.status in states.COMMITTED:
+            load = loads[row.consultant_id]
+            load["committed_days"] += days or 0
+            load["committed_eur"] += eur
+            load["committed_cases"] += 1
+        if row.offered_consultant_id in loads:
+            load = loads[row.offered_consultant_id]
+            load["offered_days"] += days or 0
+            load["offered_eur"] += eur
+        if row.consultant_id in loads and row.held_days:
+            load = loads[row.consultant_id]
+            held_eur = row.held_days * price if price is not None else zero
+            load["held_days"] += row.held_days
+            load["held_eur"] += held_eur
+            if row.status in states.STOPPED:
+                load["stopped_days"] += row.held_days
+                load["stopped_eur"] += held_eur
+    return loads

@@ -1,0 +1,120 @@
+"""The maintained aggregates behind the programme's figures (docs/architecture.md, "Figures").
+
+``CaseFigures`` holds, per case, everything a figure of ``figures.py`` and ``impact.py``
+reads: the case's own columns the filters and groups use, and its days, report,
+survey answers, call-offs, open offer and follow-up folded into counts. A figure
+is then one aggregate over one narrow table instead of joins over every day,
+answer and report.
+
+Who keeps it current: database triggers (migration ``statistics 0002``) append the
+case's id to ``FigureChange`` in the same transaction as any insert, update or
+delete of a case or a row that moves its figures; ``aggregates.refresh()``
+recomputes exactly those cases (and the consultants' loads they touch) before
+any figure is read. ``manage.py check_aggregates`` recomputes everything and
+compares; ``--rebuild`` repairs.
+"""
+
+from django.db import models
+
+
+class FigureChange(models.Model):
+    """A case whose figures have moved since they were last folded in (a queue, not a set:
+    each change appends a row, so a change committed while a refresh runs is never lost)."""
+
+    id = models.BigAutoField(primary_key=True)
+    case_id = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"case {self.case_id}"
+
+
+class CaseFigures(models.Model):
+    """One case folded into the numbers the figures read (see the module docstring).
+
+    Copies of the case's columns (call, status, dates, organisation, sector, theme,
+    consultant, days, price) and derived counts. Survey columns hold every answer;
+    the disclosure rule (``sparring/surveys/disclosure.py``) is applied when reading.
+    """
+
+    case = models.OneToOneField(
+        "sparring.Case", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    call = models.ForeignKey(
+        "sparring.Call", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    status = models.CharField(max_length=20)
+    submitted_at = models.DateTimeField(null=True, editable=False)
+    organisation = models.ForeignKey(
+        "sparring.Organisation", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    sector = models.ForeignKey(
+        "sparring.Sector",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+    )
+    theme = models.ForeignKey(
+        "sparring.Theme",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+    )
+    consultant = models.ForeignKey(
+        "procurement.Consultant",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+    )
+    # the consultant of the case's open offer (an open offer loads them before acceptance)
+    offered_consultant = models.ForeignKey(
+        "procurement.Consultant",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+    )
+    approved_days = models.PositiveSmallIntegerField(null=True)
+    agreed_day_price = models.DecimalField(max_digits=8, decimal_places=2, null=True)
+    approved = models.BooleanField(default=False)
+    accepted = models.BooleanField(default=False)  # figures.ACCEPTED
+    decided = models.BooleanField(default=False)
+    decision_us = models.BigIntegerField(null=True)  # decided - submitted, microseconds
+    held_days = models.PositiveIntegerField(default=0)
+    first_day_gap = models.IntegerField(null=True)  # first held day - decision date, days
+    report_gap = models.IntegerField(null=True)  # report date - last held day, days
+    report_filed = models.BooleanField(default=False)  # revision >= 1
+    participants = models.PositiveIntegerField(null=True)  # of the filed report
+    report_actions = models.BooleanField(default=False)  # names follow-up actions
+    report_types = models.PositiveIntegerField(default=0)  # bit i: impact.RESULT_TYPES[i]
+    calloff_agreements = models.CharField(max_length=200, default="")  # "1,3"
+    has_survey = models.BooleanField(default=False)
+    survey_closes_at = models.DateTimeField(null=True, editable=False)
+    survey_closed = models.BooleanField(default=False)
+    survey_answers = models.PositiveIntegerField(default=0)
+    survey_overall = models.PositiveIntegerField(default=0)  # sum of the overall grades
+    grade_1 = models.PositiveIntegerField(default=0)
+    grade_2 = models.PositiveIntegerField(default=0)
+    grade_3 = models.PositiveIntegerField(default=0)
+    grade_4 = models.PositiveIntegerField(default=0)
+    grade_5 = models.PositiveIntegerField(default=0)
+    follow_up_sent = models.PositiveIntegerField(default=0)
+    follow_up_answered = models.PositiveIntegerField(default=0)
+    follow_up_answers = models.PositiveIntegerField(default=0)
+    follow_up_impact = models.PositiveIntegerField(default=0)  # sum of impact grades
+    follow_up_recommend = models.PositiveIntegerField(default=0)
+    follow_up_done = models.PositiveIntegerField(default=0)  # actions rated "yes"
+    follow_up_partly = models.PositiveIntegerField(default=0)
+    follow_up_not_done = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["call", "submitted_at"], name="casefigures_call_submitted"),
+            models.Index(fields=["consultant"], name="casefigures_consultant"),
+            models.Index(fields=["offered_consultant"], name="casefigures_offered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"figures of case {self.case_id}"
