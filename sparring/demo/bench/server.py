@@ -60,7 +60,7 @@ def gunicorn(workers: int = 2, threads: int = 1, timeout: int = 30) -> Iterator[
             try:
                 requests.get(f"{base}/accessibility/", timeout=5)
                 break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # a slow first import
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError("gunicorn did not start") from None
                 time.sleep(0.2)
