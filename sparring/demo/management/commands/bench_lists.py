@@ -159,7 +159,7 @@ class Command(BaseCommand):
                     seconds = [t.seconds for t in timings]
                     statuses = sorted({t.status for t in timings})
                     errors += sum(1 for t in timings if t.status >= 500 or t.status == 0)
-                    size = len(pool[0].get(bases[name] + path, timeout=60).content)
+                    size = self._size(pool[0], bases[name] + path)
                     row[f"{name}_p50_ms"] = round(percentile(seconds, 0.5) * 1000, 1)
                     row[f"{name}_p95_ms"] = round(percentile(seconds, 0.95) * 1000, 1)
                     row[f"{name}_bytes"] = size
@@ -171,6 +171,13 @@ class Command(BaseCommand):
                 )
                 rows.append(row)
         return rows, errors
+
+    def _size(self, client: requests.Session, url: str) -> int:
+        """Bytes of one response (0 when it fails or times out: counted in the statuses)."""
+        try:
+            return len(client.get(url, timeout=60, allow_redirects=False).content)
+        except requests.RequestException:
+            return 0
 
     def _clients(self, cookie: str, count: int) -> list[requests.Session]:
         sessions = []
