@@ -110,3 +110,22 @@ def test_consultant_home_caps_the_assignments(
     assert len(case_links(page)) == 2
     assert see_all_link(page, reverse("sparring:case_list")) == "Näytä kaikki 4 tapausta"
     assert after == before
+
+
+def test_the_case_list_counts_up_to_its_cap(applicant, open_call, client_for, monkeypatch):
+    """Given three applications and a count capped at two, the case list says "more
+    than 2" (the count stops at the cap: issue 17); with two, the exact number."""
+    from sparring.cases.selectors import CappedPaginator
+
+    monkeypatch.setattr(CappedPaginator, "CAP", 2)
+    client = client_for(applicant)
+    url = reverse("sparring:case_list")
+    for _n in range(2):
+        services.case_create(actor=applicant, call=open_call, data=application_data())
+    two, page = count_queries(client, url)
+    assert "2 sparrausta" in page.content.decode()
+    services.case_create(actor=applicant, call=open_call, data=application_data())
+    three, page = count_queries(client, url)
+    assert "Yli 2 sparrausta" in page.content.decode()
+    assert len(case_links(page)) == 3
+    assert three == two
