@@ -464,7 +464,11 @@ class Case(models.Model):
         verbose_name = _("case")
         verbose_name_plural = _("cases")
         ordering = ["-created"]
-        indexes = [models.Index(fields=["status", "call"])]
+        indexes = [
+            models.Index(fields=["status", "call"]),
+            # every case list's order, newest first (issue 17): a page reads 50 index entries
+            models.Index(fields=["-created", "-id"], name="case_newest_first"),
+        ]
         constraints = [
             models.CheckConstraint(
                 name="case_sector_or_whole_organisation",

@@ -354,16 +354,38 @@ def called_off_cases():
     )
 
 
-def release_package(*, request=None, now: datetime | None = None) -> dict:
-    """Every framework agreement and every call-off as one OCDS release package."""
+#: Call-off releases per page of the package (issue 17: the whole programme in one
+#: package grew to hundreds of megabytes); the framework agreements are on page 1.
+PAGE_SIZE = 100
+
+
+def release_package(*, request=None, now: datetime | None = None, page: int = 1) -> dict:
+    """The framework agreements and the call-offs as OCDS release packages, one page each.
+
+    Args:
+        request: for the package's ``uri`` and its ``links`` to the pages around it.
+        now: the package's publishing time (default: now by the product's clock).
+        page: 1, 2, ...: page 1 has every framework agreement and the first
+            ``PAGE_SIZE`` call-offs by reference, each next page the next ones; a page
+            past the end has no releases. ``links.next``/``links.prev`` (OCDS 1.1 package
+            links) name the neighbouring pages.
+    """
     now = now or clock.now()
-    agreements = FrameworkAgreement.objects.prefetch_related(
-        Prefetch("suppliers", queryset=Supplier.objects.order_by("ranking_position", "name"))
-    ).order_by("valid_from", "pk")
+    page = max(1, page)
+    start = (page - 1) * PAGE_SIZE
+    cases = list(called_off_cases()[start : start + PAGE_SIZE + 1])
+    has_next = len(cases) > PAGE_SIZE
     # The texts of the releases are in Finnish (the release's "language").
     with translation.override("fi"):
-        releases = [agreement_release(agreement) for agreement in agreements]
-        releases += [call_off_release(case, now) for case in called_off_cases()]
+        releases = []
+        if page == 1:
+            agreements = FrameworkAgreement.objects.prefetch_related(
+                Prefetch(
+                    "suppliers", queryset=Supplier.objects.order_by("ranking_position", "name")
+                )
+            ).order_by("valid_from", "pk")
+            releases += [agreement_release(agreement) for agreement in agreements]
+        releases += [call_off_release(case, now) for case in cases[:PAGE_SIZE]]
     package = {
         "version": OCDS_VERSION,
         "publishedDate": _stamp(now),
@@ -371,5 +393,12 @@ def release_package(*, request=None, now: datetime | None = None) -> dict:
         "releases": releases,
     }
     if request is not None:
+        links = {}
+        if has_next:
+            links["next"] = request.build_absolute_uri(f"{request.path}?page={page + 1}")
+        if page > 1:
+            links["prev"] = request.build_absolute_uri(f"{request.path}?page={page - 1}")
         package = {"uri": request.build_absolute_uri(), **package}
+        if links:
+            package["links"] = links
     return package

@@ -226,7 +226,9 @@ class OcdsReleasePackage(PublicMixin, APIView):
     """Call-offs and contracts as an OCDS 1.1 release package (open data, no personal data)."""
 
     def get(self, request):
-        return Response(ocds.release_package(request=request))
+        page = request.query_params.get("page", "1")
+        page = int(page) if page.isdigit() and len(page) < 7 else 1
+        return Response(ocds.release_package(request=request, page=page))
 
 
 # ------------------------------------------------------------------------------

@@ -11,8 +11,24 @@ from workflow.selectors import background_summary
 from . import selectors
 from .deadline_views import with_step_labels
 
-#: How many of the queue's oldest cases the coordinator's home shows (the rest: the queue page).
-HOME_QUEUE_SIZE = 10
+#: How many items each box of a role home shows (issue 17): the first of them, with a
+#: link to the filtered, paginated list that has the rest. Same for every box.
+HOME_BOX_SIZE = 10
+
+
+def first_items(queryset, size: int | None = None) -> tuple[list, int]:
+    """The first ``size`` (default ``HOME_BOX_SIZE``) rows of ``queryset`` and how many
+    there are in all.
+
+    One query when the box is not full; a second (a COUNT) only when there are more
+    rows than the box shows, so a home's query count stays constant however many
+    cases there are.
+    """
+    size = size or HOME_BOX_SIZE
+    rows = list(queryset[: size + 1])
+    if len(rows) <= size:
+        return rows, len(rows)
+    return rows[:size], queryset.count()
 
 
 class ApplicantHome(RoleRequiredMixin, TemplateView):
@@ -22,7 +38,9 @@ class ApplicantHome(RoleRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["organisation"] = self.request.user.organisation
-        context["cases"] = selectors.case_list(access.visible_cases(self.request.user))
+        context["cases"], context["cases_total"] = first_items(
+            selectors.case_list(access.visible_cases(self.request.user))
+        )
         context["calls"] = selectors.open_calls()
         return context
 
@@ -35,13 +53,14 @@ class CoordinatorHome(RoleRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context["overview"] = selectors.programme_overview()
         context["background"] = background_summary()
-        context["inbox"] = selectors.coordinator_inbox(self.request.user)
-        queue = selectors.coordinator_queue()
-        context["queue"] = queue[:HOME_QUEUE_SIZE]
-        context["queue_count"] = queue.count()
+        # The whole inbox is "My cases" (linked under the box).
+        context["inbox"], context["inbox_total"] = first_items(
+            selectors.coordinator_inbox(self.request.user)
+        )
+        context["queue"], context["queue_count"] = first_items(selectors.coordinator_queue())
         context["access_requests"] = AccessRequest.objects.filter(
             status=AccessRequest.Status.PENDING
-        ).order_by("created", "pk")[:50]
+        ).order_by("created", "pk")[:HOME_BOX_SIZE]  # no list of its own; rarely more
         context["decline_form"] = DeclineForm()
         # The latest late steps (issue 14): the box links to the late cases page.
         context["late_steps"] = with_step_labels(selectors.latest_late_cases())
@@ -56,7 +75,11 @@ class ConsultantHome(RoleRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         consultant = self.request.user.consultant
         context["consultant"] = consultant
-        context["offers"] = selectors.consultant_offers(consultant)
-        context["assignments"] = selectors.consultant_assignments(consultant)
+        context["offers"], context["offers_total"] = first_items(
+            selectors.consultant_offers(consultant)
+        )
+        context["assignments"], context["assignments_total"] = first_items(
+            selectors.consultant_assignments(consultant)
+        )
         context["invitations"] = selectors.consultant_invitations(consultant)
         return context

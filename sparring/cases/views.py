@@ -8,7 +8,6 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -457,7 +456,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     ):
         raise PermissionDenied
     case_filter = CaseFilter(request.GET or None, queryset=queryset, request=request)
-    page = Paginator(case_filter.qs, 50).get_page(request.GET.get("page"))
+    page = selectors.CappedPaginator(case_filter.qs, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "sparring/case_list.html",

@@ -210,3 +210,30 @@ def test_a_mini_competition_shows_its_tenderers_only_after_the_deadline(
     (award,) = awarded["awards"]
     assert award["status"] == "pending" and award["value"] == {"amount": 1600.0, "currency": "EUR"}
     assert "aino" not in json.dumps(awarded).lower()
+
+
+def test_the_export_is_paged_with_links_to_the_next_page(
+    applicant, coordinator, open_call, agreement, supplier, monkeypatch
+):
+    """Given three call-offs and pages of two (issue 17: at 100 000 cases one package was
+    160 MB), the first page has the agreement and two call-offs and links to the next;
+    the second has the third call-off and links back; together every release once."""
+    monkeypatch.setattr(ocds, "PAGE_SIZE", 2)
+    kalle = make_consultant("kalle.k", supplier, capacity_total=100, capacity_per_month=20)
+    for held in (0, 1, 2):
+        delivered_case(applicant, coordinator, open_call, kalle, held=held)
+
+    first = Client().get("/api/v1/open-data/ocds/").json()
+    validate(first)
+    assert len(first["releases"]) == 3  # the agreement and two call-offs
+    assert first["links"]["next"].endswith("/api/v1/open-data/ocds/?page=2")
+    assert "prev" not in first["links"]
+    second = Client().get(first["links"]["next"]).json()
+    validate(second)
+    assert len(second["releases"]) == 1
+    assert second["links"]["prev"].endswith("/api/v1/open-data/ocds/?page=1")
+    assert "next" not in second["links"]
+    ocids = [r["ocid"] for r in first["releases"] + second["releases"]]
+    assert len(ocids) == len(set(ocids)) == 4
+    assert Client().get("/api/v1/open-data/ocds/?page=x").status_code == 200
+    assert Client().get("/api/v1/open-data/ocds/?page=99").json()["releases"] == []

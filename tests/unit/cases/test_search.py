@@ -86,12 +86,14 @@ def test_postgresql_stems_finnish_and_uses_the_index_sqlite_matches_words(cases)
     assert searched == {school.pk}  # the goal says "Opettajien"
     sql, params = case_search(Case.objects.all(), "opettaja").query.sql_with_params()
     with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_indexes WHERE indexname = 'case_search_fi'")
+        cursor.execute(
+            "SELECT 1 FROM pg_indexes WHERE indexname = 'sparring_case_search_fi'"
+        )  # 0022
         assert cursor.fetchone()
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "case_search_fi" in plan, plan
+    assert "sparring_case_search_fi" in plan, plan
 
 
 def test_the_case_list_searches_only_what_the_user_may_see(

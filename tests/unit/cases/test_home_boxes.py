@@ -1,0 +1,131 @@
+"""Every box of a role home shows its first items and links to the whole list (issue 17).
+
+The box size is made 2 here (``HOME_BOX_SIZE``), so that three or five cases
+overflow it. Each home keeps the same number of queries whether the box overflows by
+one case or by three.
+"""
+
+import pytest
+from django.urls import reverse
+
+from sparring.cases import home_views, services
+from tests.conftest import application_data
+from tests.unit.cases.test_case_views import assign, case_links, count_queries, submit_new
+
+
+@pytest.fixture(autouse=True)
+def small_boxes(monkeypatch):
+    monkeypatch.setattr(home_views, "HOME_BOX_SIZE", 2)
+
+
+def see_all_link(response, url):
+    """The text of the box's link to ``url`` ("Näytä kaikki N tapausta": the user's language), or None."""
+    html = response.content.decode()
+    marker = f'<p class="more-link"><a href="{url}">'
+    if marker not in html:
+        return None
+    return html.split(marker, 1)[1].split("</a>", 1)[0]
+
+
+def test_applicant_home_shows_the_first_applications_and_links_to_all(
+    applicant, open_call, client_for
+):
+    """Given three applications and a box of two, when the applicant opens their home,
+    then two are listed (the newest) with a link to the case list naming all three;
+    with five, the same number of queries."""
+    cases = [
+        services.case_create(actor=applicant, call=open_call, data=application_data())
+        for _n in range(3)
+    ]
+    client = client_for(applicant)
+    url = reverse("sparring:applicant_home")
+    client.get(url)
+    three, page = count_queries(client, url)
+
+    assert case_links(page) == {cases[2].pk, cases[1].pk}
+    assert see_all_link(page, reverse("sparring:case_list")) == "Näytä kaikki 3 tapausta"
+
+    for _n in range(2):
+        services.case_create(actor=applicant, call=open_call, data=application_data())
+    five, page = count_queries(client, url)
+    assert len(case_links(page)) == 2
+    assert see_all_link(page, reverse("sparring:case_list")) == "Näytä kaikki 5 tapausta"
+    assert five == three
+
+
+def test_applicant_home_without_overflow_has_no_link(applicant, open_call, client_for):
+    services.case_create(actor=applicant, call=open_call, data=application_data())
+    page = client_for(applicant).get(reverse("sparring:applicant_home"))
+    assert see_all_link(page, reverse("sparring:case_list")) is None
+
+
+def test_coordinator_home_caps_the_inbox_and_the_queue(
+    applicant, other_applicant, coordinator, open_call, client_for
+):
+    """Given three cases the coordinator has taken and three in the queue, with boxes of
+    two, then each box lists two, the inbox links to "My cases" and the queue to the
+    queue page with the whole count; one more case in each, the same queries."""
+    taken = []
+    for owner in (applicant, other_applicant, applicant):
+        case = submit_new(owner, open_call)
+        services.case_take(actor=coordinator, case=case, version=case.version)
+        taken.append(case)
+    queued = [submit_new(owner, open_call) for owner in (applicant, other_applicant, applicant)]
+    client = client_for(coordinator)
+    url = reverse("sparring:coordinator_home")
+    client.get(url)
+    before, page = count_queries(client, url)
+
+    links = case_links(page)
+    assert len(links & {c.pk for c in taken}) == 2
+    assert len(links & {c.pk for c in queued}) == 2
+    assert see_all_link(page, reverse("sparring:my_cases")) == "Näytä kaikki 3 tapausta"
+    assert "Koko jono (3 tapausta)" in page.content.decode()
+
+    case = submit_new(other_applicant, open_call)
+    services.case_take(actor=coordinator, case=case, version=case.version)
+    submit_new(other_applicant, open_call)
+    after, page = count_queries(client, url)
+    assert len(case_links(page)) == 4
+    assert see_all_link(page, reverse("sparring:my_cases")) == "Näytä kaikki 4 tapausta"
+    assert after == before
+
+
+def test_consultant_home_caps_the_assignments(
+    applicant, other_applicant, coordinator, consultant, open_call, client_for
+):
+    """Given three assignments and a box of two, then two are listed with a link to the
+    case list; with four, the same queries."""
+    for owner in (applicant, other_applicant, applicant):
+        assign(submit_new(owner, open_call), coordinator, consultant)
+    client = client_for(consultant)
+    url = reverse("sparring:consultant_home")
+    client.get(url)
+    before, page = count_queries(client, url)
+    assert len(case_links(page)) == 2
+    assert see_all_link(page, reverse("sparring:case_list")) == "Näytä kaikki 3 tapausta"
+
+    assign(submit_new(other_applicant, open_call), coordinator, consultant)
+    after, page = count_queries(client, url)
+    assert len(case_links(page)) == 2
+    assert see_all_link(page, reverse("sparring:case_list")) == "Näytä kaikki 4 tapausta"
+    assert after == before
+
+
+def test_the_case_list_counts_up_to_its_cap(applicant, open_call, client_for, monkeypatch):
+    """Given three applications and a count capped at two, the case list says "more
+    than 2" (the count stops at the cap: issue 17); with two, the exact number."""
+    from sparring.cases.selectors import CappedPaginator
+
+    monkeypatch.setattr(CappedPaginator, "CAP", 2)
+    client = client_for(applicant)
+    url = reverse("sparring:case_list")
+    for _n in range(2):
+        services.case_create(actor=applicant, call=open_call, data=application_data())
+    two, page = count_queries(client, url)
+    assert "2 sparrausta" in page.content.decode()
+    services.case_create(actor=applicant, call=open_call, data=application_data())
+    three, page = count_queries(client, url)
+    assert "Yli 2 sparrausta" in page.content.decode()
+    assert len(case_links(page)) == 3
+    assert three == two
