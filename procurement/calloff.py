@@ -21,6 +21,7 @@ Ties are broken by the consultant's id, so the order never depends on chance.
 """
 
 from dataclasses import asdict, dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import F, Sum
@@ -187,16 +188,43 @@ def supplier_days_live(agreement: FrameworkAgreement) -> dict[int, int]:
     return used
 
 
-def candidates(case, agreement: FrameworkAgreement, *, lock: bool = False) -> list[Candidate]:
-    """Every consultant of the agreement, ranked by its method, each with why they can or cannot."""
-    consultants = Consultant.objects.filter(supplier__agreement=agreement).select_related(
-        "user", "supplier"
+@dataclass
+class Pool:
+    """What a call-off reads that other call-offs do not change (read before any lock).
+
+    The consultants of the agreement (with user, supplier and themes), who of them is
+    unavailable for the whole delivery period, has a conflict with the organisation or
+    declined this case, and the suppliers' planned shares (rotation).
+    """
+
+    consultants: list
+    unavailable_all: set
+    conflicts: set
+    declined: set
+    shares: dict
+    period_start: Any
+    period_end: Any
+
+
+@dataclass
+class Counters:
+    """The counters the rule reads under the agreement's lock: days per consultant
+    (committed and offered), days per supplier (rotation) and euros committed (budget)."""
+
+    load: dict[int, int]
+    supplier_days: dict[int, int]
+    committed_eur: Any
+
+
+def pool(case, agreement: FrameworkAgreement) -> Pool:
+    """The part of ``candidates``' input that needs no lock (see ``Pool``): five queries."""
+    consultants = list(
+        Consultant.objects.filter(supplier__agreement=agreement)
+        .select_related("user", "supplier")
+        .prefetch_related("themes")
+        .order_by("pk")
     )
-    if lock:
-        consultants = consultants.select_for_update(of=("self",)).order_by("pk")
-    consultants = list(consultants.prefetch_related("themes"))
     ids = [c.pk for c in consultants]
-    load = committed_days(ids)
     today = clock.today()
     period_start = max(today, case.call.delivery_starts)
     period_end = min(case.call.delivery_ends, agreement.valid_until)
@@ -215,9 +243,80 @@ def candidates(case, agreement: FrameworkAgreement, *, lock: bool = False) -> li
             case=case, status__in=[Offer.Status.DECLINED, Offer.Status.EXPIRED]
         ).values_list("consultant_id", flat=True)
     )
+    shares = {}
+    if agreement.method == FrameworkAgreement.Method.ROTATION:
+        shares = dict(
+            Supplier.objects.filter(agreement=agreement).values_list("pk", "planned_share")
+        )
+    return Pool(consultants, unavailable_all, conflicts, declined, shares, period_start, period_end)
+
+
+def locked_counters(agreement: FrameworkAgreement, given: Pool) -> Counters:
+    """Lock the agreement's consultants and read their counters: one query.
+
+    Called under the agreement's lock (after ``aggregates.refresh_if_queued``). Each
+    consultant's ``active`` and ``capacity_total`` are re-read with the lock (a profile
+    saved since ``pool`` read them counts). Days and euros are those of ``committed_days``,
+    ``supplier_days`` and ``reports.ledger`` (committed, offered and stopped euros).
+    """
+    rows = (
+        Consultant.objects.filter(supplier__agreement=agreement)
+        .select_for_update(of=("self",))
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "active",
+            "capacity_total",
+            "supplier_id",
+            "load__committed_days",
+            "load__offered_days",
+            "load__committed_eur",
+            "load__offered_eur",
+            "load__stopped_eur",
+        )
+    )
+    by_pk = {c.pk: c for c in given.consultants}
+    load: dict[int, int] = {}
+    per_supplier: dict[int, int] = {}
+    eur = Decimal("0")
+    for pk, active, capacity, supplier_id, days, offered, c_eur, o_eur, s_eur in rows:
+        days = (days or 0) + (offered or 0)
+        load[pk] = days
+        if days:
+            per_supplier[supplier_id] = per_supplier.get(supplier_id, 0) + days
+        eur += (c_eur or 0) + (o_eur or 0) + (s_eur or 0)
+        consultant = by_pk.get(pk)
+        if consultant is not None:
+            consultant.active, consultant.capacity_total = active, capacity
+    return Counters(load, per_supplier, eur)
+
+
+def candidates(case, agreement: FrameworkAgreement, *, lock: bool = False) -> list[Candidate]:
+    """Every consultant of the agreement, ranked by its method, each with why they can or cannot.
+
+    ``lock=True`` locks the consultants' rows while reading their counters (call it under
+    the agreement's lock). The call-off service reads ``pool`` before the lock and only
+    ``locked_counters`` under it, then ``rank``.
+    """
+    given = pool(case, agreement)
+    if lock:
+        counted = locked_counters(agreement, given)
+    else:
+        load = committed_days([c.pk for c in given.consultants])
+        used = supplier_days(agreement) if given.shares else {}
+        counted = Counters(load, used, None)
+    return rank(case, agreement, given, counted)
+
+
+def rank(case, agreement: FrameworkAgreement, given: Pool, counted: Counters) -> list[Candidate]:
+    """``candidates`` from what was read (no query): each consultant's eligibility and rank."""
+    load = counted.load
+    period_start, period_end = given.period_start, given.period_end
+    unavailable_all, conflicts, declined = given.unavailable_all, given.conflicts, given.declined
     days = case.days
     result = []
-    for consultant in consultants:
+    for consultant in given.consultants:
+        load.setdefault(consultant.pk, 0)
         candidate = Candidate(
             consultant=consultant.pk,
             name=str(consultant),
@@ -257,17 +356,14 @@ def candidates(case, agreement: FrameworkAgreement, *, lock: bool = False) -> li
             reasons.append({"code": "agreement_ends"})
         candidate.eligible = not reasons
         result.append(candidate)
-    _order(result, agreement, days)
+    _order(result, agreement, days, given.shares, counted.supplier_days)
     return result
 
 
-def _order(result: list[Candidate], agreement: FrameworkAgreement, days: int) -> None:
+def _order(
+    result: list[Candidate], agreement: FrameworkAgreement, days: int, shares: dict, used: dict
+) -> None:
     if agreement.method == FrameworkAgreement.Method.ROTATION:
-        used = supplier_days(agreement)
-        shares = dict(
-            Supplier.objects.filter(agreement=agreement).values_list("pk", "planned_share")
-        )
-
         weight = sum(shares.values()) or 1
         total_after = sum(used.values()) + days
 
@@ -301,10 +397,15 @@ def proposal(ranked: list[Candidate]) -> Candidate | None:
 __all__ = [
     "REASONS",
     "Candidate",
+    "Counters",
+    "Pool",
     "agreement_in_force",
     "candidates",
     "committed_days",
+    "locked_counters",
+    "pool",
     "proposal",
+    "rank",
     "reason_label",
     "reasons_text",
 ]

@@ -1,10 +1,11 @@
 """The call-off of a consultant under the framework agreement, and the consultant's answer."""
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from procurement import calloff, reports
-from procurement.models import CallOff, Consultant, FrameworkAgreement, Offer
+from procurement import calloff
+from procurement.models import CallOff, FrameworkAgreement, Offer
 from sparring import access, aggregates, clock
 from sparring.audit import audit_record
 from sparring.models import Case
@@ -50,23 +51,30 @@ def case_call_off(
             }
         )
     deadline = deadlines.offer_deadline()
+    if not transaction.get_connection().in_atomic_block:
+        # Fold in what is queued already, in its own transaction before the call-off's:
+        # under the agreement's lock only the changes committed since are left to fold
+        # in. (Not inside the call-off's transaction: the fold's row locks would be held
+        # while waiting for the agreement, and a call-off holding it could wait for them.)
+        aggregates.refresh_if_queued()
 
     def work():
-        # The counters the rule reads (loads, days per supplier, the budget) come from the
-        # maintained ConsultantLoad rows: the changes queued so far are folded in once,
-        # under the locks, and nothing in this section aggregates over the cases.
+        # Everything the rule reads that other call-offs do not change is read before the
+        # agreement's lock (the consultants, their themes, unavailability, conflicts, the
+        # case's declines, the planned shares); under the lock only the counters (loads,
+        # days per supplier, euros committed: one query on the maintained ConsultantLoad
+        # rows), the choice and the writes. Nothing in it aggregates over the cases.
+        given = calloff.pool(case, agreement)
         with aggregates.reading():
-            return locked_work()
+            # Lock the agreement, then its consultants: two call-offs at once never both
+            # take the last day of someone's capacity or the last euros of the budget.
+            FrameworkAgreement.objects.select_for_update().filter(pk=agreement.pk).first()
+            aggregates.refresh_if_queued()  # under the lock: the counters include every change
+            counted = calloff.locked_counters(agreement, given)
+        return decide(given, counted)
 
-    def locked_work():
-        # Lock the agreement, then its consultants: two call-offs at once never both
-        # take the last day of someone's capacity or the last euros of the budget.
-        FrameworkAgreement.objects.select_for_update().filter(pk=agreement.pk).first()
-        aggregates.refresh_if_queued()  # under the lock: the counters include every change
-        return decide()
-
-    def decide():
-        ranked = calloff.candidates(case, agreement, lock=True)
+    def decide(given, counted):
+        ranked = calloff.rank(case, agreement, given, counted)
         if competition_result is not None:
             proposed_id = competition_result["proposed"]
         else:
@@ -98,13 +106,11 @@ def case_call_off(
                     )
                 }
             )
-        chosen_consultant = Consultant.objects.select_related("user", "supplier").get(
-            pk=chosen.consultant
-        )
+        chosen_consultant = next(c for c in given.consultants if c.pk == chosen.consultant)
         tender_price = competition_result.get("price") if competition_result else None
         price = tender_price if tender_price is not None else chosen_consultant.supplier.day_price
         cost = case.days * price
-        remaining = reports.ledger(agreement).remaining_eur
+        remaining = agreement.budget - counted.committed_eur  # as reports.ledger adds it up
         if cost > remaining:
             raise ValidationError(
                 {
