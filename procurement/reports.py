@@ -201,6 +201,14 @@ def invoicing_rows(agreement: FrameworkAgreement, month: date, supplier: Supplie
     return days
 
 
+def invoicing_total(days) -> tuple[int, Decimal]:
+    """How many days ``days`` (a queryset from ``invoicing_rows``) holds and what they
+    cost (EUR, VAT 0 %, each day at its case's agreed day price): one aggregate query,
+    so a page showing a slice of the month's days still shows the month's total."""
+    totals = days.order_by().aggregate(n=Count("pk"), eur=Sum("case__agreed_day_price"))
+    return totals["n"], totals["eur"] or Decimal("0")
+
+
 @dataclass
 class ShareLine:
     name: str
