@@ -6,7 +6,8 @@ The ledger and fairness read the maintained per-consultant counters
 cost the same whatever the number of cases. The ``*_live`` functions compute the
 same figures from the case records: ``manage.py check_aggregates`` and
 ``bench_figures`` prove the two equal. The invoicing basis lists the held days of
-one month (a date range on an indexed column).
+one month (a date range on an indexed column); its page shows them a page at a time
+with the month's total (``invoicing_total``), the downloads the whole month.
 """
 
 from dataclasses import dataclass
