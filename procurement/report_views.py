@@ -3,6 +3,7 @@
 from datetime import date
 
 from django.contrib.auth.decorators import permission_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
@@ -12,6 +13,8 @@ from sparring.validators import parse_month
 
 from . import calloff, reports
 from .models import FrameworkAgreement, Supplier
+
+INVOICING_PAGE_SIZE = 100  # held days per page of the HTML list (the downloads hold them all)
 
 coordinators_only = permission_required("sparring.coordinate", raise_exception=True)
 
@@ -56,7 +59,7 @@ def invoicing(request: HttpRequest) -> HttpResponse:
     supplier = None
     if request.GET.get("supplier", "").isdigit():
         supplier = get_object_or_404(Supplier, pk=int(request.GET["supplier"]), agreement=agreement)
-    days = list(reports.invoicing_rows(agreement, month, supplier))
+    days = reports.invoicing_rows(agreement, month, supplier)
     header = [
         _("Supplier"),
         _("Consultant"),
@@ -66,25 +69,18 @@ def invoicing(request: HttpRequest) -> HttpResponse:
         _("Participants"),
         _("Day price (EUR, VAT 0%)"),
     ]
-    rows = [
-        [
-            day.case.consultant.supplier.display_name(),
-            str(day.case.consultant),
-            day.case.reference,
-            day.case.organisation.display_name(),
-            day.date,
-            day.participants,
-            day.case.agreed_day_price,
-        ]
-        for day in days
-    ]
     filename = f"laskutusperuste-{month:%Y-%m}" + (f"-{supplier.business_id}" if supplier else "")
     export = request.GET.get("format")
-    if export == "csv":
-        return exports.csv_response(filename, [header, *rows])
-    if export == "xlsx":
+    if export in ("csv", "xlsx"):  # the downloads hold the whole month
+        rows = [_invoicing_row(day) for day in days]
+        if export == "csv":
+            return exports.csv_response(filename, [header, *rows])
         return exports.xlsx_response(filename, [(f"{month:%Y-%m}", [header, *rows], 1)])
-    total = sum((day.case.agreed_day_price or 0 for day in days), 0)
+    # The page shows one page of the month's days and the month's total (one aggregate).
+    count, total = reports.invoicing_total(days)
+    paginator = Paginator(days, INVOICING_PAGE_SIZE)
+    paginator.count = count  # known from the aggregate: no second COUNT query
+    page = paginator.get_page(request.GET.get("page"))
     return render(
         request,
         "procurement/invoicing.html",
@@ -93,10 +89,23 @@ def invoicing(request: HttpRequest) -> HttpResponse:
             "month": month,
             "supplier": supplier,
             "suppliers": Supplier.objects.filter(agreement=agreement),
-            "days": days,
+            "days": page.object_list,
+            "page": page,
             "total": total,
         },
     )
+
+
+def _invoicing_row(day) -> list:
+    return [
+        day.case.consultant.supplier.display_name(),
+        str(day.case.consultant),
+        day.case.reference,
+        day.case.organisation.display_name(),
+        day.date,
+        day.participants,
+        day.case.agreed_day_price,
+    ]
 
 
 @coordinators_only

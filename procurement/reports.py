@@ -6,7 +6,8 @@ The ledger and fairness read the maintained per-consultant counters
 cost the same whatever the number of cases. The ``*_live`` functions compute the
 same figures from the case records: ``manage.py check_aggregates`` and
 ``bench_figures`` prove the two equal. The invoicing basis lists the held days of
-one month (a date range on an indexed column).
+one month (a date range on an indexed column); its page shows them a page at a time
+with the month's total (``invoicing_total``), the downloads the whole month.
 """
 
 from dataclasses import dataclass
@@ -199,6 +200,14 @@ def invoicing_rows(agreement: FrameworkAgreement, month: date, supplier: Supplie
     if supplier is not None:
         days = days.filter(case__consultant__supplier=supplier)
     return days
+
+
+def invoicing_total(days) -> tuple[int, Decimal]:
+    """How many days ``days`` (a queryset from ``invoicing_rows``) holds and what they
+    cost (EUR, VAT 0 %, each day at its case's agreed day price): one aggregate query,
+    so a page showing a slice of the month's days still shows the month's total."""
+    totals = days.order_by().aggregate(n=Count("pk"), eur=Sum("case__agreed_day_price"))
+    return totals["n"], totals["eur"] or Decimal("0")
 
 
 @dataclass

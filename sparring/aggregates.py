@@ -19,8 +19,8 @@ _folded: ContextVar[bool | None] = ContextVar("aggregates_folded", default=None)
 
 
 def register(refresher: Callable[[], object], queued: Callable[[], bool]) -> None:
-    """Set the function ``refresh`` calls and the one that says whether anything is
-    queued (the statistics app's)."""
+    """Set the function ``refresh`` calls (it does nothing but one EXISTS when nothing is
+    queued) and the one that says whether anything is queued (the statistics app's)."""
     global _refresher, _queued
     _refresher, _queued = refresher, queued
 
@@ -38,17 +38,9 @@ def refresh() -> None:
 
 
 def refresh_if_queued() -> None:
-    """``refresh``, but first one small query: nothing to do when nothing is queued.
-
-    For services whose own query count matters more than a constant count (the
-    call-off's locked section); pages use ``refresh`` (the same statements always).
-    """
-    if _refresher is None or _folded.get():
-        return
-    if _queued is not None and _queued():
-        _refresher()
-    if _folded.get() is False:
-        _folded.set(True)
+    """``refresh`` (kept for the call-off's locked section, which calls it by this name):
+    the refresher itself first asks whether anything is queued, one small query."""
+    refresh()
 
 
 @contextmanager

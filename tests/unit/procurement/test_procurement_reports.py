@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from procurement import reports
 from procurement.services import supplier_create
 from sparring.cases import services
+from sparring.statistics import aggregates
 from tests.conftest import make_consultant
 from tests.unit.procurement.test_calloff import approved_case
 
@@ -172,7 +173,45 @@ def test_the_ledger_page_runs_the_same_queries_for_one_or_three_cases(
         client.get("/procurement/ledger/")
     delivered_case(applicant, coordinator, open_call, kalle, held=2)
     delivered_case(applicant, coordinator, open_call, kalle, held=0)
+    # The first reader after the changes folds them in: a bounded number more (one
+    # fold-in round, whatever the rows), not one per case; with nothing queued the
+    # fold-in is a single EXISTS, so compare the counts with the queue in one state.
+    with CaptureQueriesContext(connection) as folding:
+        client.get("/procurement/ledger/")
+    assert len(one) < len(folding) <= len(one) + aggregates.FOLD_IN_QUERIES
     with CaptureQueriesContext(connection) as three:
         page = client.get("/procurement/ledger/")
     assert len(one) == len(three)
     assert "6 900" in page.content.decode().replace("\xa0", " ")  # 6 days × 1150 €
+
+
+def test_the_invoicing_page_shows_one_page_of_days_and_the_months_total(
+    applicant, coordinator, open_call, agreement, supplier, client_for, monkeypatch
+):
+    """The HTML list is paginated (bounded however many days a month holds); the total
+    is the whole month's, the CSV still holds every day, and the query count does not
+    grow with the days."""
+    from procurement import report_views
+
+    monkeypatch.setattr(report_views, "INVOICING_PAGE_SIZE", 2)
+    kalle = make_consultant("kalle.k", supplier, capacity_total=100, capacity_per_month=20)
+    client = client_for(coordinator)
+    month = timezone.localdate().strftime("%Y-%m")
+    delivered_case(applicant, coordinator, open_call, kalle, held=1)
+    client.get(f"/procurement/invoicing/?month={month}")
+    with CaptureQueriesContext(connection) as one:
+        client.get(f"/procurement/invoicing/?month={month}")
+    delivered_case(applicant, coordinator, open_call, kalle, held=2)
+    client.get(f"/procurement/invoicing/?month={month}")  # folds the new case in
+    with CaptureQueriesContext(connection) as three:
+        first = client.get(f"/procurement/invoicing/?month={month}").content.decode()
+    assert len(one) == len(three)
+    assert first.count("<tr><td>") == 2  # one page of the three days
+    assert "3 450" in first.replace("\xa0", " ")  # 3 days × 1150 €, the whole month
+    second = client.get(f"/procurement/invoicing/?month={month}&page=2").content.decode()
+    assert second.count("<tr><td>") == 1 and "3 450" in second.replace("\xa0", " ")
+    assert client.get(f"/procurement/invoicing/?month={month}&page=x").status_code == 200
+    csv_text = client.get(f"/procurement/invoicing/?month={month}&format=csv").content.decode(
+        "utf-8-sig"
+    )
+    assert len([line for line in csv_text.splitlines() if line]) == 4  # header, 3 days

@@ -199,6 +199,25 @@ def test_folding_in_changes_takes_the_same_queries_for_one_case_or_many(programm
     assert _figures_queries() == one
 
 
+def test_nothing_queued_costs_one_statement_and_a_fold_in_a_bounded_number(programme):
+    """Readers fold in first: with an empty queue that is one EXISTS and nothing else
+    (no savepoint), so a page's count differs by a bounded number of statements
+    (``FOLD_IN_QUERIES``) between an empty and a filled queue, never by the rows."""
+    aggregates.refresh()
+    with CaptureQueriesContext(connection) as empty:
+        assert aggregates.refresh() == 0
+    assert len(empty) == 1 and "statistics_figurechange" in empty.captured_queries[0]["sql"]
+    empty_page = _figures_queries()
+    for day in SessionDay.objects.all():
+        day.save()
+    with CaptureQueriesContext(connection) as filled:
+        assert aggregates.refresh() >= 1
+    assert 1 < len(filled) <= aggregates.FOLD_IN_QUERIES
+    for day in SessionDay.objects.all():
+        day.save()
+    assert empty_page < _figures_queries() <= empty_page + aggregates.FOLD_IN_QUERIES
+
+
 def test_the_calloff_counters_do_not_read_the_cases(programme):
     ids = list(Consultant.objects.values_list("pk", flat=True))
     case = Case.objects.exclude(consultant=None).first()

@@ -11,7 +11,8 @@ changes folded in incrementally (days held, answers, a case withdrawn).
 
 Groups: the statistics page's figures (``figures.statistics`` + ``impact.impact``),
 the ledger, fairness, the call-off's counters (loads, days per supplier, budget left),
-and the invoicing basis of one month. Records in ``var/bench/summary.json``:
+and the invoicing page of one month (its count and total and the first page of
+held days, against listing and summing every held day of the month as it was). Records in ``var/bench/summary.json``:
 ``aggregates_equal_live`` (1/0), ``figures_ratio_max`` (the worst large/small ratio
 of a group read from the aggregates) and per group the ratios and the speed-up.
 """
@@ -25,6 +26,7 @@ from django.db import connection, transaction
 
 from procurement import calloff, reports
 from procurement.models import Consultant, FrameworkAgreement
+from procurement.report_views import INVOICING_PAGE_SIZE
 from sparring import aggregates as hook
 from sparring.demo.bench import summary
 from sparring.demo.bench.figures import alternate, generate
@@ -37,6 +39,20 @@ SMALL = 10
 MONTH = date(2023, 5, 1)
 
 
+def _invoicing_line(day) -> tuple:
+    """What a line of the invoicing page shows of a held day."""
+    case = day.case
+    return (
+        case.consultant.supplier.display_name(),
+        str(case.consultant),
+        case.reference,
+        case.organisation.display_name(),
+        day.date,
+        day.participants,
+        case.agreed_day_price,
+    )
+
+
 class Rollback(Exception):
     pass
 
@@ -47,8 +63,15 @@ def _groups(agreement: FrameworkAgreement) -> dict[str, tuple]:
         Consultant.objects.filter(supplier__agreement=agreement).values_list("pk", flat=True)
     )
 
+    def invoicing_page():
+        # as the page: the month's count and total (one aggregate), one page of days
+        days = reports.invoicing_rows(agreement, MONTH)
+        count, total = reports.invoicing_total(days)
+        return count, total, [_invoicing_line(day) for day in days[:INVOICING_PAGE_SIZE]]
+
     def invoicing_old():
-        return list(
+        # as the page was: every held day of the month listed and summed
+        days = list(
             SessionDay.objects.filter(
                 case__consultant__supplier__agreement=agreement,
                 status=SessionDay.Status.HELD,
@@ -60,6 +83,8 @@ def _groups(agreement: FrameworkAgreement) -> dict[str, tuple]:
             )
             .order_by("case__consultant__supplier__ranking_position", "date", "pk")
         )
+        total = sum((day.case.agreed_day_price or 0 for day in days), 0)
+        return len(days), total, [_invoicing_line(day) for day in days[:INVOICING_PAGE_SIZE]]
 
     def page_figures():
         with hook.reading():  # as the statistics page: one fold-in for the page
@@ -96,10 +121,7 @@ def _groups(agreement: FrameworkAgreement) -> dict[str, tuple]:
                 reports.ledger(agreement, live=True).committed_eur,
             ),
         ),
-        "invoicing": (
-            lambda: list(reports.invoicing_rows(agreement, MONTH)),
-            invoicing_old,
-        ),
+        "invoicing": (invoicing_page, invoicing_old),
     }
 
 
