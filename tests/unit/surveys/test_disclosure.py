@@ -48,9 +48,18 @@ def views(case, readers) -> dict[str, str]:
     return seen
 
 
+#: a moment written on a page or in the CSV ("30.11.2026 14.35", "2026-11-30T14:35:02.04")
+MOMENT = re.compile(
+    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:?\d{2}|Z)?"
+    r"|\d{1,2}\.\d{1,2}\.\d{4}( (klo )?\d{1,2}[.:]\d{2})?"
+)
+
+
 def _stable(html: str) -> str:
-    """The page without its per-request values (CSRF token, CSP nonce)."""
+    """The page without its per-request values (CSRF token, CSP nonce) and the moments it
+    names (the CSV's "computed at" moves on when the views straddle a minute)."""
     html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", html)
+    html = MOMENT.sub("", html)
     return re.sub(r'nonce="[^"]*"', "", html)
 
 
