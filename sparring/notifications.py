@@ -11,6 +11,9 @@ otherwise the page the event names (a survey, a tender) or none. Links start wit
 ``settings.SITE_URL``.
 """
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -590,6 +593,32 @@ def notify(
                 **rendered[key],
             )
         )
+    gathered = getattr(_gathering, "messages", None)
+    if gathered is not None:
+        gathered.extend(messages)
+    else:
+        email_queue_many(messages)
+
+
+_gathering = threading.local()
+
+
+@contextmanager
+def sent_together() -> Iterator[None]:
+    """The messages of every ``notify`` inside the block go to the outbox in one INSERT
+    when the block ends (a step that tells the applicant and the coordinators sends
+    one insert, not two; issue 17). Nothing is queued if the block raises; a block
+    inside another is part of the outer one. Use it inside the step's transaction.
+    """
+    if getattr(_gathering, "messages", None) is not None:
+        yield
+        return
+    _gathering.messages = []
+    try:
+        yield
+        messages = _gathering.messages
+    finally:
+        _gathering.messages = None
     email_queue_many(messages)
 
 
