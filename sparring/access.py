@@ -149,6 +149,26 @@ def visible_cases(user: Any):
     return Case.objects.none()
 
 
+def sees_case_in_memory(user: Any, case: Any) -> bool | None:
+    """``visible_cases``'s answer for one loaded ``case``, from the rows already in memory.
+
+    True for a coordinator, the organisation's match for an applicant, True for the
+    consultant assigned to ``case``; None when only the database can tell (a
+    consultant not assigned to it may have an open offer), False for anyone else.
+    Lets a caller skip the query for most recipients (issue 17); keep it the same
+    rule as ``visible_cases``.
+    """
+    if is_coordinator(user):
+        return True
+    if is_applicant(user):
+        return user.organisation_id is not None and user.organisation_id == case.organisation_id
+    if is_consultant(user):
+        if case.consultant_id is not None and case.consultant_id == user.consultant.pk:
+            return True
+        return None
+    return False
+
+
 # ------------------------------------------------------------------------------
 # The case conversation (sparring/conversation): who writes for which party, who reads what
 # ------------------------------------------------------------------------------

@@ -11,6 +11,9 @@ otherwise the page the event names (a survey, a tender) or none. Links start wit
 ``settings.SITE_URL``.
 """
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -420,7 +423,9 @@ def who_can_open_case(recipients: list[Recipient], case) -> set[str]:
     The rule is ``can_open_case``'s (``access.visible_cases`` of an active account; a
     recipient without ``user`` by the accounts of their address). Costs at most two
     queries whatever the number of recipients: one for the accounts behind addresses
-    given without one, one asking of the case whether each account sees it.
+    given without one, one asking of the case whether each account sees it; none for
+    accounts ``access.sees_case_in_memory`` decides (coordinators, applicants, the
+    assigned consultant).
     """
     by_email: dict[str, list] = {}
     unknown = []
@@ -444,14 +449,20 @@ def who_can_open_case(recipients: list[Recipient], case) -> set[str]:
             if user.email.lower() in wanted:
                 by_email.setdefault(user.email.lower(), []).append(user)
     checks = {}
+    known: set[str] = set()
     for email, users in by_email.items():
         for user in users:
-            if not user.is_active:
+            if not user.is_active or email in known:
+                continue
+            in_memory = access.sees_case_in_memory(user, case)
+            if in_memory is not None:
+                if in_memory:
+                    known.add(email)
                 continue
             visible = access.visible_cases(user).filter(pk=OuterRef("pk"))
             checks[f"open_{len(checks)}"] = (email, Exists(visible))
     if not checks:
-        return set()
+        return known
     answer = (
         type(case)
         .objects.filter(pk=case.pk)
@@ -460,7 +471,7 @@ def who_can_open_case(recipients: list[Recipient], case) -> set[str]:
     )
     if answer is None:
         return set()
-    return {email for name, (email, _exists) in checks.items() if answer[name]}
+    return known | {email for name, (email, _exists) in checks.items() if answer[name]}
 
 
 def format_days(days, *, with_weekday: bool = False) -> str:
@@ -582,6 +593,32 @@ def notify(
                 **rendered[key],
             )
         )
+    gathered = getattr(_gathering, "messages", None)
+    if gathered is not None:
+        gathered.extend(messages)
+    else:
+        email_queue_many(messages)
+
+
+_gathering = threading.local()
+
+
+@contextmanager
+def sent_together() -> Iterator[None]:
+    """The messages of every ``notify`` inside the block go to the outbox in one INSERT
+    when the block ends (a step that tells the applicant and the coordinators sends
+    one insert, not two; issue 17). Nothing is queued if the block raises; a block
+    inside another is part of the outer one. Use it inside the step's transaction.
+    """
+    if getattr(_gathering, "messages", None) is not None:
+        yield
+        return
+    _gathering.messages = []
+    try:
+        yield
+        messages = _gathering.messages
+    finally:
+        _gathering.messages = None
     email_queue_many(messages)
 
 

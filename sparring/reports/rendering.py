@@ -6,7 +6,7 @@ from django.db.models import Max
 
 from sparring.audit import audit_record
 from sparring.models import Case
-from sparring.notifications import applicant_side, coordinators, notify
+from sparring.notifications import applicant_side, coordinators, notify, sent_together
 from sparring.surveys import services as survey_services
 
 from . import pdf
@@ -61,14 +61,15 @@ def report_render(*, case_id: int, source: str) -> ReportDocument:
             case=locked,
             data={"version": version},
         )
-        notify("report_filed", case, coordinators())
-        share = survey_services.survey_share(locked)
-        notify(
-            "report_filed_applicant" if share else "report_filed",
-            case,
-            applicant_side(case),
-            link=share.url if share else "",
-        )
+        with sent_together():
+            notify("report_filed", case, coordinators())
+            share = survey_services.survey_share(locked)
+            notify(
+                "report_filed_applicant" if share else "report_filed",
+                case,
+                applicant_side(case),
+                link=share.url if share else "",
+            )
     return document
 
 

@@ -18,7 +18,7 @@ from sparring.models import (
     Call,
     Case,
 )
-from sparring.notifications import applicant_side, coordinators, notify
+from sparring.notifications import applicant_side, coordinators, notify, sent_together
 
 from .. import states
 from ..transitions import CaseError, StepNotAvailable, case_move, flow_start, require, step_run
@@ -165,7 +165,8 @@ def case_create(*, actor, call: Call, data: dict, token=None) -> Case:
         call=call, organisation=actor.organisation, created_by=actor, submission_token=token
     )
     _apply_fields(case, data)
-    case.full_clean(exclude=["submission_token"])
+    # the call, the actor and their organisation are rows in hand: not looked up again
+    case.full_clean(exclude=["submission_token", "call", "organisation", "created_by"])
     try:
         with transaction.atomic():
             case.save()
@@ -233,8 +234,9 @@ def case_submit(*, actor, case: Case, version: int) -> Case:
                 continue
         flow_start(case)
         audit_record(actor=actor, action="case_submitted", subject=case, case=case)
-        notify("submitted_applicant", case, applicant_side(case))
-        notify("submitted_coordinator", case, coordinators())
+        with sent_together():
+            notify("submitted_applicant", case, applicant_side(case))
+            notify("submitted_coordinator", case, coordinators())
         return case
 
     _require_complete(case)

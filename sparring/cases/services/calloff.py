@@ -9,7 +9,13 @@ from procurement.models import CallOff, FrameworkAgreement, Offer
 from sparring import access, aggregates, clock
 from sparring.audit import audit_record
 from sparring.models import Case
-from sparring.notifications import applicant_side, consultant_of, coordinators, notify
+from sparring.notifications import (
+    applicant_side,
+    consultant_of,
+    coordinators,
+    notify,
+    sent_together,
+)
 
 from .. import deadlines
 from ..transitions import CaseError, StepNotAvailable, case_move, require, step_run
@@ -197,8 +203,9 @@ def offer_answer(*, actor, offer, accept: bool, reason: str = "") -> None:
                 target=Case.Status.SCHEDULING,
                 consultant=offer.consultant,
             )
-            notify("offer_accepted_coordinator", case, coordinators())
-            notify("offer_accepted_applicant", case, applicant_side(case))
+            with sent_together():
+                notify("offer_accepted_coordinator", case, coordinators())
+                notify("offer_accepted_applicant", case, applicant_side(case))
         else:
             case_move(case, source=[Case.Status.OFFERED], version=None, target=Case.Status.APPROVED)
             notify(
@@ -234,10 +241,11 @@ def offer_expire(*, case: Case) -> None:
     audit_record(
         actor=None, action="offer_expired", subject=case, case=case, data={"offer": offer.pk}
     )
-    notify("offer_expired_coordinator", case, coordinators(), consultant=offer.consultant)
-    notify(
-        "offer_expired_consultant",
-        case,
-        consultant_of(case, offer.consultant),
-        consultant=offer.consultant,
-    )
+    with sent_together():
+        notify("offer_expired_coordinator", case, coordinators(), consultant=offer.consultant)
+        notify(
+            "offer_expired_consultant",
+            case,
+            consultant_of(case, offer.consultant),
+            consultant=offer.consultant,
+        )

@@ -82,10 +82,18 @@ def _calendar_errors(case: Case, dates, *, exclude_day: SessionDay | None) -> li
     """The consultant's unavailable periods and monthly capacity, for proposed dates."""
     consultant = case.consultant
     errors = []
+    # the consultant's periods touching the proposal, read once (not a query per day)
+    periods = (
+        list(
+            Unavailability.objects.filter(
+                consultant=consultant, starts__lte=max(dates), ends__gte=min(dates)
+            ).values_list("starts", "ends")
+        )
+        if dates
+        else []
+    )
     for day in dates:
-        if Unavailability.objects.filter(
-            consultant=consultant, starts__lte=day, ends__gte=day
-        ).exists():
+        if any(starts <= day <= ends for starts, ends in periods):
             errors.append(
                 _("%(date)s: the consultant is unavailable then.")
                 % {"date": day.strftime("%-d.%-m.%Y")}

@@ -549,6 +549,39 @@ def test_invitations_carry_the_time_zone_and_the_attendees(
     assert f"mailto:{applicant.email}".lower() in ics.lower()
 
 
+def test_unavailable_days_are_named_each_and_read_in_one_query(
+    submitted_case, coordinator, consultant
+):
+    """Issue 17: the consultant's unavailable periods are read once for the whole
+    proposal (it was a query per day); each unavailable day is still named."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import translation
+
+    from procurement.models import Unavailability
+
+    approve(submitted_case, coordinator)
+    offer = offer_to(submitted_case, coordinator, consultant)
+    services.offer_answer(actor=consultant, offer=offer, accept=True)
+    case = fresh(submitted_case)
+    days = days_from_today(30, count=4)
+    Unavailability.objects.create(
+        consultant=consultant.consultant, starts=days[1]["date"], ends=days[2]["date"]
+    )
+    with (
+        translation.override("en"),
+        CaptureQueriesContext(connection) as queries,
+        pytest.raises(ValidationError) as error,
+    ):
+        services.schedule_propose(actor=consultant, case=case, days=days, version=case.version)
+    named = [m for m in error.value.messages if "unavailable" in m]
+    assert named == [
+        f"{d['date'].strftime('%-d.%-m.%Y')}: the consultant is unavailable then."
+        for d in days[1:3]
+    ]
+    assert sum("procurement_unavailability" in q["sql"] for q in queries.captured_queries) == 1
+
+
 def test_proposed_dates_respect_unavailability_and_monthly_capacity(
     submitted_case, coordinator, consultant, applicant
 ):
