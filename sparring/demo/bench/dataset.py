@@ -50,6 +50,7 @@ from sparring.models import (
 )
 from sparring.outcomes.models import DevelopmentAct
 from sparring.reports.models import Report
+from sparring.statistics import aggregates
 from sparring.surveys.models import Survey, SurveyAnswer
 from sparring.workdays import HELSINKI
 
@@ -405,6 +406,9 @@ def ensure_dataset(size: int, log: Callable[[str], None] = print) -> Dataset:
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SET session_replication_role = DEFAULT")
+    # The figures' aggregates: their triggers were off while loading (replica role on
+    # PostgreSQL) or queued every row (SQLite); write them once from the records.
+    aggregates.rebuild()
     with connection.cursor() as cursor:
         # VACUUM too: index-only scans need the visibility map of the freshly loaded tables
         cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")

@@ -6,7 +6,8 @@ figures in ``var/bench/summary.json``, prints them beside their targets and
 fails (exit status 1) when a target is missed or a figure is missing.
 
 ``BENCH_CASES`` sets the size of the large data set (100 000 by default);
-``--only flow,lists`` runs some of the benchmarks (the summary then lacks the rest).
+``--only flow,lists`` runs some of the benchmarks (the summary then lacks the rest);
+``--keep`` adds to the previous run's summary (another bench database for some).
 """
 
 import os
@@ -36,8 +37,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--only", default="", help="comma-separated benchmark names")
+        parser.add_argument(
+            "--keep",
+            action="store_true",
+            help="add to the summary of the previous run instead of starting a new one "
+            "(e.g. the list pages on another bench database: BENCH_DATABASE_URL)",
+        )
 
-    def handle(self, *args, only: str = "", **options):
+    def handle(self, *args, only: str = "", keep: bool = False, **options):
         names = [f"bench_{n.removeprefix('bench_')}" for n in only.split(",") if n.strip()]
         unknown = [n for n in names if n not in BENCHMARKS]
         if unknown:
@@ -46,12 +53,16 @@ class Command(BaseCommand):
         ensure_database(url)
         env = {**os.environ, "DATABASE_URL": url, "SPARRING_VAR_DIR": str(settings.VAR_DIR)}
         env.setdefault("BENCH_CASES", "100000")
-        summary.reset(
-            started=time.strftime("%Y-%m-%d %H:%M:%S %Z"),
-            database=url.split("@")[-1],
-            bench_cases=int(env["BENCH_CASES"]),
-            load_at_start=summary.machine_load(),
-        )
+        run = {
+            "started": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+            "database": url.split("@")[-1],
+            "bench_cases": int(env["BENCH_CASES"]),
+            "load_at_start": summary.machine_load(),
+        }
+        if keep:
+            summary.note_meta(**{f"{key} ({only or 'all'})": value for key, value in run.items()})
+        else:
+            summary.reset(**run)
         manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
         self._run([*manage, "migrate", "--noinput", "-v0"], env)
         failed = []

@@ -1,0 +1,22 @@
+"""The list benchmark's generator: a small programme with its flow rows, figures included."""
+
+import pytest
+from viewflow.workflow.models import Task
+
+from sparring.demo.bench import dataset
+from sparring.models import Case
+from sparring.statistics import aggregates
+from sparring.statistics.models import CaseFigures
+
+pytestmark = pytest.mark.django_db(transaction=True)  # VACUUM runs outside a transaction
+
+
+def test_a_generated_programme_has_flow_rows_and_figures_equal_to_its_records():
+    made = dataset.ensure_dataset(40, log=lambda _line: None)
+    assert made.size == 40 and not made.reused
+    assert Case.objects.count() >= 40
+    assert Task.objects.exists()
+    # the figures' aggregates are written from the records, whatever the triggers did
+    assert CaseFigures.objects.count() == Case.objects.count()
+    assert aggregates.check() == []
+    assert dataset.ensure_dataset(40, log=lambda _line: None).reused
