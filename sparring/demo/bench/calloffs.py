@@ -123,8 +123,14 @@ def ensure_history(w: World, count: int, seed: int = 17) -> int:
             )
         added += size
     if connection.vendor == "postgresql":
+        # only the tables filled here: a database-wide ANALYZE waited on other sessions'
+        # locks and once ended the run with a lock time-out
+        tables = ", ".join(
+            connection.ops.quote_name(model._meta.db_table)
+            for model in (Case, Offer, CallOff, SessionDay)
+        )
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            cursor.execute(f"ANALYZE {tables}")
     return added
 
 
