@@ -342,26 +342,10 @@ def _due_now(case, node_name: str, now) -> None:
 
 
 def application(n: int) -> dict:
-    """An application's data (the first sector and theme of the reference data)."""
-    from sparring.models import Sector, Theme
+    """An application's data (``flowcases.application``), its contact marked as the bench's."""
+    from .flowcases import application as valid_application
 
-    return {
-        "unit": f"Bench unit {n}",
-        "whole_organisation": False,
-        "sector": Sector.objects.order_by("pk").first(),
-        "theme": Theme.objects.order_by("pk").first(),
-        "development_need": "Kuormitus on kasvanut ja työnjako on epäselvä.",
-        "goal": "Yhteinen näkemys työnjaosta.",
-        "target_group": "Hoitajat ja esihenkilöt",
-        "estimated_participants": 20,
-        "requested_days": 2,
-        "preferred_period": "",
-        "language": "fi",
-        "contact_name": "Anna Hakija",
-        "contact_email": f"{MARKER}.{n}@example.invalid",
-        "contact_phone": "",
-        "staff_representative": "Pekka Luottamusmies",
-    }
+    return {**valid_application(n), "contact_email": f"{MARKER}.{n}@example.invalid"}
 
 
 def session_day(day) -> dict:
