@@ -110,6 +110,10 @@ _DAYS_HELD = {"reporting", "feedback", "closing", "closed"}
 _REPORTED = {"feedback", "closing", "closed"}
 
 
+class DatasetError(Exception):
+    """The database cannot take a generated programme (the message says why)."""
+
+
 @dataclass
 class Dataset:
     """What the generator made (or found): the size and the people the benchmark signs in as."""
@@ -390,10 +394,19 @@ def ensure_dataset(size: int, log: Callable[[str], None] = print) -> Dataset:
 
     Returns the size and the seconds the generation took (``reused`` when the marker
     said the data was there already).
+
+    Raises:
+        DatasetError: the database has no themes (not migrated, or flushed), so cases
+            could not be given one; nothing is written.
     """
     started = time.monotonic()
     if _marker_size() == size:
         return Dataset(size=size, seconds=0.0, reused=True)
+    if not Theme.objects.exists():
+        raise DatasetError(
+            "The database has no themes: migrate it (sparring 0004 adds the programme's "
+            "sectors and themes) before generating the benchmark programme."
+        )
     _clear()
     if connection.vendor == "postgresql":
         # The generated rows are consistent by construction: skip the per-row foreign key
