@@ -19,6 +19,11 @@ class CaseFilter(django_filters.FilterSet):
     )
     call = django_filters.ModelChoiceFilter(label=_("Call"), queryset=Call.objects.all())
     status = django_filters.ChoiceFilter(label=_("Step"), choices=Case.Status.choices)
+    progress = django_filters.ChoiceFilter(
+        label=_("Progress"),
+        choices=(("open", _("In progress")), ("finished", _("Finished"))),
+        method="filter_progress",
+    )
     sector = django_filters.ModelChoiceFilter(label=_("Sector"), queryset=Sector.objects.all())
     theme = django_filters.ModelChoiceFilter(label=_("Theme"), queryset=Theme.objects.all())
     organisation = django_filters.ModelChoiceFilter(
@@ -39,7 +44,25 @@ class CaseFilter(django_filters.FilterSet):
 
     class Meta:
         model = Case
-        fields = ["q", "call", "status", "sector", "theme", "organisation", "consultant"]
+        fields = [
+            "q",
+            "call",
+            "status",
+            "progress",
+            "sector",
+            "theme",
+            "organisation",
+            "consultant",
+        ]
+
+    def filter_progress(self, queryset, name, value):
+        """``open``: not yet in a final status (``states.NOT_FINAL``, as the consultant's
+        home counts its assignments); ``finished``: closed, rejected, withdrawn or cancelled."""
+        from .states import FINAL
+
+        if value == "open":
+            return queryset.exclude(status__in=FINAL)
+        return queryset.filter(status__in=FINAL)
 
     def search(self, queryset, name, value):
         from .search import case_search

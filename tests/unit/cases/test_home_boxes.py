@@ -102,13 +102,14 @@ def test_consultant_home_caps_the_assignments(
     url = reverse("sparring:consultant_home")
     client.get(url)
     before, page = count_queries(client, url)
+    in_progress = reverse("sparring:case_list") + "?progress=open"
     assert len(case_links(page)) == 2
-    assert see_all_link(page, reverse("sparring:case_list")) == "Näytä kaikki 3 tapausta"
+    assert see_all_link(page, in_progress) == "Näytä kaikki 3 tapausta"
 
     assign(submit_new(other_applicant, open_call), coordinator, consultant)
     after, page = count_queries(client, url)
     assert len(case_links(page)) == 2
-    assert see_all_link(page, reverse("sparring:case_list")) == "Näytä kaikki 4 tapausta"
+    assert see_all_link(page, in_progress) == "Näytä kaikki 4 tapausta"
     assert after == before
 
 
@@ -129,3 +130,31 @@ def test_the_case_list_counts_up_to_its_cap(applicant, open_call, client_for, mo
     assert "Yli 2 sparrausta" in page.content.decode()
     assert len(case_links(page)) == 3
     assert three == two
+
+
+def test_the_consultants_see_all_link_lists_exactly_the_assignments_it_counts(
+    applicant, other_applicant, coordinator, consultant, open_call, client_for
+):
+    """Given three assignments in progress and one cancelled, the consultant's box says
+    "See all 3" and its link opens a list of those three, not the cancelled one
+    (the link once opened every case of the consultant's, finished ones included)."""
+    from sparring.cases.services.closing import case_cancel
+    from tests.unit.cases.test_case_views import fresh
+
+    assigned = [
+        assign(submit_new(owner, open_call), coordinator, consultant)
+        for owner in (applicant, other_applicant, applicant)
+    ]
+    gone = assign(submit_new(other_applicant, open_call), coordinator, consultant)
+    case_cancel(actor=coordinator, case=gone, reason="Ei tarvita", version=fresh(gone).version)
+
+    client = client_for(consultant)
+    page = client.get(reverse("sparring:consultant_home"))
+    url = reverse("sparring:case_list") + "?progress=open"
+    assert see_all_link(page, url) == "Näytä kaikki 3 tapausta"
+    listed = client.get(url)
+    assert listed.status_code == 200
+    assert case_links(listed) == {case.pk for case in assigned}
+    # and the finished ones on their own
+    finished = client.get(reverse("sparring:case_list") + "?progress=finished")
+    assert case_links(finished) == {gone.pk}
