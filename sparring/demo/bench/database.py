@@ -29,6 +29,41 @@ def bench_database_url() -> str:
     return f"sqlite:///{folder / 'bench.sqlite3'}"
 
 
+def sibling_url(url: str, suffix: str) -> str:
+    """``url`` with ``suffix`` after the database's name (SQLite: a file beside it).
+
+    ``sibling_url("postgres://h/x_bench", "_flow")`` is ``postgres://h/x_bench_flow``;
+    ``sibling_url("sqlite:///var/bench/bench.sqlite3", "_flow")`` is
+    ``sqlite:///var/bench/bench_flow.sqlite3``.
+    """
+    if not is_postgresql(url):
+        return url.replace(".sqlite3", f"{suffix}.sqlite3")
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=parts.path + suffix))
+
+
+def recreate_database(url: str) -> None:
+    """An empty database at ``url``: dropped (its connections ended) and created again
+    on PostgreSQL, the file removed on SQLite. Only for the benchmarks' own databases."""
+    if not is_postgresql(url):
+        path = Path(urlsplit(url).path)
+        for leftover in (
+            path,
+            path.with_name(path.name + "-wal"),
+            path.with_name(path.name + "-shm"),
+        ):
+            leftover.unlink(missing_ok=True)
+        return
+    import psycopg
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+
+
 def is_postgresql(url: str) -> bool:
     """True for a ``postgres://`` or ``postgresql://`` address."""
     return url.startswith("postgres")

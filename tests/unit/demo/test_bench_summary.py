@@ -38,3 +38,17 @@ def test_records_of_several_benchmarks_merge_into_one_file(settings, tmp_path):
     assert data["figures"] == {"queries_per_case": 100, "race_winners": 1}
     assert data["details"] == {"flow": {"steps": 13}}
     assert data["meta"] == {"bench_cases": 10}
+
+
+def test_a_benchmarks_own_database_sits_beside_the_bench_database(tmp_path):
+    from sparring.demo.bench.database import recreate_database, sibling_url
+
+    assert sibling_url("postgres://u@h:5432/x_bench", "_flow") == "postgres://u@h:5432/x_bench_flow"
+    url = f"sqlite:///{tmp_path / 'bench.sqlite3'}"
+    own = sibling_url(url, "_flow")
+    assert own == f"sqlite:///{tmp_path / 'bench_flow.sqlite3'}"
+    (tmp_path / "bench_flow.sqlite3").write_text("old rows")
+    (tmp_path / "bench.sqlite3").write_text("the other benchmarks' rows")
+    recreate_database(own)
+    assert not (tmp_path / "bench_flow.sqlite3").exists()
+    assert (tmp_path / "bench.sqlite3").exists()  # only the benchmark's own

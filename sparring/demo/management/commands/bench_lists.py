@@ -20,14 +20,13 @@ import os
 import subprocess
 import sys
 from contextlib import ExitStack, contextmanager
-from urllib.parse import urlsplit, urlunsplit
 
 import requests
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from sparring.demo.bench import summary
-from sparring.demo.bench.database import ensure_database
+from sparring.demo.bench.database import ensure_database, sibling_url
 from sparring.demo.bench.server import gunicorn, hammer, percentile, timed_get
 
 SMALL = 10
@@ -35,10 +34,7 @@ SMALL = 10
 
 def small_database_url(url: str) -> str:
     """``url`` with ``_small`` after the database name (SQLite: beside the file)."""
-    if url.startswith("sqlite"):
-        return url.replace(".sqlite3", "_small.sqlite3")
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=parts.path + "_small"))
+    return sibling_url(url, "_small")
 
 
 @contextmanager
