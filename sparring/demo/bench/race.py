@@ -95,7 +95,14 @@ def post(client: requests.Session, url: str, data: dict, referer: str) -> Comple
     started = time.perf_counter()
     try:
         response = client.post(
-            url, data=data, timeout=120, allow_redirects=False, headers={"Referer": referer}
+            url,
+            data=data,
+            timeout=120,
+            allow_redirects=False,
+            # closed after the answer too (it was opened for this POST: nothing timed
+            # changes), so that the client's next request never reuses a connection
+            # the server has dropped as idle
+            headers={"Referer": referer, "Connection": "close"},
         )
     except requests.RequestException:
         response = None
