@@ -578,15 +578,25 @@ class SessionDay(models.Model):
         return f"{self.date:%d.%m.%Y} {self.start_time:%H.%M}–{self.end_time:%H.%M}"
 
 
+class StepDeadlineQuerySet(models.QuerySet):
+    def open(self):
+        """The deadlines of the steps still waiting: their task is neither done nor cancelled
+        (``finished`` is null; read from the partial indexes of the open rows)."""
+        return self.filter(finished__isnull=True)
+
+
 class StepDeadline(models.Model):
-    """The deadline of one waiting step of a case (issue 14): one row per open flow task.
+    """The deadline of one waiting step of a case (issue 14): one row per flow task of a step.
 
     Made when the step starts waiting (its first deadline timer is armed), from the
     step's rule (``cases.steps.STEPS[...].deadline``, numbers in
     ``settings.SPARRING_STEP_DEADLINES``). Each notice (reminder, second reminder,
     escalation) is sent once: its ``*_at`` field is set by a conditional update
     (``cases.services.deadlines.step_deadline_notice``). The step is done when its task
-    is finished; the late-cases page lists the rows whose task is still open.
+    is finished (done or cancelled): ``finished`` is a copy of the task's, kept by the
+    database triggers of ``cases.deadline_triggers`` on every path that finishes a task
+    (a step taken, a case withdrawn or cancelled, viewflow's own cancel), so that the
+    late-cases lists page the open rows by an index of their own (issue 17).
     """
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="step_deadlines")
@@ -599,11 +609,36 @@ class StepDeadline(models.Model):
     reminded_at = RangedDateTimeField(null=True, blank=True)
     second_reminded_at = RangedDateTimeField(null=True, blank=True)
     escalated_at = RangedDateTimeField(null=True, blank=True)
+    # The step's task's ``finished`` (done or cancelled), copied by a trigger: never
+    # written by the product's code.
+    finished = RangedDateTimeField(_("finished"), null=True, blank=True, editable=False)
+
+    objects = StepDeadlineQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("step deadline")
         verbose_name_plural = _("step deadlines")
-        indexes = [models.Index(fields=["due"])]
+        indexes = [
+            models.Index(fields=["due"]),
+            # The open steps by due date and by waiting time (the late-cases page and API;
+            # with the case, so that their counts read the index alone), and by case (a
+            # case's open step, its late mark).
+            models.Index(
+                fields=["due", "id", "case"],
+                name="stepdeadline_open_due",
+                condition=models.Q(finished__isnull=True),
+            ),
+            models.Index(
+                fields=["since", "id", "case"],
+                name="stepdeadline_open_since",
+                condition=models.Q(finished__isnull=True),
+            ),
+            models.Index(
+                fields=["case", "due", "id"],
+                name="stepdeadline_open_case",
+                condition=models.Q(finished__isnull=True),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.step} {self.due:%Y-%m-%d}"

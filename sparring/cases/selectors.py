@@ -252,13 +252,14 @@ def action_case(request, pk: int) -> Case:
 def open_step_deadlines():
     """The deadlines of the steps open now, of open cases, with what a list row shows
     (one query; ``StepDeadline.late_days`` and ``is_late`` need nothing more)."""
-    # A step's task is a Handle node's (type FUNCTION): said here so that PostgreSQL reads
-    # the open steps from the partial index ``task_open_step`` (migration 0021).
-    return StepDeadline.objects.filter(
-        task__finished__isnull=True,
-        task__flow_task_type="FUNCTION",
-        case__status__in=states.OPEN,
-    ).select_related("case__organisation", "case__call", "case__handler")
+    # Open: the step's task is neither done nor cancelled (``StepDeadline.finished``, the
+    # task's copied by ``deadline_triggers``), read from the partial indexes of the open
+    # rows by due date or waiting time (issue 17).
+    return (
+        StepDeadline.objects.open()
+        .filter(case__status__in=states.OPEN)
+        .select_related("case__organisation", "case__call", "case__handler")
+    )
 
 
 def late_step_exists():
@@ -269,9 +270,11 @@ def late_step_exists():
     programme (a scan of all tasks: 1.1 s at 100 000 cases), while this is computed only
     for the rows of the page, each by the index on ``StepDeadline.case`` (issue 17).
     """
-    late = StepDeadline.objects.filter(
-        case=OuterRef("pk"), task__finished__isnull=True, due__lt=clock.now()
-    ).values("pk")[:1]
+    late = (
+        StepDeadline.objects.open()
+        .filter(case=OuterRef("pk"), due__lt=clock.now())
+        .values("pk")[:1]
+    )
     return IsNull(Subquery(late), False)
 
 
@@ -282,9 +285,7 @@ def latest_late_cases(limit: int = 5):
 
 def case_step_deadline(case: Case) -> StepDeadline | None:
     """The deadline of the step the case waits at now (None: no step with a deadline)."""
-    return (
-        StepDeadline.objects.filter(case=case, task__finished__isnull=True).order_by("due").first()
-    )
+    return StepDeadline.objects.open().filter(case=case).order_by("due").first()
 
 
 # ------------------------------------------------------------------------------

@@ -121,10 +121,13 @@ def step_deadline_notice(*, deadline: StepDeadline, kind: str, actor: str, waiti
     """
     field = _FIELD[kind]
     case = Case.objects.select_related("organisation", "handler").get(pk=deadline.case_id)
-    if case.status not in states.OPEN or deadline.task.finished is not None:
+    if case.status not in states.OPEN:
         return False
-    claimed = StepDeadline.objects.filter(pk=deadline.pk, **{f"{field}__isnull": True}).update(
-        **{field: clock.now()}
+    # Claimed only while the step is open (its task's ``finished``, copied on the row).
+    claimed = (
+        StepDeadline.objects.open()
+        .filter(pk=deadline.pk, **{f"{field}__isnull": True})
+        .update(**{field: clock.now()})
     )
     if not claimed:
         return False
@@ -162,9 +165,7 @@ def deliver_deadline_follow_days(case: Case) -> None:
 
     Called inside the delivery services' transaction.
     """
-    deadline = StepDeadline.objects.filter(
-        case=case, step="deliver", task__finished__isnull=True
-    ).first()
+    deadline = StepDeadline.objects.open().filter(case=case, step="deliver").first()
     if deadline is None:
         return
     due = deliver_due(case, deadline.since)

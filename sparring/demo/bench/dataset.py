@@ -305,7 +305,8 @@ class _FlowRows:
                     started=False,
                     scheduled=due,
                 )
-            self.deadlines.append((case, step, host, at, due))
+            # ``finished`` as the task's (the triggers that copy it are off while loading)
+            self.deadlines.append((case, step, host, at, due, at if finished else None))
             previous = host
             if open_step:
                 break
@@ -374,7 +375,7 @@ class _FlowRows:
         _insert(Task.previous.through, ["from_task_id", "to_task_id"], self.links)
         _insert(
             StepDeadline,
-            ["case_id", "step", "task_id", "since", "due"],
+            ["case_id", "step", "task_id", "since", "due", "finished"],
             [(case.pk, *rest) for case, *rest in self.deadlines],
         )
         self.tasks, self.links, self.deadlines = [], [], []
