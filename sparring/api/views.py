@@ -366,7 +366,7 @@ class TaskList(SignedInMixin, generics.ListAPIView):
         return api_selectors.task_cases(self.request.user)
 
     def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.get_queryset())
+        page = api_selectors.list_rows(self.paginate_queryset(self.get_queryset()), "waiting_since")
         steps = api_selectors.steps_of(api_selectors.role_of(request.user))
         by_process = api_selectors.steps_by_process(page, steps)
         items = [
@@ -450,6 +450,11 @@ class LateCaseList(CoordinatorMixin, generics.ListAPIView):
     def get_queryset(self):
         self.check_query(s.LanguageQuerySerializer)
         return api_selectors.late_cases()
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        rows = api_selectors.list_rows(page, "late_step", "waiting_since", "due", key="case_id")
+        return self.get_paginated_response(self.get_serializer(rows, many=True).data)
 
 
 class AgreementQuerySerializer(serializers.Serializer):

@@ -251,14 +251,18 @@ def action_case(request, pk: int) -> Case:
 
 def open_step_deadlines():
     """The deadlines of the steps open now, of open cases, with what a list row shows
-    (one query; ``StepDeadline.late_days`` and ``is_late`` need nothing more)."""
-    # Open: the step's task is neither done nor cancelled (``StepDeadline.finished``, the
-    # task's copied by ``deadline_triggers``), read from the partial indexes of the open
-    # rows by due date or waiting time (issue 17).
-    return (
-        StepDeadline.objects.open()
-        .filter(case__status__in=states.OPEN)
-        .select_related("case__organisation", "case__call", "case__handler")
+    (one query; ``StepDeadline.late_days`` and ``is_late`` need nothing more).
+
+    Open: the step's task is neither done nor cancelled (``StepDeadline.finished``, the
+    task's, copied by ``deadline_triggers``), read from the partial indexes of the open
+    rows by due date or waiting time, and counted from them alone (issue 17). The case's
+    status is not asked: a case ends (closed, rejected: its last step done; withdrawn,
+    cancelled: ``transitions.flow_cancel`` cancels every open task) in the transaction
+    that finishes its steps, so an open step is an open case's
+    (``tests/unit/api/test_late_and_task_lists.py`` checks every way a case ends).
+    """
+    return StepDeadline.objects.open().select_related(
+        "case__organisation", "case__call", "case__handler"
     )
 
 
