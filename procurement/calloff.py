@@ -295,8 +295,9 @@ def candidates(case, agreement: FrameworkAgreement, *, lock: bool = False) -> li
     """Every consultant of the agreement, ranked by its method, each with why they can or cannot.
 
     ``lock=True`` locks the consultants' rows while reading their counters (call it under
-    the agreement's lock). The call-off service reads ``pool`` before the lock and only
-    ``locked_counters`` under it, then ``rank``.
+    the agreement's lock). The call-off service reads ``pool`` before the lock (and does
+    the flow's bookkeeping before it too) and only ``locked_counters`` under it, then
+    ``rank``: the locked section is the end of its transaction.
     """
     given = pool(case, agreement)
     if lock:

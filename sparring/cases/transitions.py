@@ -179,7 +179,9 @@ def _open_task(case: Case, step: str):
     raise StepNotAvailable
 
 
-def step_run(case: Case, step: str, work: Callable[[], T]) -> T:
+def step_run(
+    case: Case, step: str, work: Callable[[], Any], then: Callable[[Any], T] | None = None
+) -> T:
     """Complete the open task of flow node ``step`` for ``case``, doing ``work`` under its lock.
 
     As viewflow's Handle ``run`` does (lock the process, read the task, start it,
@@ -187,9 +189,16 @@ def step_run(case: Case, step: str, work: Callable[[], T]) -> T:
     the open task is looked up once, under the lock, so it is current without
     a second read.
 
+    ``then``, when given, is called with ``work``'s result after the task is completed
+    and the next node activated, in the same transaction and under the same lock, and
+    its result is returned. A step whose last part holds a lock that other cases wait
+    for (the call-off's agreement lock) does that part in ``then``: the flow's
+    bookkeeping (task rows, timers, deadline row) is then done before it, not while
+    other cases wait. Whatever ``then`` raises undoes the whole step, as ``work``'s does.
+
     Raises:
         StepNotAvailable: no open task of ``step`` (or it was completed meanwhile).
-        Whatever ``work`` raises: nothing is saved then.
+        Whatever ``work`` or ``then`` raises: nothing is saved then.
     """
     if case.process_id is None:
         raise StepNotAvailable
@@ -197,14 +206,14 @@ def step_run(case: Case, step: str, work: Callable[[], T]) -> T:
     with flow_class.lock(case.process_id):
         node, task = _open_task(case, step)
         if node.flow_class is not flow_class:  # a case of another flow: under its own lock
-            return step_run(case, step, work)
+            return step_run(case, step, work, then)
         activation = node.activation_class(task)
         try:
             result = activation.run(_handle_function(node), work=work)
         except TransitionNotAllowed:  # not startable (another status than NEW)
             raise StepNotAvailable from None
         activation.execute()
-        return result
+        return then(result) if then is not None else result
 
 
 def _handle_function(node):

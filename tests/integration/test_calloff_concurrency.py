@@ -1,4 +1,5 @@
-"""Two call-offs at the same moment on PostgreSQL never hand out the same last days of capacity."""
+"""Call-offs at the same moment on PostgreSQL never hand out the same last days of capacity
+or the same last euros of the budget, and what they do while holding the agreement's lock."""
 
 import threading
 
@@ -10,6 +11,54 @@ from procurement.models import Offer
 from sparring.cases import services
 from tests.conftest import make_consultant
 from tests.unit.procurement.test_calloff import approved_case
+
+
+def _call_off_together(cases, coordinator) -> dict:
+    """Call off every case of ``cases`` at the same moment (one thread and connection each);
+    each case's outcome: "offered" or the ValidationError's message."""
+    barrier = threading.Barrier(len(cases))
+    outcomes = {}
+
+    def call_off(case):
+        try:
+            barrier.wait(timeout=10)
+            services.case_call_off(actor=coordinator, case=case, version=case.version)
+            outcomes[case.pk] = "offered"
+        except ValidationError as error:
+            outcomes[case.pk] = " ".join(error.messages)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=call_off, args=(case,)) for case in cases]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return outcomes
+
+
+def test_concurrent_call_offs_respect_the_budget(
+    transactional_db, applicant, coordinator, open_call, agreement, supplier
+):
+    """Issue 17: with euros for one call-off left, two at once (different cases, different
+    consultants, each with capacity) give one offer; the other is refused for the budget."""
+    first_user = make_consultant("aino.a", supplier, capacity_total=10)
+    second_user = make_consultant("bertta.b", supplier, capacity_total=10)
+    cases = [approved_case(applicant, coordinator, open_call, days=2) for _n in range(2)]
+    one = 2 * supplier.day_price  # what one call-off of 2 days costs
+    agreement.budget = one + one / 2  # room for one, not two
+    agreement.save(update_fields=["budget"])
+
+    outcomes = _call_off_together(cases, coordinator)
+
+    assert list(outcomes.values()).count("offered") == 1, outcomes
+    # refused for the budget: the message names the cost and the euros left
+    assert any(f"{one}" in o and f"{one / 2}" in o for o in outcomes.values()), outcomes
+    offers = Offer.objects.filter(case__in=cases, status=Offer.Status.OFFERED)
+    assert offers.count() == 1
+    assert offers.get().consultant_id in (first_user.consultant.pk, second_user.consultant.pk)
+    loads = calloff.committed_days([first_user.consultant.pk, second_user.consultant.pk])
+    assert sum(loads.values()) == 2
 
 
 def test_concurrent_call_offs_respect_capacity(
@@ -69,3 +118,39 @@ def test_the_agreement_lock_covers_counters_choice_and_writes_only(
     assert len(reads) <= 2, reads
     assert not any('FROM "sparring_case"' in sql for sql in reads), reads
     assert not any('"procurement_offer"' in sql for sql in reads), reads
+
+
+def test_the_flow_bookkeeping_is_done_before_the_agreement_lock(
+    transactional_db, applicant, coordinator, open_call, agreement, supplier
+):
+    """Issue 17: the call-off's task completion, the offer's task, its timers and the
+    step's deadline row are written before the agreement's lock is taken, so other
+    cases' call-offs do not wait for them; from the lock to the commit only the counters,
+    the writes that name the chosen consultant (case, offer, call-off record, audit row,
+    outbox) and no read of the cases or their offers."""
+    from django.db import connection as db
+    from django.db import transaction
+    from django.test.utils import CaptureQueriesContext
+
+    make_consultant("aino.a", supplier, capacity_total=10)
+    case = approved_case(applicant, coordinator, open_call, days=2)
+    table = '"procurement_frameworkagreement"'
+    marks = {}
+
+    def mark_commit(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if table in sql and "FOR UPDATE" in sql:
+            transaction.on_commit(lambda: marks.setdefault("commit", len(queries)))
+        return result
+
+    with CaptureQueriesContext(db) as queries, db.execute_wrapper(mark_commit):
+        services.case_call_off(actor=coordinator, case=case, version=case.version)
+    statements = [q["sql"] for q in queries.captured_queries]
+    locked_at = next(n for n, sql in enumerate(statements) if table in sql and "FOR UPDATE" in sql)
+    before, under = statements[:locked_at], statements[locked_at + 1 : marks["commit"]]
+    flow_tables = ('"viewflow_task"', '"viewflow_task_previous"', '"sparring_stepdeadline"')
+    assert any(t in sql for sql in before for t in flow_tables), before
+    assert not any(t in sql for sql in under for t in flow_tables), under
+    writes = [sql for sql in under if sql.lstrip().upper().startswith(("INSERT", "UPDATE"))]
+    assert len(writes) <= 5, writes  # the case, the offer, the call-off record, audit, outbox
+    assert not any(sql.lstrip().upper().startswith("DELETE") for sql in under), under

@@ -39,6 +39,22 @@ def case_call_off(
     eligible consultant with a written justification (a manual override). Either
     way a decision record lists every candidate with their rank and why they were
     or were not eligible.
+
+    Locking (docs/architecture.md, "Locks"): the agreement's row and its consultants'
+    rows are locked to the commit, so call-offs decide one after another and never
+    share the last day of a consultant's capacity or the last euros of the budget.
+    The lock is the transaction's last part: the rule's other reads (``calloff.pool``)
+    and the flow's bookkeeping (this task completed, the offer's task, timers and
+    deadline row) come before it; under it only the counters, the choice and the
+    writes naming the chosen consultant.
+
+    Raises:
+        PermissionDenied: ``actor`` is not a coordinator.
+        CaseError: no agreement in force; ``StepNotAvailable``/``StaleCase`` when the
+            case is not waiting for its call-off at ``version``.
+        ValidationError: nobody eligible, the chosen consultant not eligible or not of
+            the agreement, an override without justification, or over the budget
+            (nothing is saved then).
     """
     require(access.is_coordinator(actor))
     justification = justification.strip()
@@ -65,12 +81,18 @@ def case_call_off(
         aggregates.refresh_if_queued()
 
     def work():
-        # Everything the rule reads that other call-offs do not change is read before the
-        # agreement's lock (the consultants, their themes, unavailability, conflicts, the
-        # case's declines, the planned shares); under the lock only the counters (loads,
-        # days per supplier, euros committed: one query on the maintained ConsultantLoad
-        # rows), the choice and the writes. Nothing in it aggregates over the cases.
-        given = calloff.pool(case, agreement)
+        # Before the agreement's lock: everything the rule reads that other call-offs do
+        # not change (the consultants, their themes, unavailability, conflicts, the case's
+        # declines, the planned shares). ``step_run`` then completes the call-off's task
+        # and activates the offer's (task rows, timers, the step's deadline row): none of
+        # it depends on who is chosen, so it is done before the lock too.
+        return calloff.pool(case, agreement)
+
+    def choose_and_offer(given):
+        # The locked section, the last part of the transaction: the lock, the counters
+        # (loads, days per supplier, euros committed: one query on the maintained
+        # ConsultantLoad rows), the choice and the writes that name the chosen consultant;
+        # then the commit. Nothing in it aggregates over the cases.
         with aggregates.reading():
             # Lock the agreement, then its consultants: two call-offs at once never both
             # take the last day of someone's capacity or the last euros of the budget.
@@ -171,7 +193,7 @@ def case_call_off(
         )
         return offer
 
-    return step_run(case, "call_off", work)
+    return step_run(case, "call_off", work, then=choose_and_offer)
 
 
 def offer_answer(*, actor, offer, accept: bool, reason: str = "") -> None:

@@ -2,7 +2,8 @@
 
 The call-off locks the framework agreement (``sparring.cases.services.case_call_off``)
 so that two call-offs never both take the last of a consultant's capacity or the
-budget; whatever it computes under that lock is done one call-off after another.
+budget; whatever it does under that lock (to its commit) is done one call-off after
+another, and :func:`call_off` times how long each waited for the lock and held it.
 This module makes an agreement with a realistic history (bulk-inserted closed
 cases, their accepted offers, call-off records and held days: what the ledger and
 the rotation add up) and runs call-offs one per thread, each thread with its own
@@ -16,6 +17,7 @@ import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import connection, transaction
@@ -134,34 +136,71 @@ def ensure_history(w: World, count: int, seed: int = 17) -> int:
     return added
 
 
-def call_off(w: World, case: Case, coordinator) -> tuple[float, float]:
+@dataclass
+class Timing:
+    """One call-off's times, in seconds.
+
+    ``wait`` is how long the statement that locks the framework agreement took (the
+    wait for the call-offs holding it, nearly all of it); ``held`` runs from that
+    statement's return to the commit (what this call-off made the others wait for).
+    Both 0 when the call-off never took the lock (SQLite: no ``FOR UPDATE``).
+    """
+
+    seconds: float
+    cpu: float
+    wait: float = 0.0
+    held: float = 0.0
+
+
+#: How the lock's statement is recognised (``case_call_off`` locks the agreement row).
+LOCK_TABLE = '"procurement_frameworkagreement"'
+
+
+def call_off(w: World, case: Case, coordinator) -> Timing:
     """Call off the proposed consultant for ``case`` (approved) as ``coordinator``.
 
     Runs in the calling thread, on its own database connection (closed at the end).
-    Returns (seconds taken, seconds of this thread's own CPU time: the Python part;
-    the rest is waiting for the database, its locks or the CPU). Raises whatever the
-    service raises (nothing is saved then).
+    Returns its :class:`Timing`: seconds taken, seconds of this thread's own CPU time
+    (the Python part; the rest is waiting for the database, its locks or the CPU), and
+    the agreement lock's wait and hold, timed around the locking statement (a wrapper
+    on this connection) and at the commit. Raises whatever the service raises
+    (nothing is saved then).
     """
+    marks: dict[str, float] = {}
+
+    def timed(execute, sql, params, many, context):
+        if LOCK_TABLE not in sql or "FOR UPDATE" not in sql:
+            return execute(sql, params, many, context)
+        asked = time.perf_counter()
+        result = execute(sql, params, many, context)
+        marks["asked"], marks["got"] = asked, time.perf_counter()
+        transaction.on_commit(lambda: marks.setdefault("committed", time.perf_counter()))
+        return result
+
     try:
         started, cpu = time.perf_counter(), time.thread_time()
-        services.case_call_off(actor=coordinator, case=case, version=case.version)
-        return time.perf_counter() - started, time.thread_time() - cpu
+        with connection.execute_wrapper(timed):
+            services.case_call_off(actor=coordinator, case=case, version=case.version)
+        timing = Timing(time.perf_counter() - started, time.thread_time() - cpu)
+        if "committed" in marks:
+            timing.wait = marks["got"] - marks["asked"]
+            timing.held = marks["committed"] - marks["got"]
+        return timing
     finally:
         connection.close()
 
 
-def call_offs_at_once(w: World, cases: Sequence[Case]) -> tuple[float, list[tuple[float, float]]]:
+def call_offs_at_once(w: World, cases: Sequence[Case]) -> tuple[float, list[Timing]]:
     """Call off every case of ``cases`` at the same moment, one thread each.
 
     Returns:
         (wall seconds from the release of the barrier to the last call-off's end,
-        each call-off's (seconds, CPU seconds) as :func:`call_off` gives them). Raises
-        the first error a call-off raised.
+        each call-off's :class:`Timing`). Raises the first error a call-off raised.
     """
     barrier = threading.Barrier(len(cases) + 1)
     coordinators = w.coordinators
 
-    def go(index: int) -> tuple[float, float]:
+    def go(index: int) -> Timing:
         case = Case.objects.get(pk=cases[index].pk)  # on this thread's connection
         barrier.wait()
         return call_off(w, case, coordinators[index % len(coordinators)])
