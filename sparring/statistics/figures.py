@@ -35,7 +35,7 @@ from sparring import aggregates
 from sparring.models import Call, Case
 from sparring.surveys import disclosure
 
-from .models import CaseFigures
+from .models import CaseFigures, FigureRollup
 
 WHOLE_ORGANISATION = "Koko organisaatio"
 # Accepted: approved by a coordinator (a decision with days), whatever happened later.
@@ -74,6 +74,25 @@ class Scope:
             cases = cases.filter(submitted_at__date__lte=self.end)
         return cases
 
+    def rollup_serves(self) -> bool:
+        """Whether the rollup (``FigureRollup``) holds exactly this scope's cases: no date
+        range, or a range of whole months (from a first day, until a last day)."""
+        if self.start is not None and self.start.day != 1:
+            return False
+        return self.end is None or (self.end + timedelta(days=1)).day == 1
+
+    def rollup(self, dim: str) -> QuerySet[FigureRollup]:
+        """The rollup rows of grouping ``dim`` covering this scope (``rollup_serves``
+        must hold): its call, the months of its range."""
+        rows = FigureRollup.objects.filter(dim=dim)
+        if self.call is not None:
+            rows = rows.filter(call=self.call)
+        if self.start is not None:
+            rows = rows.filter(month__gte=self.start)
+        if self.end is not None:
+            rows = rows.filter(month__lte=self.end.replace(day=1))
+        return rows
+
     def figures(self) -> QuerySet[CaseFigures]:
         """The maintained rows of ``cases()`` (same filters, on the copied columns)."""
         rows = CaseFigures.objects.exclude(status=Case.Status.DRAFT)
@@ -104,9 +123,14 @@ def _mean(total, count) -> float | None:
 
 
 def programme_figures(scope: Scope | None = None) -> dict:
-    """The headline figures and the tables by sector and theme (Finnish names as keys)."""
+    """The headline figures and the tables by sector and theme (Finnish names as keys).
+    Read from the rollup when it serves the scope (``rolled.py``), else from the rows."""
     aggregates.refresh()
     scope = scope or Scope()
+    if scope.rollup_serves():
+        from . import rolled
+
+        return rolled.programme_figures(scope)
     accepted = scope.figures().filter(accepted=True)
     headline = accepted.aggregate(
         accepted_applications=Count("pk"),
@@ -257,9 +281,15 @@ def by_status(scope: Scope | None = None) -> list[dict]:
 
 
 def statistics(scope: Scope | None = None) -> dict:
-    """Everything the statistics page and its exports show (the queued changes folded in once)."""
+    """Everything the statistics page and its exports show (the queued changes folded in
+    once). From the rollup when it serves the scope (``rolled.py``), else from the rows."""
     scope = scope or Scope()
     with aggregates.reading():
+        if scope.rollup_serves():
+            from . import rolled
+
+            aggregates.refresh()
+            return rolled.statistics(scope)
         return {
             "figures": programme_figures(scope),
             "lead_times": lead_times(scope),

@@ -268,9 +268,15 @@ def follow_up_figures(scope: Scope) -> dict:
 
 def impact(scope: Scope | None = None) -> dict:
     """Every figure of this module for the statistics page, its exports and the API
-    (the queued changes folded in once)."""
+    (the queued changes folded in once). From the rollup when it serves the scope
+    (``rolled.py``), else from the per-case rows."""
     scope = scope or Scope()
     with aggregates.reading():
+        if scope.rollup_serves():
+            from . import rolled
+
+            aggregates.refresh()
+            return rolled.impact(scope)
         return {
             "grades_by": {group: grades_by(scope, group) for group in GROUPS},
             "grade_distribution": grade_distribution(scope),
