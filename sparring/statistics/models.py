@@ -185,7 +185,9 @@ class FigureRollup(models.Model):
 
     ``dim`` names the grouping and which one of ``status``, ``sector``, ``theme``,
     ``consultant``, ``agreements`` holds its value ("all": no grouping). Each case adds
-    to one row of each ``dim``. ``key`` is the row's unique text key
+    to one row of each ``dim``. The dim "organisation" is kept per call only (``month``
+    None) and holds only ``accepted``: the distinct organisations of a scope without a
+    date range are its rows with ``accepted`` > 0. ``key`` is the row's unique text key
     ("call|month|dim|value"). Kept by the fold-in (``rollup.apply``: a case's old
     contribution subtracted, its new one added, in the fold-in's transaction) and
     rewritten by ``check_aggregates --rebuild``. A row may hold only zeros.
@@ -195,7 +197,9 @@ class FigureRollup(models.Model):
     call = models.ForeignKey(
         "sparring.Call", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
     )
-    month = models.DateField(null=True)  # first day, local time; None: never submitted
+    month = models.DateField(
+        null=True, editable=False
+    )  # first day, local time; None: never submitted
     dim = models.CharField(max_length=12)
     status = models.CharField(max_length=20, default="")
     sector = models.ForeignKey(
@@ -220,10 +224,25 @@ class FigureRollup(models.Model):
         related_name="+",
     )
     agreements = models.CharField(max_length=200, default="")
+    organisation = models.ForeignKey(
+        "sparring.Organisation",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+    )
     locals().update({name: models.BigIntegerField(default=0) for name in ROLLUP_MEASURES})
 
     class Meta:
-        indexes = [models.Index(fields=["dim", "call", "month"], name="figurerollup_dim_call")]
+        indexes = [
+            models.Index(fields=["dim", "call", "month"], name="figurerollup_dim_call"),
+            # the distinct organisations of a scope without dates, from the index alone
+            models.Index(
+                fields=["call", "organisation"],
+                condition=models.Q(dim="organisation", accepted__gt=0),
+                name="figurerollup_organisations",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.key

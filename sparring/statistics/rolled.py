@@ -5,10 +5,11 @@ The same results as ``figures.py`` and ``impact.py`` read from ``CaseFigures`` (
 or one of whole months). Each figure sums the rollup rows of one grouping; the number
 of rows read depends on calls, months and groups, not on cases. Beside the rollup:
 
-- distinct organisations: one count on ``CaseFigures`` answered from the partial index
-  ``casefigures_accepted_org`` (a distinct count is not a sum);
+- distinct organisations (a distinct count is not a sum): from the rollup's rows per
+  (call, organisation) without a date range, else one count on ``CaseFigures``
+  answered from the partial index ``casefigures_accepted_org``;
 - surveys not flagged closed: read from ``CaseFigures`` by the partial index
-  ``casefigures_survey_pending`` (one query), because whether they have closed depends
+  ``casefigures_survey_pending`` (two queries, ``Pending``), because whether they have closed depends
   on the clock (``disclosure.closed_q``); those closed by their time enter the survey
   figures here exactly as a flagged one enters the rollup (``rollup.survey_measures``).
 
@@ -23,8 +24,8 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 from django.db import connection
-from django.db.models import Count, Sum
-from django.utils import timezone
+from django.db.models import BooleanField, Count, Sum, Value, When
+from django.db.models import Case as Case_
 
 from procurement.models import Consultant, Supplier
 from sparring import clock
@@ -32,68 +33,60 @@ from sparring.models import Case, Sector, Theme
 from sparring.surveys import disclosure
 
 from . import rollup
-from .figures import (
+from .common import (
     FUNNEL,
+    GROUPS,
+    RESULT_TYPES,
+    SMALLEST_GROUP,
     WHOLE_ORGANISATION,
     Scope,
     _days,
     _mean,
     _one_decimal,
+    _share,
+    disclosed,
 )
-from .impact import GROUPS, RESULT_TYPES, SMALLEST_GROUP, _share, disclosed
 from .models import CaseFigures
-
-_PENDING_FIELDS = [
-    "call_id",
-    "status",
-    "submitted_at",
-    "accepted",
-    "survey_closes_at",
-    "survey_answers",
-    "survey_overall",
-    *[f"grade_{g}" for g in range(1, 6)],
-    "sector__name_fi",
-    "theme__name_fi",
-    "consultant__supplier__name",
-    "consultant__user__first_name",
-    "consultant__user__last_name",
-]
 
 
 class Pending:
-    """The surveys not flagged closed (all calls, one query), and which of them count
-    for a scope: closed by their time, of an accepted case in the scope, with answers."""
+    """The surveys not flagged closed (read from ``CaseFigures`` by the partial index
+    ``casefigures_survey_pending``): the calls with one still open (any scope), and the
+    sums of those closed by their time of the scope's accepted cases with answers, per
+    call, sector, theme, consultant and unit or not (a few rows). Two queries."""
 
-    def __init__(self):
+    def __init__(self, scope: Scope):
         now = clock.now()
-        self.rows = []
-        self.open_calls: set[int] = set()
-        for row in CaseFigures.objects.filter(has_survey=True, survey_closed=False).values(
-            *_PENDING_FIELDS
-        ):
-            closes = row["survey_closes_at"]
-            if closes is not None and closes <= now:
-                self.rows.append(SimpleNamespace(**row))
-            else:
-                self.open_calls.add(row["call_id"])
-
-    def closed_in(self, scope: Scope) -> list:
-        """Closed (by time) surveys with answers of the scope's accepted cases."""
-        return [row for row in self.rows if _in_scope(row, scope)]
-
-
-def _in_scope(row, scope: Scope) -> bool:
-    if row.status == Case.Status.DRAFT or not row.accepted or row.survey_answers <= 0:
-        return False
-    if scope.call is not None and row.call_id != scope.call.pk:
-        return False
-    if scope.start is not None or scope.end is not None:
-        if row.submitted_at is None:
-            return False
-        day = timezone.localtime(row.submitted_at).date()
-        if (scope.start and day < scope.start) or (scope.end and day > scope.end):
-            return False
-    return True
+        waiting = CaseFigures.objects.filter(has_survey=True, survey_closed=False)
+        # null closing time: open (as ``exclude(disclosure.closed_q(...))``)
+        self.open_calls = set(
+            waiting.exclude(survey_closes_at__lte=now)
+            .order_by()
+            .values_list("call_id", flat=True)
+            .distinct()
+        )
+        closed = scope.figures().filter(
+            has_survey=True,
+            survey_closed=False,
+            survey_closes_at__lte=now,
+            accepted=True,
+            survey_answers__gt=0,
+        )
+        self.rows = [
+            SimpleNamespace(**row)
+            for row in closed.values("call_id", "sector_id", "theme_id", "consultant_id")
+            .annotate(
+                unit=Case_(
+                    When(survey_answers__gte=disclosure.MIN_ANSWERS, then=Value(True)),
+                    default=Value(False),
+                    output_field=BooleanField(),
+                ),
+                survey_answers=Sum("survey_answers"),
+                survey_overall=Sum("survey_overall"),
+                **{f"grade_{g}": Sum(f"grade_{g}") for g in range(1, 6)},
+            )
+            .order_by()
+        ]
 
 
 def _sum(rows, **names) -> dict:
@@ -118,8 +111,8 @@ def _released(scope: Scope, pending: Pending) -> disclosure.Released:
         ):
             pools[call_id][0] += n
             pools[call_id][1] += overall
-    for row in pending.closed_in(scope):
-        if row.survey_answers >= disclosure.MIN_ANSWERS:
+    for row in pending.rows:
+        if row.unit:
             answers += row.survey_answers
             total += row.survey_overall
         elif whole_calls:
@@ -130,16 +123,23 @@ def _released(scope: Scope, pending: Pending) -> disclosure.Released:
 
 def programme_figures(scope: Scope, pending: Pending | None = None) -> dict:
     """``figures.programme_figures`` from the rollup (``scope`` must be served by it)."""
-    pending = pending or Pending()
+    pending = pending or Pending(scope)
     sums = _sum(
         scope.rollup(rollup.ALL),
         accepted_applications="accepted",
         days_delivered="accepted_days",
         participants="participants",
     )
-    organisations = (
-        scope.figures().filter(accepted=True).aggregate(n=Count("organisation", distinct=True))
-    )["n"]
+    if scope.start is None and scope.end is None:  # the rollup's rows per call
+        organisations = (
+            scope.rollup(rollup.ORGANISATION)
+            .filter(accepted__gt=0)
+            .aggregate(n=Count("organisation", distinct=True))["n"]
+        )
+    else:  # from the partial index casefigures_accepted_org alone
+        organisations = (
+            scope.figures().filter(accepted=True).aggregate(n=Count("organisation", distinct=True))
+        )["n"]
     survey = _released(scope, pending)
     by_sector = {
         row["sector__name_fi"] or WHOLE_ORGANISATION: row["n"]
@@ -267,7 +267,7 @@ def statistics(scope: Scope) -> dict:
     }
 
 
-# group -> (rollup dim, rollup name fields, the same names on a pending row)
+# group -> (rollup dim, rollup name fields: the names a group is keyed and ordered by)
 _GRADE_GROUPS = {
     "sector": (rollup.SECTOR, ["sector__name_fi"]),
     "theme": (rollup.THEME, ["theme__name_fi"]),
@@ -279,23 +279,26 @@ _GRADE_GROUPS = {
 }
 
 
-def _name_order(group: str) -> dict:
-    """Name (tuple) -> its place in the database's order of names (the collation the
-    page's SQL ``ORDER BY`` used), for merging the pending surveys into a group."""
+def _names(group: str) -> tuple[dict, dict]:
+    """(id -> name tuple, name tuple -> its place in the database's order of names): the
+    names of a pending row's group, and the collation the page's SQL ``ORDER BY`` used,
+    for merging the pending surveys into a group. One small query."""
     if group == "sector":
-        names = Sector.objects.order_by("name_fi").values_list("name_fi")
+        rows = Sector.objects.order_by("name_fi").values_list("pk", "name_fi")
     elif group == "theme":
-        names = Theme.objects.order_by("name_fi").values_list("name_fi")
+        rows = Theme.objects.order_by("name_fi").values_list("pk", "name_fi")
     elif group == "supplier":
-        names = Supplier.objects.order_by("name").values_list("name")
+        rows = Consultant.objects.order_by("supplier__name").values_list("pk", "supplier__name")
     else:
-        names = Consultant.objects.order_by("user__last_name", "user__first_name").values_list(
-            "user__last_name", "user__first_name"
+        rows = Consultant.objects.order_by("user__last_name", "user__first_name").values_list(
+            "pk", "user__last_name", "user__first_name"
         )
+    name_of: dict = {}
     order: dict = {}
-    for name in names:
+    for pk, *name in rows:
+        name_of[pk] = tuple(name)
         order.setdefault(tuple(name), len(order))
-    return order
+    return name_of, order
 
 
 def _grades_by(scope: Scope, group: str, pending: list) -> list[dict]:
@@ -310,12 +313,13 @@ def _grades_by(scope: Scope, group: str, pending: list) -> list[dict]:
         entry = groups[tuple(row[f] for f in fields)]
         entry[0] += row["answers"]
         entry[1] += row["total"]
+    name_of, order = _names(group)
+    id_field = "consultant_id" if group in ("supplier", "consultant") else f"{group}_id"
     for row in pending:
-        if row.survey_answers >= disclosure.MIN_ANSWERS:
-            entry = groups[tuple(getattr(row, f) for f in fields)]
+        if row.unit:
+            entry = groups[name_of.get(getattr(row, id_field), (None,) * len(fields))]
             entry[0] += row.survey_answers
             entry[1] += row.survey_overall
-    order = _name_order(group)
     nulls_last = connection.features.nulls_order_largest
     unknown = len(order) + 1
 
@@ -344,7 +348,7 @@ def _disclosed(total: int, answers: int):
 def impact(scope: Scope) -> dict:
     """``impact.impact`` from the rollup: grades by group and their distribution, what the
     reports name, the follow-up survey."""
-    pending = Pending().closed_in(scope)
+    pending = Pending(scope).rows
     totals = _sum(
         scope.rollup(rollup.ALL),
         **{f"g{g}": f"unit_grade_{g}" for g in range(1, 6)},
@@ -362,7 +366,7 @@ def impact(scope: Scope) -> dict:
     )
     counts = {g: totals[f"g{g}"] for g in range(1, 6)}
     for row in pending:
-        if row.survey_answers >= disclosure.MIN_ANSWERS:
+        if row.unit:
             for g in range(1, 6):
                 counts[g] += getattr(row, f"grade_{g}")
     answers = sum(counts.values())

@@ -31,13 +31,14 @@ from sparring.models import Case
 from .models import ROLLUP_MEASURES, CaseFigures, FigureRollup
 
 MIN_ANSWERS = 5  # disclosure.MIN_ANSWERS (imported lazily there; checked in tests)
-ALL, STATUS, SECTOR, THEME, CONSULTANT, AGREEMENTS = (
+ALL, STATUS, SECTOR, THEME, CONSULTANT, AGREEMENTS, ORGANISATION = (
     "all",
     "status",
     "sector",
     "theme",
     "consultant",
     "agreements",
+    "organisation",
 )
 # dim -> the FigureRollup column holding its value (None: no value)
 DIMS = {
@@ -47,15 +48,17 @@ DIMS = {
     THEME: "theme_id",
     CONSULTANT: "consultant_id",
     AGREEMENTS: "agreements",
+    ORGANISATION: "organisation_id",
 }
 RESULT_BITS = 11  # len(impact.RESULT_TYPES); result_0 … result_10
 
 
 def month_of(moment) -> date | None:
-    """The first day of the month of ``moment`` in local time (None for None)."""
+    """The first day of the month of ``moment`` in ``settings.TIME_ZONE`` (None for None;
+    the service activates no other time zone, so this is the date filter's zone too)."""
     if moment is None:
         return None
-    return timezone.localtime(moment).date().replace(day=1)
+    return timezone.localtime(moment, timezone.get_default_timezone()).date().replace(day=1)
 
 
 def measures(row: CaseFigures) -> dict[str, int]:
@@ -118,7 +121,8 @@ def survey_measures(row) -> dict[str, int]:
 
 
 def keys(row: CaseFigures) -> list[tuple]:
-    """The rollup keys one submitted case adds to: (call, month, dim, value), one per dim."""
+    """The rollup keys one submitted case adds to: (call, month, dim, value), one per dim
+    (the organisation's without the month)."""
     month = month_of(row.submitted_at)
     values = {
         ALL: None,
@@ -128,7 +132,9 @@ def keys(row: CaseFigures) -> list[tuple]:
         CONSULTANT: row.consultant_id,
         AGREEMENTS: row.calloff_agreements,
     }
-    return [(row.call_id, month, dim, value) for dim, value in values.items()]
+    return [(row.call_id, month, dim, value) for dim, value in values.items()] + [
+        (row.call_id, None, ORGANISATION, row.organisation_id)  # per call only
+    ]
 
 
 def contribution(row: CaseFigures | None) -> dict[tuple, dict[str, int]]:
@@ -136,7 +142,8 @@ def contribution(row: CaseFigures | None) -> dict[tuple, dict[str, int]]:
     if row is None or row.status == Case.Status.DRAFT:
         return {}
     m = measures(row)
-    return {key: m for key in keys(row)}
+    accepted = {"accepted": m["accepted"]} if m.get("accepted") else {}
+    return {key: accepted if key[2] == ORGANISATION else m for key in keys(row)}
 
 
 def _key_text(key: tuple) -> str:
@@ -160,6 +167,7 @@ def _columns(key: tuple) -> dict:
     columns = {"key": _key_text(key), "call_id": call, "month": month, "dim": dim}
     columns |= {"status": "", "sector_id": None, "theme_id": None, "consultant_id": None}
     columns["agreements"] = ""
+    columns["organisation_id"] = None
     if DIMS[dim] is not None:
         columns[DIMS[dim]] = "" if value is None and dim in (STATUS, AGREEMENTS) else value
     return columns
@@ -179,15 +187,15 @@ def apply(old: Iterable[CaseFigures | None], new: Iterable[CaseFigures | None]) 
 def _add(delta: dict[tuple, dict[str, int]]) -> None:
     table = FigureRollup._meta.db_table
     names = ["key", "call_id", "month", "dim", "status", "sector_id", "theme_id"]
-    names += ["consultant_id", "agreements", *ROLLUP_MEASURES]
+    names += ["consultant_id", "agreements", "organisation_id", *ROLLUP_MEASURES]
     quoted = [connection.ops.quote_name(n) for n in names]
     month_field = FigureRollup._meta.get_field("month")
     rows = []
     for key, m in sorted(delta.items(), key=lambda item: _key_text(item[0])):
         columns = _columns(key)
         columns["month"] = month_field.get_db_prep_value(columns["month"], connection)
-        rows.append([columns[n] for n in names[:9]] + [m.get(n, 0) for n in ROLLUP_MEASURES])
-    updates = ", ".join(f"{q} = {table}.{q} + excluded.{q}" for q in quoted[9:])
+        rows.append([columns[n] for n in names[:10]] + [m.get(n, 0) for n in ROLLUP_MEASURES])
+    updates = ", ".join(f"{q} = {table}.{q} + excluded.{q}" for q in quoted[10:])
     with connection.cursor() as cursor:
         if not rows:  # the same statements either way (aggregates.NONE)
             cursor.execute(f"UPDATE {table} SET cases = cases WHERE id = 0")  # noqa: S608 (a constant)
