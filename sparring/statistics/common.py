@@ -69,7 +69,12 @@ class Scope:
 
     def rollup(self, dim: str) -> QuerySet[FigureRollup]:
         """The rollup rows of grouping ``dim`` covering this scope (``rollup_serves``
-        must hold): its call, the months of its range."""
+        must hold): its call, the months of its range; without a range the rows of the
+        whole calls (``rollup.WHOLE_CALL``)."""
+        from .rollup import ORGANISATION, WHOLE_CALL
+
+        if self.start is None and self.end is None and dim != ORGANISATION:
+            dim += WHOLE_CALL  # the call's rows over all months
         rows = FigureRollup.objects.filter(dim=dim)
         if self.call is not None:
             rows = rows.filter(call=self.call)

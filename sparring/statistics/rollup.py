@@ -50,6 +50,10 @@ DIMS = {
     AGREEMENTS: "agreements",
     ORGANISATION: "organisation_id",
 }
+# The same groupings over all months of a call (``month`` None): a scope without a date
+# range reads these, a twentieth of the rows (``figures.Scope.rollup``).
+WHOLE_CALL = "/c"
+DIMS |= {dim + WHOLE_CALL: column for dim, column in DIMS.items() if dim != ORGANISATION}
 RESULT_BITS = 11  # len(impact.RESULT_TYPES); result_0 … result_10
 
 
@@ -121,8 +125,9 @@ def survey_measures(row) -> dict[str, int]:
 
 
 def keys(row: CaseFigures) -> list[tuple]:
-    """The rollup keys one submitted case adds to: (call, month, dim, value), one per dim
-    (the organisation's without the month)."""
+    """The rollup keys one submitted case adds to: (call, month, dim, value), one per dim,
+    and (call, None, dim + WHOLE_CALL, value) for all months; the organisation's per call
+    only."""
     month = month_of(row.submitted_at)
     values = {
         ALL: None,
@@ -132,9 +137,11 @@ def keys(row: CaseFigures) -> list[tuple]:
         CONSULTANT: row.consultant_id,
         AGREEMENTS: row.calloff_agreements,
     }
-    return [(row.call_id, month, dim, value) for dim, value in values.items()] + [
-        (row.call_id, None, ORGANISATION, row.organisation_id)  # per call only
-    ]
+    return (
+        [(row.call_id, month, dim, value) for dim, value in values.items()]
+        + [(row.call_id, None, dim + WHOLE_CALL, value) for dim, value in values.items()]
+        + [(row.call_id, None, ORGANISATION, row.organisation_id)]  # per call only
+    )
 
 
 def contribution(row: CaseFigures | None) -> dict[tuple, dict[str, int]]:
@@ -169,7 +176,7 @@ def _columns(key: tuple) -> dict:
     columns["agreements"] = ""
     columns["organisation_id"] = None
     if DIMS[dim] is not None:
-        columns[DIMS[dim]] = "" if value is None and dim in (STATUS, AGREEMENTS) else value
+        columns[DIMS[dim]] = value
     return columns
 
 
