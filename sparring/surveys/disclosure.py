@@ -146,17 +146,18 @@ def _whole_units(
     on the call, or the ids ``open_calls`` of the calls with an open survey)."""
     from sparring.models import Call
 
-    if pools:
-        calls = Call.objects.filter(pk__in=[pk for pk in pools if pk is not None]).filter(
-            delivery_ends__lt=clock.today()
-        )
-        if open_survey is not None:
-            calls = calls.exclude(Exists(open_survey))
-        else:
-            calls = calls.exclude(pk__in=open_calls or ())
-        ended = set(calls.values_list("pk", flat=True))
-        for call_id, (n, overall) in pools.items():
-            if call_id in ended and n >= MIN_ANSWERS:
-                answers += n
-                total += overall
+    # always one query, pools or none (no call has the id 0): a page's count of queries
+    # does not depend on whether some call has small closed surveys
+    calls = Call.objects.filter(pk__in=[*(pk for pk in pools if pk is not None), 0]).filter(
+        delivery_ends__lt=clock.today()
+    )
+    if open_survey is not None:
+        calls = calls.exclude(Exists(open_survey))
+    else:
+        calls = calls.exclude(pk__in=[*(open_calls or ()), 0])
+    ended = set(calls.values_list("pk", flat=True))
+    for call_id, (n, overall) in pools.items():
+        if call_id in ended and n >= MIN_ANSWERS:
+            answers += n
+            total += overall
     return Released(answers=answers, overall_sum=total)
