@@ -1,7 +1,9 @@
 """Keeping the maintained aggregates equal to the records (docs/architecture.md, "Figures").
 
-Two tables: ``statistics.CaseFigures`` (one row per case) and
-``procurement.ConsultantLoad`` (one row per consultant, sums of its cases' rows).
+Three tables: ``statistics.CaseFigures`` (one row per case),
+``procurement.ConsultantLoad`` (one row per consultant, sums of its cases' rows) and
+``statistics.FigureRollup`` (sums of the cases' rows per call, month and grouping,
+``rollup.py``).
 
 - **Marking.** Database triggers (migration ``statistics 0002``) append the case's id to
   ``FigureChange`` in the transaction of every insert, update or delete of a case, a
@@ -37,6 +39,7 @@ from sparring.outcomes.followup import follow_up_actions
 from sparring.outcomes.models import FollowUpAnswer, FollowUpInvitation
 from sparring.surveys.models import SurveyAnswer
 
+from . import rollup
 from .impact import RESULT_TYPES, result_type_codes
 from .models import CaseFigures, FigureChange
 
@@ -326,14 +329,15 @@ def _refresh_some() -> int:
             CaseFigures.objects.select_for_update()
             .filter(case_id__in=[*case_ids, NONE])
             .order_by("case_id")
-            .values_list("consultant_id", "offered_consultant_id")
         )
         rows = _chunk_rows([*case_ids, NONE])
         gone = set(case_ids) - set(rows)
         CaseFigures.objects.filter(case_id__in=[*gone, NONE]).delete()
         _upsert(CaseFigures, list(rows.values()), "case", FIELDS)
+        # the rollup: these cases' old contributions out, their new ones in
+        rollup.apply(old, rows.values())
         FigureChange.objects.filter(pk__in=[*(pk for pk, _c in queued), NONE]).delete()
-        moved = {c for pair in old for c in pair if c is not None}
+        moved = {c for row in old for c in (row.consultant_id, row.offered_consultant_id) if c}
         moved |= {
             c for row in rows.values() for c in (row.consultant_id, row.offered_consultant_id) if c
         }
@@ -366,7 +370,8 @@ def _empty_queue() -> None:
 
 
 def rebuild() -> None:
-    """Recompute every ``CaseFigures`` row and ``ConsultantLoad`` from the records."""
+    """Recompute every ``CaseFigures`` row and ``ConsultantLoad`` from the records, then
+    the ``FigureRollup`` from those rows."""
     with transaction.atomic():
         _empty_queue()
         ids = list(Case.objects.order_by("pk").values_list("pk", flat=True))
@@ -375,6 +380,7 @@ def rebuild() -> None:
             _write_rows(case_rows(ids[start : start + CHUNK]).values())
         ConsultantLoad.objects.exclude(consultant_id__in=Consultant.objects.values("pk")).delete()
         _write_loads(load_rows(Consultant.objects.values_list("pk", flat=True)).values())
+        rollup.rebuild()
 
 
 def _as_dict(instance, fields) -> dict:
@@ -415,6 +421,7 @@ def check() -> list[str]:
                     problems.append(
                         f"CaseFigures {pk}.{name}: stored {have[name]!r}, records {want[name]!r}"
                     )
+    problems += rollup.check(all_fresh)
     consultants = list(Consultant.objects.values_list("pk", flat=True))
     # loads are sums of the stored rows; compare against sums of the fresh rows instead
     stored_loads = ConsultantLoad.objects.in_bulk(consultants)

@@ -9,6 +9,8 @@ records themselves, not an aggregate, so there is nothing to compare.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db.models import Max, Min
 from django.utils import timezone
 
@@ -25,15 +27,21 @@ def _diff(label: str, stored, computed, problems: list[str]) -> None:
 
 
 def scopes() -> list[figures.Scope]:
-    """The whole programme, each call on its own, and the later half of the submissions
-    (a date filter: no pooled small surveys)."""
+    """The whole programme, each call on its own, the later half of the submissions
+    (a date filter: no pooled small surveys; from a day within a month: read from the
+    per-case rows) and the same from its whole month on (read from the rollup)."""
     result = [figures.Scope()] + [figures.Scope(call=call) for call in Call.objects.order_by("pk")]
     dates = Case.objects.filter(submitted_at__isnull=False).aggregate(
         first=Min("submitted_at"), last=Max("submitted_at")
     )
     if dates["first"] is not None:
         middle = dates["first"] + (dates["last"] - dates["first"]) / 2
-        result.append(figures.Scope(start=timezone.localdate(middle)))
+        middle = timezone.localdate(middle)
+        result.append(figures.Scope(start=middle))
+        # whole months (the rollup serves them): from the middle month to the last
+        last = timezone.localdate(dates["last"])
+        end = (last.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+        result.append(figures.Scope(start=middle.replace(day=1), end=end))
     return result
 
 

@@ -23,90 +23,35 @@ Definitions (shown on the page as well):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from datetime import timedelta
 
-from django.db.models import Count, Q, QuerySet, Sum
-from django.utils.translation import gettext_lazy as _
+from django.db.models import Count, Q, Sum
 
 from procurement.models import Consultant, Supplier
 from sparring import aggregates
-from sparring.models import Call, Case
+from sparring.models import Case
 from sparring.surveys import disclosure
 
-from .models import CaseFigures
-
-WHOLE_ORGANISATION = "Koko organisaatio"
-# Accepted: approved by a coordinator (a decision with days), whatever happened later.
-ACCEPTED = Q(approved_days__isnull=False) & ~Q(status=Case.Status.REJECTED)
-
-FUNNEL = [
-    ("submitted", _("Submitted")),
-    ("approved", _("Approved")),
-    ("called_off", _("Consultant found")),
-    ("held", _("Days held")),
-    ("reported", _("Report filed")),
-    ("closed", _("Closed")),
-]
-LEAD_TIMES = [
-    ("application_to_decision", _("Application → decision")),
-    ("decision_to_first_day", _("Decision → first day")),
-    ("last_day_to_report", _("Last day → report")),
-]
-
-
-@dataclass(frozen=True)
-class Scope:
-    """Which cases the figures cover: a call, and applications submitted in a date range."""
-
-    call: Call | None = None
-    start: date | None = None
-    end: date | None = None
-
-    def cases(self) -> QuerySet[Case]:
-        cases = Case.objects.exclude(status=Case.Status.DRAFT)
-        if self.call is not None:
-            cases = cases.filter(call=self.call)
-        if self.start is not None:
-            cases = cases.filter(submitted_at__date__gte=self.start)
-        if self.end is not None:
-            cases = cases.filter(submitted_at__date__lte=self.end)
-        return cases
-
-    def figures(self) -> QuerySet[CaseFigures]:
-        """The maintained rows of ``cases()`` (same filters, on the copied columns)."""
-        rows = CaseFigures.objects.exclude(status=Case.Status.DRAFT)
-        if self.call is not None:
-            rows = rows.filter(call=self.call)
-        if self.start is not None:
-            rows = rows.filter(submitted_at__date__gte=self.start)
-        if self.end is not None:
-            rows = rows.filter(submitted_at__date__lte=self.end)
-        return rows
-
-
-def _one_decimal(value) -> float | None:
-    if value is None:
-        return None
-    return float(Decimal(str(value)).quantize(Decimal("0.1"), ROUND_HALF_UP))
-
-
-def _days(value) -> float | None:
-    """A mean duration in days, one decimal."""
-    if value is None:
-        return None
-    return _one_decimal(value.total_seconds() / 86400)
-
-
-def _mean(total, count) -> float | None:
-    return total / count if count else None
+from . import rolled
+from .common import (  # noqa: F401 (the names the page, live.py and tests import from here)
+    ACCEPTED,
+    FUNNEL,
+    LEAD_TIMES,
+    WHOLE_ORGANISATION,
+    Scope,
+    _days,
+    _mean,
+    _one_decimal,
+)
 
 
 def programme_figures(scope: Scope | None = None) -> dict:
-    """The headline figures and the tables by sector and theme (Finnish names as keys)."""
+    """The headline figures and the tables by sector and theme (Finnish names as keys).
+    Read from the rollup when it serves the scope (``rolled.py``), else from the rows."""
     aggregates.refresh()
     scope = scope or Scope()
+    if scope.rollup_serves():
+        return rolled.programme_figures(scope)
     accepted = scope.figures().filter(accepted=True)
     headline = accepted.aggregate(
         accepted_applications=Count("pk"),
@@ -257,9 +202,13 @@ def by_status(scope: Scope | None = None) -> list[dict]:
 
 
 def statistics(scope: Scope | None = None) -> dict:
-    """Everything the statistics page and its exports show (the queued changes folded in once)."""
+    """Everything the statistics page and its exports show (the queued changes folded in
+    once). From the rollup when it serves the scope (``rolled.py``), else from the rows."""
     scope = scope or Scope()
     with aggregates.reading():
+        if scope.rollup_serves():
+            aggregates.refresh()
+            return rolled.statistics(scope)
         return {
             "figures": programme_figures(scope),
             "lead_times": lead_times(scope),

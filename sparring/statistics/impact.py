@@ -17,87 +17,22 @@ Result types are found in the reports' "results achieved" text by the keywords o
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
-
 from django.db.models import Count, Sum
-from django.utils.translation import gettext_lazy as _
 
 from sparring import aggregates
 from sparring.surveys import disclosure
 
-from .figures import Scope
-
-SMALLEST_GROUP = disclosure.MIN_ANSWERS
-
-# code, label, keywords (lower case, Finnish, Swedish and English word stems)
-RESULT_TYPES = [
-    (
-        "shared_understanding",
-        _("Structure and a shared understanding of the current state"),
-        ("ymmärry", "nykytila", "gemensam förståelse", "nuläge", "shared understanding"),
-    ),
-    ("wake_up", _("Wake-up moments"), ("herät", "ahaa", "aha-", "väck", "wake-up", "eye-open")),
-    ("guidance", _("Guidance for further work"), ("suunta", "riktning", "guidance", "direction")),
-    (
-        "plans",
-        _("Concrete follow-up proposals and plans"),
-        ("suunnitelm", "kokeilu", "ehdotu", "plan", "förslag", "försök", "proposal", "pilot"),
-    ),
-    (
-        "ground_rules",
-        _("Tools and ground rules"),
-        ("pelisään", "käytän", "työkalu", "spelregl", "verktyg", "ground rule", "tool"),
-    ),
-    (
-        "commitment",
-        _("Commitment to a shared target state"),
-        ("sitoutu", "tavoitetila", "engagemang", "åtagande", "commitment", "target state"),
-    ),
-    (
-        "together",
-        _("A culture of doing things together"),
-        ("yhdessä tekemi", "yhteistyö", "tillsammans", "samarbet", "together", "collaborat"),
-    ),
-    (
-        "division_of_work",
-        _("Clearer division of work and roles"),
-        ("työnja", "rooli", "vastuu", "arbetsfördelning", "roller", "ansvar", "division of work"),
-    ),
-    ("new_ideas", _("New ideas"), ("idea", "ideo", "idé")),
-    ("future", _("A clearer picture of the future"), ("tulevaisuu", "framtid", "future")),
-    ("participation", _("More participation"), ("osallis", "delaktighet", "participat")),
-]
-
-GROUPS = {
-    "sector": ("survey__case__sector__name_fi", _("Sector")),
-    "theme": ("survey__case__theme__name_fi", _("Theme")),
-    "supplier": ("survey__case__consultant__supplier__name", _("Supplier")),
-    "consultant": ("survey__case__consultant__user__last_name", _("Consultant")),
-}
-# the same groups on the per-case figures
-FIGURE_GROUPS = {
-    "sector": "sector__name_fi",
-    "theme": "theme__name_fi",
-    "supplier": "consultant__supplier__name",
-}
-
-
-def _one_decimal(value) -> float | None:
-    if value is None:
-        return None
-    return float(Decimal(str(value)).quantize(Decimal("0.1"), ROUND_HALF_UP))
-
-
-def _share(part: int, whole: int) -> float | None:
-    """``part`` of ``whole`` in per cent, one decimal; None from fewer than SMALLEST_GROUP."""
-    if whole < SMALLEST_GROUP:
-        return None
-    return _one_decimal(100 * part / whole)
-
-
-def disclosed(average, answers: int) -> float | None:
-    """The average, one decimal, if it comes from at least ``SMALLEST_GROUP`` answers."""
-    return _one_decimal(average) if answers >= SMALLEST_GROUP else None
+from . import rolled
+from .common import (
+    FIGURE_GROUPS,
+    GROUPS,
+    RESULT_TYPES,
+    SMALLEST_GROUP,
+    Scope,
+    _one_decimal,
+    _share,
+    disclosed,
+)
 
 
 def _units(scope: Scope):
@@ -268,9 +203,13 @@ def follow_up_figures(scope: Scope) -> dict:
 
 def impact(scope: Scope | None = None) -> dict:
     """Every figure of this module for the statistics page, its exports and the API
-    (the queued changes folded in once)."""
+    (the queued changes folded in once). From the rollup when it serves the scope
+    (``rolled.py``), else from the per-case rows."""
     scope = scope or Scope()
     with aggregates.reading():
+        if scope.rollup_serves():
+            aggregates.refresh()
+            return rolled.impact(scope)
         return {
             "grades_by": {group: grades_by(scope, group) for group in GROUPS},
             "grade_distribution": grade_distribution(scope),

@@ -114,7 +114,135 @@ class CaseFigures(models.Model):
             models.Index(fields=["call", "submitted_at"], name="casefigures_call_submitted"),
             models.Index(fields=["consultant"], name="casefigures_consultant"),
             models.Index(fields=["offered_consultant"], name="casefigures_offered"),
+            # distinct organisations of accepted cases, from the index alone
+            models.Index(
+                fields=["organisation", "call", "submitted_at", "status"],
+                condition=models.Q(accepted=True),
+                name="casefigures_accepted_org",
+            ),
+            # surveys not flagged closed: read beside the rollup (their closing is timed)
+            models.Index(
+                fields=["call"],
+                condition=models.Q(has_survey=True, survey_closed=False),
+                name="casefigures_survey_pending",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"figures of case {self.case_id}"
+
+
+# The sums a ``FigureRollup`` row holds (see its docstring). Each is a whole number: a
+# count of cases or a sum of a ``CaseFigures`` column over the cases that satisfy its
+# condition; ``rollup.contribution`` is the one definition of each.
+ROLLUP_MEASURES = [
+    "cases",  # every submitted case (not a draft)
+    "approved",
+    "called_off",  # a consultant is on the case
+    "held",  # at least one day held
+    "reported",  # report filed
+    "closed",  # status closed
+    "decision_sum",  # decided: decided - submitted, microseconds
+    "decision_n",
+    "accepted",  # figures.ACCEPTED
+    "accepted_days",  # held days of accepted cases
+    "participants",  # of accepted cases' filed reports
+    "first_gap_sum",  # accepted and decided: days decision -> first day
+    "first_gap_n",
+    "report_gap_sum",  # accepted and decided: days last day -> report
+    "report_gap_n",
+    "called_cases",  # accepted with a consultant
+    "called_days",  # their held days
+    # accepted cases whose survey is flagged closed (a survey not yet flagged closed is
+    # read from CaseFigures: whether it has closed depends on the clock)
+    "unit_n",  # ... with at least disclosure.MIN_ANSWERS answers (a unit)
+    "unit_answers",
+    "unit_overall",
+    "unit_grade_1",
+    "unit_grade_2",
+    "unit_grade_3",
+    "unit_grade_4",
+    "unit_grade_5",
+    "small_answers",  # ... with 1 to MIN_ANSWERS - 1 answers (a call's pool)
+    "small_overall",
+    "reports",  # accepted with a filed report
+    "reports_actions",  # ... naming follow-up actions
+    *[f"result_{i}" for i in range(11)],  # ... naming impact.RESULT_TYPES[i]
+    "fu_sent",  # accepted: follow-up sums
+    "fu_answered",
+    "fu_answers",
+    "fu_impact",
+    "fu_recommend",
+    "fu_done",
+    "fu_partly",
+    "fu_not_done",
+]
+
+
+class FigureRollup(models.Model):
+    """Sums of the ``CaseFigures`` rows of submitted cases, per call, month of submission
+    and one grouping the figures show (docs/architecture.md, "Figures").
+
+    ``dim`` names the grouping and which one of ``status``, ``sector``, ``theme``,
+    ``consultant``, ``agreements`` holds its value ("all": no grouping). Each case adds
+    to one row of each ``dim``. The dim "organisation" is kept per call only (``month``
+    None) and holds only ``accepted``: the distinct organisations of a scope without a
+    date range are its rows with ``accepted`` > 0. ``key`` is the row's unique text key
+    ("call|month|dim|value"). Kept by the fold-in (``rollup.apply``: a case's old
+    contribution subtracted, its new one added, in the fold-in's transaction) and
+    rewritten by ``check_aggregates --rebuild``. A row may hold only zeros.
+    """
+
+    key = models.CharField(max_length=250, unique=True)
+    call = models.ForeignKey(
+        "sparring.Call", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    month = models.DateField(
+        null=True, editable=False
+    )  # first day, local time; None: never submitted
+    dim = models.CharField(max_length=12)
+    status = models.CharField(max_length=20, default="")
+    sector = models.ForeignKey(
+        "sparring.Sector",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+    )
+    theme = models.ForeignKey(
+        "sparring.Theme",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+    )
+    consultant = models.ForeignKey(
+        "procurement.Consultant",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+    )
+    agreements = models.CharField(max_length=200, default="")
+    organisation = models.ForeignKey(
+        "sparring.Organisation",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+    )
+    locals().update({name: models.BigIntegerField(default=0) for name in ROLLUP_MEASURES})
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["dim", "call", "month"], name="figurerollup_dim_call"),
+            # the distinct organisations of a scope without dates, from the index alone
+            models.Index(
+                fields=["call", "organisation"],
+                condition=models.Q(dim="organisation", accepted__gt=0),
+                name="figurerollup_organisations",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.key

@@ -132,22 +132,32 @@ def released_figures(rows: QuerySet, *, whole_calls: bool) -> Released:
     return _whole_units(units["n"] or 0, units["total"] or 0, pools, open_survey)
 
 
-def _whole_units(answers: int, total: int, pools: dict, open_survey: QuerySet) -> Released:
+def _whole_units(
+    answers: int,
+    total: int,
+    pools: dict,
+    open_survey: QuerySet | None = None,
+    *,
+    open_calls: set[int] | None = None,
+) -> Released:
     """The units (``answers``, ``total``) plus each call's pool of small closed surveys
     that may enter: the pool has at least ``MIN_ANSWERS`` answers, the call's delivery
-    period has ended and none of its surveys (``open_survey``, correlated on the call)
-    is still open."""
+    period has ended and none of its surveys is still open (``open_survey``, correlated
+    on the call, or the ids ``open_calls`` of the calls with an open survey)."""
     from sparring.models import Call
 
-    if pools:
-        ended = set(
-            Call.objects.filter(pk__in=[pk for pk in pools if pk is not None])
-            .filter(delivery_ends__lt=clock.today())
-            .exclude(Exists(open_survey))
-            .values_list("pk", flat=True)
-        )
-        for call_id, (n, overall) in pools.items():
-            if call_id in ended and n >= MIN_ANSWERS:
-                answers += n
-                total += overall
+    # always one query, pools or none (no call has the id 0): a page's count of queries
+    # does not depend on whether some call has small closed surveys
+    calls = Call.objects.filter(pk__in=[*(pk for pk in pools if pk is not None), 0]).filter(
+        delivery_ends__lt=clock.today()
+    )
+    if open_survey is not None:
+        calls = calls.exclude(Exists(open_survey))
+    else:
+        calls = calls.exclude(pk__in=[*(open_calls or ()), 0])
+    ended = set(calls.values_list("pk", flat=True))
+    for call_id, (n, overall) in pools.items():
+        if call_id in ended and n >= MIN_ANSWERS:
+            answers += n
+            total += overall
     return Released(answers=answers, overall_sum=total)
