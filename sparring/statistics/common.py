@@ -178,3 +178,35 @@ def _share(part: int, whole: int) -> float | None:
 def disclosed(average, answers: int) -> float | None:
     """The average, one decimal, if it comes from at least ``SMALLEST_GROUP`` answers."""
     return _one_decimal(average) if answers >= SMALLEST_GROUP else None
+
+
+def programme_tail(
+    *, participants: int, survey, agreements, by_sector: dict, by_theme: dict
+) -> dict:
+    """The part of the programme figures that both of their sources (the per-case rows in
+    ``figures.py``, the rollup in ``rolled.py``) finish the same way.
+
+    Args:
+        participants: participants of the filed reports in the scope.
+        survey: the released survey figures (``disclosure.released_figures`` or the
+            rollup's equivalent): ``grade`` and ``answers``.
+        agreements: ids of the framework agreements the scope's call-offs used.
+        by_sector, by_theme: accepted applications per name.
+
+    The response rate is shown only from ``disclosure.MIN_ANSWERS`` answers (the
+    five-answer rule, ``sparring/surveys/disclosure.py``); otherwise None.
+    """
+    from procurement.models import Consultant, Supplier
+
+    return {
+        "participants": participants,
+        "average_grade": _one_decimal(survey.grade),
+        "answers": survey.answers,
+        "response_rate": _one_decimal(100 * survey.answers / participants)
+        if participants and survey.answers >= disclosure.MIN_ANSWERS
+        else None,
+        "suppliers": Supplier.objects.filter(agreement__in=agreements).count(),
+        "consultants": Consultant.objects.filter(supplier__agreement__in=agreements).count(),
+        "by_sector": by_sector,
+        "by_theme": by_theme,
+    }

@@ -27,7 +27,6 @@ from datetime import timedelta
 
 from django.db.models import Count, Q, Sum
 
-from procurement.models import Consultant, Supplier
 from sparring import aggregates
 from sparring.models import Case
 from sparring.surveys import disclosure
@@ -42,6 +41,7 @@ from .common import (  # noqa: F401 (the names the page, live.py and tests impor
     _days,
     _mean,
     _one_decimal,
+    programme_tail,
 )
 
 
@@ -87,16 +87,13 @@ def programme_figures(scope: Scope | None = None) -> dict:
     }
     return {
         **headline,
-        "participants": participants,
-        "average_grade": _one_decimal(survey.grade),
-        "answers": survey.answers,
-        "response_rate": _one_decimal(100 * survey.answers / participants)
-        if participants and survey.answers >= disclosure.MIN_ANSWERS
-        else None,
-        "suppliers": Supplier.objects.filter(agreement__in=agreements).count(),
-        "consultants": Consultant.objects.filter(supplier__agreement__in=agreements).count(),
-        "by_sector": by_sector,
-        "by_theme": by_theme,
+        **programme_tail(
+            participants=participants,
+            survey=survey,
+            agreements=agreements,
+            by_sector=by_sector,
+            by_theme=by_theme,
+        ),
     }
 
 

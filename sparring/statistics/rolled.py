@@ -27,7 +27,7 @@ from django.db import connection
 from django.db.models import BooleanField, Count, Sum, Value, When
 from django.db.models import Case as Case_
 
-from procurement.models import Consultant, Supplier
+from procurement.models import Consultant
 from sparring import clock
 from sparring.models import Case, Sector, Theme
 from sparring.surveys import disclosure
@@ -45,6 +45,7 @@ from .common import (
     _one_decimal,
     _share,
     disclosed,
+    programme_tail,
 )
 from .models import CaseFigures
 
@@ -172,16 +173,13 @@ def programme_figures(scope: Scope, pending: Pending | None = None) -> dict:
         "accepted_applications": sums["accepted_applications"],
         "organisations": organisations,
         "days_delivered": sums["days_delivered"],
-        "participants": participants,
-        "average_grade": _one_decimal(survey.grade),
-        "answers": survey.answers,
-        "response_rate": _one_decimal(100 * survey.answers / participants)
-        if participants and survey.answers >= disclosure.MIN_ANSWERS
-        else None,
-        "suppliers": Supplier.objects.filter(agreement__in=agreements).count(),
-        "consultants": Consultant.objects.filter(supplier__agreement__in=agreements).count(),
-        "by_sector": by_sector,
-        "by_theme": by_theme,
+        **programme_tail(
+            participants=participants,
+            survey=survey,
+            agreements=agreements,
+            by_sector=by_sector,
+            by_theme=by_theme,
+        ),
     }
 
 
