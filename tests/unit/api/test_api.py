@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 from viewflow.workflow.models import Task
 
@@ -249,6 +250,26 @@ def test_an_applicants_token_sees_only_its_organisations_cases(
     assert [s["step"] for s in detail["steps"]] == ["review"]
     assert detail["steps"][0]["actor"] == "coordinator"
     assert detail["days"] == [] and detail["report"] is None and detail["documents"] == []
+
+
+def test_every_listed_case_links_to_itself_in_the_api_and_on_its_page(
+    applicant, open_call, coordinator
+):
+    """The addresses are reversed once per response and the id put in (issue 17): each
+    row still names its own case, absolute, with the request's host, and both open."""
+    cases = [submit(applicant, open_call) for _ in range(3)]
+    api = token_client(coordinator)
+
+    listed = api.get("/api/v1/cases/", HTTP_HOST="sparring.example.fi", secure=True).json()
+    rows = {row["id"]: row for row in listed["results"]}
+    assert set(rows) == {case.pk for case in cases}
+    for case in cases:
+        assert rows[case.pk]["url"] == f"https://sparring.example.fi/api/v1/cases/{case.pk}/"
+        assert rows[case.pk]["page_url"] == (
+            f"https://sparring.example.fi{reverse('sparring:case_detail', args=[case.pk])}"
+        )
+        assert rows[case.pk]["status_label"] == case.get_status_display()
+        assert api.get(rows[case.pk]["url"]).json()["id"] == case.pk
 
 
 def test_case_detail_has_days_report_and_document_links(reported_case, consultant, applicant):
