@@ -149,6 +149,26 @@ def visible_cases(user: Any):
     return Case.objects.none()
 
 
+def visible_case_parts(user: Any) -> list:
+    """``visible_cases(user)`` as querysets whose union it is (a case may be in several),
+    for lists that read a page at a time (``cases.selectors.CaseListRows``): a
+    consultant's assigned cases and the cases offered to them are two parts, each read
+    from its own index, where the OR of ``visible_cases`` makes PostgreSQL test every
+    case (issue 17). Keep it the same rule as ``visible_cases``
+    (``tests/unit/cases/test_case_list_paging.py`` compares them)."""
+    from procurement.models import Offer
+
+    from .models import Case
+
+    if is_consultant(user) and not is_coordinator(user) and not is_applicant(user):
+        offered = Offer.objects.filter(consultant=user.consultant, status=Offer.Status.OFFERED)
+        return [
+            Case.objects.filter(consultant=user.consultant),
+            Case.objects.filter(pk__in=offered.values("case_id")),
+        ]
+    return [visible_cases(user)]
+
+
 def sees_case_in_memory(user: Any, case: Any) -> bool | None:
     """``visible_cases``'s answer for one loaded ``case``, from the rows already in memory.
 

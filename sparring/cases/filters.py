@@ -105,6 +105,40 @@ class CaseFilter(django_filters.FilterSet):
 
         return case_search(queryset, value)
 
+    def filter_queryset(self, queryset):
+        """The filters, the search last (on the other filters' result)."""
+        queryset, text = self._filtered(queryset)
+        return self.search(queryset, "q", text) if text else queryset
+
+    def search_parts(self, scopes: list | None = None) -> list:
+        """The matches as the parts whose union they are (``search.search_parts``), for
+        reading a page at a time (``selectors.CaseListRows``; issue 17).
+
+        Args:
+            scopes: querysets whose union is the filter's queryset
+                (``access.visible_case_parts``); each is filtered and searched.
+        """
+        from .search import search_parts
+
+        return [
+            part
+            for scope in scopes or [self.queryset]
+            for part in search_parts(*self._filtered(scope.all()))
+        ]
+
+    def _filtered(self, queryset):
+        # ``queryset`` with every filter but the search; and the search's text
+        text = ""
+        if not self.is_bound:
+            return queryset, text
+        self.errors  # noqa: B018 (validates the form: cleaned_data)
+        for name, value in self.form.cleaned_data.items():
+            if name == "q":
+                text = value or ""
+            else:
+                queryset = self.filters[name].filter(queryset, value)
+        return queryset, text
+
 
 class LateCaseFilter(django_filters.FilterSet):
     """The late cases page (issue 14): open steps with a deadline, filtered and sorted.

@@ -12,6 +12,15 @@ unit, contact person, goal, development need and its report's texts.
   the reference, names, unit and contact person also by plain substring, as before.
 - Elsewhere (SQLite, the embedded default): every word must occur, case-insensitively,
   in one of those fields (no stemming).
+
+``case_search`` filters a queryset (the exports read every match); ``search_parts``
+gives the same matches as parts whose union they are, for the case list, which reads
+one page of them (issue 17): each part is the queryset filtered by one condition on the
+case's own row, so PostgreSQL can read a part either newest first and stop at the
+page's end (a common word) or from the part's index (a rare one: the GIN index of the
+stored vectors, the trigram indexes of the names of migration
+``sparring 0025_case_list_indexes``). ``tests/unit/cases/test_case_list_paging.py``
+checks that both find the same cases.
 """
 
 from functools import lru_cache, reduce
@@ -109,36 +118,74 @@ def _word_anywhere(word: str) -> Q:
     return reduce(or_, (Q(**{f"{field}__icontains": word}) for field in fields))
 
 
-def _postgresql_search(queryset: QuerySet, text: str) -> QuerySet:
-    # Each part is its own subquery, so that PostgreSQL reads the GIN indexes for the
-    # texts (an OR across the joined names would make it compute every row's vector).
+def search_parts(queryset: QuerySet, text: str, *, fallback: bool = False) -> list[QuerySet]:
+    """The cases of ``queryset`` that ``text`` finds (``case_search``), as parts whose union
+    they are (each a filter of ``queryset``; a case may be in several).
+
+    Args:
+        text: as for ``case_search``.
+        fallback: as for ``case_search``.
+
+    Returns:
+        ``[queryset]`` for a blank search; one part on SQLite (or with ``fallback``);
+        on PostgreSQL three: the case's own row (its texts' full text, or its reference,
+        unit or contact person as substring: one condition on the row, which PostgreSQL
+        reads from the GIN and trigram indexes at once or tests newest first), the
+        report's texts (full text) and the organisation's names (substring). Why parts
+        (issue 17): an OR across tables (or across subqueries) makes PostgreSQL read
+        every match before it can order a page of them.
+    """
+    words = text.replace("\x00", " ").split()[:MAX_WORDS]
+    if not words:
+        return [queryset]
+    text = " ".join(words)
+    if connection.vendor != "postgresql" or fallback:
+        return [case_search(queryset, text, fallback=fallback)]
+    from django.db.models import BooleanField, Exists, OuterRef
+    from django.db.models.expressions import RawSQL
+
+    by_text, by_report = _text_matches(text)
+    own, by_organisation = _name_matches(text)
+    if by_text is None:
+        # the stored vector of the case's own row, tested on that row (no subquery)
+        sql = f"{STORED_COLUMN} @@ websearch_to_tsquery(%s::regconfig, %s)"
+        row_text = Q(RawSQL(sql, [search_config(), text], output_field=BooleanField()))  # noqa: S611 (constant SQL, parameters bound)
+    else:
+        row_text = Q(pk__in=by_text)
+    return [
+        queryset.filter(row_text | own),
+        queryset.filter(Exists(by_report.filter(case=OuterRef("pk")))),
+        queryset.filter(organisation__in=by_organisation),
+    ]
+
+
+def _text_matches(text: str) -> tuple[QuerySet | None, QuerySet]:
+    """The full-text matches: the cases' (their ``pk``; None: test the stored vector
+    ``STORED_COLUMN`` on the case's row) and the reports' (Report rows)."""
     from django.contrib.postgres.search import SearchQuery
 
     from sparring.reports.models import Report
 
     config = search_config()
     if has_stored_vectors():
-        # the vectors stored by migration 0022 (read from their GIN indexes, never recomputed)
         where = [f"{STORED_COLUMN} @@ websearch_to_tsquery(%s::regconfig, %s)"]
-        by_text = Case.objects.extra(where=where, params=[config, text]).values("pk")  # noqa: S610 (constant SQL, parameters bound)
-        by_report = Report.objects.extra(where=where, params=[config, text]).values("case_id")  # noqa: S610
-    else:
-        query = SearchQuery(text, config=config, search_type="websearch")
-        by_text = (
-            Case.objects.alias(document=case_vector(config)).filter(document=query).values("pk")
-        )
-        by_report = (
-            Report.objects.alias(document=report_vector(config))
-            .filter(document=query)
-            .values("case_id")
-        )
-    # The names: the case's own columns and the organisation's as subqueries too. An OR
-    # across the join made PostgreSQL read the organisations once per case (12 s at
-    # 100 000 cases; issue 17); as subqueries each is read once and hashed.
-    own = [field for field in NAME_FIELDS if not field.startswith("organisation__")]
-    by_own_name = Case.objects.filter(
-        reduce(or_, (Q(**{f"{field}__icontains": text}) for field in own))
-    ).values("pk")
+        return None, Report.objects.extra(where=where, params=[config, text])  # noqa: S610
+    query = SearchQuery(text, config=config, search_type="websearch")
+    by_text = Case.objects.alias(document=case_vector(config)).filter(document=query).values("pk")
+    return by_text, Report.objects.alias(document=report_vector(config)).filter(document=query)
+
+
+def _name_matches(text: str) -> tuple[Q, QuerySet]:
+    """The substring matches: a condition on the case's own columns, and the organisations
+    (their ``pk``) whose names contain ``text``."""
+    own = reduce(
+        or_,
+        (
+            Q(**{f"{field}__icontains": text})
+            for field in NAME_FIELDS
+            if not field.startswith("organisation__")
+        ),
+    )
     by_organisation = Organisation.objects.filter(
         reduce(
             or_,
@@ -149,9 +196,23 @@ def _postgresql_search(queryset: QuerySet, text: str) -> QuerySet:
             ),
         )
     ).values("pk")
+    return own, by_organisation
+
+
+def _postgresql_search(queryset: QuerySet, text: str) -> QuerySet:
+    # Each part is its own subquery, so that PostgreSQL reads the GIN indexes for the
+    # texts (an OR across the joined names would make it compute every row's vector).
+    # The names: the case's own columns and the organisation's as subqueries too. An OR
+    # across the join made PostgreSQL read the organisations once per case (12 s at
+    # 100 000 cases; issue 17); as subqueries each is read once and hashed.
+    by_text, by_report = _text_matches(text)
+    if by_text is None:
+        where = [f"{STORED_COLUMN} @@ websearch_to_tsquery(%s::regconfig, %s)"]
+        by_text = Case.objects.extra(where=where, params=[search_config(), text]).values("pk")  # noqa: S610 (constant SQL, parameters bound)
+    own, by_organisation = _name_matches(text)
     return queryset.filter(
         Q(pk__in=by_text)
-        | Q(pk__in=by_report)
-        | Q(pk__in=by_own_name)
+        | Q(pk__in=by_report.values("case_id"))
+        | Q(pk__in=Case.objects.filter(own).values("pk"))
         | Q(organisation__in=by_organisation)
     )

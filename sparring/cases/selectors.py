@@ -314,8 +314,68 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
+        capped_count = getattr(self.object_list, "capped_count", None)
+        if capped_count is not None:
+            return capped_count(self.cap + 1)
         return self.object_list[: self.cap + 1].count()
 
     @property
     def capped(self) -> bool:
         return self.count > self.cap
+
+
+class CaseListRows:
+    """The rows of the case list (``case_list``'s), read one page at a time (issue 17).
+
+    Made of the parts of a search (``search.search_parts``; one part when nothing is
+    searched): the matches are their union, newest first (``created``, then ``pk``,
+    descending: ``case_list``'s order). A page costs two queries whatever the number of
+    cases: the page's ids (the union of each part's first ids up to the page's end, read
+    newest first from the index ``case_newest_first`` or from the part's own index), then
+    those rows with everything a row shows (``case_list``, ``late_step_exists`` for the
+    page's rows only). ``CappedPaginator`` counts with ``capped_count``.
+
+    ``tests/unit/cases/test_case_list_paging.py`` checks that the pages hold what
+    ``case_list`` of the filtered queryset does, in the same order.
+    """
+
+    ORDER = ("-created", "-pk")
+
+    def __init__(self, parts: list):
+        from django.db import connection
+
+        if len(parts) > 1 and not connection.features.supports_slicing_ordering_in_compound:
+            # SQLite cannot limit the parts of a UNION: one part, their OR (small data)
+            parts = [
+                Case.objects.filter(reduce(or_, (Q(pk__in=part.values("pk")) for part in parts)))
+            ]
+        self.parts = [part.order_by() for part in parts]
+
+    def capped_count(self, limit: int) -> int:
+        """How many cases match, counted up to ``limit`` (ids only, no joins)."""
+        firsts = [part.values("pk")[:limit] for part in self.parts]
+        if len(firsts) == 1:
+            return firsts[0].count()
+        return min(firsts[0].union(*firsts[1:]).count(), limit)
+
+    def _ids(self, start: int, stop: int) -> list[int]:
+        if len(self.parts) == 1:
+            ordered = self.parts[0].order_by(*self.ORDER)
+        else:
+            # the first ``stop`` of the union are among the first ``stop`` of each part
+            firsts = [part.order_by(*self.ORDER).values("pk")[:stop] for part in self.parts]
+            ordered = Case.objects.filter(pk__in=firsts[0].union(*firsts[1:])).order_by(*self.ORDER)
+        return list(ordered.values_list("pk", flat=True)[start:stop])
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice) or index.step not in (None, 1):
+            raise TypeError("CaseListRows takes a slice")
+        start, stop = index.start or 0, index.stop
+        ids = self._ids(start, stop)
+        if not ids:
+            return []
+        rows = case_list(Case.objects.filter(pk__in=ids)).in_bulk(ids)
+        return [rows[pk] for pk in ids]
+
+    def __len__(self) -> int:  # Paginator uses ``count`` (capped) instead; for safety only
+        return self.capped_count(CappedPaginator.CAP + 1)

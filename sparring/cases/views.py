@@ -448,15 +448,17 @@ def case_chart(request: HttpRequest, pk: int) -> HttpResponse:
 
 def case_list(request: HttpRequest) -> HttpResponse:
     """All cases the user may see, with filters for coordinators."""
-    queryset = selectors.case_list(access.visible_cases(request.user))
     if not (
         access.is_coordinator(request.user)
         or access.is_applicant(request.user)
         or access.is_consultant(request.user)
     ):
         raise PermissionDenied
-    case_filter = CaseFilter(request.GET or None, queryset=queryset, request=request)
-    page = selectors.CappedPaginator(case_filter.qs, 50).get_page(request.GET.get("page"))
+    case_filter = CaseFilter(
+        request.GET or None, queryset=access.visible_cases(request.user), request=request
+    )
+    rows = selectors.CaseListRows(case_filter.search_parts(access.visible_case_parts(request.user)))
+    page = selectors.CappedPaginator(rows, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "sparring/case_list.html",

@@ -1,0 +1,244 @@
+"""The case list read a page at a time (issue 17): ``selectors.CaseListRows`` over the
+parts of ``search.search_parts`` gives the rows, order, late marks and capped count that
+the list gave before (one query of ``selectors.case_list`` filtered by ``CaseFilter`` with
+the search as an OR of subqueries; kept below as the reference), for every role and
+filter, with and without a search. Runs on SQLite and PostgreSQL
+(DATABASE_URL=postgres://…), where the search is full text plus substrings."""
+
+from functools import reduce
+from itertools import product
+from operator import and_
+
+import django_filters
+import pytest
+from django.db import connection
+from django.db.models import Q
+from django.test import RequestFactory
+from django.urls import reverse
+
+from sparring import access
+from sparring.cases import search, selectors
+from sparring.cases.filters import CaseFilter
+from sparring.models import Case, Organisation, Theme
+from sparring.reports.models import Report
+from tests.unit.cases.test_case_views import (
+    approve,
+    assign,
+    case_links,
+    count_queries,
+    offer_to,
+    submit_new,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+# ------------------------------------------------------------------------------
+# The reference: the list as it was read before issue 17's paging
+# ------------------------------------------------------------------------------
+
+
+def _old_search(queryset, text):
+    words = text.replace("\x00", " ").split()[: search.MAX_WORDS]
+    if not words:
+        return queryset
+    text = " ".join(words)
+    if connection.vendor != "postgresql":
+        return queryset.filter(reduce(and_, (search._word_anywhere(word) for word in words)))
+    config = search.search_config()
+    where = [f"{search.STORED_COLUMN} @@ websearch_to_tsquery(%s::regconfig, %s)"]
+    by_text = Case.objects.extra(where=where, params=[config, text]).values("pk")  # noqa: S610
+    by_report = Report.objects.extra(where=where, params=[config, text]).values("case_id")  # noqa: S610
+    own = Case.objects.filter(
+        Q(reference__icontains=text) | Q(unit__icontains=text) | Q(contact_name__icontains=text)
+    ).values("pk")
+    by_organisation = Organisation.objects.filter(
+        Q(name_fi__icontains=text) | Q(name_sv__icontains=text)
+    ).values("pk")
+    return queryset.filter(
+        Q(pk__in=by_text)
+        | Q(pk__in=by_report)
+        | Q(pk__in=own)
+        | Q(organisation__in=by_organisation)
+    )
+
+
+class OldCaseFilter(CaseFilter):
+    filter_queryset = django_filters.FilterSet.filter_queryset
+
+    def search(self, queryset, name, value):
+        return _old_search(queryset, value)
+
+
+def request_for(user, params):
+    request = RequestFactory().get("/cases/", params)
+    request.user = user
+    return request
+
+
+def old_rows(user, params):
+    request = request_for(user, params)
+    queryset = selectors.case_list(access.visible_cases(user))
+    return list(OldCaseFilter(params or None, queryset=queryset, request=request).qs)
+
+
+def new_pages(user, params, per_page):
+    """Every page's rows (one page at a time), and a paginator capped at four."""
+    request = request_for(user, params)
+    case_filter = CaseFilter(params or None, queryset=access.visible_cases(user), request=request)
+    rows = selectors.CaseListRows(case_filter.search_parts(access.visible_case_parts(user)))
+    paginator = selectors.CappedPaginator(rows, per_page)
+    found = []
+    for number in paginator.page_range:
+        found.extend(paginator.page(number).object_list)
+    return found, selectors.CappedPaginator(rows, per_page, cap=4)
+
+
+# ------------------------------------------------------------------------------
+# The cases
+# ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cases(submitted_case, applicant, other_applicant, coordinator, consultant, open_call):
+    """Cases of two organisations: texts for each search field, a report, an assigned
+    case and an offered one (the consultant sees both), an approved and a finished one."""
+    school = submit_new(
+        other_applicant,
+        open_call,
+        unit="Perusopetus",
+        goal="Opettajien yhteistyön vahvistaminen ja palaverikäytäntöjen uudistaminen.",
+        development_need="Koulujen välinen tiedonkulku takkuaa.",
+        contact_name="Liisa Rehtori",
+    )
+    kitchen = submit_new(
+        applicant,
+        open_call,
+        unit="Ruokapalvelut",
+        goal="Keittiöiden vuorosuunnittelu sujuvaksi.",
+        development_need="Sijaisten perehdytys puuttuu.",
+    )
+    Report.objects.create(case=kitchen, results="Laadittiin perehdytyskansio ja vuorolista.")
+    assigned = assign(submit_new(applicant, open_call, unit="Kotihoito"), coordinator, consultant)
+    offered = submit_new(other_applicant, open_call, unit="Kotihoito itä")
+    approve(offered, coordinator)
+    offer_to(offered, coordinator, consultant)
+    whole = submit_new(other_applicant, open_call, whole_organisation=True, sector=None)
+    themed = submit_new(applicant, open_call, theme=Theme.objects.get(code="digitalisation"))
+    finished = submit_new(applicant, open_call, unit="Kotihoito länsi")
+    Case.objects.filter(pk=finished.pk).update(status=Case.Status.WITHDRAWN)
+    return [submitted_case, school, kitchen, assigned, offered, whole, themed, finished]
+
+
+SEARCHES = [
+    "",
+    "kotihoito",
+    "Kotihoito länsi",
+    "työnjaosta",
+    "perehdytyskansio",
+    "Rehtori",
+    "Espoon",
+    "SP-",
+    "vuorosuunnittelu perehdytys",
+    "sanaaeiole",
+    '"(((',
+]
+
+
+def filter_sets(cases, open_call, consultant):
+    assigned = cases[3]
+    return [
+        {},
+        {"status": "submitted"},
+        {"progress": "open"},
+        {"progress": "finished"},
+        {"call": str(open_call.pk)},
+        {"theme": str(Theme.objects.get(code="digitalisation").pk)},
+        {"sector": str(cases[0].sector_id)},
+        {"organisation": str(assigned.organisation_id)},
+        {"consultant": str(consultant.consultant.pk)},
+        {"organisation": str(assigned.organisation_id), "progress": "open", "status": ""},
+        {"status": "nonsense"},
+    ]
+
+
+@pytest.mark.parametrize("fallback", [False, True])
+def test_the_pages_hold_what_the_old_list_did(
+    cases, applicant, other_applicant, coordinator, consultant, open_call, fallback, monkeypatch
+):
+    """Given the cases, when each role lists them with every filter set and search, a page
+    of two rows at a time, then the rows, their order and late marks, and the capped count
+    are the old list's (on PostgreSQL also with the SQLite word search)."""
+    if fallback:
+        if connection.vendor != "postgresql":
+            pytest.skip("SQLite always uses the word search")
+        parts = search.search_parts
+        monkeypatch.setattr(
+            search, "search_parts", lambda queryset, text: parts(queryset, text, fallback=True)
+        )
+        monkeypatch.setattr(
+            "tests.unit.cases.test_case_list_paging._old_search",
+            lambda queryset, text: search.case_search(queryset, text, fallback=True),
+        )
+    checked = 0
+    for user, text, params in product(
+        [applicant, other_applicant, coordinator, consultant],
+        SEARCHES,
+        filter_sets(cases, open_call, consultant),
+    ):
+        params = {**params, "q": text} if text else params
+        expected = old_rows(user, params)
+        rows, paginator = new_pages(user, params, per_page=2)
+        where = (user.username, params)
+        assert [case.pk for case in rows] == [case.pk for case in expected], where
+        assert [case.step_late for case in rows] == [case.step_late for case in expected], where
+        assert paginator.count == min(len(expected), 5), where
+        assert paginator.capped == (len(expected) > 4), where
+        checked += bool(expected)
+    assert checked > 100  # most combinations find something
+
+
+def test_a_page_past_the_end_and_the_second_page(cases, coordinator):
+    """Page 2 holds rows 3–4; a number past the end shows the last page."""
+    expected = old_rows(coordinator, {"q": "kotihoito"})
+    assert len(expected) >= 5
+    rows = selectors.CaseListRows(search.search_parts(Case.objects.all(), "kotihoito"))
+    paginator = selectors.CappedPaginator(rows, 2)
+    assert paginator.count == len(expected)
+    assert paginator.get_page(2).object_list == expected[2:4]
+    last = paginator.num_pages
+    assert paginator.get_page(99).object_list == expected[(last - 1) * 2 :]
+    assert rows[0:0] == []
+
+
+def test_the_case_list_runs_the_same_queries_for_few_and_more_cases_when_searching(
+    submitted_case, applicant, other_applicant, coordinator, consultant, open_call, client_for
+):
+    """Given one case that each role sees, then several, when each role searches and
+    filters the list, then the query count does not grow (a page: its ids, then its rows;
+    the count: ids only)."""
+    first = assign(
+        submit_new(applicant, open_call, unit="Kotihoito vuoro"), coordinator, consultant
+    )
+    urls = [
+        reverse("sparring:case_list") + query
+        for query in ("", "?q=Kotihoito", "?q=kotihoito+vuoro", "?progress=open&q=kotihoito")
+    ]
+    users = [applicant, coordinator, consultant]
+    clients = {user.pk: client_for(user) for user in users}
+    for user, url in product(users, urls):
+        clients[user.pk].get(url)
+    before = {
+        (user.pk, url): count_queries(clients[user.pk], url) for user in users for url in urls
+    }
+    assert all(first.pk in case_links(page) for _count, page in before.values())
+
+    for unit in ("Kotihoito", "Kotihoito vuoro", "Vuorotyö"):
+        submit_new(other_applicant, open_call, unit=unit)
+        submit_new(applicant, open_call, unit=unit)
+    assigned = assign(submit_new(applicant, open_call, unit="Kotihoito"), coordinator, consultant)
+    after = {(user.pk, url): count_queries(clients[user.pk], url) for user in users for url in urls}
+    assert {key: count for key, (count, _page) in after.items()} == {
+        key: count for key, (count, _page) in before.items()
+    }
+    assert case_links(after[consultant.pk, urls[1]][1]) == {first.pk, assigned.pk}
