@@ -1,9 +1,10 @@
 """Small helpers the pages share for forms."""
 
+import html
+
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils.html import format_html
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeData, mark_safe
 from django.utils.translation import pgettext
 
 
@@ -61,38 +62,49 @@ class QuickSelect(forms.Select):
     EMPTY_LABEL = "---------"
 
     def render(self, name, value, attrs=None, renderer=None):
-        """The ``<select>`` element (a SafeString) with its options and option groups."""
-        context = self.get_context(name, value, attrs)["widget"]
-        parts = [
-            format_html('<select name="{}"{}>', context["name"], _attributes(context["attrs"]))
-        ]
-        for group_name, options, _index in context["optgroups"]:
-            if group_name:
-                parts.append(format_html('\n  <optgroup label="{}">', group_name))
-            for option in options:
-                label = option["label"]
+        """The ``<select>`` element (a SafeString) with its options and option groups.
+
+        Selection as ``ChoiceWidget.optgroups``: the first option whose value is among
+        ``value``'s (all of them for a multiple select); a None value is "".
+        """
+        attrs = self.build_attrs(self.attrs, attrs)
+        if self.allow_multiple_selected:
+            attrs["multiple"] = True
+        values = {str(v) for v in self.format_value(value)}
+        parts = [f'<select name="{_text(name)}"{_attributes(attrs)}>']
+        has_selected = False
+        for option_value, option_label in self.choices:
+            if isinstance(option_label, (list, tuple)):
+                parts.append(f'\n  <optgroup label="{_text(option_value)}">')
+                choices = option_label
+            else:
+                choices = [(option_value, option_label)]
+            for subvalue, label in choices:
+                subvalue = "" if subvalue is None else str(subvalue)
+                selected = (not has_selected or self.allow_multiple_selected) and subvalue in values
+                has_selected |= selected
                 if label == self.EMPTY_LABEL:
                     label = pgettext("empty choice of a list", "Choose")
-                parts.append(
-                    format_html(
-                        '\n  <option value="{}"{}>{}</option>',
-                        str(option["value"]),
-                        _attributes(option["attrs"]),
-                        label,
-                    )
-                )
-            if group_name:
-                parts.append(mark_safe("\n  </optgroup>"))
-        parts.append(mark_safe("\n</select>"))
-        return mark_safe("".join(parts))  # noqa: S308 (every part escaped by format_html)
+                mark = " selected" if selected else ""
+                parts.append(f'\n  <option value="{_text(subvalue)}"{mark}>{_text(label)}</option>')
+            if isinstance(option_label, (list, tuple)):
+                parts.append("\n  </optgroup>")
+        parts.append("\n</select>")
+        return mark_safe("".join(parts))  # noqa: S308 (every value escaped by _text)
+
+
+def _text(value) -> str:
+    """``value`` escaped for HTML text or a quoted attribute, as the templates escape it
+    (a safe string as it is)."""
+    if isinstance(value, SafeData):
+        return str(value)
+    return html.escape(str(value), quote=True)
 
 
 def _attributes(attrs: dict) -> str:
     """HTML attributes as ``attrs.html`` writes them: False left out, True as a bare name."""
-    return mark_safe(  # noqa: S308 (every part escaped by format_html)
-        "".join(
-            format_html(" {}", key) if value is True else format_html(' {}="{}"', key, str(value))
-            for key, value in attrs.items()
-            if value is not False
-        )
+    return "".join(
+        f" {_text(key)}" if value is True else f' {_text(key)}="{_text(value)}"'
+        for key, value in attrs.items()
+        if value is not False
     )
