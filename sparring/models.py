@@ -468,6 +468,14 @@ class Case(models.Model):
             models.Index(fields=["status", "call"]),
             # every case list's order, newest first (issue 17): a page reads 50 index entries
             models.Index(fields=["-created", "-id"], name="case_newest_first"),
+            # one consultant's and one organisation's cases in that order (issue 17: the
+            # API's case list pages and counts them from these alone)
+            models.Index(
+                fields=["consultant", "-created", "-id"], name="case_by_consultant_newest"
+            ),
+            models.Index(
+                fields=["organisation", "-created", "-id"], name="case_by_organisation_newest"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
