@@ -6,6 +6,7 @@ from django.contrib.auth import forms as auth_forms
 from django.utils.translation import gettext_lazy as _
 
 from procurement.models import Supplier
+from sparring.formtools import QuickSelect
 from sparring.models import Organisation, User
 from sparring.regions import Region
 from sparring.validators import normalise_business_id, validate_business_id
@@ -83,6 +84,7 @@ class InviteForm(forms.Form):
         queryset=Organisation.objects.all(),
         required=False,
         help_text=_("For an applicant: the organisation they act for."),
+        widget=QuickSelect,  # every organisation of the programme (issue 17)
     )
     supplier = forms.ModelChoiceField(
         label=_("Supplier"),

@@ -57,3 +57,17 @@ def test_the_flow_chart_labels_are_translated_and_in_sentence_case(
     # shown at its natural size (12 px labels stay 12 px), scrolling in a named region
     assert 'width="2200"' in page
     assert '<div class="chart-scroll" role="region" aria-labelledby="chart-heading"' in page
+
+
+def test_a_cases_status_label_is_the_statuss_label_in_the_active_language():
+    """``Case.get_status_display`` (written for speed, issue 17) says what Django's did:
+    every status's label in fi, sv and en, and an unknown stored value as it is."""
+    from django.utils import translation
+
+    from sparring.models import Case
+
+    for language in ("fi", "sv", "en"):
+        with translation.override(language):
+            for value, label in Case.Status.choices:
+                assert Case(status=value).get_status_display() == str(label)
+    assert Case(status="no-such-step").get_status_display() == "no-such-step"
