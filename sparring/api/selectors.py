@@ -85,14 +85,15 @@ def task_cases(user) -> QuerySet[Case]:
     open_step = _steps_q(steps, prefix=task) & Q(
         **{f"{task}status__in": OPEN_TASK_STATUSES, f"{task}flow_task_type": "FUNCTION"}
     )
-    return _visible_union(
-        user,
-        lambda cases: (
-            cases.filter(open_step)
-            .only("pk", "process_id")
-            .annotate(waiting_since=F(f"{task}created"))
-        ),
-    ).order_by("waiting_since", "pk")
+    # Not united per visibility condition as ``case_ids`` is: for a consultant that read
+    # the open tasks twice and measured slower (188 ms of SQL against 115 ms, 100 000 cases).
+    return (
+        access.visible_cases(user)
+        .filter(open_step)
+        .only("pk", "process_id")
+        .annotate(waiting_since=F(f"{task}created"))
+        .order_by("waiting_since", "pk")
+    )
 
 
 def steps_by_process(cases, steps) -> dict[int, list[Task]]:
