@@ -126,47 +126,63 @@ def home_url_name(user: Any) -> str:
     return HOME_URL_NAMES.get(user.role, "sparring:no_role")
 
 
+def visible_case_terms(user: Any) -> list[models.Q] | None:
+    """The rule of ``visible_cases`` as conditions on ``Case``, any of which lets ``user``
+    see a case: None for every case (coordinators), an empty list for none.
+
+    Applicants: their organisation's. Consultants: those assigned to them, and those
+    waiting for their answer to an offer (a consultant who declined, or whose offer
+    expired, no longer sees the case). Each condition alone is served by an index; their OR is not
+    (PostgreSQL scanned all 100 000 cases to count a consultant's: issue 17), so a list
+    that pages may ask for each condition's cases and unite them
+    (``api.selectors.case_ids``).
+    """
+    from procurement.models import Offer
+
+    if is_coordinator(user):
+        return None
+    if is_applicant(user):
+        return [models.Q(organisation_id=user.organisation_id)]
+    if is_consultant(user):
+        offered = Offer.objects.filter(consultant=user.consultant, status=Offer.Status.OFFERED)
+        return [
+            models.Q(consultant=user.consultant),
+            models.Q(pk__in=offered.values("case_id")),
+        ]
+    return []
+
+
 def visible_cases(user: Any):
     """The cases ``user`` may open: coordinators all, applicants their organisation's,
     consultants those assigned to them or waiting for their answer to an offer (a
     consultant who declined, or whose offer expired, no longer sees the case).
-    Everyone else: none."""
-    from django.db.models import Exists, OuterRef
-
-    from procurement.models import Offer
+    Everyone else: none. The rule: ``visible_case_terms``."""
+    from functools import reduce
+    from operator import or_
 
     from .models import Case
 
-    if is_coordinator(user):
+    terms = visible_case_terms(user)
+    if terms is None:
         return Case.objects.all()
-    if is_applicant(user):
-        return Case.objects.filter(organisation_id=user.organisation_id)
-    if is_consultant(user):
-        offered = Offer.objects.filter(
-            case=OuterRef("pk"), consultant=user.consultant, status=Offer.Status.OFFERED
-        )
-        return Case.objects.filter(Exists(offered) | models.Q(consultant=user.consultant))
-    return Case.objects.none()
+    if not terms:
+        return Case.objects.none()
+    return Case.objects.filter(reduce(or_, terms))
 
 
 def visible_case_parts(user: Any) -> list:
     """``visible_cases(user)`` as querysets whose union it is (a case may be in several),
-    for lists that read a page at a time (``cases.selectors.CaseListRows``): a
-    consultant's assigned cases and the cases offered to them are two parts, each read
-    from its own index, where the OR of ``visible_cases`` makes PostgreSQL test every
-    case (issue 17). Keep it the same rule as ``visible_cases``
-    (``tests/unit/cases/test_case_list_paging.py`` compares them)."""
-    from procurement.models import Offer
-
+    one per condition of ``visible_case_terms``, for lists that read a page at a time
+    (``cases.selectors.CaseListRows``): each is read from its own index, where the OR of
+    ``visible_cases`` makes PostgreSQL test every case (issue 17)."""
     from .models import Case
 
-    if is_consultant(user) and not is_coordinator(user) and not is_applicant(user):
-        offered = Offer.objects.filter(consultant=user.consultant, status=Offer.Status.OFFERED)
-        return [
-            Case.objects.filter(consultant=user.consultant),
-            Case.objects.filter(pk__in=offered.values("case_id")),
-        ]
-    return [visible_cases(user)]
+    terms = visible_case_terms(user)
+    if terms is None:
+        return [Case.objects.all()]
+    if not terms:
+        return [Case.objects.none()]
+    return [Case.objects.filter(term) for term in terms]
 
 
 def sees_case_in_memory(user: Any, case: Any) -> bool | None:

@@ -469,7 +469,8 @@ class Case(models.Model):
             # every case list's order, newest first (issue 17): a page reads 50 index entries
             models.Index(fields=["-created", "-id"], name="case_newest_first"),
             # an organisation's and a consultant's cases newest first (the case list of an
-            # applicant, a consultant, a coordinator's filter; issue 17)
+            # applicant, a consultant, a coordinator's filter, and the API's case list, which
+            # pages and counts from these alone; issue 17)
             models.Index(fields=["organisation", "-created", "-id"], name="case_org_newest_first"),
             models.Index(
                 fields=["consultant", "-created", "-id"], name="case_consultant_newest_first"
