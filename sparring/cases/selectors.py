@@ -275,6 +275,8 @@ class WaitingCases:
     def __getitem__(self, index):
         if not isinstance(index, slice):
             return self[index : index + 1][0]
+        if index.stop is not None and index.stop <= (index.start or 0):
+            return []  # as a queryset's empty slice: no query
         ids = (
             self.queryset.annotate(
                 waiting_since=waiting_since(coordinator_steps=self.coordinator_steps)
