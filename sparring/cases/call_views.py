@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -13,7 +12,7 @@ from sparring import access, clock
 from sparring.formtools import add_errors
 from sparring.models import Call
 
-from . import services
+from . import selectors, services
 from .call_forms import CallForm, ReopenForm
 
 PAGE_SIZE = 20
@@ -29,14 +28,12 @@ def _require_coordinator(request: HttpRequest) -> None:
 def call_manage_list(request: HttpRequest) -> HttpResponse:
     """Every call, newest first, with its case count and whether it is open (paginated)."""
     _require_coordinator(request)
-    calls = (
-        Call.objects.select_related("agreement")
-        .annotate(case_count=Count("cases"))
-        .order_by("-opens_at", "-pk")
-    )
+    calls = Call.objects.select_related("agreement").order_by("-opens_at", "-pk")
     page = Paginator(calls, PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = selectors.case_counts_by_call([call.pk for call in page])
     now = clock.now()
     for call in page:
+        call.case_count = counts.get(call.pk, 0)
         call.open_now = call.is_open(now)
         call.upcoming = call.opens_at > now
     return render(request, "sparring/calls/list.html", {"page": page, "reopen": ReopenForm()})

@@ -105,6 +105,39 @@ def call_off_records(case: Case):
     )
 
 
+def case_counts_by_call(call_ids: list[int]) -> dict[int, int]:
+    """How many cases (of any status, drafts included) each call of ``call_ids`` has:
+    ``{call id: count}``, calls without cases left out.
+
+    Issue 17: not a count over the cases. The submitted ones (every status but draft) are
+    the figure rollup's ``cases`` of the call's all-months row (``statistics.rollup``,
+    dim ``all/c``), after folding in the queued changes (``aggregates.refresh``, as every
+    reader of the rollup does); the drafts are counted by the index on (status, call).
+    Three queries (one EXISTS when nothing is queued), none for no ids.
+    """
+    from sparring.statistics import aggregates, rollup
+    from sparring.statistics.models import FigureRollup
+
+    if not call_ids:
+        return {}
+    aggregates.refresh()
+    counts: dict[int, int] = dict(
+        FigureRollup.objects.filter(
+            call_id__in=call_ids, dim=rollup.ALL + rollup.WHOLE_CALL, cases__gt=0
+        ).values_list("call_id", "cases")
+    )
+    drafts = (
+        Case.objects.filter(status=Case.Status.DRAFT, call_id__in=call_ids)
+        .order_by()
+        .values("call_id")
+        .annotate(n=Count("pk"))
+        .values_list("call_id", "n")
+    )
+    for call_id, n in drafts:
+        counts[call_id] = counts.get(call_id, 0) + n
+    return counts
+
+
 def open_calls():
 
     now = clock.now()
@@ -120,35 +153,31 @@ def labelled_timeline(case: Case, *, full: bool, viewer=None) -> list:
     return audit.timeline(case_timeline(case), full=full, viewer=viewer)
 
 
-def coordinator_inbox(user):
-    """Cases waiting for a coordinator that this coordinator is responsible for, oldest first."""
-    return with_waiting_since(
+def coordinator_inbox(user) -> "WaitingCases":
+    """Cases waiting for a coordinator that this coordinator is responsible for, oldest
+    first (``WaitingCases``: count it, slice it for a page)."""
+    return WaitingCases(
         Case.objects.filter(status__in=states.WAITING_FOR_COORDINATOR, handler=user),
         coordinator_steps=True,
-    ).order_by(F("waiting_since").asc(nulls_last=True), "pk")
+    )
 
 
-def coordinator_queue(sort: str = ""):
+def coordinator_queue(sort: str = "") -> "WaitingCases":
     """Cases waiting for a coordinator that nobody is responsible for, each with
     ``waiting_since``; oldest first unless ``sort`` (a key of ``QUEUE_SORTS``) says
-    otherwise. One query (a subquery for the time)."""
-    return sorted_cases(
-        with_waiting_since(
-            Case.objects.filter(status__in=states.WAITING_FOR_COORDINATOR, handler__isnull=True),
-            coordinator_steps=True,
-        ),
+    otherwise (``WaitingCases``: one query per page)."""
+    return WaitingCases(
+        Case.objects.filter(status__in=states.WAITING_FOR_COORDINATOR, handler__isnull=True),
         sort,
+        coordinator_steps=True,
     )
 
 
-def my_cases(user, sort: str = ""):
+def my_cases(user, sort: str = "") -> "WaitingCases":
     """The submitted cases that have not ended and that ``user`` is responsible for
     (``Case.handler``), each with ``waiting_since`` (when its current step opened);
-    oldest first unless ``sort`` says otherwise. One query."""
-    return sorted_cases(
-        with_waiting_since(Case.objects.filter(status__in=states.ASSIGNABLE, handler=user)),
-        sort,
-    )
+    oldest first unless ``sort`` says otherwise (``WaitingCases``: one query per page)."""
+    return WaitingCases(Case.objects.filter(status__in=states.ASSIGNABLE, handler=user), sort)
 
 
 #: The orders a coordinator's list offers: key -> (label, ORDER BY). Waiting longest first
@@ -168,10 +197,10 @@ def sorted_cases(queryset, sort: str = ""):
     return queryset.order_by(*order)
 
 
-def with_waiting_since(queryset, *, coordinator_steps: bool = False):
-    """``case_list(queryset)`` with ``waiting_since``: when the case's oldest open step
-    (of ``steps.STEPS``; only the coordinators' with ``coordinator_steps``) was created.
-    ``None`` when no step is open. A subquery, so still one query for a page."""
+def waiting_since(*, coordinator_steps: bool = False) -> Subquery:
+    """For annotating cases: when the case's oldest open step (of ``steps.STEPS``; only
+    the coordinators' with ``coordinator_steps``) was created; ``None`` when no step is
+    open. A subquery by the index of the open tasks per process."""
     from viewflow.workflow.models import Task
     from viewflow.workflow.status import STATUS
 
@@ -183,9 +212,85 @@ def with_waiting_since(queryset, *, coordinator_steps: bool = False):
         process_id=OuterRef("process_id"),
         status__in=[STATUS.NEW, STATUS.SCHEDULED, STATUS.STARTED, STATUS.ERROR],
     )
+    return Subquery(tasks.order_by("created").values("created")[:1])
+
+
+def with_waiting_since(queryset, *, coordinator_steps: bool = False):
+    """``case_list(queryset)`` with ``waiting_since`` (``waiting_since()``). A subquery,
+    so still one query for a page."""
     return case_list(queryset).annotate(
-        waiting_since=Subquery(tasks.order_by("created").values("created")[:1])
+        waiting_since=waiting_since(coordinator_steps=coordinator_steps)
     )
+
+
+def pk_among(ids) -> Q:
+    """A filter for the rows whose pk is one of ``ids`` (a sliced ``values("pk")``
+    queryset of the same table).
+
+    On PostgreSQL ``pk = ANY(ARRAY(ids))``: the ids are read once first (an InitPlan) and
+    the rows looked up by their primary key. ``pk IN (ids)`` let the planner join the
+    whole list before limiting it (0.9 s at 100 000 cases instead of 25 ms, issue 17).
+    SQLite: ``IN``, which it runs in that order anyway.
+    """
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return Q(pk__in=ids)
+    from django.contrib.postgres.expressions import ArraySubquery
+    from django.db.models import BooleanField, Func
+
+    class EqualsAny(Func):  # "<pk> = ANY(ARRAY(<ids>))"
+        arity = 2
+        arg_joiner = " = ANY("
+        template = "%(expressions)s)"
+        output_field = BooleanField()
+
+    return Q(EqualsAny(F("pk"), ArraySubquery(ids)))
+
+
+class WaitingCases:
+    """A coordinator's working list (the queue, the inbox, "My cases"): the cases of
+    ``queryset`` in the order ``sort`` names (``QUEUE_SORTS``), each row with what
+    ``with_waiting_since`` gives. Counted and sliced like a queryset (``Paginator``,
+    ``home_views.first_items``).
+
+    Issue 17: a slice is one query that picks the slice's case ids from the cases
+    alone (their waiting time and, to sort by it, the organisation's name) and joins
+    the ten tables of a list row for those ids only; the count does not compute the
+    waiting times. The same rows in the same order as ``sorted_cases(with_waiting_since(
+    queryset))`` (``tests/unit/cases/test_waiting_lists_same_as_before.py``).
+    """
+
+    def __init__(self, queryset, sort: str = "", *, coordinator_steps: bool = False):
+        self.queryset = queryset
+        self.coordinator_steps = coordinator_steps
+        _label, self.order = QUEUE_SORTS.get(sort, QUEUE_SORTS["waiting"])
+
+    def count(self) -> int:
+        return self.queryset.order_by().count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            return self[index : index + 1][0]
+        if index.stop is not None and index.stop <= (index.start or 0):
+            return []  # as a queryset's empty slice: no query
+        ids = (
+            self.queryset.annotate(
+                waiting_since=waiting_since(coordinator_steps=self.coordinator_steps)
+            )
+            .order_by(*self.order)
+            .values("pk")[index]
+        )
+        rows = with_waiting_since(
+            Case.objects.filter(pk_among(ids)), coordinator_steps=self.coordinator_steps
+        )
+        return list(rows.order_by(*self.order))
+
+    def __iter__(self):
+        return iter(self[:])
 
 
 def consultant_offers(consultant):

@@ -80,6 +80,16 @@ class Report(models.Model):
         db_table = "sparring_report"  # the table kept its name when the model moved here
         verbose_name = _("report")
         verbose_name_plural = _("reports")
+        indexes = [
+            # The corrected reports filed (revision 2 on; few), for the background page's
+            # check of their PDFs (``workflow.reconcile.missing_report_pdfs``): read from
+            # this index, not by a scan of every report (issue 17).
+            models.Index(
+                fields=["submitted_at", "id"],
+                name="report_corrected_submitted",
+                condition=models.Q(status="submitted", revision__gte=2),
+            ),
+        ]
 
     def __str__(self) -> str:
         return gettext("Report on %(case)s") % {"case": self.case}

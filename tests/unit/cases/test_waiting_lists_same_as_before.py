@@ -1,0 +1,68 @@
+"""The coordinators' working lists (issue 17): the queue, the inbox and "My cases" pick a
+page's case ids from the cases alone, then join a row's tables for those ids
+(``selectors.WaitingCases``). These tests hold them to the one query they replaced
+(``sorted_cases(with_waiting_since(...))``, kept here as the reference): same rows, same
+order, same ``waiting_since`` and late marks, for every sort and page."""
+
+import pytest
+from django.urls import reverse
+
+from sparring.cases import selectors, services, states
+from sparring.models import Case
+from tests.unit.cases.test_case_views import approve, submit_new
+
+pytestmark = pytest.mark.django_db
+
+
+def reference(queryset, sort: str, *, coordinator_steps: bool):
+    return list(
+        selectors.sorted_cases(
+            selectors.with_waiting_since(queryset, coordinator_steps=coordinator_steps), sort
+        )
+    )
+
+
+def rows(cases) -> list[tuple]:
+    return [(c.pk, c.waiting_since, c.step_late, c.organisation.name_fi) for c in cases]
+
+
+@pytest.fixture
+def lists(applicant, other_applicant, coordinator, open_call):
+    cases = [submit_new(applicant, open_call) for _ in range(3)]
+    cases += [submit_new(other_applicant, open_call) for _ in range(3)]
+    for case in cases[:2]:
+        services.case_take(actor=coordinator, case=case, version=case.version)
+    approve(Case.objects.get(pk=cases[4].pk), coordinator, days=1)
+    return coordinator
+
+
+@pytest.mark.parametrize("sort", ["", *selectors.QUEUE_SORTS, "nonsense"])
+def test_each_list_has_the_rows_it_had_in_the_same_order(lists, sort):
+    coordinator = lists
+    queue = Case.objects.filter(status__in=states.WAITING_FOR_COORDINATOR, handler__isnull=True)
+    inbox = Case.objects.filter(status__in=states.WAITING_FOR_COORDINATOR, handler=coordinator)
+    mine = Case.objects.filter(status__in=states.ASSIGNABLE, handler=coordinator)
+    for new, old in (
+        (selectors.coordinator_queue(sort), reference(queue, sort, coordinator_steps=True)),
+        (selectors.my_cases(coordinator, sort), reference(mine, sort, coordinator_steps=False)),
+    ):
+        assert new.count() == len(old) > 0
+        assert rows(new[:]) == rows(old)
+        for start in range(len(old)):  # every page of two, and single rows
+            assert rows(new[start : start + 2]) == rows(old[start : start + 2])
+            assert rows([new[start]]) == rows([old[start]])
+    inbox_old = list(
+        selectors.with_waiting_since(inbox, coordinator_steps=True).order_by(
+            *selectors.QUEUE_SORTS["waiting"][1]
+        )
+    )
+    assert rows(selectors.coordinator_inbox(coordinator)[:]) == rows(inbox_old)
+
+
+def test_the_pages_list_the_same_cases(lists, client_for):
+    coordinator = lists
+    client = client_for(coordinator)
+    queue = Case.objects.filter(status__in=states.WAITING_FOR_COORDINATOR, handler__isnull=True)
+    for sort in selectors.QUEUE_SORTS:
+        page = client.get(reverse("sparring:case_queue") + f"?sort={sort}").context["cases"]
+        assert rows(page) == rows(reference(queue, sort, coordinator_steps=True))
