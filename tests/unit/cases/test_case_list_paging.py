@@ -100,25 +100,11 @@ def new_pages(user, params, per_page):
 
 
 @pytest.fixture
-def cases(submitted_case, applicant, other_applicant, coordinator, consultant, open_call):
-    """Cases of two organisations: texts for each search field, a report, an assigned
-    case and an offered one (the consultant sees both), an approved and a finished one."""
-    school = submit_new(
-        other_applicant,
-        open_call,
-        unit="Perusopetus",
-        goal="Opettajien yhteistyön vahvistaminen ja palaverikäytäntöjen uudistaminen.",
-        development_need="Koulujen välinen tiedonkulku takkuaa.",
-        contact_name="Liisa Rehtori",
-    )
-    kitchen = submit_new(
-        applicant,
-        open_call,
-        unit="Ruokapalvelut",
-        goal="Keittiöiden vuorosuunnittelu sujuvaksi.",
-        development_need="Sijaisten perehdytys puuttuu.",
-    )
-    Report.objects.create(case=kitchen, results="Laadittiin perehdytyskansio ja vuorolista.")
+def cases(searchable_cases, applicant, other_applicant, coordinator, consultant, open_call):
+    """The search fixture's cases (texts for each search field, a report) plus an
+    assigned case and an offered one (the consultant sees both), an approved and a
+    finished one."""
+    submitted_case, school, kitchen = searchable_cases
     assigned = assign(submit_new(applicant, open_call, unit="Kotihoito"), coordinator, consultant)
     offered = submit_new(other_applicant, open_call, unit="Kotihoito itä")
     approve(offered, coordinator)

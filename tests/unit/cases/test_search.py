@@ -8,32 +8,15 @@ from django.urls import reverse
 
 from sparring.cases.search import case_search
 from sparring.models import Case
-from sparring.reports.models import Report
 from tests.unit.cases.test_case_views import case_links, count_queries, submit_new
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def cases(submitted_case, applicant, other_applicant, open_call):
-    """Three cases with distinct texts (the fixture's goal speaks of 'työnjaosta')."""
-    school = submit_new(
-        other_applicant,
-        open_call,
-        unit="Perusopetus",
-        goal="Opettajien yhteistyön vahvistaminen ja palaverikäytäntöjen uudistaminen.",
-        development_need="Koulujen välinen tiedonkulku takkuaa.",
-        contact_name="Liisa Rehtori",
-    )
-    kitchen = submit_new(
-        applicant,
-        open_call,
-        unit="Ruokapalvelut",
-        goal="Keittiöiden vuorosuunnittelu sujuvaksi.",
-        development_need="Sijaisten perehdytys puuttuu.",
-    )
-    Report.objects.create(case=kitchen, results="Laadittiin perehdytyskansio ja vuorolista.")
-    return submitted_case, school, kitchen
+def cases(searchable_cases):
+    """(home care, school, kitchen): see conftest.searchable_cases."""
+    return searchable_cases
 
 
 @pytest.fixture(params=["database", "fallback"])
