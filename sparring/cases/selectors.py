@@ -207,8 +207,18 @@ def waiting_since(*, coordinator_steps: bool = False) -> Subquery:
     names = [
         name for name, step in STEPS.items() if not coordinator_steps or step.actor == "coordinator"
     ]
+    if coordinator_steps:
+        # The coordinators' steps are tasks of type FUNCTION (``CaseStep``), named exactly:
+        # read from the index of the open steps by process (``task_open_step_by_process``,
+        # migration ``sparring 0026``) without visiting the task rows (issue 17: the queue
+        # computes this for each of its cases to sort them).
+        from sparring.api.selectors import step_refs
+
+        which = Q(flow_task__in=step_refs(names), flow_task_type="FUNCTION")
+    else:
+        which = reduce(or_, (Q(flow_task__endswith=f".{name}") for name in names), Q(pk__in=[]))
     tasks = Task.objects.filter(
-        reduce(or_, (Q(flow_task__endswith=f".{name}") for name in names), Q(pk__in=[])),
+        which,
         process_id=OuterRef("process_id"),
         status__in=[STATUS.NEW, STATUS.SCHEDULED, STATUS.STARTED, STATUS.ERROR],
     )
