@@ -90,16 +90,17 @@ class TaskCases:
     Issue 17 (session 8): the count joined every open step of the role to its case
     (4 800 coordinator steps, 9 000 consultant steps: 50–90 ms at 100 000 cases).
 
-    - A coordinator sees every case: the count reads the open steps alone, by step name
-      (the partial index ``task_open_step_by_name``, migration ``sparring 0026``). Each
-      flow process is a case's: a process is started only by submitting a case
-      (``SparringFlow.start_case`` links them), only drafts are deleted and a draft has no
-      process, and ``Case.process`` protects it.
+    - A coordinator sees every case: the count reads the open steps alone (an index of
+      the open steps, ``task_open_step_created`` or ``task_open_step_by_process``), not
+      their cases. Each flow process is a case's: a process is started only by submitting
+      a case (``SparringFlow.start_case`` links them), only drafts are deleted and a
+      draft has no process, and ``Case.process`` protects it.
     - Anyone else: the visible cases are read per condition of
-      ``access.visible_case_terms`` (each from its own index, united) and only the cases
-      that have not ended (``states.NOT_FINAL``: a case that ends finishes or cancels its
-      steps in the same transaction, see ``late_cases``), whose open steps are then looked
-      up by process (a consultant's open cases: ``case_open_by_consultant``, 0026).
+      ``access.visible_case_terms`` (each from its own index, united), only the open ones
+      (``states.OPEN``: a draft has no flow yet, and a case that ends finishes or cancels
+      its steps in the same transaction, see ``late_cases``), and their open steps are
+      looked up by process (migration ``sparring 0026``: ``case_open_by_consultant``,
+      ``task_open_step_by_process``).
 
     The rows and their order are those of the join over every visible case
     (``tests/unit/api/test_late_and_task_lists.py`` keeps it as the reference).

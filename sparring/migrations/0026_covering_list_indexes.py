@@ -1,4 +1,5 @@
-"""Issue 17 (session 8): the task list and the coordinators' queue read indexes only.
+"""Issue 17 (session 8): the task list, the coordinators' queue and the invoicing basis
+read indexes only.
 
 - ``case_open_by_consultant`` (cases): a consultant's open cases (``states.OPEN``) with
   their flow process, read by ``/api/v1/tasks/`` (``api.selectors.TaskCases``);
@@ -7,7 +8,10 @@
 - ``task_open_step_by_process`` (viewflow's tasks): a process's open step (type
   FUNCTION) with the step's name and the time it opened, looked up per case by both
   (the task list's consultant page, the queue's waiting time:
-  ``cases.selectors.waiting_since``).
+  ``cases.selectors.waiting_since``);
+- ``sessionday_held_by_date`` (days) and ``case_price_by_consultant`` (cases): a month's
+  held days with their case and id, and a called-off case's consultant and day price:
+  the invoicing basis's count, total and page order (``procurement.reports``).
 
 Made with ``CREATE INDEX CONCURRENTLY`` on PostgreSQL (the migration is not atomic), so
 that a running programme keeps reading and writing both tables; on PostgreSQL the indexes
@@ -43,6 +47,18 @@ INDEXES = {
         "process_id",
         "flow_task, created",
         f"status IN {OPEN_TASK} AND flow_task_type = 'FUNCTION'",
+    ),
+    "sessionday_held_by_date": (
+        "sparring_sessionday",
+        "date",
+        "case_id, id",
+        "status = 'held'",
+    ),
+    "case_price_by_consultant": (
+        "sparring_case",
+        "id",
+        "consultant_id, agreed_day_price",
+        "consultant_id IS NOT NULL",
     ),
 }
 
