@@ -457,7 +457,10 @@ def case_list(request: HttpRequest) -> HttpResponse:
     case_filter = CaseFilter(
         request.GET or None, queryset=access.visible_cases(request.user), request=request
     )
-    rows = selectors.CaseListRows(case_filter.search_parts(access.visible_case_parts(request.user)))
+    rows = selectors.CaseListRows(
+        case_filter.search_parts(access.visible_case_parts(request.user)),
+        searched=case_filter.searched,
+    )
     page = selectors.CappedPaginator(rows, 50).get_page(request.GET.get("page"))
     return render(
         request,

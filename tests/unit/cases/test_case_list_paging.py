@@ -86,7 +86,9 @@ def new_pages(user, params, per_page):
     """Every page's rows (one page at a time), and a paginator capped at four."""
     request = request_for(user, params)
     case_filter = CaseFilter(params or None, queryset=access.visible_cases(user), request=request)
-    rows = selectors.CaseListRows(case_filter.search_parts(access.visible_case_parts(user)))
+    rows = selectors.CaseListRows(
+        case_filter.search_parts(access.visible_case_parts(user)), searched=case_filter.searched
+    )
     paginator = selectors.CappedPaginator(rows, per_page)
     found = []
     for number in paginator.page_range:
@@ -162,13 +164,30 @@ def filter_sets(cases, open_call, consultant):
     ]
 
 
-@pytest.mark.parametrize("fallback", [False, True])
+@pytest.mark.parametrize(
+    ("fallback", "parts_read"), [(False, "probed"), (True, "probed"), (False, "sorted")]
+)
 def test_the_pages_hold_what_the_old_list_did(
-    cases, applicant, other_applicant, coordinator, consultant, open_call, fallback, monkeypatch
+    cases,
+    applicant,
+    other_applicant,
+    coordinator,
+    consultant,
+    open_call,
+    fallback,
+    parts_read,
+    monkeypatch,
 ):
     """Given the cases, when each role lists them with every filter set and search, a page
     of two rows at a time, then the rows, their order and late marks, and the capped count
-    are the old list's (on PostgreSQL also with the SQLite word search)."""
+    are the old list's (on PostgreSQL also with the SQLite word search, and with every
+    search part read from its indexes and sorted rather than newest first)."""
+    if parts_read == "sorted":
+        if connection.vendor != "postgresql":
+            pytest.skip("SQLite reads one part")
+        monkeypatch.setattr(
+            selectors.CaseListRows, "_walks", lambda self, stop: [False] * len(self.parts)
+        )
     if fallback:
         if connection.vendor != "postgresql":
             pytest.skip("SQLite always uses the word search")
