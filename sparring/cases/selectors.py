@@ -499,7 +499,8 @@ class CaseListRows:
             ordered = self.parts[0].order_by(*self.ORDER)
         else:
             # the first ``stop`` of the union are among the first ``stop`` of each part
-            walks = self._walks(stop) if self.searched else [True] * len(self.parts)
+            probed = self.searched and stop is not None
+            walks = self._walks(stop) if probed else [True] * len(self.parts)
             firsts = [
                 self._firsts(part, stop, walk) for part, walk in zip(self.parts, walks, strict=True)
             ]
@@ -531,13 +532,20 @@ class CaseListRows:
         for part in self.parts:
             recent = part.filter(created__gte=since)
             probes.append(recent.order_by(*self.ORDER).values("pk")[stop - 1 : stop])
-        compiled = [probe.query.sql_with_params() for probe in probes]
-        sql = "SELECT " + ", ".join(f"EXISTS ({probe_sql})" for probe_sql, _ in compiled)
-        params = [param for _, probe_params in compiled for param in probe_params]
+        from django.core.exceptions import EmptyResultSet
         from django.db import connection
 
+        columns, params = [], []
+        for probe in probes:
+            try:
+                probe_sql, probe_params = probe.query.sql_with_params()
+            except EmptyResultSet:  # a part that can match nothing: read at once
+                columns.append("TRUE")
+                continue
+            columns.append(f"EXISTS ({probe_sql})")
+            params += probe_params
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            cursor.execute("SELECT " + ", ".join(columns), params)
             return list(cursor.fetchone())
 
     def _firsts(self, part, stop: int, walk: bool):
@@ -555,6 +563,8 @@ class CaseListRows:
         if not isinstance(index, slice) or index.step not in (None, 1):
             raise TypeError("CaseListRows takes a slice")
         start, stop = index.start or 0, index.stop
+        if stop is not None and stop <= start:
+            return []  # as a queryset's empty slice: no query
         ids = self._ids(start, stop)
         if not ids:
             return []

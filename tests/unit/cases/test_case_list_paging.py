@@ -261,3 +261,15 @@ def test_the_case_list_runs_the_same_queries_for_few_and_more_cases_when_searchi
         key: count for key, (count, _page) in before.items()
     }
     assert case_links(after[consultant.pk, urls[1]][1]) == {first.pk, assigned.pk}
+
+
+def test_a_search_part_that_matches_nothing_is_not_probed(cases, coordinator):
+    """A reader's scope that can hold no case (an empty queryset) among a search's parts:
+    the probe skips it and the page is the other parts' (PostgreSQL's probe; SQLite reads
+    one part)."""
+    expected = old_rows(coordinator, {"q": "kotihoito"})
+    parts = search.search_parts(Case.objects.none(), "kotihoito") + search.search_parts(
+        Case.objects.all(), "kotihoito"
+    )
+    rows = selectors.CaseListRows(parts, searched=True)
+    assert rows[0:50] == expected
