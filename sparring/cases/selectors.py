@@ -469,16 +469,19 @@ class CaseListRows:
 
     ORDER = ("-created", "-pk")
 
-    def __init__(self, parts: list, *, searched: bool = False):
+    def __init__(self, parts: list, *, probe: bool = False):
         """Args:
         parts: querysets of cases whose union the list is.
-        searched: the parts are a search's (``search.search_parts``): each part's first
-            matches are probed before they are read (``_walks``). Not for the parts of
-            a reader's visibility alone, which their own indexes give newest first.
+        probe: the parts are a search's over every case (``search.search_parts``; a
+            coordinator's): each part's first matches are probed before they are read
+            (``_walks``). Not for a reader who sees some cases only: the index of their
+            cases (an organisation's, a consultant's) bounds what is read newest first,
+            and the probe, which counts among the newest cases of all, would send
+            their parts to be sorted needlessly.
         """
         from django.db import connection
 
-        self.searched = searched
+        self.probe = probe
 
         if len(parts) > 1 and not connection.features.supports_slicing_ordering_in_compound:
             # SQLite cannot limit the parts of a UNION: one part, their OR (small data)
@@ -499,7 +502,7 @@ class CaseListRows:
             ordered = self.parts[0].order_by(*self.ORDER)
         else:
             # the first ``stop`` of the union are among the first ``stop`` of each part
-            probed = self.searched and stop is not None
+            probed = self.probe and stop is not None
             walks = self._walks(stop) if probed else [True] * len(self.parts)
             firsts = [
                 self._firsts(part, stop, walk) for part, walk in zip(self.parts, walks, strict=True)

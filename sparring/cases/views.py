@@ -459,7 +459,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
     )
     rows = selectors.CaseListRows(
         case_filter.search_parts(access.visible_case_parts(request.user)),
-        searched=case_filter.searched,
+        # a search over every case: probe where its matches are (``CaseListRows._walks``)
+        probe=case_filter.searched and access.visible_case_terms(request.user) is None,
     )
     page = selectors.CappedPaginator(rows, 50).get_page(request.GET.get("page"))
     return render(
