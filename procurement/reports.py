@@ -252,7 +252,7 @@ class InvoicingPages:
         return self.count()
 
     def __getitem__(self, index):
-        from sparring.cases.selectors import pk_among
+        from sparring.queries import pk_among
 
         if not isinstance(index, slice):
             return self[index : index + 1][0]

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from procurement.models import Consultant, Supplier
 from sparring import audit, clock
 from sparring.models import Call, Case, Organisation, StepDeadline
+from sparring.queries import pk_among
 
 from . import states
 from .steps import STEPS
@@ -218,16 +219,14 @@ def waiting_since(*, coordinator_steps: bool = False) -> Subquery:
     names = [
         name for name, step in STEPS.items() if not coordinator_steps or step.actor == "coordinator"
     ]
+    which = reduce(or_, (Q(flow_task__endswith=f".{name}") for name in names), Q(pk__in=[]))
     if coordinator_steps:
-        # The coordinators' steps are tasks of type FUNCTION (``CaseStep``), named exactly:
-        # read from the index of the open steps by process (``task_open_step_by_process``,
-        # migration ``sparring 0026``) without visiting the task rows (issue 17: the queue
-        # computes this for each of its cases to sort them).
-        from sparring.api.selectors import step_refs
-
-        which = Q(flow_task__in=step_refs(names), flow_task_type="FUNCTION")
-    else:
-        which = reduce(or_, (Q(flow_task__endswith=f".{name}") for name in names), Q(pk__in=[]))
+        # The coordinators' steps are tasks of type FUNCTION (``CaseStep``): so said, the
+        # time is read from the index of the open steps by process, which carries the
+        # step's name (``task_open_step_by_process``, migration ``sparring 0026``), without
+        # visiting the task rows (issue 17: the queue computes this for each of its cases
+        # to sort them).
+        which &= Q(flow_task_type="FUNCTION")
     tasks = Task.objects.filter(
         which,
         process_id=OuterRef("process_id"),
@@ -242,31 +241,6 @@ def with_waiting_since(queryset, *, coordinator_steps: bool = False):
     return case_list(queryset).annotate(
         waiting_since=waiting_since(coordinator_steps=coordinator_steps)
     )
-
-
-def pk_among(ids) -> Q:
-    """A filter for the rows whose pk is one of ``ids`` (a sliced ``values("pk")``
-    queryset of the same table).
-
-    On PostgreSQL ``pk = ANY(ARRAY(ids))``: the ids are read once first (an InitPlan) and
-    the rows looked up by their primary key. ``pk IN (ids)`` let the planner join the
-    whole list before limiting it (0.9 s at 100 000 cases instead of 25 ms, issue 17).
-    SQLite: ``IN``, which it runs in that order anyway.
-    """
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        return Q(pk__in=ids)
-    from django.contrib.postgres.expressions import ArraySubquery
-    from django.db.models import BooleanField, Func
-
-    class EqualsAny(Func):  # "<pk> = ANY(ARRAY(<ids>))"
-        arity = 2
-        arg_joiner = " = ANY("
-        template = "%(expressions)s)"
-        output_field = BooleanField()
-
-    return Q(EqualsAny(F("pk"), ArraySubquery(ids)))
 
 
 class WaitingCases:

@@ -15,8 +15,9 @@ pytestmark = pytest.mark.django_db
 
 
 def old_waiting_since(*, coordinator_steps: bool):
-    """``selectors.waiting_since`` before session 8: the steps matched by the end of their
-    name, of any task type (the queue's now read the open steps' index by exact name)."""
+    """``selectors.waiting_since`` before session 8: the steps of any task type (the
+    coordinators' are now also required to be of type FUNCTION, to read the open steps'
+    index)."""
     from functools import reduce
     from operator import or_
 
