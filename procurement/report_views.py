@@ -78,8 +78,8 @@ def invoicing(request: HttpRequest) -> HttpResponse:
         return exports.xlsx_response(filename, [(f"{month:%Y-%m}", [header, *rows], 1)])
     # The page shows one page of the month's days and the month's total (one aggregate).
     count, total = reports.invoicing_total(days)
-    paginator = Paginator(days, INVOICING_PAGE_SIZE)
-    paginator.count = count  # known from the aggregate: no second COUNT query
+    # a page's ids first, then its rows; the count known from the aggregate
+    paginator = Paginator(reports.InvoicingPages(days, count), INVOICING_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     return render(
         request,

@@ -223,6 +223,47 @@ def invoicing_rows(agreement: FrameworkAgreement, month: date, supplier: Supplie
     return days
 
 
+class InvoicingPages:
+    """The days of ``invoicing_rows`` for a paginator: a page's ids first, then its rows.
+
+    Counted and sliced like a queryset (``Paginator``, the API's pagination). A slice reads
+    the ids of the month's held days in the basis's order from the covering indexes of
+    migration ``sparring 0026`` (the held days by date with their case and id, a called-off
+    case's consultant and price) without visiting the rows, and then the page's rows by
+    id (issue 17: the query that sorted the month's days read every day's and case's row,
+    1 800 days a month at 100 000 cases). The same rows in the same order as the queryset
+    (``tests/unit/api/test_list_paging.py``).
+
+    Args:
+        days: a queryset from ``invoicing_rows``.
+        count: the number of days when already known (``invoicing_total``): no COUNT.
+    """
+
+    def __init__(self, days, count: int | None = None):
+        self.days = days
+        self._count = count
+
+    def count(self) -> int:
+        if self._count is None:
+            self._count = self.days.order_by().count()
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index):
+        from sparring.queries import pk_among
+
+        if not isinstance(index, slice):
+            return self[index : index + 1][0]
+        if index.stop is not None and index.stop <= (index.start or 0):
+            return []  # as a queryset's empty slice: no query
+        return list(self.days.filter(pk_among(self.days.values("pk")[index])))
+
+    def __iter__(self):
+        return iter(self.days)
+
+
 def invoicing_total(days) -> tuple[int, Decimal]:
     """How many days ``days`` (a queryset from ``invoicing_rows``) holds and what they
     cost (EUR, VAT 0 %, each day at its case's agreed day price): one aggregate query,

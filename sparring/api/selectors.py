@@ -11,7 +11,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from sparring import access, clock
-from sparring.cases import selectors
+from sparring.cases import selectors, states
 from sparring.cases.steps import STEPS, Actor
 from sparring.models import Case, StepDeadline
 
@@ -66,11 +66,13 @@ def open_tasks(*, process_ids, steps) -> QuerySet[Task]:
     )
 
 
-def task_cases(user) -> QuerySet[Case]:
+def task_cases(user) -> "TaskCases":
     """The cases in ``visible_cases(user)`` with an open step that ``user``'s role takes.
 
     Each case carries ``waiting_since``: when its oldest such step opened (the step's
-    viewflow task's ``created``). Oldest first, then by case id.
+    viewflow task's ``created``). Oldest first, then by case id. Counted and sliced like a
+    queryset (``TaskCases``); only the case's id and process are read: ``list_rows`` loads
+    a page's rows.
 
     Paged from the open tasks of the flow's steps in the order they opened (the partial
     index ``task_open_step_created``, migration ``sparring 0024``), each joined to its
@@ -78,22 +80,85 @@ def task_cases(user) -> QuerySet[Case]:
     cases). A case waits at one step at a time (the flow has no split), so it is listed
     once; a case that an administrator's repair left with two open steps of the role would
     be listed at each (the old rule: once, at the older).
-    Only the case's id and process are read: ``list_rows`` loads a page's rows.
     """
-    steps = steps_of(role_of(user))
-    task = "process__task__"
-    open_step = _steps_q(steps, prefix=task) & Q(
-        **{f"{task}status__in": OPEN_TASK_STATUSES, f"{task}flow_task_type": "FUNCTION"}
-    )
-    # Not united per visibility condition as ``case_ids`` is: for a consultant that read
-    # the open tasks twice and measured slower (188 ms of SQL against 115 ms, 100 000 cases).
-    return (
-        access.visible_cases(user)
-        .filter(open_step)
-        .only("pk", "process_id")
-        .annotate(waiting_since=F(f"{task}created"))
-        .order_by("waiting_since", "pk")
-    )
+    return TaskCases(user)
+
+
+class TaskCases:
+    """``task_cases``: a page is one query, the count another, each reading an index.
+
+    Issue 17 (session 8): the count joined every open step of the role to its case
+    (4 800 coordinator steps, 9 000 consultant steps: 50–90 ms at 100 000 cases).
+
+    - A coordinator sees every case: the count reads the open steps alone (an index of
+      the open steps, ``task_open_step_created`` or ``task_open_step_by_process``), not
+      their cases. Each flow process is a case's: a process is started only by submitting
+      a case (``SparringFlow.start_case`` links them), only drafts are deleted and a
+      draft has no process, and ``Case.process`` protects it.
+    - Anyone else: the visible cases are read per condition of
+      ``access.visible_case_terms`` (each from its own index, united), only the open ones
+      (``states.OPEN``: a draft has no flow yet, and a case that ends finishes or cancels
+      its steps in the same transaction, see ``late_cases``), and their open steps are
+      looked up by process (migration ``sparring 0026``: ``case_open_by_consultant``,
+      ``task_open_step_by_process``).
+
+    The rows and their order are those of the join over every visible case
+    (``tests/unit/api/test_late_and_task_lists.py`` keeps it as the reference).
+    """
+
+    def __init__(self, user):
+        self.user = user
+        self.steps = steps_of(role_of(user))
+
+    def _open_steps(self, prefix: str = "") -> Q:
+        return _steps_q(self.steps, prefix=prefix) & Q(
+            **{
+                f"{prefix}status__in": OPEN_TASK_STATUSES,
+                f"{prefix}flow_task_type": "FUNCTION",
+            }
+        )
+
+    def _processes(self) -> QuerySet[Case] | None:
+        """The flow processes of the open visible cases (None: every case is visible)."""
+        if access.visible_case_terms(self.user) is None:
+            return None
+        return _visible_union(
+            self.user, lambda part: part.filter(status__in=states.OPEN).values("process_id")
+        )
+
+    def _cases(self) -> QuerySet[Case]:
+        processes = self._processes()
+        cases = (
+            Case.objects.all()
+            if processes is None
+            else Case.objects.filter(process_id__in=processes)
+        )
+        task = "process__task__"
+        return (
+            cases.filter(self._open_steps(prefix=task))
+            .only("pk", "process_id")
+            .annotate(waiting_since=F(f"{task}created"))
+            .order_by("waiting_since", "pk")
+        )
+
+    def count(self) -> int:
+        """How many cases (rows) the list has: one query."""
+        tasks = Task.objects.filter(self._open_steps())
+        processes = self._processes()
+        if processes is not None:
+            tasks = tasks.filter(process_id__in=processes)
+        return tasks.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            return self._cases()[index]
+        return list(self._cases()[index])
+
+    def __iter__(self):
+        return iter(self._cases())
 
 
 def steps_by_process(cases, steps) -> dict[int, list[Task]]:

@@ -533,7 +533,7 @@ class Invoicing(CoordinatorMixin, generics.ListAPIView):
         supplier = None
         if query.get("supplier"):
             supplier = get_object_or_404(Supplier, pk=query["supplier"], agreement=agreement)
-        return reports.invoicing_rows(agreement, first, supplier)
+        return reports.InvoicingPages(reports.invoicing_rows(agreement, first, supplier))
 
 
 __all__ = [

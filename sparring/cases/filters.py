@@ -126,6 +126,11 @@ class CaseFilter(django_filters.FilterSet):
             for part in search_parts(*self._filtered(scope.all()))
         ]
 
+    @property
+    def searched(self) -> bool:
+        """Whether a search text was given (a valid one)."""
+        return bool(self._filtered(self.queryset)[1])
+
     def _filtered(self, queryset):
         # ``queryset`` with every filter but the search; and the search's text
         text = ""

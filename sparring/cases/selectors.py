@@ -1,17 +1,29 @@
 """Reads with more than a trivial query."""
 
+from datetime import UTC, datetime, timedelta
 from functools import cached_property, reduce
 from operator import or_
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import (
+    Count,
+    DateTimeField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.db.models.lookups import IsNull
 from django.utils.translation import gettext_lazy as _
 
 from procurement.models import Consultant, Supplier
 from sparring import audit, clock
 from sparring.models import Call, Case, Organisation, StepDeadline
+from sparring.queries import pk_among
 
 from . import states
 from .steps import STEPS
@@ -207,8 +219,16 @@ def waiting_since(*, coordinator_steps: bool = False) -> Subquery:
     names = [
         name for name, step in STEPS.items() if not coordinator_steps or step.actor == "coordinator"
     ]
+    which = reduce(or_, (Q(flow_task__endswith=f".{name}") for name in names), Q(pk__in=[]))
+    if coordinator_steps:
+        # The coordinators' steps are tasks of type FUNCTION (``CaseStep``): so said, the
+        # time is read from the index of the open steps by process, which carries the
+        # step's name (``task_open_step_by_process``, migration ``sparring 0026``), without
+        # visiting the task rows (issue 17: the queue computes this for each of its cases
+        # to sort them).
+        which &= Q(flow_task_type="FUNCTION")
     tasks = Task.objects.filter(
-        reduce(or_, (Q(flow_task__endswith=f".{name}") for name in names), Q(pk__in=[])),
+        which,
         process_id=OuterRef("process_id"),
         status__in=[STATUS.NEW, STATUS.SCHEDULED, STATUS.STARTED, STATUS.ERROR],
     )
@@ -221,31 +241,6 @@ def with_waiting_since(queryset, *, coordinator_steps: bool = False):
     return case_list(queryset).annotate(
         waiting_since=waiting_since(coordinator_steps=coordinator_steps)
     )
-
-
-def pk_among(ids) -> Q:
-    """A filter for the rows whose pk is one of ``ids`` (a sliced ``values("pk")``
-    queryset of the same table).
-
-    On PostgreSQL ``pk = ANY(ARRAY(ids))``: the ids are read once first (an InitPlan) and
-    the rows looked up by their primary key. ``pk IN (ids)`` let the planner join the
-    whole list before limiting it (0.9 s at 100 000 cases instead of 25 ms, issue 17).
-    SQLite: ``IN``, which it runs in that order anyway.
-    """
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        return Q(pk__in=ids)
-    from django.contrib.postgres.expressions import ArraySubquery
-    from django.db.models import BooleanField, Func
-
-    class EqualsAny(Func):  # "<pk> = ANY(ARRAY(<ids>))"
-        arity = 2
-        arg_joiner = " = ANY("
-        template = "%(expressions)s)"
-        output_field = BooleanField()
-
-    return Q(EqualsAny(F("pk"), ArraySubquery(ids)))
 
 
 class WaitingCases:
@@ -438,7 +433,9 @@ class CaseListRows:
     cases: the page's ids (the union of each part's first ids up to the page's end, read
     newest first from the index ``case_newest_first`` or from the part's own index), then
     those rows with everything a row shows (``case_list``, ``late_step_exists`` for the
-    page's rows only). ``CappedPaginator`` counts with ``capped_count``.
+    page's rows only). A search on PostgreSQL costs one more: the probe that tells, for
+    each part, whether reading it newest first ends soon (``_walks``). ``CappedPaginator``
+    counts with ``capped_count``.
 
     ``tests/unit/cases/test_case_list_paging.py`` checks that the pages hold what
     ``case_list`` of the filtered queryset does, in the same order.
@@ -446,8 +443,19 @@ class CaseListRows:
 
     ORDER = ("-created", "-pk")
 
-    def __init__(self, parts: list):
+    def __init__(self, parts: list, *, probe: bool = False):
+        """Args:
+        parts: querysets of cases whose union the list is.
+        probe: the parts are a search's over every case (``search.search_parts``; a
+            coordinator's): each part's first matches are probed before they are read
+            (``_walks``). Not for a reader who sees some cases only: the index of their
+            cases (an organisation's, a consultant's) bounds what is read newest first,
+            and the probe, which counts among the newest cases of all, would send
+            their parts to be sorted needlessly.
+        """
         from django.db import connection
+
+        self.probe = probe
 
         if len(parts) > 1 and not connection.features.supports_slicing_ordering_in_compound:
             # SQLite cannot limit the parts of a UNION: one part, their OR (small data)
@@ -468,14 +476,72 @@ class CaseListRows:
             ordered = self.parts[0].order_by(*self.ORDER)
         else:
             # the first ``stop`` of the union are among the first ``stop`` of each part
-            firsts = [part.order_by(*self.ORDER).values("pk")[:stop] for part in self.parts]
+            probed = self.probe and stop is not None
+            walks = self._walks(stop) if probed else [True] * len(self.parts)
+            firsts = [
+                self._firsts(part, stop, walk) for part, walk in zip(self.parts, walks, strict=True)
+            ]
             ordered = Case.objects.filter(pk__in=firsts[0].union(*firsts[1:])).order_by(*self.ORDER)
         return list(ordered.values_list("pk", flat=True)[start:stop])
+
+    #: A part's first ``stop`` matches are read newest first when they are among the
+    #: newest ``PROBE_FACTOR * stop`` cases (``_walks``).
+    PROBE_FACTOR = 10
+
+    def _walks(self, stop: int) -> list[bool]:
+        """For each part (PostgreSQL, several parts: a search), whether its first ``stop``
+        matches are among the newest ``PROBE_FACTOR * stop`` cases. One query; each
+        answer reads at most that many cases.
+
+        Why (issue 17, session 8): newest first, PostgreSQL stops at the page's end,
+        which is quick when the matches are spread over time (a common word) and slow
+        when they are all old: ``SP-2024`` matched 15 000 cases behind 44 000 newer ones
+        (80–110 ms at 100 000 cases). Such a part is read from its indexes and sorted
+        (``_firsts``: 20 ms). The planner cannot tell the two apart (it assumes the
+        matches spread evenly), so the first matches are probed.
+        """
+        newest = Case.objects.order_by(*self.ORDER).values("created")[
+            self.PROBE_FACTOR * stop - 1 : self.PROBE_FACTOR * stop
+        ]
+        # (when there are fewer cases, all of them: the earliest moment there is)
+        since = Coalesce(Subquery(newest), Value(datetime.min.replace(tzinfo=UTC)))
+        probes = []
+        for part in self.parts:
+            recent = part.filter(created__gte=since)
+            probes.append(recent.order_by(*self.ORDER).values("pk")[stop - 1 : stop])
+        from django.core.exceptions import EmptyResultSet
+        from django.db import connection
+
+        columns, params = [], []
+        for probe in probes:
+            try:
+                probe_sql, probe_params = probe.query.sql_with_params()
+            except EmptyResultSet:  # a part that can match nothing: read at once
+                columns.append("TRUE")
+                continue
+            columns.append(f"EXISTS ({probe_sql})")
+            params += probe_params
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT " + ", ".join(columns), params)
+            return list(cursor.fetchone())
+
+    def _firsts(self, part, stop: int, walk: bool):
+        """The ``pk`` of the part's first ``stop`` matches, newest first: read in that
+        order (``walk``), or all read from the part's indexes and sorted, ordered by
+        ``created`` plus nothing, an expression that no index gives in order."""
+        if walk:
+            return part.order_by(*self.ORDER).values("pk")[:stop]
+        unindexed = ExpressionWrapper(
+            F("created") + Value(timedelta(0)), output_field=DateTimeField()
+        )
+        return part.alias(_created=unindexed).order_by("-_created", "-pk").values("pk")[:stop]
 
     def __getitem__(self, index):
         if not isinstance(index, slice) or index.step not in (None, 1):
             raise TypeError("CaseListRows takes a slice")
         start, stop = index.start or 0, index.stop
+        if stop is not None and stop <= start:
+            return []  # as a queryset's empty slice: no query
         ids = self._ids(start, stop)
         if not ids:
             return []

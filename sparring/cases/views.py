@@ -457,7 +457,11 @@ def case_list(request: HttpRequest) -> HttpResponse:
     case_filter = CaseFilter(
         request.GET or None, queryset=access.visible_cases(request.user), request=request
     )
-    rows = selectors.CaseListRows(case_filter.search_parts(access.visible_case_parts(request.user)))
+    rows = selectors.CaseListRows(
+        case_filter.search_parts(access.visible_case_parts(request.user)),
+        # a search over every case: probe where its matches are (``CaseListRows._walks``)
+        probe=case_filter.searched and access.visible_case_terms(request.user) is None,
+    )
     page = selectors.CappedPaginator(rows, 50).get_page(request.GET.get("page"))
     return render(
         request,

@@ -139,6 +139,10 @@ def test_the_lists_give_what_the_old_rules_gave(
     for user in users:
         new = rows_of(api_selectors.task_cases(user), "waiting_since")
         assert new == rows_of(old_task_cases(user), "waiting_since"), user.username
+        # the count reads the open steps (and a consultant's open cases) alone
+        assert api_selectors.task_cases(user).count() == len(new), user.username
+        page = api_selectors.task_cases(user)[1:3]
+        assert rows_of(page, "waiting_since") == new[1:3], user.username
     coordinator_tasks = list(api_selectors.task_cases(coordinator))
     assert len(coordinator_tasks) == 4  # review, call-off, close, the other organisation's review
 
@@ -166,6 +170,9 @@ def test_the_lists_give_what_the_old_rules_gave(
     )
     assert not open_steps.values("process").annotate(n=Count("pk")).filter(n__gt=1)
     assert not StepDeadline.objects.open().exclude(case__status__in=states.OPEN).exists()
+    # the coordinator's count reads the open steps alone: every flow process is a case's
+    assert not open_steps.filter(process__case__isnull=True).exists()
+    assert not open_steps.exclude(process__case__status__in=states.OPEN).exists()
     # every deadline's copy is its task's
     for deadline in StepDeadline.objects.select_related("task"):
         assert deadline.finished == deadline.task.finished, deadline.step

@@ -238,6 +238,14 @@ def test_the_invoicing_basis_reads_the_same_rows_with_the_same_queries(
             ]
     assert len(new) == 3
     assert reports.invoicing_total(new) == reports.invoicing_total(old_rows())
+    # a page's ids first, then its rows: the old query's slices
+    pages = reports.InvoicingPages(new)
+    assert pages.count() == 3
+    for start in range(4):
+        assert [d.pk for d in pages[start : start + 2]] == [
+            d.pk for d in old_rows()[start : start + 2]
+        ]
+    assert pages[1].pk == old_rows()[1].pk
     rows = api.get(paths[1]).json()["results"]
     assert [row["day_id"] for row in rows] == [day.pk for day in old_rows()]
     assert [row["consultant"] for row in rows] == [str(day.case.consultant) for day in old_rows()]

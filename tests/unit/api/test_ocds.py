@@ -237,3 +237,52 @@ def test_the_export_is_paged_with_links_to_the_next_page(
     assert len(ocids) == len(set(ocids)) == 4
     assert Client().get("/api/v1/open-data/ocds/?page=x").status_code == 200
     assert Client().get("/api/v1/open-data/ocds/?page=99").json()["releases"] == []
+
+
+def old_called_off_cases():
+    """``ocds.called_off_cases`` before issue 17's session 8: an ``OR`` of two ``EXISTS``
+    (PostgreSQL hashed every call-off of the programme for each page)."""
+    from django.db.models import Exists, OuterRef, Q
+
+    from procurement.models import CallOff, MiniCompetition
+    from sparring.models import Case
+
+    return (
+        Case.objects.filter(
+            Exists(CallOff.objects.filter(case=OuterRef("pk")))
+            | Exists(MiniCompetition.objects.filter(case=OuterRef("pk")))
+        )
+        .exclude(Q(reference__isnull=True) | Q(reference=""))
+        .order_by("reference")
+    )
+
+
+def test_the_pages_hold_the_cases_of_the_old_rule_in_its_order(
+    programme, applicant, coordinator, open_call, agreement, monkeypatch
+):
+    """Call-offs (accepted, declined and offered again, cancelled), a mini-competition
+    without a call-off and an approved case without either: the new query finds the old
+    rule's cases in the same order, and the pages together hold them once each."""
+    from tests.unit.procurement.test_minicompetition import open_it
+
+    agreement.method = "mini_competition"
+    agreement.save()
+    open_it(approved_case(applicant, coordinator, open_call), coordinator, price_weight=40)
+    approved_case(applicant, coordinator, open_call)  # neither: not published
+    expected = list(old_called_off_cases().values_list("pk", flat=True))
+    assert len(expected) == 6
+    assert list(ocds.called_off_case_ids().values_list("pk", flat=True)) == expected
+    assert [case.pk for case in ocds.called_off_cases()] == expected
+    monkeypatch.setattr(ocds, "PAGE_SIZE", 4)
+    references = []
+    for page in (1, 2):
+        package = Client().get(f"/api/v1/open-data/ocds/?page={page}").json()
+        validate(package)
+        references += [
+            r["ocid"].removeprefix(f"{ocds._prefix()}-")
+            for r in package["releases"]
+            if r["ocid"] != ocds.agreement_ocid(agreement)
+        ]
+    from sparring.models import Case
+
+    assert references == [Case.objects.get(pk=pk).reference for pk in expected]

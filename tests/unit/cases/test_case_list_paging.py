@@ -82,11 +82,17 @@ def old_rows(user, params):
     return list(OldCaseFilter(params or None, queryset=queryset, request=request).qs)
 
 
-def new_pages(user, params, per_page):
-    """Every page's rows (one page at a time), and a paginator capped at four."""
+def new_pages(user, params, per_page, *, probe=None):
+    """Every page's rows (one page at a time), and a paginator capped at four. ``probe``:
+    as the view decides (None), or always / never."""
     request = request_for(user, params)
     case_filter = CaseFilter(params or None, queryset=access.visible_cases(user), request=request)
-    rows = selectors.CaseListRows(case_filter.search_parts(access.visible_case_parts(user)))
+    rows = selectors.CaseListRows(
+        case_filter.search_parts(access.visible_case_parts(user)),
+        probe=(case_filter.searched and access.visible_case_terms(user) is None)
+        if probe is None
+        else probe,
+    )
     paginator = selectors.CappedPaginator(rows, per_page)
     found = []
     for number in paginator.page_range:
@@ -148,13 +154,30 @@ def filter_sets(cases, open_call, consultant):
     ]
 
 
-@pytest.mark.parametrize("fallback", [False, True])
+@pytest.mark.parametrize(
+    ("fallback", "parts_read"), [(False, "probed"), (True, "probed"), (False, "sorted")]
+)
 def test_the_pages_hold_what_the_old_list_did(
-    cases, applicant, other_applicant, coordinator, consultant, open_call, fallback, monkeypatch
+    cases,
+    applicant,
+    other_applicant,
+    coordinator,
+    consultant,
+    open_call,
+    fallback,
+    parts_read,
+    monkeypatch,
 ):
     """Given the cases, when each role lists them with every filter set and search, a page
     of two rows at a time, then the rows, their order and late marks, and the capped count
-    are the old list's (on PostgreSQL also with the SQLite word search)."""
+    are the old list's (on PostgreSQL also with the SQLite word search, and with every
+    search part read from its indexes and sorted rather than newest first)."""
+    if parts_read == "sorted":
+        if connection.vendor != "postgresql":
+            pytest.skip("SQLite reads one part")
+        monkeypatch.setattr(
+            selectors.CaseListRows, "_walks", lambda self, stop: [False] * len(self.parts)
+        )
     if fallback:
         if connection.vendor != "postgresql":
             pytest.skip("SQLite always uses the word search")
@@ -174,7 +197,8 @@ def test_the_pages_hold_what_the_old_list_did(
     ):
         params = {**params, "q": text} if text else params
         expected = old_rows(user, params)
-        rows, paginator = new_pages(user, params, per_page=2)
+        probe = True if parts_read == "sorted" else None
+        rows, paginator = new_pages(user, params, per_page=2, probe=probe)
         where = (user.username, params)
         assert [case.pk for case in rows] == [case.pk for case in expected], where
         assert [case.step_late for case in rows] == [case.step_late for case in expected], where
@@ -228,3 +252,15 @@ def test_the_case_list_runs_the_same_queries_for_few_and_more_cases_when_searchi
         key: count for key, (count, _page) in before.items()
     }
     assert case_links(after[consultant.pk, urls[1]][1]) == {first.pk, assigned.pk}
+
+
+def test_a_search_part_that_matches_nothing_is_not_probed(cases, coordinator):
+    """A reader's scope that can hold no case (an empty queryset) among a search's parts:
+    the probe skips it and the page is the other parts' (PostgreSQL's probe; SQLite reads
+    one part)."""
+    expected = old_rows(coordinator, {"q": "kotihoito"})
+    parts = search.search_parts(Case.objects.none(), "kotihoito") + search.search_parts(
+        Case.objects.all(), "kotihoito"
+    )
+    rows = selectors.CaseListRows(parts, probe=True)
+    assert rows[0:50] == expected

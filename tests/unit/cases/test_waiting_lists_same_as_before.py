@@ -14,10 +14,40 @@ from tests.unit.cases.test_case_views import approve, submit_new
 pytestmark = pytest.mark.django_db
 
 
+def old_waiting_since(*, coordinator_steps: bool):
+    """``selectors.waiting_since`` before session 8: the steps of any task type (the
+    coordinators' are now also required to be of type FUNCTION, to read the open steps'
+    index)."""
+    from functools import reduce
+    from operator import or_
+
+    from django.db.models import OuterRef, Q, Subquery
+    from viewflow.workflow.models import Task
+    from viewflow.workflow.status import STATUS
+
+    from sparring.cases.steps import STEPS
+
+    names = [
+        name for name, step in STEPS.items() if not coordinator_steps or step.actor == "coordinator"
+    ]
+    tasks = Task.objects.filter(
+        reduce(or_, (Q(flow_task__endswith=f".{name}") for name in names)),
+        process_id=OuterRef("process_id"),
+        status__in=[STATUS.NEW, STATUS.SCHEDULED, STATUS.STARTED, STATUS.ERROR],
+    )
+    return Subquery(tasks.order_by("created").values("created")[:1])
+
+
+def old_with_waiting_since(queryset, *, coordinator_steps: bool):
+    return selectors.case_list(queryset).annotate(
+        waiting_since=old_waiting_since(coordinator_steps=coordinator_steps)
+    )
+
+
 def reference(queryset, sort: str, *, coordinator_steps: bool):
     return list(
         selectors.sorted_cases(
-            selectors.with_waiting_since(queryset, coordinator_steps=coordinator_steps), sort
+            old_with_waiting_since(queryset, coordinator_steps=coordinator_steps), sort
         )
     )
 
@@ -52,7 +82,7 @@ def test_each_list_has_the_rows_it_had_in_the_same_order(lists, sort):
             assert rows(new[start : start + 2]) == rows(old[start : start + 2])
             assert rows([new[start]]) == rows([old[start]])
     inbox_old = list(
-        selectors.with_waiting_since(inbox, coordinator_steps=True).order_by(
+        old_with_waiting_since(inbox, coordinator_steps=True).order_by(
             *selectors.QUEUE_SORTS["waiting"][1]
         )
     )

@@ -64,10 +64,12 @@ def _groups(agreement: FrameworkAgreement) -> dict[str, tuple]:
     )
 
     def invoicing_page():
-        # as the page: the month's count and total (one aggregate), one page of days
+        # as the page: the month's count and total (one aggregate), one page of days (its
+        # ids first, then its rows: ``reports.InvoicingPages``)
         days = reports.invoicing_rows(agreement, MONTH)
         count, total = reports.invoicing_total(days)
-        return count, total, [_invoicing_line(day) for day in days[:INVOICING_PAGE_SIZE]]
+        page = reports.InvoicingPages(days, count)[:INVOICING_PAGE_SIZE]
+        return count, total, [_invoicing_line(day) for day in page]
 
     def invoicing_old():
         # as the page was: every held day of the month listed and summed
