@@ -10,13 +10,15 @@ import jsonschema
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from procurement import minicompetition, reports
-from procurement.models import FrameworkAgreement
+from procurement.models import CallOff, FrameworkAgreement, MiniCompetition, Tender
 from sparring.api import ocds
 from sparring.cases import services
+from sparring.models import Case, SessionDay
 from tests.conftest import make_consultant
 from tests.unit.procurement.test_calloff import approved_case
 from tests.unit.procurement.test_procurement_reports import delivered_case
@@ -237,3 +239,72 @@ def test_the_export_is_paged_with_links_to_the_next_page(
     assert len(ocids) == len(set(ocids)) == 4
     assert Client().get("/api/v1/open-data/ocds/?page=x").status_code == 200
     assert Client().get("/api/v1/open-data/ocds/?page=99").json()["releases"] == []
+
+
+def old_called_off_cases():
+    """``ocds.called_off_cases`` before issue 17: the relations prefetched into each
+    record's related managers (the reference)."""
+    return (
+        Case.objects.filter(
+            Exists(CallOff.objects.filter(case=OuterRef("pk")))
+            | Exists(MiniCompetition.objects.filter(case=OuterRef("pk")))
+        )
+        .exclude(Q(reference__isnull=True) | Q(reference=""))
+        .select_related("organisation", "theme")
+        .prefetch_related(
+            Prefetch(
+                "call_offs",
+                queryset=CallOff.objects.select_related(
+                    "agreement", "chosen__supplier", "offer"
+                ).order_by("decided_at", "pk"),
+            ),
+            Prefetch(
+                "mini_competitions",
+                queryset=MiniCompetition.objects.select_related("agreement")
+                .prefetch_related(
+                    Prefetch(
+                        "tenders",
+                        queryset=Tender.objects.select_related("supplier").order_by(
+                            "supplier__ranking_position", "pk"
+                        ),
+                    )
+                )
+                .order_by("opened_at", "pk"),
+            ),
+            Prefetch("days_planned", queryset=SessionDay.objects.order_by("date", "pk")),
+        )
+        .order_by("reference")
+    )
+
+
+def test_the_releases_are_what_they_were_with_the_relations_read_into_lists(
+    programme, applicant, coordinator, open_call, agreement, supplier
+):
+    """The prefetched relations are lists (``Prefetch.to_attr``, issue 17); the package is
+    the one built from the related managers, byte for byte, with a mini-competition too."""
+    from tests.unit.procurement.test_minicompetition import open_it, pass_deadline
+
+    agreement.method = "mini_competition"
+    agreement.save()
+    aino = make_consultant("aino.a", supplier)
+    for sealed in (True, False):
+        case = approved_case(applicant, coordinator, open_call)
+        competition = open_it(case, coordinator, price_weight=40)
+        minicompetition.tender_submit(
+            actor=aino,
+            competition=competition,
+            day_price=Decimal("800"),
+            proposed_dates="vk 12",
+            approach="Lähestymistapa",
+        )
+        if not sealed:
+            pass_deadline(competition)
+    now = ocds.clock.now()
+    package = ocds.release_package(now=now)
+    cases = list(old_called_off_cases()[: ocds.PAGE_SIZE])
+    assert not hasattr(cases[0], "ocds_call_offs")
+    reference = [ocds.call_off_release(case, now) for case in cases]
+    releases = package["releases"][-len(reference) :]
+    assert json.dumps(releases) == json.dumps(reference)
+    assert any("tenderers" in r["tender"] for r in releases)
+    assert len(reference) >= 7
