@@ -25,7 +25,7 @@ from django.utils.translation import gettext
 _ID = 918273645
 
 
-def _case_address():
+def case_address():
     """A function of a case's id giving its page's address, as ``{% url
     'sparring:case_detail' pk %}`` does (one ``reverse`` per table, not per row)."""
     before, _id, after = reverse("sparring:case_detail", args=[_ID]).rpartition(str(_ID))
@@ -33,25 +33,23 @@ def _case_address():
     return lambda pk: f"{before}{pk}{after}"
 
 
-def _text(value) -> str:
-    """``{{ value }}``: localised, as text, escaped unless safe."""
+def text(value) -> str:
+    """``{{ value }}`` in a template: localised, as text, escaped unless safe."""
     return conditional_escape(formats.localize(value))
 
 
-def _date(value, format_name: str) -> str:
-    """``{{ value|date:format_name }}`` for a datetime (in the current time zone)."""
+def date_text(value, format_name: str) -> str:
+    """``{{ value|date:format_name }}`` in a template (a datetime in the current time zone)."""
     if value in (None, ""):
         return ""
-    if timezone.is_aware(value):
-        value = timezone.localtime(value)
-    return conditional_escape(formats.date_format(value, format_name))
+    return conditional_escape(formats.date_format(timezone.template_localtime(value), format_name))
 
 
 def case_table_rows(cases: Iterable) -> SafeString:
     """The ``<tr>`` rows of ``includes/case_table.html`` for ``cases`` (rows of
     ``selectors.case_list``: their organisation, sector, theme, consultant and handler
     loaded), in the active language."""
-    address = _case_address()
+    address = case_address()
     late = gettext("late")
     handled_by = gettext("handled by %(name)s")
     parts = []
@@ -63,28 +61,28 @@ def case_table_rows(cases: Iterable) -> SafeString:
         handler = case.handler
         parts.append(
             "\n  <tr>\n"
-            f'    <td><a href="{address(case.pk)}">{_text(case)}</a></td>\n'
-            f'    <td class="wrap-anywhere">{_text(case.organisation.display_name())}'
-            + (f'<br><span class="muted">{_text(unit)}</span>' if unit else "")
+            f'    <td><a href="{address(case.pk)}">{text(case)}</a></td>\n'
+            f'    <td class="wrap-anywhere">{text(case.organisation.display_name())}'
+            + (f'<br><span class="muted">{text(unit)}</span>' if unit else "")
             + "</td>\n"
-            f"    <td>{_text(case.sector_label())}</td>\n"
-            f"    <td>{'–' if theme is None else _text(theme)}</td>\n"
-            f"    <td>{'–' if days is None else _text(days)}</td>\n"
-            f'    <td><span class="status status-{_text(case.status)}">'
-            f"{_text(case.get_status_display())}</span>"
+            f"    <td>{text(case.sector_label())}</td>\n"
+            f"    <td>{'–' if theme is None else text(theme)}</td>\n"
+            f"    <td>{'–' if days is None else text(days)}</td>\n"
+            f'    <td><span class="status status-{text(case.status)}">'
+            f"{text(case.get_status_display())}</span>"
             + (f' <strong class="late-mark">{late}</strong>' if case.step_late else "")
             + (
                 '<br><span class="muted">'
-                f"{handled_by % {'name': _text(handler.get_full_name())}}</span>"
+                f"{handled_by % {'name': text(handler.get_full_name())}}</span>"
                 if handler
                 else ""
             )
             + "</td>\n"
-            f"    <td>{_text(consultant) if consultant else '–'}</td>\n"
-            f"    <td>{_date(case.created, 'SHORT_DATE_FORMAT')}</td>\n"
+            f"    <td>{text(consultant) if consultant else '–'}</td>\n"
+            f"    <td>{date_text(case.created, 'SHORT_DATE_FORMAT')}</td>\n"
             "  </tr>\n  "
         )
-    return mark_safe("".join(parts))  # noqa: S308 (every value escaped by _text/_date)
+    return mark_safe("".join(parts))  # noqa: S308 (every value escaped by text/date_text)
 
 
 def queue_table_rows(cases: Iterable, selectable: str = "") -> SafeString:
@@ -94,13 +92,13 @@ def queue_table_rows(cases: Iterable, selectable: str = "") -> SafeString:
     Args:
         selectable: the id of the form the rows' check boxes belong to ("": none).
     """
-    address = _case_address()
+    address = case_address()
     select = gettext("Select %(ref)s")
     ago = gettext("%(since)s ago")
-    form = _text(selectable)
+    form = text(selectable)
     parts = []
     for case in cases:
-        pk = _text(case.pk)
+        pk = text(case.pk)
         unit = case.unit
         since = case.waiting_since
         handler = case.handler
@@ -109,30 +107,30 @@ def queue_table_rows(cases: Iterable, selectable: str = "") -> SafeString:
             row.append(
                 f'<td><input type="checkbox" name="cases" value="{pk}" id="select-{pk}" '
                 f'form="{form}"><label for="select-{pk}" class="visually-hidden">'
-                f"{select % {'ref': _text(case)}}</label></td>"
+                f"{select % {'ref': text(case)}}</label></td>"
             )
         row.append(
             "\n"
-            f'    <td><a href="{address(case.pk)}">{_text(case)}</a></td>\n'
-            f'    <td class="wrap-anywhere">{_text(case.organisation.display_name())}'
-            + (f'<br><span class="muted">{_text(unit)}</span>' if unit else "")
+            f'    <td><a href="{address(case.pk)}">{text(case)}</a></td>\n'
+            f'    <td class="wrap-anywhere">{text(case.organisation.display_name())}'
+            + (f'<br><span class="muted">{text(unit)}</span>' if unit else "")
             + "</td>\n"
-            f'    <td><span class="status status-{_text(case.status)}">'
-            f"{_text(case.get_status_display())}</span></td>\n"
+            f'    <td><span class="status status-{text(case.status)}">'
+            f"{text(case.get_status_display())}</span></td>\n"
             "    <td>"
         )
         if since:
             row.append(
-                f'<time datetime="{_date(since, "c")}">'
-                f'{_date(since, "SHORT_DATETIME_FORMAT")}</time><br><span class="muted">'
-                f"{ago % {'since': _text(timesince_filter(since))}}</span>"
+                f'<time datetime="{date_text(since, "c")}">'
+                f'{date_text(since, "SHORT_DATETIME_FORMAT")}</time><br><span class="muted">'
+                f"{ago % {'since': text(timesince_filter(since))}}</span>"
             )
         else:
             row.append("–")
         row.append(
             "</td>\n    <td>"
-            + (_text(handler.get_full_name() or handler.get_username()) if handler else "–")
-            + f"</td>\n    <td>{_text(case.call.display_title)}</td>\n  </tr>\n  "
+            + (text(handler.get_full_name() or handler.get_username()) if handler else "–")
+            + f"</td>\n    <td>{text(case.call.display_title)}</td>\n  </tr>\n  "
         )
         parts.append("".join(row))
-    return mark_safe("".join(parts))  # noqa: S308 (every value escaped by _text/_date)
+    return mark_safe("".join(parts))  # noqa: S308 (every value escaped by text/date_text)

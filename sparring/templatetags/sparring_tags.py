@@ -44,3 +44,11 @@ def queue_rows(cases, selectable=""):
     from sparring.cases.rows import queue_table_rows
 
     return queue_table_rows(cases, selectable or "")
+
+
+@register.simple_tag
+def invoicing_rows(days):
+    """The rows of the invoicing basis (``procurement/rows.invoicing_table_rows``)."""
+    from procurement.rows import invoicing_table_rows
+
+    return invoicing_table_rows(days)
