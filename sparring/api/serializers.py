@@ -370,11 +370,34 @@ class CaseDetailSerializer(CaseSerializer):
 
 
 class TaskSerializer(serializers.Serializer):
-    """A case where the caller must act, with the steps that wait for them."""
+    """A case where the caller must act, with the steps that wait for them.
+
+    Written directly, as ``CaseSerializer`` (issue 17; compared with the declared fields
+    in ``tests/unit/api/test_serializer_rows.py``).
+    """
 
     case = CaseSerializer()
     waiting_since = serializers.DateTimeField()
     steps = StepSerializer(many=True)
+
+    def to_representation(self, item) -> dict:
+        """``item``: {"case", "waiting_since", "steps": [{"step", "actor", "description",
+        "since"}]} as ``views.TaskList`` makes it."""
+        case_field = self.fields["case"]
+        zone = case_field._response_language()[1]
+        return {
+            "case": case_field.to_representation(item["case"]),
+            "waiting_since": _iso_datetime(item["waiting_since"], zone),
+            "steps": [
+                {
+                    "step": str(step["step"]),
+                    "actor": str(step["actor"]),
+                    "description": str(step["description"]),
+                    "since": _iso_datetime(step["since"], zone),
+                }
+                for step in item["steps"]
+            ],
+        }
 
 
 class LateCaseSerializer(CaseSerializer):

@@ -31,6 +31,9 @@ def field_by_field(monkeypatch) -> None:
     generic = serializers.ModelSerializer.to_representation
     monkeypatch.setattr(s.CaseSerializer, "to_representation", generic)
     monkeypatch.setattr(s.LateCaseSerializer, "to_representation", generic)
+    monkeypatch.setattr(
+        s.TaskSerializer, "to_representation", serializers.Serializer.to_representation
+    )
 
 
 @pytest.fixture
