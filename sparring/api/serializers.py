@@ -146,15 +146,14 @@ def _iso_datetime(value, zone) -> str | None:
 
 
 class CaseSerializer(serializers.ModelSerializer):
-    """A case as the list shows it.
+    """A case as the list shows it."""
 
-    The declared fields describe the response (the OpenAPI schema is made from them);
-    ``to_representation`` writes a row directly rather than field by field (issue 17:
-    DRF's per-field path was most of a 50-row page's serialising). The two are
-    compared on varied rows, roles and languages in
-    ``tests/unit/api/test_serializer_rows.py``: a field added to ``Meta.fields`` must be
-    added to ``case_row`` too, or that test fails.
-    """
+    # (The docstring is the OpenAPI schema's description.) The declared fields describe
+    # the response and make the schema; ``to_representation`` writes a row directly
+    # rather than field by field (issue 17: DRF's per-field path was most of a 50-row
+    # page's serialising). The two are compared on varied rows, roles and languages in
+    # tests/unit/api/test_serializer_rows.py: a field added to ``Meta.fields`` must be
+    # added to ``case_row`` too, or that test fails.
 
     # a method field: a method as ``source`` made DRF inspect its signature on every row
     status_label = serializers.SerializerMethodField()
@@ -370,11 +369,10 @@ class CaseDetailSerializer(CaseSerializer):
 
 
 class TaskSerializer(serializers.Serializer):
-    """A case where the caller must act, with the steps that wait for them.
+    """A case where the caller must act, with the steps that wait for them."""
 
-    Written directly, as ``CaseSerializer`` (issue 17; compared with the declared fields
-    in ``tests/unit/api/test_serializer_rows.py``).
-    """
+    # Written directly, as ``CaseSerializer`` (issue 17; compared with the declared fields
+    # in tests/unit/api/test_serializer_rows.py).
 
     case = CaseSerializer()
     waiting_since = serializers.DateTimeField()
