@@ -12,6 +12,7 @@ The table around the rows (caption, headings) stays in the templates; the rows c
 from the ``{% case_rows %}`` and ``{% queue_rows %}`` tags (``sparring_tags``).
 """
 
+import html
 from collections.abc import Iterable
 
 from django.template.defaultfilters import timesince_filter
@@ -35,6 +36,8 @@ def case_address():
 
 def text(value) -> str:
     """``{{ value }}`` in a template: localised, as text, escaped unless safe."""
+    if type(value) is str:  # not a SafeString: escaped as ``django.utils.html.escape`` does
+        return html.escape(value)
     return conditional_escape(formats.localize(value))
 
 
