@@ -12,13 +12,14 @@ from collections.abc import Iterable
 from django.template.defaultfilters import floatformat
 from django.utils.safestring import SafeString, mark_safe
 
-from sparring.cases.rows import case_address, date_text, text
+from sparring.cases.rows import case_address, date_formatter, text
 
 
 def invoicing_table_rows(days: Iterable) -> SafeString:
     """The ``<tr>`` rows of ``procurement/invoicing.html`` for ``days`` (rows of
     ``reports.invoicing_rows``), in the active language."""
     address = case_address()
+    day_text = date_formatter("SHORT_DATE_FORMAT")
     parts = []
     for day in days:
         case = day.case
@@ -29,9 +30,9 @@ def invoicing_table_rows(days: Iterable) -> SafeString:
             f"<td>{text(consultant)}</td>"
             f'<td><a href="{address(case.pk)}">{text(case.reference)}</a></td>'
             f"<td>{text(case.organisation.display_name())}</td>"
-            f"<td>{date_text(day.date, 'SHORT_DATE_FORMAT')}</td>"
+            f"<td>{day_text(day.date)}</td>"
             f"<td>{text(day.participants)}</td>"
             f"<td>{text(floatformat(case.agreed_day_price, '2g'))}</td>"
             "</tr>\n  "
         )
-    return mark_safe("".join(parts))  # noqa: S308 (every value escaped by text/date_text)
+    return mark_safe("".join(parts))  # noqa: S308 (every value escaped by text/date_formatter)

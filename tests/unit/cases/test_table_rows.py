@@ -169,3 +169,33 @@ def test_the_selectable_rows_of_the_hand_over_page(
             reference_rows(reference)
             old = rows.queue_table_rows(cases, selectable)
         assert rows.queue_table_rows(cases, selectable) == old
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+@pytest.mark.parametrize(
+    "format_name", ["SHORT_DATE_FORMAT", "SHORT_DATETIME_FORMAT", "c", "D j.n."]
+)
+def test_the_date_formatter_is_the_date_filter(language, format_name):
+    """Remembered by day only for a format of the date alone; around midnight in
+    Helsinki and in UTC, for datetimes and dates."""
+    from django.template.defaultfilters import date as date_filter
+    from django.utils import translation
+
+    moments = [
+        real_datetime.datetime(2026, 3, 28, 21, 59, tzinfo=real_datetime.UTC),
+        real_datetime.datetime(2026, 3, 28, 22, 1, tzinfo=real_datetime.UTC),
+        real_datetime.datetime(2026, 3, 29, 1, 30, tzinfo=real_datetime.UTC),
+        real_datetime.datetime(2026, 12, 31, 23, 0, tzinfo=real_datetime.UTC),
+        real_datetime.date(2026, 3, 29),
+        None,
+    ]
+    with translation.override(language):
+        formatted = rows.date_formatter(format_name)
+        for moment in moments * 2:
+            try:
+                expected = date_filter(timezone.template_localtime(moment), format_name)
+            except TypeError:  # a time of a date: an error either way
+                with pytest.raises(TypeError):
+                    formatted(moment)
+                continue
+            assert formatted(moment) == expected, moment
