@@ -179,9 +179,9 @@ def _tender_status(case: Case) -> str:
 
 def call_off_release(case: Case, now: datetime) -> dict:
     """One case's call-off (the second stage of the framework agreement)."""
-    call_offs: list[CallOff] = list(case.call_offs.all())
-    competitions: list[MiniCompetition] = list(case.mini_competitions.all())
-    days: list[SessionDay] = list(case.days_planned.all())
+    call_offs: list[CallOff] = _related(case, "call_offs")
+    competitions: list[MiniCompetition] = _related(case, "mini_competitions")
+    days: list[SessionDay] = _related(case, "days_planned")
     held = [d for d in days if d.status == SessionDay.Status.HELD]
     agreement = call_offs[-1].agreement if call_offs else competitions[-1].agreement
     ocid = f"{_prefix()}-{case.reference}"
@@ -219,7 +219,9 @@ def call_off_release(case: Case, now: datetime) -> dict:
             f"Hinta {competition.price_weight} %, laatu {competition.quality_weight} %"
         )
         if not competition.is_sealed(now):
-            tenderers = [add_supplier(t.supplier, "tenderer") for t in competition.tenders.all()]
+            tenderers = [
+                add_supplier(t.supplier, "tenderer") for t in _related(competition, "tenders")
+            ]
             tender["tenderers"] = tenderers
             tender["numberOfTenderers"] = len(tenderers)
 
@@ -318,6 +320,19 @@ def call_off_release(case: Case, now: datetime) -> dict:
     return release
 
 
+#: Where ``called_off_cases`` puts each prefetched relation: lists (``Prefetch.to_attr``)
+#: rather than a related manager's queryset per record (issue 17: Django built ~900
+#: querysets for a page of 100 releases).
+PREFETCHED = "ocds_{}"
+
+
+def _related(instance, name: str) -> list:
+    """The records of the relation ``name`` of ``instance``: the list ``called_off_cases``
+    prefetched, else read now (ordered as there)."""
+    prefetched = getattr(instance, PREFETCHED.format(name), None)
+    return list(getattr(instance, name).all()) if prefetched is None else prefetched
+
+
 def called_off_case_ids():
     """The ``pk`` of every case with a call-off decision or a mini-competition (and a
     reference), by reference: the order of the package's pages.
@@ -352,6 +367,7 @@ def called_off_cases(ids=None):
                 queryset=CallOff.objects.select_related(
                     "agreement", "chosen__supplier", "offer"
                 ).order_by("decided_at", "pk"),
+                to_attr=PREFETCHED.format("call_offs"),
             ),
             Prefetch(
                 "mini_competitions",
@@ -362,11 +378,17 @@ def called_off_cases(ids=None):
                         queryset=Tender.objects.select_related("supplier").order_by(
                             "supplier__ranking_position", "pk"
                         ),
+                        to_attr=PREFETCHED.format("tenders"),
                     )
                 )
                 .order_by("opened_at", "pk"),
+                to_attr=PREFETCHED.format("mini_competitions"),
             ),
-            Prefetch("days_planned", queryset=SessionDay.objects.order_by("date", "pk")),
+            Prefetch(
+                "days_planned",
+                queryset=SessionDay.objects.order_by("date", "pk"),
+                to_attr=PREFETCHED.format("days_planned"),
+            ),
         )
         .order_by("reference")
     )

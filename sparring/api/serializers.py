@@ -1,6 +1,7 @@
 """What the API returns. Read-only except the day held; each field says what it is."""
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -131,8 +132,28 @@ class ConsultantRefSerializer(serializers.Serializer):
     supplier = serializers.CharField()
 
 
+def _iso_datetime(value, zone) -> str | None:
+    """``value`` as DRF's ``DateTimeField`` writes it with the default ISO 8601 format:
+    in ``zone`` (the current time zone), ``Z`` for UTC; None for no value."""
+    if not value:
+        return None
+    if timezone.is_aware(value):
+        value = value.astimezone(zone)
+    else:
+        value = timezone.make_aware(value, zone)
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
 class CaseSerializer(serializers.ModelSerializer):
     """A case as the list shows it."""
+
+    # (The docstring is the OpenAPI schema's description.) The declared fields describe
+    # the response and make the schema; ``to_representation`` writes a row directly
+    # rather than field by field (issue 17: DRF's per-field path was most of a 50-row
+    # page's serialising). The two are compared on varied rows, roles and languages in
+    # tests/unit/api/test_serializer_rows.py: a field added to ``Meta.fields`` must be
+    # added to ``case_row`` too, or that test fails.
 
     # a method field: a method as ``source`` made DRF inspect its signature on every row
     status_label = serializers.SerializerMethodField()
@@ -169,6 +190,54 @@ class CaseSerializer(serializers.ModelSerializer):
             "url",
             "page_url",
         ]
+
+    def to_representation(self, case) -> dict:
+        """The case's row (``case_row``)."""
+        return self.case_row(case)
+
+    def case_row(self, case) -> dict:
+        """The fields of ``CaseSerializer.Meta.fields``, in their order, with the values
+        their declared fields give. The case's relations must be loaded (``selectors.case_list``)."""
+        language, zone = self._response_language()
+        consultant = case.consultant if case.consultant_id is not None else None
+        sector = case.sector
+        theme = case.theme
+        return {
+            "id": case.pk,
+            "reference": case.reference,
+            "status": case.status,
+            "status_label": case.get_status_display(),
+            "call": {"id": case.call_id, "name": case.call.display_title},
+            "organisation": {
+                "id": case.organisation_id,
+                "name": case.organisation.display_name(language),
+            },
+            "unit": case.unit,
+            "whole_organisation": bool(case.whole_organisation),
+            "sector": None if sector is None else sector.code,
+            "theme": None if theme is None else theme.code,
+            "language": case.language,
+            "estimated_participants": case.estimated_participants,
+            "requested_days": case.requested_days,
+            "approved_days": case.approved_days,
+            "created": _iso_datetime(case.created, zone),
+            "submitted_at": _iso_datetime(case.submitted_at, zone),
+            "decided_at": _iso_datetime(case.decided_at, zone),
+            "closed_at": _iso_datetime(case.closed_at, zone),
+            "consultant": None
+            if consultant is None
+            else {"name": str(consultant), "supplier": consultant.supplier.display_name()},
+            "url": self._address("api:case_detail", case.pk),
+            "page_url": self._address("sparring:case_detail", case.pk),
+        }
+
+    def _response_language(self) -> tuple[str, object]:
+        """The active language (two letters) and time zone, read once per response."""
+        cached = self.context.get("case_row_language")
+        if cached is None:
+            cached = ((get_language() or "fi")[:2], timezone.get_current_timezone())
+            self.context["case_row_language"] = cached
+        return cached
 
     def get_status_label(self, case) -> str:
         return case.get_status_display()
@@ -282,6 +351,9 @@ class CaseDetailSerializer(CaseSerializer):
     class Meta(CaseSerializer.Meta):
         fields = [*CaseSerializer.Meta.fields, "steps", "days", "report", "documents"]
 
+    # One case: DRF's field-by-field path, as declared.
+    to_representation = serializers.ModelSerializer.to_representation
+
     @extend_schema_field(StepSerializer(many=True))
     def get_steps(self, case) -> list:
         return StepSerializer(self.context["steps"], many=True).data
@@ -299,9 +371,31 @@ class CaseDetailSerializer(CaseSerializer):
 class TaskSerializer(serializers.Serializer):
     """A case where the caller must act, with the steps that wait for them."""
 
+    # Written directly, as ``CaseSerializer`` (issue 17; compared with the declared fields
+    # in tests/unit/api/test_serializer_rows.py).
+
     case = CaseSerializer()
     waiting_since = serializers.DateTimeField()
     steps = StepSerializer(many=True)
+
+    def to_representation(self, item) -> dict:
+        """``item``: {"case", "waiting_since", "steps": [{"step", "actor", "description",
+        "since"}]} as ``views.TaskList`` makes it."""
+        case_field = self.fields["case"]
+        zone = case_field._response_language()[1]
+        return {
+            "case": case_field.to_representation(item["case"]),
+            "waiting_since": _iso_datetime(item["waiting_since"], zone),
+            "steps": [
+                {
+                    "step": str(step["step"]),
+                    "actor": str(step["actor"]),
+                    "description": str(step["description"]),
+                    "since": _iso_datetime(step["since"], zone),
+                }
+                for step in item["steps"]
+            ],
+        }
 
 
 class LateCaseSerializer(CaseSerializer):
@@ -316,6 +410,18 @@ class LateCaseSerializer(CaseSerializer):
 
     class Meta(CaseSerializer.Meta):
         fields = [*CaseSerializer.Meta.fields, "late_step", "waiting_since", "due", "handler"]
+
+    def to_representation(self, case) -> dict:
+        """The case's row (``case_row``) and the late step's fields, in ``Meta.fields`` order."""
+        zone = self._response_language()[1]
+        late_step = case.late_step
+        return {
+            **self.case_row(case),
+            "late_step": None if late_step is None else str(late_step),
+            "waiting_since": _iso_datetime(case.waiting_since, zone),
+            "due": _iso_datetime(case.due, zone),
+            "handler": self.get_handler(case),
+        }
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_handler(self, case) -> str | None:

@@ -27,3 +27,28 @@ def calloff_reasons(reasons) -> str:
     from procurement.calloff import reasons_text
 
     return reasons_text(reasons)
+
+
+@register.simple_tag
+def case_rows(cases):
+    """The rows of the case table (``cases/rows.case_table_rows``)."""
+    from sparring.cases.rows import case_table_rows
+
+    return case_table_rows(cases)
+
+
+@register.simple_tag
+def queue_rows(cases, selectable=""):
+    """The rows of the queue table (``cases/rows.queue_table_rows``); ``selectable``: the
+    id of the form their check boxes belong to."""
+    from sparring.cases.rows import queue_table_rows
+
+    return queue_table_rows(cases, selectable or "")
+
+
+@register.simple_tag
+def invoicing_rows(days):
+    """The rows of the invoicing basis (``procurement/rows.invoicing_table_rows``)."""
+    from procurement.rows import invoicing_table_rows
+
+    return invoicing_table_rows(days)

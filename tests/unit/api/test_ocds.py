@@ -10,13 +10,15 @@ import jsonschema
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from procurement import minicompetition, reports
-from procurement.models import FrameworkAgreement
+from procurement.models import CallOff, FrameworkAgreement, MiniCompetition, Tender
 from sparring.api import ocds
 from sparring.cases import services
+from sparring.models import Case, SessionDay
 from tests.conftest import make_consultant
 from tests.unit.procurement.test_calloff import approved_case
 from tests.unit.procurement.test_procurement_reports import delivered_case
@@ -142,7 +144,7 @@ def test_the_export_validates_and_its_totals_equal_the_ledger(programme, agreeme
 
 
 def test_the_export_has_no_personal_data(programme, applicant, coordinator):
-    from sparring.models import Case, User
+    from sparring.models import User
 
     text = Client().get("/api/v1/open-data/ocds/").content.decode()
     people = list(User.objects.all())
@@ -240,19 +242,38 @@ def test_the_export_is_paged_with_links_to_the_next_page(
 
 
 def old_called_off_cases():
-    """``ocds.called_off_cases`` before issue 17's session 8: an ``OR`` of two ``EXISTS``
-    (PostgreSQL hashed every call-off of the programme for each page)."""
-    from django.db.models import Exists, OuterRef, Q
-
-    from procurement.models import CallOff, MiniCompetition
-    from sparring.models import Case
-
+    """``ocds.called_off_cases`` before issue 17: an ``OR`` of two ``EXISTS`` (PostgreSQL
+    hashed every call-off of the programme for each page), the relations prefetched into
+    each record's related managers (the reference of both the rule and the releases)."""
     return (
         Case.objects.filter(
             Exists(CallOff.objects.filter(case=OuterRef("pk")))
             | Exists(MiniCompetition.objects.filter(case=OuterRef("pk")))
         )
         .exclude(Q(reference__isnull=True) | Q(reference=""))
+        .select_related("organisation", "theme")
+        .prefetch_related(
+            Prefetch(
+                "call_offs",
+                queryset=CallOff.objects.select_related(
+                    "agreement", "chosen__supplier", "offer"
+                ).order_by("decided_at", "pk"),
+            ),
+            Prefetch(
+                "mini_competitions",
+                queryset=MiniCompetition.objects.select_related("agreement")
+                .prefetch_related(
+                    Prefetch(
+                        "tenders",
+                        queryset=Tender.objects.select_related("supplier").order_by(
+                            "supplier__ranking_position", "pk"
+                        ),
+                    )
+                )
+                .order_by("opened_at", "pk"),
+            ),
+            Prefetch("days_planned", queryset=SessionDay.objects.order_by("date", "pk")),
+        )
         .order_by("reference")
     )
 
@@ -283,6 +304,37 @@ def test_the_pages_hold_the_cases_of_the_old_rule_in_its_order(
             for r in package["releases"]
             if r["ocid"] != ocds.agreement_ocid(agreement)
         ]
-    from sparring.models import Case
-
     assert references == [Case.objects.get(pk=pk).reference for pk in expected]
+
+
+def test_the_releases_are_what_they_were_with_the_relations_read_into_lists(
+    programme, applicant, coordinator, open_call, agreement, supplier
+):
+    """The prefetched relations are lists (``Prefetch.to_attr``, issue 17); the package is
+    the one built from the related managers, byte for byte, with a mini-competition too."""
+    from tests.unit.procurement.test_minicompetition import open_it, pass_deadline
+
+    agreement.method = "mini_competition"
+    agreement.save()
+    aino = make_consultant("aino.a", supplier)
+    for sealed in (True, False):
+        case = approved_case(applicant, coordinator, open_call)
+        competition = open_it(case, coordinator, price_weight=40)
+        minicompetition.tender_submit(
+            actor=aino,
+            competition=competition,
+            day_price=Decimal("800"),
+            proposed_dates="vk 12",
+            approach="Lähestymistapa",
+        )
+        if not sealed:
+            pass_deadline(competition)
+    now = ocds.clock.now()
+    package = ocds.release_package(now=now)
+    cases = list(old_called_off_cases()[: ocds.PAGE_SIZE])
+    assert not hasattr(cases[0], "ocds_call_offs")
+    reference = [ocds.call_off_release(case, now) for case in cases]
+    releases = package["releases"][-len(reference) :]
+    assert json.dumps(releases) == json.dumps(reference)
+    assert any("tenderers" in r["tender"] for r in releases)
+    assert len(reference) >= 7
