@@ -286,7 +286,8 @@ def refresh() -> int:
 
     Returns the number of queued changes folded in. When nothing is queued: one
     statement (``queued``, an EXISTS on the queue) and nothing else, no savepoint.
-    Otherwise the same statements whether 1 or ``CHUNK`` changes wait (about twenty);
+    Otherwise the same statements whether 1 or ``CHUNK`` changes wait (about twenty),
+    or three when another fold-in took them while this one waited for their lock;
     a longer queue than ``CHUNK`` takes another round. Either way a bounded number of
     queries, never growing with rows. Runs in its own atomic block (a savepoint inside
     the caller's transaction). Safe under concurrency: the queue's rows, then the case
@@ -324,6 +325,10 @@ def _refresh_some() -> int:
             .order_by("pk")
             .values_list("pk", "case_id")[:CHUNK]
         )
+        if not queued:
+            # Another fold-in took them while this one waited for their lock (a burst of
+            # call-offs): it has done the work, nothing to recompute.
+            return 0
         case_ids = sorted({case_id for _pk, case_id in queued})
         # Lock the rows of these cases (two refreshes of one case serialise) and note
         # whose loads they carried before.

@@ -363,3 +363,18 @@ def test_a_fold_in_reads_only_the_rows_of_its_cases(programme):
     ]
     assert summed == []
     assert_equal_to_the_records()
+
+
+def test_a_fold_in_that_finds_the_queue_taken_returns_at_once(programme, monkeypatch):
+    """Issue 17: when another fold-in took the queued changes while this one waited for
+    their lock (EXISTS said yes, the locked read finds none), it stops there: no reads
+    of the cases' rows, no writes (in a burst of call-offs this is under the lock)."""
+    aggregates.refresh()
+    monkeypatch.setattr(aggregates, "queued", lambda: True)  # as the EXISTS saw it
+    with CaptureQueriesContext(connection) as queries:
+        assert aggregates.refresh() == 0
+    statements = [q["sql"] for q in queries.captured_queries]
+    assert not any("statistics_casefigures" in sql for sql in statements), statements
+    assert not any("procurement_consultantload" in sql for sql in statements), statements
+    assert len(statements) <= 3, statements  # savepoint, the locked read, release
+    assert_equal_to_the_records()
