@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import F, Sum
+from django.db.models import F, Sum, Value
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
@@ -192,9 +192,9 @@ def supplier_days_live(agreement: FrameworkAgreement) -> dict[int, int]:
 class Pool:
     """What a call-off reads that other call-offs do not change (read before any lock).
 
-    The consultants of the agreement (with user, supplier and themes), who of them is
-    unavailable for the whole delivery period, has a conflict with the organisation or
-    declined this case, and the suppliers' planned shares (rotation).
+    The consultants of the agreement (with user and supplier), who of them covers the
+    case's theme, is unavailable for the whole delivery period, has a conflict with the
+    organisation or declined this case, and the suppliers' planned shares (rotation).
     """
 
     consultants: list
@@ -204,6 +204,7 @@ class Pool:
     shares: dict
     period_start: Any
     period_end: Any
+    covers_theme: set = field(default_factory=set)
 
 
 @dataclass
@@ -217,38 +218,65 @@ class Counters:
 
 
 def pool(case, agreement: FrameworkAgreement) -> Pool:
-    """The part of ``candidates``' input that needs no lock (see ``Pool``): five queries."""
+    """The part of ``candidates``' input that needs no lock (see ``Pool``): four queries
+    (the consultants with user and supplier; who covers the case's theme; who is
+    unavailable, in conflict or declined, in one; the planned shares, for rotation)."""
     consultants = list(
         Consultant.objects.filter(supplier__agreement=agreement)
         .select_related("user", "supplier")
-        .prefetch_related("themes")
         .order_by("pk")
     )
     ids = [c.pk for c in consultants]
     today = clock.today()
     period_start = max(today, case.call.delivery_starts)
     period_end = min(case.call.delivery_ends, agreement.valid_until)
-    unavailable_all = set(
+    covers_theme = set(
+        Consultant.themes.through.objects.filter(
+            consultant_id__in=ids, theme_id=case.theme_id
+        ).values_list("consultant_id", flat=True)
+    )
+    # who cannot take this case whatever the counters say, in one statement (kind, id)
+    unavailable = (
         Unavailability.objects.filter(
             consultant_id__in=ids, starts__lte=period_start, ends__gte=period_end
-        ).values_list("consultant_id", flat=True)
+        )
+        .values_list(Value(_UNAVAILABLE), "consultant_id")
+        .order_by()
     )
-    conflicts = set(
+    conflicting = (
         ConflictOfInterest.objects.filter(
-            consultant_id__in=ids, organisation=case.organisation
-        ).values_list("consultant_id", flat=True)
+            consultant_id__in=ids, organisation_id=case.organisation_id
+        )
+        .values_list(Value(_CONFLICT), "consultant_id")
+        .order_by()
     )
-    declined = set(
-        Offer.objects.filter(
-            case=case, status__in=[Offer.Status.DECLINED, Offer.Status.EXPIRED]
-        ).values_list("consultant_id", flat=True)
+    declining = (
+        Offer.objects.filter(case=case, status__in=[Offer.Status.DECLINED, Offer.Status.EXPIRED])
+        .values_list(Value(_DECLINED), "consultant_id")
+        .order_by()
     )
+    excluded: dict[int, set] = {_UNAVAILABLE: set(), _CONFLICT: set(), _DECLINED: set()}
+    for kind, pk in unavailable.union(conflicting, declining, all=True):
+        excluded[kind].add(pk)
     shares = {}
     if agreement.method == FrameworkAgreement.Method.ROTATION:
         shares = dict(
             Supplier.objects.filter(agreement=agreement).values_list("pk", "planned_share")
         )
-    return Pool(consultants, unavailable_all, conflicts, declined, shares, period_start, period_end)
+    return Pool(
+        consultants,
+        excluded[_UNAVAILABLE],
+        excluded[_CONFLICT],
+        excluded[_DECLINED],
+        shares,
+        period_start,
+        period_end,
+        covers_theme,
+    )
+
+
+# the kinds of ``pool``'s one statement of exclusions
+_UNAVAILABLE, _CONFLICT, _DECLINED = 1, 2, 3
 
 
 def locked_counters(agreement: FrameworkAgreement, given: Pool) -> Counters:
@@ -333,7 +361,7 @@ def rank(case, agreement: FrameworkAgreement, given: Pool, counted: Counters) ->
             reasons.append({"code": "supplier_inactive"})
         if case.language not in (consultant.languages or []):
             reasons.append({"code": "language"})
-        if case.theme_id not in {t.pk for t in consultant.themes.all()}:
+        if consultant.pk not in given.covers_theme:
             reasons.append({"code": "theme"})
         if not consultant.works_remotely and case.organisation.region not in (
             consultant.regions or []

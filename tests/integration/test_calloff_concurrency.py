@@ -154,3 +154,48 @@ def test_the_flow_bookkeeping_is_done_before_the_agreement_lock(
     writes = [sql for sql in under if sql.lstrip().upper().startswith(("INSERT", "UPDATE"))]
     assert len(writes) <= 5, writes  # the case, the offer, the call-off record, audit, outbox
     assert not any(sql.lstrip().upper().startswith("DELETE") for sql in under), under
+
+
+def test_the_locked_fold_in_of_the_previous_call_off_sums_no_history(
+    transactional_db, applicant, coordinator, open_call, agreement, supplier, monkeypatch
+):
+    """Issue 17: in a burst, a call-off folds in the previous call-off's changes under the
+    agreement's lock. That fold-in reads and writes those cases' rows only (loads and
+    rollup move by difference): no sum over the consultants' cases, and the same
+    statements with 2 or 40 cases in the consultant's history."""
+    from django.db import connection as db
+    from django.db import transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from sparring import aggregates
+
+    make_consultant("aino.a", supplier, capacity_total=200)
+    real = aggregates.refresh_if_queued
+
+    def only_under_the_lock():  # as in a burst: the previous one committed after step 1
+        if transaction.get_connection().in_atomic_block:
+            real()
+
+    def locked_section(history: int) -> list[str]:
+        cases = [approved_case(applicant, coordinator, open_call, days=1) for _n in range(history)]
+        for case in cases:
+            services.case_call_off(actor=coordinator, case=case, version=case.version)
+        first, second = (approved_case(applicant, coordinator, open_call, days=1) for _n in "ab")
+        services.case_call_off(actor=coordinator, case=first, version=first.version)
+        monkeypatch.setattr(aggregates, "refresh_if_queued", only_under_the_lock)
+        with CaptureQueriesContext(db) as queries:
+            services.case_call_off(actor=coordinator, case=second, version=second.version)
+        monkeypatch.setattr(aggregates, "refresh_if_queued", real)
+        statements = [q["sql"] for q in queries.captured_queries]
+        table = '"procurement_frameworkagreement"'
+        locked_at = next(
+            n for n, sql in enumerate(statements) if table in sql and "FOR UPDATE" in sql
+        )
+        return statements[locked_at:]
+
+    few = locked_section(1)
+    assert any('"statistics_casefigures"' in sql for sql in few), "folded in under the lock"
+    assert not any('"statistics_casefigures"' in sql and "SUM(" in sql.upper() for sql in few)
+    assert not any('FROM "sparring_case"' in sql and "GROUP BY" in sql for sql in few)
+    many = locked_section(20)
+    assert len(many) == len(few)

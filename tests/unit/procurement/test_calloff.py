@@ -128,6 +128,11 @@ def test_conflict_unavailability_and_an_earlier_decline_exclude(
 
     ranked = calloff.candidates(case, agreement)
     assert [c.eligible for c in ranked] == [False, False, False]
+    assert {c.consultant: [r["code"] for r in c.reasons] for c in ranked} == {
+        conflicted.consultant.pk: ["conflict"],
+        away.consultant.pk: ["unavailable"],
+        decliner.consultant.pk: ["declined"],
+    }
     assert calloff.proposal(ranked) is None
     with pytest.raises(ValidationError):
         services.case_call_off(actor=coordinator, case=case, version=case.version)
@@ -445,3 +450,34 @@ def test_the_migration_rewrites_existing_records(
     migration.forwards(apps, None)
     record.refresh_from_db()
     assert [c["reasons"] for c in record.candidates if c["reasons"]] == [[{"code": "language"}]]
+
+
+def test_the_pool_reads_in_the_same_statements_whatever_the_number_of_consultants(
+    applicant, coordinator, open_call, agreement, supplier
+):
+    """Issue 17: what a call-off reads before the agreement's lock (``calloff.pool``) is a
+    fixed number of statements: the exclusions (unavailable, conflict, declined) in one."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    case = approved_case(applicant, coordinator, open_call)
+
+    def statements() -> int:
+        fresh = Case.objects.select_related("call", "organisation").get(pk=case.pk)
+        with CaptureQueriesContext(connection) as queries:
+            calloff.pool(fresh, agreement)
+        return len(queries)
+
+    make_consultant("aino.a", supplier)
+    few = statements()
+    for name in ("bertta.b", "celia.c", "doris.d"):
+        user = make_consultant(name, supplier)
+        ConflictOfInterest.objects.create(
+            consultant=user.consultant, organisation=case.organisation, reason="-"
+        )
+        Unavailability.objects.create(
+            consultant=user.consultant,
+            starts=timezone.localdate() - timedelta(days=1),
+            ends=open_call.delivery_ends,
+        )
+    assert statements() == few <= 4

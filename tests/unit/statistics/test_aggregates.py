@@ -323,3 +323,58 @@ def test_each_kind_of_change_through_the_services_keeps_the_aggregates_equal(
     Survey.objects.filter(case=delivered).update(closed=True)
     assert_equal_to_the_records()  # survey closed
     assert statistics.programme_figures()["average_grade"] == 4.2
+
+
+def test_loads_moved_by_difference_equal_the_sums_over_every_case(programme):
+    """Issue 17: the fold-in moves each consultant's load by the difference of the cases it
+    folds in; after varied changes (statuses, prices, days, consultants, offers, days
+    held, deletions) every stored load equals ``load_rows``, the sum over all of the
+    consultant's cases (the reference the fold-in used to run)."""
+    rng = random.Random(29)
+    ids = list(Consultant.objects.values_list("pk", flat=True))
+    fields = list(ConsultantLoad.COUNTERS)
+    for step in range(40):
+        for _n in range(rng.randint(1, 3)):  # one change or several in a fold-in
+            rng.choice([_status, _offer, _case_fields, _day, _delete, _offer, _case_fields])(rng)
+        if step % 3 == 0:
+            aggregates.refresh()
+            stored = ConsultantLoad.objects.in_bulk(ids)
+            reference = aggregates.load_rows(ids)
+            for pk in ids:
+                have = stored.get(pk) or ConsultantLoad(consultant_id=pk)
+                want = reference[pk]
+                assert [getattr(have, n) for n in fields] == [getattr(want, n) for n in fields]
+    assert_equal_to_the_records()
+
+
+def test_a_fold_in_reads_only_the_rows_of_its_cases(programme):
+    """Issue 17: folding in one case's change sums nothing over the consultant's other
+    cases (the call-off folds in under the agreement's lock: its cost must not grow
+    with the programme)."""
+    aggregates.refresh()
+    case = Case.objects.exclude(consultant=None).order_by("pk").first()
+    Case.objects.filter(pk=case.pk).update(status=Case.Status.WITHDRAWN)
+    with CaptureQueriesContext(connection) as queries:
+        assert aggregates.refresh() == 1
+    summed = [
+        q["sql"]
+        for q in queries.captured_queries
+        if "statistics_casefigures" in q["sql"] and "SUM(" in q["sql"].upper()
+    ]
+    assert summed == []
+    assert_equal_to_the_records()
+
+
+def test_a_fold_in_that_finds_the_queue_taken_returns_at_once(programme, monkeypatch):
+    """Issue 17: when another fold-in took the queued changes while this one waited for
+    their lock (EXISTS said yes, the locked read finds none), it stops there: no reads
+    of the cases' rows, no writes (in a burst of call-offs this is under the lock)."""
+    aggregates.refresh()
+    monkeypatch.setattr(aggregates, "queued", lambda: True)  # as the EXISTS saw it
+    with CaptureQueriesContext(connection) as queries:
+        assert aggregates.refresh() == 0
+    statements = [q["sql"] for q in queries.captured_queries]
+    assert not any("statistics_casefigures" in sql for sql in statements), statements
+    assert not any("procurement_consultantload" in sql for sql in statements), statements
+    assert len(statements) <= 3, statements  # savepoint, the locked read, release
+    assert_equal_to_the_records()
