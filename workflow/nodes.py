@@ -14,13 +14,16 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 from viewflow import this
 from viewflow.workflow.activation import Activation
 from viewflow.workflow.flow.nodes import Handle, Switch, TimerBoundary
 from viewflow.workflow.lock import after_lock_released
 from viewflow.workflow.nodes import AbstractJob, AbstractJobActivation
+from viewflow.workflow.nodes.handle import HandleActivation
+from viewflow.workflow.nodes.switch import SwitchActivation
 from viewflow.workflow.signals import task_finished
 from viewflow.workflow.status import STATUS
 
@@ -132,8 +135,10 @@ class DeadlineTimer(TimerBoundary):
 
     def _on_host_finished(self, **signal_kwargs: Any) -> None:
         host_task = signal_kwargs["task"]
-        if host_task.flow_task != self._attached_to:
-            return
+        if host_task.flow_task != self._attached_to or getattr(
+            host_task, "_timers_cancelled", False
+        ):
+            return  # another step's task, or cancelled with it (CaseStepActivation.complete)
         timers = [b for b in self._attached_to._boundary_events if isinstance(b, TimerBoundary)]
         if timers[0] is not self:
             return  # the step's first timer cancels them all
@@ -145,15 +150,54 @@ class DeadlineTimer(TimerBoundary):
         ).update(status=STATUS.CANCELED, finished=timezone.now())
 
 
+class CaseStepActivation(HandleActivation):
+    """A :class:`CaseStep`'s activation: completing the step's task and cancelling its
+    open deadline timers is one UPDATE (viewflow saves the whole task row, then the
+    timers are cancelled in a second statement)."""
+
+    @Activation.status.transition(source=STATUS.STARTED, target=STATUS.DONE)
+    def complete(self) -> None:
+        assert connection.in_atomic_block
+        task = self.task
+        task.finished = timezone.now()
+        timers = self.flow_task._deadline_timers()
+        if task.pk is None or not timers:
+            task.save()
+        else:
+            manager = self.flow_class.task_class._default_manager
+            step_task = Q(pk=task.pk)
+            open_timers = Q(
+                pk__in=manager.filter(
+                    process_id=task.process_id,
+                    previous=task,
+                    flow_task__in=timers,
+                    status__in=[STATUS.NEW, STATUS.SCHEDULED],
+                ).values("pk")
+            )
+            manager.filter(step_task | open_timers).update(
+                status=Case(
+                    When(step_task, then=Value(STATUS.DONE)), default=Value(STATUS.CANCELED)
+                ),
+                started=Case(When(step_task, then=Value(task.started)), default=F("started")),
+                finished=task.finished,
+            )
+            task._timers_cancelled = True  # DeadlineTimer._on_host_finished: nothing left to do
+        task_finished.send(sender=self.flow_class, process=self.process, task=task)
+
+
 class CaseStep(Handle):
     """A waiting step of the case flow: viewflow's Handle whose ``OnTimeout`` timers are
     :class:`DeadlineTimer` (same behaviour, fewer queries).
 
-    When the step's task is made, its timers' tasks are inserted in one statement
-    and the links (the step's task to the task before it, each timer to the step's
-    task) in another: three statements for a step with three timers instead of
-    viewflow's two per task plus a savepoint and an update per timer.
+    When the step's task is made, it, its timers' tasks and a :class:`CaseSwitch`'s
+    task waiting to be written before it are inserted in one statement, then the
+    step's ``StepDeadline`` row, then all their links (each task to the one before it)
+    in one more: three statements for a step with three timers instead of viewflow's
+    two per task plus a savepoint and an update per timer. When the step is done, its
+    task and its open timers are written in one UPDATE (:class:`CaseStepActivation`).
     """
+
+    activation_class = CaseStepActivation
 
     def OnTimeout(
         self, delay: Any, then: Any, interrupting: bool = True, title: Any = None
@@ -164,26 +208,56 @@ class CaseStep(Handle):
         self._boundary_specs.append(("timeout", boundary))
         return self
 
+    def _deadline_timers(self) -> list["DeadlineTimer"]:
+        """The step's deadline timers (cancelled when its task is done)."""
+        return [b for b in self._boundary_events if isinstance(b, DeadlineTimer)]
+
     def _create(self, prev_activation: Activation, token, data=None, seed=None) -> Activation:
         task_class = self.flow_class.task_class
-        task = task_class(process=prev_activation.process, flow_task=self, token=token)
+        link = task_class.previous.through
+        task = task_class(
+            process=prev_activation.process,
+            flow_task=self,
+            flow_task_type=self.task_type,
+            token=token,
+        )
         task.data = data if data is not None else {}
         task.seed = seed
-        task.save()
         activation = self.activation_class(task)
-        link = task_class.previous.through
-        links = [link(from_task_id=task.pk, to_task_id=prev_activation.task.pk)]
+        previous = prev_activation.task
+        new_tasks, links = [task], [(task, previous)]
+        if previous.pk is None:  # a CaseSwitch's task, written here (CaseSwitch._create)
+            new_tasks.insert(0, previous)
+            links.append((previous, previous._written_after))
         timers, others = [], []
         for boundary in self._boundary_events:
             built = boundary._build(activation) if isinstance(boundary, DeadlineTimer) else None
             (timers if built is not None else others).append(built or boundary)
-        if timers:
-            task_class._default_manager.bulk_create(timers)
-            links += [link(from_task_id=timer.pk, to_task_id=task.pk) for timer in timers]
-        link._default_manager.bulk_create(links)
+        new_tasks += timers
+        links += [(timer, task) for timer in timers]
+        task_class._default_manager.bulk_create(new_tasks)
+        deadline = getattr(task, "_step_deadline", None)
+        if deadline is not None and deadline.pk is None:  # made unsaved by the first timer
+            deadline.task = task
+            deadline.save()
+        link._default_manager.bulk_create(
+            [link(from_task_id=source.pk, to_task_id=target.pk) for source, target in links]
+        )
         for boundary in others:
             boundary._arm(activation)
         return activation
+
+
+class CaseSwitchActivation(SwitchActivation):
+    """A :class:`CaseSwitch`'s activation, hashable while its task is not written yet."""
+
+    def __hash__(self) -> int:
+        # viewflow keeps activations in sets; this one's task may get its row only when
+        # the next step writes it (Django refuses to hash a model instance without a pk).
+        return id(self)
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
 
 
 class CaseSwitch(Switch):
@@ -192,13 +266,21 @@ class CaseSwitch(Switch):
     viewflow inserts the gateway's task, links it, picks the branch in a savepoint
     and saves the task again as done: five statements. The case flow's conditions
     only read the case's status (already in memory), so the branch is picked first
-    and the task inserted as done and linked: two statements. A condition that
-    raises falls back to viewflow's path (which records the failure on the task).
+    and the task made as done; when the branch is a :class:`CaseStep` the step
+    inserts it with its own task and links (no statement of its own), otherwise it
+    is inserted and linked here (two statements). A condition that raises falls back
+    to viewflow's path (which records the failure on the task).
     """
+
+    activation_class = CaseSwitchActivation
 
     def _create(self, prev_activation: Activation, token, data=None, seed=None) -> Activation:
         task = self.flow_class.task_class(
-            process=prev_activation.process, flow_task=self, token=token, status=STATUS.NEW
+            process=prev_activation.process,
+            flow_task=self,
+            flow_task_type=self.task_type,
+            token=token,
+            status=STATUS.NEW,
         )
         task.data = data if data is not None else {}
         task.seed = seed
@@ -216,7 +298,10 @@ class CaseSwitch(Switch):
             return super()._create(prev_activation, token, data=data, seed=seed)
         task.status = STATUS.DONE
         task.finished = timezone.now()
-        task.save()
-        task.previous.add(prev_activation.task)
+        if isinstance(activation.next_task, CaseStep) and prev_activation.task.pk is not None:
+            task._written_after = prev_activation.task  # CaseStep._create writes and links it
+        else:
+            task.save()
+            task.previous.add(prev_activation.task)
         task_finished.send(sender=self.flow_class, process=activation.process, task=task)
         return activation
