@@ -18,7 +18,7 @@ from sparring.models import (
     Call,
     Case,
 )
-from sparring.notifications import applicant_side, coordinators, notify, sent_together
+from sparring.notifications import applicant_side, coordinators, notify, sent_together, step_people
 
 from .. import states
 from ..transitions import CaseError, StepNotAvailable, case_move, flow_start, require, step_run
@@ -234,9 +234,10 @@ def case_submit(*, actor, case: Case, version: int) -> Case:
                 continue
         flow_start(case)
         audit_record(actor=actor, action="case_submitted", subject=case, case=case)
+        told = step_people(case, coordinators=True)
         with sent_together():
             notify("submitted_applicant", case, applicant_side(case))
-            notify("submitted_coordinator", case, coordinators())
+            notify("submitted_coordinator", case, told)
         return case
 
     _require_complete(case)
