@@ -26,7 +26,7 @@ from sparring.surveys.models import Survey
 
 from .lock import flow_lock
 from .models import CaseProcess
-from .nodes import CaseStep, CaseSwitch, CeleryJob
+from .nodes import CaseStep, CaseSwitch, CaseTimer, CeleryJob
 
 # A timer of a rule without that notice (e.g. no escalation configured) never fires.
 NEVER = datetime(9999, 1, 1, tzinfo=UTC)
@@ -182,7 +182,7 @@ class SparringFlow(flow.Flow):
         .Next(this.reminder_sent)
     )
     feedback = (
-        flow.Timer(this.feedback_closes_at)
+        CaseTimer(this.feedback_closes_at)
         .Annotation(title=_("Feedback period"))
         .Next(this.feedback_over)
     )
