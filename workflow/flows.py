@@ -26,7 +26,7 @@ from sparring.surveys.models import Survey
 
 from .lock import flow_lock
 from .models import CaseProcess
-from .nodes import CaseStep, CaseSwitch, CaseTimer, CeleryJob
+from .nodes import CaseStart, CaseStep, CaseSwitch, CaseTimer, CeleryJob
 
 # A timer of a rule without that notice (e.g. no escalation configured) never fires.
 NEVER = datetime(9999, 1, 1, tzinfo=UTC)
@@ -43,9 +43,7 @@ class SparringFlow(flow.Flow):
     lock_impl = flow_lock
 
     start = (
-        flow.StartHandle(this.start_case)
-        .Annotation(title=_("Application submitted"))
-        .Next(this.review)
+        CaseStart(this.start_case).Annotation(title=_("Application submitted")).Next(this.review)
     )
     review = (
         CaseStep(this.take_step)

@@ -12,6 +12,7 @@ task is guarded by its status under the flow lock and happens exactly once.
 
 import uuid
 from collections.abc import Callable
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,12 +21,13 @@ from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 from viewflow import this
 from viewflow.workflow.activation import Activation
-from viewflow.workflow.flow.nodes import Handle, Switch, Timer, TimerBoundary
-from viewflow.workflow.lock import after_lock_released
+from viewflow.workflow.flow.nodes import Handle, StartHandle, Switch, Timer, TimerBoundary
+from viewflow.workflow.lock import after_lock_released, lock_scope
 from viewflow.workflow.nodes import AbstractJob, AbstractJobActivation
 from viewflow.workflow.nodes.handle import HandleActivation
+from viewflow.workflow.nodes.start import StartHandleActivation
 from viewflow.workflow.nodes.switch import SwitchActivation
-from viewflow.workflow.signals import task_finished
+from viewflow.workflow.signals import flow_started, task_finished, task_started
 from viewflow.workflow.status import STATUS
 
 from sparring.background import dispatch
@@ -110,6 +112,49 @@ class CeleryJob(AbstractJob):
         activation = self.activation_class(task)
         activation.queue_after_commit()
         return activation
+
+
+@contextmanager
+def _inserted_in_this_transaction(flow_class, process_pk):
+    """The "lock" of a process inserted by this transaction: no one else sees its row
+    before the commit, so there is nothing to wait for (see ``CaseStartActivation``)."""
+    yield
+
+
+class CaseStartActivation(StartHandleActivation):
+    """The start of a case's flow, without viewflow's extra statements for a new process."""
+
+    @Activation.status.transition(source=STATUS.NEW)
+    def execute(self) -> None:
+        """viewflow's ``execute``, but the process is saved once (the flow's start
+        function saved it already: no second UPDATE of the row), there is no savepoint
+        of its own (whatever fails undoes the caller's transaction) and the row this
+        transaction has just inserted is not locked (no one else sees it before the
+        commit): three to six statements fewer per submitted case."""
+        task_started.send(sender=self.flow_class, process=self.process, task=self.task)
+        with transaction.atomic(savepoint=False):
+            if self.process.pk is None:
+                self.process.save()
+            with lock_scope(_inserted_in_this_transaction, self.flow_class, self.process.pk):
+                self.complete()
+                flow_started.send(sender=self.flow_class, process=self.process, task=self.task)
+                self.activate_next()
+
+    @Activation.status.transition(source=STATUS.NEW, target=STATUS.DONE)
+    def complete(self) -> None:
+        """The start task done; a :class:`CaseStep` after it writes it with its own tasks."""
+        self.task.finished = timezone.now()
+        if isinstance(self.flow_task._next, CaseStep):
+            self.task._written_after = None  # CaseStep._create inserts it (no task before it)
+        else:
+            self.task.save()
+        task_finished.send(sender=self.flow_class, process=self.process, task=self.task)
+
+
+class CaseStart(StartHandle):
+    """viewflow's ``StartHandle`` with :class:`CaseStartActivation`."""
+
+    activation_class = CaseStartActivation
 
 
 class CaseTimer(Timer):
@@ -285,9 +330,10 @@ class CaseStep(Handle):
         activation = self.activation_class(task)
         previous = prev_activation.task
         new_tasks, links = [task], [(task, previous)]
-        if previous.pk is None:  # a CaseSwitch's task, written here (CaseSwitch._create)
+        if previous.pk is None:  # the task of a CaseSwitch or CaseStart, written here
             new_tasks.insert(0, previous)
-            links.append((previous, previous._written_after))
+            if previous._written_after is not None:
+                links.append((previous, previous._written_after))
         timers, others = [], []
         for boundary in self._boundary_events:
             built = boundary._build(activation) if isinstance(boundary, DeadlineTimer) else None
