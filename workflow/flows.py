@@ -26,7 +26,7 @@ from sparring.surveys.models import Survey
 
 from .lock import flow_lock
 from .models import CaseProcess
-from .nodes import CaseStart, CaseStep, CaseSwitch, CaseTimer, CeleryJob
+from .nodes import CaseEnd, CaseFunction, CaseStart, CaseStep, CaseSwitch, CaseTimer, CeleryJob
 
 # A timer of a rule without that notice (e.g. no escalation configured) never fires.
 NEVER = datetime(9999, 1, 1, tzinfo=UTC)
@@ -59,7 +59,7 @@ class SparringFlow(flow.Flow):
         .Next(this.review_outcome)
     )
     remind_review = (
-        flow.Function(this.send_reminder)
+        CaseFunction(this.send_reminder)
         .Annotation(title=_("Remind the coordinators"))
         .Next(this.reminder_sent)
     )
@@ -67,17 +67,17 @@ class SparringFlow(flow.Flow):
     # sparring/cases/steps.py has a reminder, a second reminder and an escalation, attached
     # to its task (non-interrupting: cancelled when the step is done).
     remind = (
-        flow.Function(this.send_reminder)
+        CaseFunction(this.send_reminder)
         .Annotation(title=_("Remind who must act"))
         .Next(this.reminder_sent)
     )
     remind_again = (
-        flow.Function(this.send_second_reminder)
+        CaseFunction(this.send_second_reminder)
         .Annotation(title=_("Remind again"))
         .Next(this.reminder_sent)
     )
     escalate = (
-        flow.Function(this.send_escalation)
+        CaseFunction(this.send_escalation)
         .Annotation(title=_("Tell the coordinators"))
         .Next(this.reminder_sent)
     )
@@ -96,7 +96,7 @@ class SparringFlow(flow.Flow):
         .OnTimeout(this.escalation_at, this.escalate, False, _("Coordinators told"))
         .Next(this.review)
     )
-    rejected = flow.End().Annotation(title=_("Rejected"))
+    rejected = CaseEnd().Annotation(title=_("Rejected"))
 
     call_off = (
         CaseStep(this.take_step)
@@ -115,7 +115,7 @@ class SparringFlow(flow.Flow):
         .Next(this.offer_outcome)
     )
     expire_offer = (
-        flow.Function(this.mark_offer_expired)
+        CaseFunction(this.mark_offer_expired)
         .Annotation(title=_("The offer expires"))
         .Next(this.call_off)
     )
@@ -175,7 +175,7 @@ class SparringFlow(flow.Flow):
         .Next(this.feedback)
     )
     remind_report = (
-        flow.Function(this.send_reminder)
+        CaseFunction(this.send_reminder)
         .Annotation(title=_("Remind the consultant"))
         .Next(this.reminder_sent)
     )
@@ -185,9 +185,7 @@ class SparringFlow(flow.Flow):
         .Next(this.feedback_over)
     )
     feedback_over = (
-        flow.Function(this.end_feedback)
-        .Annotation(title=_("Feedback period over"))
-        .Next(this.close)
+        CaseFunction(this.end_feedback).Annotation(title=_("Feedback period over")).Next(this.close)
     )
     close = (
         CaseStep(this.take_step)
@@ -197,8 +195,8 @@ class SparringFlow(flow.Flow):
         .OnTimeout(this.escalation_at, this.escalate, False, _("Coordinators told"))
         .Next(this.closed)
     )
-    closed = flow.End().Annotation(title=_("Closed"))
-    reminder_sent = flow.End().Annotation(title=_("Reminder sent"))
+    closed = CaseEnd().Annotation(title=_("Closed"))
+    reminder_sent = CaseEnd().Annotation(title=_("Reminder sent"))
 
     # -- the start ---------------------------------------------------------------
 
@@ -283,7 +281,8 @@ class SparringFlow(flow.Flow):
 
     def _notice(self, activation, kind: str) -> None:
         """A deadline timer fired (this function's task follows it; it follows the step's task)."""
-        host = activation.task.previous.get().previous.get()
+        timer = getattr(activation.task, "written_after", None)  # CaseFunction: no row yet
+        host = (timer or activation.task.previous.get()).previous.get()
         deadline = StepDeadline.objects.filter(task=host).first()
         if deadline is None:
             return

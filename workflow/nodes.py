@@ -21,13 +21,25 @@ from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 from viewflow import this
 from viewflow.workflow.activation import Activation
-from viewflow.workflow.flow.nodes import Handle, StartHandle, Switch, Timer, TimerBoundary
+from viewflow.workflow.context import context
+from viewflow.workflow.flow.nodes import (
+    End,
+    Function,
+    Handle,
+    StartHandle,
+    Switch,
+    Timer,
+    TimerBoundary,
+)
 from viewflow.workflow.lock import after_lock_released, lock_scope
 from viewflow.workflow.nodes import AbstractJob, AbstractJobActivation
+from viewflow.workflow.nodes.end import EndActivation
+from viewflow.workflow.nodes.func import FunctionActivation
 from viewflow.workflow.nodes.handle import HandleActivation
 from viewflow.workflow.nodes.start import StartHandleActivation
 from viewflow.workflow.nodes.switch import SwitchActivation
-from viewflow.workflow.signals import flow_started, task_finished, task_started
+from viewflow.workflow.nodes.timer import TimerActivation
+from viewflow.workflow.signals import flow_finished, flow_started, task_finished, task_started
 from viewflow.workflow.status import STATUS
 
 from sparring.background import dispatch
@@ -157,11 +169,24 @@ class CaseStart(StartHandle):
     activation_class = CaseStartActivation
 
 
+class CaseTimerActivation(TimerActivation):
+    """A :class:`CaseTimer`'s activation: firing it writes its task once."""
+
+    @Activation.status.transition(source=STATUS.SCHEDULED, target=STATUS.STARTED)
+    def start(self) -> None:
+        """Claim the due timer. Not saved here: the sweep (``workflow.timers``) completes
+        it at once under the same flow lock and transaction, which writes the task
+        (viewflow saves it twice)."""
+        self.task.started = timezone.now()
+
+
 class CaseTimer(Timer):
     """viewflow's database ``Timer`` whose due moment is computed before its task is
     written: one INSERT (already ``SCHEDULED``) and one link, instead of an insert, a
     link and, in a savepoint, the due moment saved again. A due-moment function that
     raises falls back to viewflow's path (which records the failure on the task)."""
+
+    activation_class = CaseTimerActivation
 
     def _create(self, prev_activation: Activation, token, data=None, seed=None) -> Activation:
         task = self.flow_class.task_class(
@@ -410,3 +435,115 @@ class CaseSwitch(Switch):
             task.previous.add(prev_activation.task)
         task_finished.send(sender=self.flow_class, process=activation.process, task=task)
         return activation
+
+
+class _WrittenWhenDone:
+    """For an activation whose task is inserted (with its link to the task before it)
+    when it is done or fails, not first as ``NEW`` and then again: one statement fewer."""
+
+    def __hash__(self) -> int:
+        # viewflow keeps activations in sets; Django refuses to hash an unsaved instance
+        return id(self)
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    @classmethod
+    def create(cls, flow_task, prev_activation, token, data=None, seed=None):
+        task = flow_task.flow_class.task_class(
+            process=prev_activation.process,
+            flow_task=flow_task,
+            flow_task_type=flow_task.task_type,
+            token=token,
+        )
+        task.data = data if data is not None else {}
+        task.seed = seed
+        task.written_after = prev_activation.task  # read by the node's function if it asks
+        return cls(task)
+
+    def _write(self) -> None:
+        """Save the task; the first time, link it to the task before it."""
+        first = self.task.pk is None
+        self.task.save()
+        if first:
+            self.task.previous.add(self.task.written_after)
+
+
+class CaseFunctionActivation(_WrittenWhenDone, FunctionActivation):
+    """viewflow's Function activation, its task written once: done, or failed."""
+
+    @Activation.status.super()
+    def activate(self) -> None:
+        try:
+            with transaction.atomic(savepoint=True):
+                self.task.started = timezone.now()
+                task_started.send(sender=self.flow_class, process=self.process, task=self.task)
+                self.flow_task._func(self)
+        except Exception as exc:
+            self._write()  # so that viewflow's guard records the failure on a linked task
+            with self.exception_guard():
+                raise exc
+
+    @Activation.status.transition(source=STATUS.NEW, target=STATUS.DONE)
+    def complete(self) -> None:
+        assert connection.in_atomic_block
+        self.task.finished = timezone.now()
+        self._write()
+        task_finished.send(sender=self.flow_class, process=self.process, task=self.task)
+
+
+class CaseFunction(Function):
+    """viewflow's ``Function`` whose task is inserted once, when done: the function runs
+    first (in a savepoint, as viewflow's); a failure writes the task as viewflow records
+    it (``ERROR`` with the exception). The function finds the task before it as
+    ``activation.task.written_after`` (the task has no row, so no ``previous``, yet)."""
+
+    activation_class = CaseFunctionActivation
+
+
+class CaseEndActivation(_WrittenWhenDone, EndActivation):
+    """viewflow's End activation, its task written once, done; no savepoint of its own
+    where a failure is not to be recorded on the task but raised (a person's step)."""
+
+    @Activation.status.super()
+    def activate(self) -> None:
+        recorded = not context.propagate_exception  # a background step records failures
+        try:
+            with transaction.atomic(savepoint=recorded):
+                self._finish_process()
+        except Exception as exc:
+            if not recorded:
+                raise
+            self._write()  # so that viewflow's guard records the failure on a linked task
+            with self.exception_guard():
+                raise exc
+
+    def _finish_process(self) -> None:
+        """viewflow's: the process is done when no other task of it is open."""
+        self.task.started = timezone.now()
+        task_started.send(sender=self.flow_class, process=self.process, task=self.task)
+        others = self.flow_class.task_class._default_manager.filter(
+            process=self.process, finished__isnull=True
+        )
+        if self.task.pk is not None:
+            others = others.exclude(pk=self.task.pk)
+        last = not others.exists()
+        if last:
+            self.process.status = STATUS.DONE
+            self.process.finished = timezone.now()
+            self.process.save(update_fields=["status", "finished"])
+        task_finished.send(sender=self.flow_class, process=self.process, task=self.task)
+        if last:
+            flow_finished.send(sender=self.flow_class, process=self.process, task=self.task)
+
+    @Activation.status.transition(source=STATUS.NEW, target=STATUS.DONE)
+    def complete(self) -> None:
+        assert connection.in_atomic_block
+        self.task.finished = timezone.now()
+        self._write()
+
+
+class CaseEnd(End):
+    """viewflow's ``End`` whose task is inserted once, done (:class:`CaseEndActivation`)."""
+
+    activation_class = CaseEndActivation
