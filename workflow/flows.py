@@ -22,6 +22,7 @@ from sparring.cases.states import CaseStatus
 from sparring.cases.steps import STEPS
 from sparring.models import StepDeadline
 from sparring.reports import rendering
+from sparring.reports.models import Report
 from sparring.surveys.models import Survey
 
 from .lock import flow_lock
@@ -274,7 +275,8 @@ class SparringFlow(flow.Flow):
         return offer.deadline if offer is not None else deadlines.offer_deadline()
 
     def feedback_closes_at(self, activation):
-        survey = Survey.objects.filter(case=activation.process.case).first()
+        # by the process: the case is not loaded for it (one query, issue 17)
+        survey = Survey.objects.filter(case__process_id=activation.process.pk).first()
         return survey.closes_at if survey is not None else deadlines.feedback_closes_at()
 
     # -- what the timers and the job do ---------------------------------------
@@ -309,8 +311,10 @@ class SparringFlow(flow.Flow):
     def render_report_pdf(self, activation):
         """Runs in a Celery worker: render the report as PDF, one per report revision
         whatever the number of runs (redelivery, retry, revival)."""
-        case = activation.process.case
-        rendering.report_render(case_id=case.pk, source=rendering.report_source(case.report))
+        report = Report.objects.only("pk", "case_id", "revision").get(
+            case__process_id=activation.process.pk
+        )  # one query: the case is loaded by report_render (issue 17)
+        rendering.report_render(case_id=report.case_id, source=rendering.report_source(report))
 
 
 DEADLINE_NOTICES = ("remind_review", "remind", "remind_again", "remind_report", "escalate")
