@@ -268,10 +268,13 @@ class SparringFlow(flow.Flow):
         return deadlines.escalation_at(deadline.step, deadline.due) or NEVER
 
     def offer_deadline(self, activation):
-        """The open offer's own deadline (set by the call-off service from the same rule)."""
-        offer = Offer.objects.filter(
-            case=activation.process.case, status=Offer.Status.OFFERED
-        ).first()
+        """The open offer's own deadline (set by the call-off service from the same rule);
+        the rule's while the case is not offered yet (the call-off makes the offer after
+        the flow's bookkeeping: no offer to read, issue 17)."""
+        case = activation.process.case
+        if case.status != CaseStatus.OFFERED:
+            return deadlines.offer_deadline()
+        offer = Offer.objects.filter(case=case, status=Offer.Status.OFFERED).first()
         return offer.deadline if offer is not None else deadlines.offer_deadline()
 
     def feedback_closes_at(self, activation):
