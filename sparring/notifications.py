@@ -429,11 +429,16 @@ def who_can_open_case(recipients: list[Recipient], case) -> set[str]:
     """
     by_email: dict[str, list] = {}
     unknown = []
+    read_before = getattr(case, "_accounts_by_email", {})  # step_people read them
     for recipient in recipients:
         if not recipient.email:
             continue
         if recipient.user is not None:
             by_email.setdefault(recipient.email.lower(), []).append(recipient.user)
+        elif recipient.email.lower() in read_before:
+            by_email.setdefault(recipient.email.lower(), []).extend(
+                read_before[recipient.email.lower()]
+            )
         else:
             unknown.append(recipient.email)
     if unknown:
@@ -516,6 +521,61 @@ def consultant_of(case, consultant=None) -> list[Recipient]:
     if consultant is None:
         return []
     return [Recipient(consultant.user.email, consultant.user.language, consultant.user)]
+
+
+def step_people(case, *, coordinators: bool = False, consultant=None) -> list[Recipient]:
+    """Read in one query the people a step's messages go to (issue 17: one query per
+    step instead of one per party).
+
+    Sets on the instances what ``applicant_side``, ``consultant_of`` and
+    ``who_can_open_case`` then read without a query: the case's ``created_by``; the
+    account and supplier of the consultant (``consultant``, else the case's); the
+    active accounts behind the case's contact address. Who is told stays each
+    function's rule; this only reads them together.
+
+    Args:
+        case: the case the step moves.
+        coordinators: also read the active coordinators (returned, as ``coordinators()``).
+        consultant: the consultant the messages name, when not (yet) the case's.
+
+    Returns:
+        The coordinators' recipients when ``coordinators`` is true, else an empty list.
+    """
+    User = get_user_model()
+    if consultant is None and case.consultant_id is not None:
+        if type(case).consultant.is_cached(case):
+            consultant = case.consultant
+    consultant_id = consultant.pk if consultant is not None else case.consultant_id
+    wanted = Q(pk=case.created_by_id)
+    if consultant is not None:
+        wanted |= Q(pk=consultant.user_id)
+    elif consultant_id is not None:
+        wanted |= Q(consultant__pk=consultant_id)
+    contact = (case.contact_email or "").lower()
+    if contact:
+        wanted |= Q(email__iexact=contact, is_active=True)
+    if coordinators:
+        wanted |= Q(role="coordinator", is_active=True) & ~Q(email="")
+    found = []
+    accounts = []
+    for user in User.objects.filter(wanted).select_related("consultant__supplier"):
+        if user.pk == case.created_by_id:
+            case.created_by = user
+        own = getattr(user, "consultant", None)  # None: not a consultant
+        if own is not None and own.pk == consultant_id:
+            if consultant is None:
+                case.consultant = own
+            else:
+                type(consultant).user.field.set_cached_value(consultant, user)
+                if not type(consultant).supplier.is_cached(consultant):
+                    type(consultant).supplier.field.set_cached_value(consultant, own.supplier)
+        if contact and user.is_active and user.email.lower() == contact:
+            accounts.append(user)
+        if coordinators and user.role == "coordinator" and user.is_active and user.email:
+            found.append(Recipient(user.email, user.language, user))
+    if contact:
+        case._accounts_by_email = {contact: accounts}
+    return found
 
 
 def notify(

@@ -22,11 +22,12 @@ from sparring.cases.states import CaseStatus
 from sparring.cases.steps import STEPS
 from sparring.models import StepDeadline
 from sparring.reports import rendering
+from sparring.reports.models import Report
 from sparring.surveys.models import Survey
 
 from .lock import flow_lock
 from .models import CaseProcess
-from .nodes import CaseStep, CaseSwitch, CeleryJob
+from .nodes import CaseEnd, CaseFunction, CaseStart, CaseStep, CaseSwitch, CaseTimer, CeleryJob
 
 # A timer of a rule without that notice (e.g. no escalation configured) never fires.
 NEVER = datetime(9999, 1, 1, tzinfo=UTC)
@@ -43,9 +44,7 @@ class SparringFlow(flow.Flow):
     lock_impl = flow_lock
 
     start = (
-        flow.StartHandle(this.start_case)
-        .Annotation(title=_("Application submitted"))
-        .Next(this.review)
+        CaseStart(this.start_case).Annotation(title=_("Application submitted")).Next(this.review)
     )
     review = (
         CaseStep(this.take_step)
@@ -61,7 +60,7 @@ class SparringFlow(flow.Flow):
         .Next(this.review_outcome)
     )
     remind_review = (
-        flow.Function(this.send_reminder)
+        CaseFunction(this.send_reminder)
         .Annotation(title=_("Remind the coordinators"))
         .Next(this.reminder_sent)
     )
@@ -69,17 +68,17 @@ class SparringFlow(flow.Flow):
     # sparring/cases/steps.py has a reminder, a second reminder and an escalation, attached
     # to its task (non-interrupting: cancelled when the step is done).
     remind = (
-        flow.Function(this.send_reminder)
+        CaseFunction(this.send_reminder)
         .Annotation(title=_("Remind who must act"))
         .Next(this.reminder_sent)
     )
     remind_again = (
-        flow.Function(this.send_second_reminder)
+        CaseFunction(this.send_second_reminder)
         .Annotation(title=_("Remind again"))
         .Next(this.reminder_sent)
     )
     escalate = (
-        flow.Function(this.send_escalation)
+        CaseFunction(this.send_escalation)
         .Annotation(title=_("Tell the coordinators"))
         .Next(this.reminder_sent)
     )
@@ -98,7 +97,7 @@ class SparringFlow(flow.Flow):
         .OnTimeout(this.escalation_at, this.escalate, False, _("Coordinators told"))
         .Next(this.review)
     )
-    rejected = flow.End().Annotation(title=_("Rejected"))
+    rejected = CaseEnd().Annotation(title=_("Rejected"))
 
     call_off = (
         CaseStep(this.take_step)
@@ -117,7 +116,7 @@ class SparringFlow(flow.Flow):
         .Next(this.offer_outcome)
     )
     expire_offer = (
-        flow.Function(this.mark_offer_expired)
+        CaseFunction(this.mark_offer_expired)
         .Annotation(title=_("The offer expires"))
         .Next(this.call_off)
     )
@@ -177,19 +176,17 @@ class SparringFlow(flow.Flow):
         .Next(this.feedback)
     )
     remind_report = (
-        flow.Function(this.send_reminder)
+        CaseFunction(this.send_reminder)
         .Annotation(title=_("Remind the consultant"))
         .Next(this.reminder_sent)
     )
     feedback = (
-        flow.Timer(this.feedback_closes_at)
+        CaseTimer(this.feedback_closes_at)
         .Annotation(title=_("Feedback period"))
         .Next(this.feedback_over)
     )
     feedback_over = (
-        flow.Function(this.end_feedback)
-        .Annotation(title=_("Feedback period over"))
-        .Next(this.close)
+        CaseFunction(this.end_feedback).Annotation(title=_("Feedback period over")).Next(this.close)
     )
     close = (
         CaseStep(this.take_step)
@@ -199,8 +196,8 @@ class SparringFlow(flow.Flow):
         .OnTimeout(this.escalation_at, this.escalate, False, _("Coordinators told"))
         .Next(this.closed)
     )
-    closed = flow.End().Annotation(title=_("Closed"))
-    reminder_sent = flow.End().Annotation(title=_("Reminder sent"))
+    closed = CaseEnd().Annotation(title=_("Closed"))
+    reminder_sent = CaseEnd().Annotation(title=_("Reminder sent"))
 
     # -- the start ---------------------------------------------------------------
 
@@ -271,21 +268,26 @@ class SparringFlow(flow.Flow):
         return deadlines.escalation_at(deadline.step, deadline.due) or NEVER
 
     def offer_deadline(self, activation):
-        """The open offer's own deadline (set by the call-off service from the same rule)."""
-        offer = Offer.objects.filter(
-            case=activation.process.case, status=Offer.Status.OFFERED
-        ).first()
+        """The open offer's own deadline (set by the call-off service from the same rule);
+        the rule's while the case is not offered yet (the call-off makes the offer after
+        the flow's bookkeeping: no offer to read, issue 17)."""
+        case = activation.process.case
+        if case.status != CaseStatus.OFFERED:
+            return deadlines.offer_deadline()
+        offer = Offer.objects.filter(case=case, status=Offer.Status.OFFERED).first()
         return offer.deadline if offer is not None else deadlines.offer_deadline()
 
     def feedback_closes_at(self, activation):
-        survey = Survey.objects.filter(case=activation.process.case).first()
+        # by the process: the case is not loaded for it (one query, issue 17)
+        survey = Survey.objects.filter(case__process_id=activation.process.pk).first()
         return survey.closes_at if survey is not None else deadlines.feedback_closes_at()
 
     # -- what the timers and the job do ---------------------------------------
 
     def _notice(self, activation, kind: str) -> None:
         """A deadline timer fired (this function's task follows it; it follows the step's task)."""
-        host = activation.task.previous.get().previous.get()
+        timer = getattr(activation.task, "written_after", None)  # CaseFunction: no row yet
+        host = (timer or activation.task.previous.get()).previous.get()
         deadline = StepDeadline.objects.filter(task=host).first()
         if deadline is None:
             return
@@ -312,8 +314,10 @@ class SparringFlow(flow.Flow):
     def render_report_pdf(self, activation):
         """Runs in a Celery worker: render the report as PDF, one per report revision
         whatever the number of runs (redelivery, retry, revival)."""
-        case = activation.process.case
-        rendering.report_render(case_id=case.pk, source=rendering.report_source(case.report))
+        report = Report.objects.only("pk", "case_id", "revision").get(
+            case__process_id=activation.process.pk
+        )  # one query: the case is loaded by report_render (issue 17)
+        rendering.report_render(case_id=report.case_id, source=rendering.report_source(report))
 
 
 DEADLINE_NOTICES = ("remind_review", "remind", "remind_again", "remind_report", "escalate")

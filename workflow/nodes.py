@@ -10,18 +10,36 @@ given to another), so the job itself must be idempotent; completing the flow
 task is guarded by its status under the flow lock and happens exactly once.
 """
 
+import uuid
 from collections.abc import Callable
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 from viewflow import this
 from viewflow.workflow.activation import Activation
-from viewflow.workflow.flow.nodes import Handle, Switch, TimerBoundary
-from viewflow.workflow.lock import after_lock_released
+from viewflow.workflow.context import context
+from viewflow.workflow.flow.nodes import (
+    End,
+    Function,
+    Handle,
+    StartHandle,
+    Switch,
+    Timer,
+    TimerBoundary,
+)
+from viewflow.workflow.lock import after_lock_released, lock_scope
 from viewflow.workflow.nodes import AbstractJob, AbstractJobActivation
-from viewflow.workflow.signals import task_finished
+from viewflow.workflow.nodes.end import EndActivation
+from viewflow.workflow.nodes.func import FunctionActivation
+from viewflow.workflow.nodes.handle import HandleActivation
+from viewflow.workflow.nodes.start import StartHandleActivation
+from viewflow.workflow.nodes.switch import SwitchActivation
+from viewflow.workflow.nodes.timer import TimerActivation
+from viewflow.workflow.signals import flow_finished, flow_started, task_finished, task_started
 from viewflow.workflow.status import STATUS
 
 from sparring.background import dispatch
@@ -37,6 +55,10 @@ class CeleryJobActivation(AbstractJobActivation):
     @Activation.status.transition(source=STATUS.NEW, target=STATUS.SCHEDULED)
     def activate(self) -> None:
         self.task.save()
+        self.queue_after_commit()
+
+    def queue_after_commit(self) -> None:
+        """Queue the job's message once the transaction commits (see ``activate``)."""
         task_pk = self.task.pk
         message_id = self.task.external_task_id
 
@@ -81,6 +103,116 @@ class CeleryJob(AbstractJob):
 
     def run_job(self, activation: Activation) -> Any:
         return self._job(activation)
+
+    def _create(self, prev_activation: Activation, token, data=None, seed=None) -> Activation:
+        """The job's task inserted already ``SCHEDULED`` and its message queued after
+        commit: what viewflow's create (insert ``NEW``, link) and ``activate`` (save again
+        as ``SCHEDULED``) do, one UPDATE fewer. A revived task still goes through
+        ``activate``."""
+        task = self.flow_class.task_class(
+            process=prev_activation.process,
+            flow_task=self,
+            flow_task_type=self.task_type,
+            token=token,
+            external_task_id=str(uuid.uuid4()),
+            status=STATUS.SCHEDULED,
+        )
+        task.data = data if data is not None else {}
+        task.seed = seed
+        task.save()
+        task.previous.add(prev_activation.task)
+        activation = self.activation_class(task)
+        activation.queue_after_commit()
+        return activation
+
+
+@contextmanager
+def _inserted_in_this_transaction(flow_class, process_pk):
+    """The "lock" of a process inserted by this transaction: no one else sees its row
+    before the commit, so there is nothing to wait for (see ``CaseStartActivation``)."""
+    yield
+
+
+class CaseStartActivation(StartHandleActivation):
+    """The start of a case's flow, without viewflow's extra statements for a new process."""
+
+    @Activation.status.transition(source=STATUS.NEW)
+    def execute(self) -> None:
+        """viewflow's ``execute``, but the process is saved once (the flow's start
+        function saved it already: no second UPDATE of the row), there is no savepoint
+        of its own (whatever fails undoes the caller's transaction) and the row this
+        transaction has just inserted is not locked (no one else sees it before the
+        commit): three to six statements fewer per submitted case."""
+        task_started.send(sender=self.flow_class, process=self.process, task=self.task)
+        with transaction.atomic(savepoint=False):
+            if self.process.pk is None:
+                self.process.save()
+            with lock_scope(_inserted_in_this_transaction, self.flow_class, self.process.pk):
+                self.complete()
+                flow_started.send(sender=self.flow_class, process=self.process, task=self.task)
+                self.activate_next()
+
+    @Activation.status.transition(source=STATUS.NEW, target=STATUS.DONE)
+    def complete(self) -> None:
+        """The start task done; a :class:`CaseStep` after it writes it with its own tasks."""
+        self.task.finished = timezone.now()
+        if isinstance(self.flow_task._next, CaseStep):
+            self.task._written_after = None  # CaseStep._create inserts it (no task before it)
+        else:
+            self.task.save()
+        task_finished.send(sender=self.flow_class, process=self.process, task=self.task)
+
+
+class CaseStart(StartHandle):
+    """viewflow's ``StartHandle`` with :class:`CaseStartActivation`."""
+
+    activation_class = CaseStartActivation
+
+
+class CaseTimerActivation(TimerActivation):
+    """A :class:`CaseTimer`'s activation: firing it writes its task once."""
+
+    @Activation.status.transition(source=STATUS.SCHEDULED, target=STATUS.STARTED)
+    def start(self) -> None:
+        """Claim the due timer. Not saved here: the sweep (``workflow.timers``) completes
+        it at once under the same flow lock and transaction, which writes the task
+        (viewflow saves it twice)."""
+        self.task.started = timezone.now()
+
+
+class CaseTimer(Timer):
+    """viewflow's database ``Timer`` whose due moment is computed before its task is
+    written: one INSERT (already ``SCHEDULED``) and one link, instead of an insert, a
+    link and, in a savepoint, the due moment saved again. A due-moment function that
+    raises falls back to viewflow's path (which records the failure on the task)."""
+
+    activation_class = CaseTimerActivation
+
+    def _create(self, prev_activation: Activation, token, data=None, seed=None) -> Activation:
+        task = self.flow_class.task_class(
+            process=prev_activation.process,
+            flow_task=self,
+            flow_task_type=self.task_type,
+            token=token,
+            status=STATUS.SCHEDULED,
+        )
+        task.data = data if data is not None else {}
+        task.seed = seed
+        activation = self.activation_class(task)
+        try:
+            due = self._delay(activation) if callable(self._delay) else self._delay
+            if isinstance(due, timedelta):
+                due = timezone.now() + due
+            if not isinstance(due, datetime):
+                raise ValueError(f"Timer delay must be a timedelta or datetime, got {due!r}")
+        except DatabaseError:
+            raise
+        except Exception:  # viewflow's own path records it on the task (or raises it)
+            return super()._create(prev_activation, token, data=data, seed=seed)
+        task.scheduled = due
+        task.save()
+        task.previous.add(prev_activation.task)
+        return activation
 
 
 class DeadlineTimer(TimerBoundary):
@@ -132,8 +264,10 @@ class DeadlineTimer(TimerBoundary):
 
     def _on_host_finished(self, **signal_kwargs: Any) -> None:
         host_task = signal_kwargs["task"]
-        if host_task.flow_task != self._attached_to:
-            return
+        if host_task.flow_task != self._attached_to or getattr(
+            host_task, "_timers_cancelled", False
+        ):
+            return  # another step's task, or cancelled with it (CaseStepActivation.complete)
         timers = [b for b in self._attached_to._boundary_events if isinstance(b, TimerBoundary)]
         if timers[0] is not self:
             return  # the step's first timer cancels them all
@@ -145,15 +279,54 @@ class DeadlineTimer(TimerBoundary):
         ).update(status=STATUS.CANCELED, finished=timezone.now())
 
 
+class CaseStepActivation(HandleActivation):
+    """A :class:`CaseStep`'s activation: completing the step's task and cancelling its
+    open deadline timers is one UPDATE (viewflow saves the whole task row, then the
+    timers are cancelled in a second statement)."""
+
+    @Activation.status.transition(source=STATUS.STARTED, target=STATUS.DONE)
+    def complete(self) -> None:
+        assert connection.in_atomic_block
+        task = self.task
+        task.finished = timezone.now()
+        timers = self.flow_task._deadline_timers()
+        if task.pk is None or not timers:
+            task.save()
+        else:
+            manager = self.flow_class.task_class._default_manager
+            step_task = Q(pk=task.pk)
+            open_timers = Q(
+                pk__in=manager.filter(
+                    process_id=task.process_id,
+                    previous=task,
+                    flow_task__in=timers,
+                    status__in=[STATUS.NEW, STATUS.SCHEDULED],
+                ).values("pk")
+            )
+            manager.filter(step_task | open_timers).update(
+                status=Case(
+                    When(step_task, then=Value(STATUS.DONE)), default=Value(STATUS.CANCELED)
+                ),
+                started=Case(When(step_task, then=Value(task.started)), default=F("started")),
+                finished=task.finished,
+            )
+            task._timers_cancelled = True  # DeadlineTimer._on_host_finished: nothing left to do
+        task_finished.send(sender=self.flow_class, process=self.process, task=task)
+
+
 class CaseStep(Handle):
     """A waiting step of the case flow: viewflow's Handle whose ``OnTimeout`` timers are
     :class:`DeadlineTimer` (same behaviour, fewer queries).
 
-    When the step's task is made, its timers' tasks are inserted in one statement
-    and the links (the step's task to the task before it, each timer to the step's
-    task) in another: three statements for a step with three timers instead of
-    viewflow's two per task plus a savepoint and an update per timer.
+    When the step's task is made, it, its timers' tasks and a :class:`CaseSwitch`'s
+    task waiting to be written before it are inserted in one statement, then the
+    step's ``StepDeadline`` row, then all their links (each task to the one before it)
+    in one more: three statements for a step with three timers instead of viewflow's
+    two per task plus a savepoint and an update per timer. When the step is done, its
+    task and its open timers are written in one UPDATE (:class:`CaseStepActivation`).
     """
+
+    activation_class = CaseStepActivation
 
     def OnTimeout(
         self, delay: Any, then: Any, interrupting: bool = True, title: Any = None
@@ -164,26 +337,57 @@ class CaseStep(Handle):
         self._boundary_specs.append(("timeout", boundary))
         return self
 
+    def _deadline_timers(self) -> list["DeadlineTimer"]:
+        """The step's deadline timers (cancelled when its task is done)."""
+        return [b for b in self._boundary_events if isinstance(b, DeadlineTimer)]
+
     def _create(self, prev_activation: Activation, token, data=None, seed=None) -> Activation:
         task_class = self.flow_class.task_class
-        task = task_class(process=prev_activation.process, flow_task=self, token=token)
+        link = task_class.previous.through
+        task = task_class(
+            process=prev_activation.process,
+            flow_task=self,
+            flow_task_type=self.task_type,
+            token=token,
+        )
         task.data = data if data is not None else {}
         task.seed = seed
-        task.save()
         activation = self.activation_class(task)
-        link = task_class.previous.through
-        links = [link(from_task_id=task.pk, to_task_id=prev_activation.task.pk)]
+        previous = prev_activation.task
+        new_tasks, links = [task], [(task, previous)]
+        if previous.pk is None:  # the task of a CaseSwitch or CaseStart, written here
+            new_tasks.insert(0, previous)
+            if previous._written_after is not None:
+                links.append((previous, previous._written_after))
         timers, others = [], []
         for boundary in self._boundary_events:
             built = boundary._build(activation) if isinstance(boundary, DeadlineTimer) else None
             (timers if built is not None else others).append(built or boundary)
-        if timers:
-            task_class._default_manager.bulk_create(timers)
-            links += [link(from_task_id=timer.pk, to_task_id=task.pk) for timer in timers]
-        link._default_manager.bulk_create(links)
+        new_tasks += timers
+        links += [(timer, task) for timer in timers]
+        task_class._default_manager.bulk_create(new_tasks)
+        deadline = getattr(task, "_step_deadline", None)
+        if deadline is not None and deadline.pk is None:  # made unsaved by the first timer
+            deadline.task = task
+            deadline.save()
+        link._default_manager.bulk_create(
+            [link(from_task_id=source.pk, to_task_id=target.pk) for source, target in links]
+        )
         for boundary in others:
             boundary._arm(activation)
         return activation
+
+
+class CaseSwitchActivation(SwitchActivation):
+    """A :class:`CaseSwitch`'s activation, hashable while its task is not written yet."""
+
+    def __hash__(self) -> int:
+        # viewflow keeps activations in sets; this one's task may get its row only when
+        # the next step writes it (Django refuses to hash a model instance without a pk).
+        return id(self)
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
 
 
 class CaseSwitch(Switch):
@@ -192,13 +396,21 @@ class CaseSwitch(Switch):
     viewflow inserts the gateway's task, links it, picks the branch in a savepoint
     and saves the task again as done: five statements. The case flow's conditions
     only read the case's status (already in memory), so the branch is picked first
-    and the task inserted as done and linked: two statements. A condition that
-    raises falls back to viewflow's path (which records the failure on the task).
+    and the task made as done; when the branch is a :class:`CaseStep` the step
+    inserts it with its own task and links (no statement of its own), otherwise it
+    is inserted and linked here (two statements). A condition that raises falls back
+    to viewflow's path (which records the failure on the task).
     """
+
+    activation_class = CaseSwitchActivation
 
     def _create(self, prev_activation: Activation, token, data=None, seed=None) -> Activation:
         task = self.flow_class.task_class(
-            process=prev_activation.process, flow_task=self, token=token, status=STATUS.NEW
+            process=prev_activation.process,
+            flow_task=self,
+            flow_task_type=self.task_type,
+            token=token,
+            status=STATUS.NEW,
         )
         task.data = data if data is not None else {}
         task.seed = seed
@@ -216,7 +428,122 @@ class CaseSwitch(Switch):
             return super()._create(prev_activation, token, data=data, seed=seed)
         task.status = STATUS.DONE
         task.finished = timezone.now()
-        task.save()
-        task.previous.add(prev_activation.task)
+        if isinstance(activation.next_task, CaseStep) and prev_activation.task.pk is not None:
+            task._written_after = prev_activation.task  # CaseStep._create writes and links it
+        else:
+            task.save()
+            task.previous.add(prev_activation.task)
         task_finished.send(sender=self.flow_class, process=activation.process, task=task)
         return activation
+
+
+class _WrittenWhenDone:
+    """For an activation whose task is inserted (with its link to the task before it)
+    when it is done or fails, not first as ``NEW`` and then again: one statement fewer."""
+
+    def __hash__(self) -> int:
+        # viewflow keeps activations in sets; Django refuses to hash an unsaved instance
+        return id(self)
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    @classmethod
+    def create(cls, flow_task, prev_activation, token, data=None, seed=None):
+        task = flow_task.flow_class.task_class(
+            process=prev_activation.process,
+            flow_task=flow_task,
+            flow_task_type=flow_task.task_type,
+            token=token,
+        )
+        task.data = data if data is not None else {}
+        task.seed = seed
+        task.written_after = prev_activation.task  # read by the node's function if it asks
+        return cls(task)
+
+    def _write(self) -> None:
+        """Save the task; the first time, link it to the task before it."""
+        first = self.task.pk is None
+        self.task.save()
+        if first:
+            self.task.previous.add(self.task.written_after)
+
+
+class CaseFunctionActivation(_WrittenWhenDone, FunctionActivation):
+    """viewflow's Function activation, its task written once: done, or failed."""
+
+    @Activation.status.super()
+    def activate(self) -> None:
+        try:
+            with transaction.atomic(savepoint=True):
+                self.task.started = timezone.now()
+                task_started.send(sender=self.flow_class, process=self.process, task=self.task)
+                self.flow_task._func(self)
+        except Exception as exc:
+            self._write()  # so that viewflow's guard records the failure on a linked task
+            with self.exception_guard():
+                raise exc
+
+    @Activation.status.transition(source=STATUS.NEW, target=STATUS.DONE)
+    def complete(self) -> None:
+        assert connection.in_atomic_block
+        self.task.finished = timezone.now()
+        self._write()
+        task_finished.send(sender=self.flow_class, process=self.process, task=self.task)
+
+
+class CaseFunction(Function):
+    """viewflow's ``Function`` whose task is inserted once, when done: the function runs
+    first (in a savepoint, as viewflow's); a failure writes the task as viewflow records
+    it (``ERROR`` with the exception). The function finds the task before it as
+    ``activation.task.written_after`` (the task has no row, so no ``previous``, yet)."""
+
+    activation_class = CaseFunctionActivation
+
+
+class CaseEndActivation(_WrittenWhenDone, EndActivation):
+    """viewflow's End activation, its task written once, done; no savepoint of its own
+    where a failure is not to be recorded on the task but raised (a person's step)."""
+
+    @Activation.status.super()
+    def activate(self) -> None:
+        recorded = not context.propagate_exception  # a background step records failures
+        try:
+            with transaction.atomic(savepoint=recorded):
+                self._finish_process()
+        except Exception as exc:
+            if not recorded:
+                raise
+            self._write()  # so that viewflow's guard records the failure on a linked task
+            with self.exception_guard():
+                raise exc
+
+    def _finish_process(self) -> None:
+        """viewflow's: the process is done when no other task of it is open."""
+        self.task.started = timezone.now()
+        task_started.send(sender=self.flow_class, process=self.process, task=self.task)
+        others = self.flow_class.task_class._default_manager.filter(
+            process=self.process, finished__isnull=True
+        )
+        if self.task.pk is not None:
+            others = others.exclude(pk=self.task.pk)
+        last = not others.exists()
+        if last:
+            self.process.status = STATUS.DONE
+            self.process.finished = timezone.now()
+            self.process.save(update_fields=["status", "finished"])
+        task_finished.send(sender=self.flow_class, process=self.process, task=self.task)
+        if last:
+            flow_finished.send(sender=self.flow_class, process=self.process, task=self.task)
+
+    @Activation.status.transition(source=STATUS.NEW, target=STATUS.DONE)
+    def complete(self) -> None:
+        assert connection.in_atomic_block
+        self.task.finished = timezone.now()
+        self._write()
+
+
+class CaseEnd(End):
+    """viewflow's ``End`` whose task is inserted once, done (:class:`CaseEndActivation`)."""
+
+    activation_class = CaseEndActivation

@@ -16,6 +16,8 @@ from viewflow.workflow.status import STATUS
 
 from sparring import clock
 
+from .services import locked_activation
+
 logger = logging.getLogger(__name__)
 
 
@@ -32,7 +34,7 @@ def fire_due_timers() -> int:
     ).order_by("scheduled", "pk")
     for task in due:
         try:
-            with task.activation() as activation:
+            with locked_activation(task) as activation:
                 start = getattr(activation, "start", None)
                 if start is None:
                     logger.warning("Timer task %s has no node %r", task.pk, task.flow_task)

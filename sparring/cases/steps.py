@@ -95,9 +95,13 @@ def _working_days(step: str) -> Callable[[Case, datetime], datetime]:
 
 def _offer_due(case: Case, since: datetime) -> datetime:
     """The offer is due when it expires: the open offer's own deadline (one rule,
-    ``deadlines.offer_deadline``, stored on the offer by the call-off)."""
+    ``deadlines.offer_deadline``, stored on the offer by the call-off). While the case
+    is not offered yet (the call-off arms the offer's step before it makes the offer,
+    issue 17) there is no offer to read: the rule gives the deadline."""
     from procurement.models import Offer
 
+    if case.status != Case.Status.OFFERED:
+        return deadlines.offer_deadline(since)
     deadline = (
         Offer.objects.filter(case=case, status=Offer.Status.OFFERED)
         .order_by("-pk")

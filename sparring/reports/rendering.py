@@ -6,7 +6,7 @@ from django.db.models import Max
 
 from sparring.audit import audit_record
 from sparring.models import Case
-from sparring.notifications import applicant_side, coordinators, notify, sent_together
+from sparring.notifications import applicant_side, notify, sent_together, step_people
 from sparring.surveys import services as survey_services
 
 from . import pdf
@@ -61,8 +61,9 @@ def report_render(*, case_id: int, source: str) -> ReportDocument:
             case=locked,
             data={"version": version},
         )
+        told = step_people(case, coordinators=True)
         with sent_together():
-            notify("report_filed", case, coordinators())
+            notify("report_filed", case, told)
             share = survey_services.survey_share(locked)
             notify(
                 "report_filed_applicant" if share else "report_filed",

@@ -86,12 +86,16 @@ class RemindedRecently(SurveyError):
 
 
 def survey_open(*, case: Case) -> Survey:
-    """Open the survey when the report is filed (inside the caller's transaction)."""
-    survey, _created = Survey.objects.get_or_create(
-        case=case,
-        defaults={"closes_at": deadlines.feedback_closes_at()},
+    """Open the survey when the report is filed (inside the caller's transaction).
+
+    Idempotent: a case has one survey (a survey opened before is kept as it is). One
+    ``INSERT … ON CONFLICT DO NOTHING`` and one read, without the savepoint of
+    ``get_or_create`` (issue 17: two statements instead of four).
+    """
+    Survey.objects.bulk_create(
+        [Survey(case=case, closes_at=deadlines.feedback_closes_at())], ignore_conflicts=True
     )
-    return survey
+    return Survey.objects.get(case=case)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from viewflow import this
 from viewflow.workflow import flow
 
 from workflow.lock import flow_lock
-from workflow.nodes import CeleryJob
+from workflow.nodes import CaseEnd, CaseFunction, CaseTimer, CeleryJob
 
 from .models import ProbeRun
 
@@ -89,3 +89,39 @@ class TimerProbeFlow(flow.Flow):
 def start_timer_probe(**data):
     with transaction.atomic():
         return TimerProbeFlow.start.run(**data)
+
+
+class NodeProbeFlow(flow.Flow):
+    """start -> wait (timer) -> act (function) -> end, with viewflow's own nodes; its
+    subclass below uses the product's cheaper ones (``workflow.nodes``). ``mode`` "fail"
+    makes the function raise."""
+
+    lock_impl = flow_lock
+
+    start = flow.StartHandle(this.start_process).Next(this.wait)
+    wait = flow.Timer(this.due).Next(this.act)
+    act = flow.Function(this.do).Next(this.end)
+    end = flow.End()
+
+    def start_process(self, activation, **data):
+        activation.process.data = data
+        activation.process.save()
+        return activation.process
+
+    def due(self, activation):
+        from datetime import timedelta
+
+        return timedelta(minutes=activation.process.data.get("minutes", 5))
+
+    def do(self, activation):
+        if activation.process.data.get("mode") == "fail":
+            raise RuntimeError("probe function failed on purpose")
+
+
+class CaseNodeProbeFlow(NodeProbeFlow):
+    """:class:`NodeProbeFlow` with ``CaseTimer``, ``CaseFunction`` and ``CaseEnd``."""
+
+    start = flow.StartHandle(this.start_process).Next(this.wait)
+    wait = CaseTimer(this.due).Next(this.act)
+    act = CaseFunction(this.do).Next(this.end)
+    end = CaseEnd()

@@ -23,6 +23,7 @@ from sparring.notifications import (
     can_open_case,
     coordinators,
     notify,
+    step_people,
     who_can_open_case,
 )
 from tests.conftest import make_user
@@ -312,3 +313,34 @@ def test_a_message_reads_the_consultant_only_if_it_names_them(
     assert read.count("procurement_supplier") == 1
     text = OutboundEmail.objects.filter(template="case_event").latest("pk").body_text
     assert str(case.consultant) in text
+
+
+@pytest.mark.parametrize("contact_has_account", [False, True])
+def test_people_read_together_give_the_same_messages_in_one_query(
+    submitted_case, applicant, contact_has_account
+):
+    """``step_people`` reads the coordinators, the applicant and the accounts behind the
+    contact address in one query; the messages are those of the parties read one by one
+    (issue 17)."""
+    more_coordinators(2)
+    if contact_has_account:
+        make_user(User.Role.APPLICANT, "kontakti", organisation=applicant.organisation)
+        User.objects.filter(username="kontakti").update(email=submitted_case.contact_email)
+
+    def messages(read_together: bool):
+        OutboundEmail.objects.all().delete()
+        case = type(submitted_case).objects.get(pk=submitted_case.pk)
+        with CaptureQueriesContext(connection) as queries, transaction.atomic():
+            if read_together:
+                told = step_people(case, coordinators=True)
+            else:
+                told = coordinators()
+            notify("submitted_coordinator", case, told + applicant_side(case))
+        sent = sorted(OutboundEmail.objects.values_list("to", "language", "body_text"))
+        reads = [q["sql"] for q in queries if 'FROM "sparring_user"' in q["sql"]]
+        return sent, len(reads)
+
+    one_by_one, reads_before = messages(read_together=False)
+    together, reads_after = messages(read_together=True)
+    assert together == one_by_one
+    assert reads_after == 1 < reads_before

@@ -18,7 +18,7 @@ from sparring.models import (
     Call,
     Case,
 )
-from sparring.notifications import applicant_side, coordinators, notify, sent_together
+from sparring.notifications import applicant_side, coordinators, notify, sent_together, step_people
 
 from .. import states
 from ..transitions import CaseError, StepNotAvailable, case_move, flow_start, require, step_run
@@ -216,27 +216,30 @@ def case_submit(*, actor, case: Case, version: int) -> Case:
         if not case.call.is_open():
             raise CaseError(_("The call closed before the application was submitted."))
         _require_complete(case)
-        case_move(
-            case,
-            source=[Case.Status.DRAFT],
-            version=version,
-            target=Case.Status.SUBMITTED,
-            submitted_at=clock.now(),
-        )
+        submitted = {"target": Case.Status.SUBMITTED, "submitted_at": clock.now()}
+        # The reference in the same compare-and-set (issue 17: one UPDATE, not two).
         for _attempt in range(5):
             try:
                 reference = _next_reference(case)
                 with transaction.atomic():
-                    Case.objects.filter(pk=case.pk).update(reference=reference)
-                case.reference = reference
+                    case_move(
+                        case,
+                        source=[Case.Status.DRAFT],
+                        version=version,
+                        reference=reference,
+                        **submitted,
+                    )
                 break
             except IntegrityError:  # two submissions took the same number; take the next
                 continue
+        else:  # submitted without a number, as before when every number was taken
+            case_move(case, source=[Case.Status.DRAFT], version=version, **submitted)
         flow_start(case)
         audit_record(actor=actor, action="case_submitted", subject=case, case=case)
+        told = step_people(case, coordinators=True)
         with sent_together():
             notify("submitted_applicant", case, applicant_side(case))
-            notify("submitted_coordinator", case, coordinators())
+            notify("submitted_coordinator", case, told)
         return case
 
     _require_complete(case)

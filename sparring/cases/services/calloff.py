@@ -15,6 +15,7 @@ from sparring.notifications import (
     coordinators,
     notify,
     sent_together,
+    step_people,
 )
 
 from .. import deadlines
@@ -225,8 +226,9 @@ def offer_answer(*, actor, offer, accept: bool, reason: str = "") -> None:
                 target=Case.Status.SCHEDULING,
                 consultant=offer.consultant,
             )
+            told = step_people(case, coordinators=True, consultant=offer.consultant)
             with sent_together():
-                notify("offer_accepted_coordinator", case, coordinators())
+                notify("offer_accepted_coordinator", case, told)
                 notify("offer_accepted_applicant", case, applicant_side(case))
         else:
             case_move(case, source=[Case.Status.OFFERED], version=None, target=Case.Status.APPROVED)

@@ -8,7 +8,7 @@ from procurement.models import Offer
 from sparring import access, clock
 from sparring.audit import audit_record
 from sparring.models import Case, SessionDay
-from sparring.notifications import applicant_side, consultant_of, coordinators, notify
+from sparring.notifications import applicant_side, consultant_of, coordinators, notify, step_people
 from sparring.surveys import services as survey_services
 
 from .. import states
@@ -39,6 +39,7 @@ def case_close(*, actor, case: Case, comment: str, version: int) -> None:
         audit_record(
             actor=actor, action="case_closed", subject=case, case=case, comment=comment.strip()
         )
+        step_people(case)
         notify("closed", case, applicant_side(case) + consultant_of(case))
 
     step_run(case, "close", work)

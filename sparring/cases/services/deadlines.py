@@ -69,16 +69,20 @@ def step_deadline_open(
         task: the flow task (viewflow ``Task``) of the waiting step.
         step: the step's node name.
         due_at: the step's rule: ``due_at(case, since)`` gives the due moment.
-        new_task: the task was made in this transaction (its timers are being armed),
-            so it has no row yet and none is looked for.
+        new_task: the task is being made now (its timers are being armed): no row
+            is looked for, and the new row is returned unsaved, for the caller to save
+            once the task has its row (``workflow.nodes.CaseStep`` inserts the task and
+            its timers in one statement, then this row).
 
     Returns:
         The row: ``since`` is the product's ``clock.now()`` when first called.
     """
-    existing = None if new_task else StepDeadline.objects.filter(task=task).first()
+    since = clock.now()
+    if new_task:
+        return StepDeadline(case=case, step=step, task=task, since=since, due=due_at(case, since))
+    existing = StepDeadline.objects.filter(task=task).first()
     if existing is not None:
         return existing
-    since = clock.now()
     return StepDeadline.objects.create(
         case=case, step=step, task=task, since=since, due=due_at(case, since)
     )

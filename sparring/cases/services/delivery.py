@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from sparring import access, clock
 from sparring.audit import audit_record
 from sparring.models import Case, SessionDay
-from sparring.notifications import applicant_side, consultant_of, format_days, notify
+from sparring.notifications import applicant_side, consultant_of, format_days, notify, step_people
 
 from ..calendar import invitation_attachment
 from ..transitions import StepNotAvailable, case_move, require, step_work_then_maybe_complete
@@ -93,6 +93,7 @@ def session_day_reschedule(*, actor, day: SessionDay, data: dict, reason: str) -
             comment=reason,
             data={"day": day.pk},
         )
+        step_people(case)  # the invitation and the message read them
         attachment = invitation_attachment(case, [day])
         notify(
             "day_rescheduled",
@@ -153,6 +154,7 @@ def session_day_add(*, actor, case: Case, data: dict) -> SessionDay:
         audit_record(
             actor=actor, action="day_added", subject=case, case=case, comment=format_days([day])
         )
+        step_people(case)  # the invitation and the message read them
         attachment = invitation_attachment(case, [day])
         notify(
             "day_added",
@@ -200,6 +202,7 @@ def session_day_cancel(*, actor, day: SessionDay, reason: str) -> None:
             comment=reason,
             data={"day": day.pk},
         )
+        step_people(case)  # the invitation and the message read them
         attachment = invitation_attachment(case, [day], cancel=True)
         notify(
             "day_cancelled",

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from sparring import access, clock
 from sparring.audit import audit_record
 from sparring.models import Call, Case, SessionDay
-from sparring.notifications import applicant_side, coordinators, notify
+from sparring.notifications import applicant_side, coordinators, notify, step_people
 
 from .. import states
 from ..transitions import case_move, remind_while, require, step_run
@@ -88,6 +88,7 @@ def case_decide(
                 approved_days=approved_days,
                 decided_at=clock.now(),
             )
+            step_people(case)  # the applicant and the contact in one query
             notify("approved", case, applicant_side(case))
         elif decision == Decision.RETURN:
             case_move(
@@ -96,6 +97,7 @@ def case_decide(
                 version=version,
                 target=Case.Status.RETURNED,
             )
+            step_people(case)  # the applicant and the contact in one query
             notify("returned", case, applicant_side(case), comment=comment)
         else:
             case_move(
@@ -106,6 +108,7 @@ def case_decide(
                 decided_at=clock.now(),
                 closed_at=clock.now(),
             )
+            step_people(case)  # the applicant and the contact in one query
             notify("rejected", case, applicant_side(case), comment=comment)
         audit_record(
             actor=actor,

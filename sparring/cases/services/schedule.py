@@ -8,7 +8,7 @@ from procurement.models import Unavailability
 from sparring import access, clock
 from sparring.audit import audit_record
 from sparring.models import Case, SessionDay
-from sparring.notifications import applicant_side, consultant_of, format_days, notify
+from sparring.notifications import applicant_side, consultant_of, format_days, notify, step_people
 from sparring.workdays import day_off_reason
 
 from ..calendar import invitation_attachment
@@ -196,8 +196,8 @@ def schedule_propose(*, actor, case: Case, days: list[dict], version: int) -> li
         case.days_planned.filter(status=SessionDay.Status.PROPOSED).update(
             status=SessionDay.Status.CANCELLED
         )
-        created = [
-            SessionDay.objects.create(
+        created = SessionDay.objects.bulk_create(  # one INSERT (the figures' triggers still fire)
+            SessionDay(
                 case=case,
                 date=d["date"],
                 start_time=d["start_time"],
@@ -206,7 +206,7 @@ def schedule_propose(*, actor, case: Case, days: list[dict], version: int) -> li
                 remote_link=d.get("remote_link", ""),
             )
             for d in sorted(days, key=lambda d: d["date"])
-        ]
+        )
         audit_record(
             actor=actor,
             action="dates_proposed",
@@ -214,6 +214,7 @@ def schedule_propose(*, actor, case: Case, days: list[dict], version: int) -> li
             case=case,
             comment=format_days(created),
         )
+        step_people(case)
         notify("dates_proposed", case, applicant_side(case), days=created)
         return created
 
@@ -250,6 +251,7 @@ def schedule_confirm(*, actor, case: Case, accept: bool, comment: str, version: 
                 case=case,
                 comment=format_days(proposed),
             )
+            step_people(case)  # the invitation and the message read them
             attachment = invitation_attachment(case, proposed)
             notify(
                 "dates_confirmed",

@@ -266,7 +266,7 @@ class RealFlow:
                 case = services.case_create(actor=self.applicant, call=self.call, data=data)
             with timer.step("submit"):
                 case = services.case_submit(actor=self.applicant, case=case, version=case.version)
-            case = Case.objects.get(pk=case.pk)
+            case = as_the_page_reads_it(case.pk)
             with timer.step("decide"):
                 services.case_decide(
                     actor=self.coordinator,
@@ -276,7 +276,7 @@ class RealFlow:
                     version=case.version,
                     approved_days=2,
                 )
-            case = Case.objects.get(pk=case.pk)
+            case = as_the_page_reads_it(case.pk)
             with timer.step("call_off"):
                 offer = services.case_call_off(
                     actor=self.coordinator,
@@ -287,7 +287,7 @@ class RealFlow:
                 )
             with timer.step("answer"):
                 services.offer_answer(actor=self.consultant_user, offer=offer, accept=True)
-            case = Case.objects.get(pk=case.pk)
+            case = as_the_page_reads_it(case.pk)
             with timer.step("propose"):
                 services.schedule_propose(
                     actor=self.consultant_user,
@@ -295,7 +295,7 @@ class RealFlow:
                     days=[session_day(day) for day in days],
                     version=case.version,
                 )
-            case = Case.objects.get(pk=case.pk)
+            case = as_the_page_reads_it(case.pk)
             with timer.step("confirm"):
                 services.schedule_confirm(
                     actor=self.applicant, case=case, accept=True, comment="", version=case.version
@@ -307,7 +307,7 @@ class RealFlow:
                     services.session_day_record(
                         actor=self.consultant_user, day=day, participants=10
                     )
-            case = Case.objects.get(pk=case.pk)
+            case = as_the_page_reads_it(case.pk)
             with timer.step("report"):
                 report_services.report_submit(
                     actor=self.consultant_user, case=case, data=REPORT, version=case.version
@@ -315,7 +315,7 @@ class RealFlow:
             _due_now(case, "feedback", clock.now())
             with timer.step("feedback_over"):
                 timers.fire_due_timers()
-            case = Case.objects.get(pk=case.pk)
+            case = as_the_page_reads_it(case.pk)
             with timer.step("close"):
                 services.case_close(
                     actor=self.coordinator, case=case, comment="", version=case.version
@@ -324,6 +324,15 @@ class RealFlow:
         if case.status != Case.Status.CLOSED:
             raise RuntimeError(f"bench case {case.pk} ended in {case.status}, not closed")
         return timer.steps
+
+
+def as_the_page_reads_it(pk: int):
+    """The case as the case page's action view hands it to a step's service
+    (``selectors.action_case``: with its call, organisation and process)."""
+    from sparring.cases.selectors import ACTION_CASE_RELATED
+    from sparring.models import Case
+
+    return Case.objects.select_related(*ACTION_CASE_RELATED).get(pk=pk)
 
 
 def _bench_business_id() -> str:
