@@ -220,13 +220,13 @@ def waiting_since(*, coordinator_steps: bool = False) -> Subquery:
         name for name, step in STEPS.items() if not coordinator_steps or step.actor == "coordinator"
     ]
     which = reduce(or_, (Q(flow_task__endswith=f".{name}") for name in names), Q(pk__in=[]))
-    if coordinator_steps:
-        # The coordinators' steps are tasks of type FUNCTION (``CaseStep``): so said, the
-        # time is read from the index of the open steps by process, which carries the
-        # step's name (``task_open_step_by_process``, migration ``sparring 0026``), without
-        # visiting the task rows (issue 17: the queue computes this for each of its cases
-        # to sort them).
-        which &= Q(flow_task_type="FUNCTION")
+    # Every step is a task of type FUNCTION (``workflow.nodes.CaseStep``, a Handle; the
+    # task list says the same, ``api.selectors.TaskCases``): so said, the time is read
+    # from the index of the open steps by process, which carries the step's name
+    # (``task_open_step_by_process``, migration ``sparring 0026``), without visiting the
+    # task rows (issue 17: the queue and My cases compute this for each of their cases to
+    # sort them).
+    which &= Q(flow_task_type="FUNCTION")
     tasks = Task.objects.filter(
         which,
         process_id=OuterRef("process_id"),

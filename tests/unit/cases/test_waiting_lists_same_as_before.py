@@ -96,3 +96,47 @@ def test_the_pages_list_the_same_cases(lists, client_for):
     for sort in selectors.QUEUE_SORTS:
         page = client.get(reverse("sparring:case_queue") + f"?sort={sort}").context["cases"]
         assert rows(page) == rows(reference(queue, sort, coordinator_steps=True))
+
+
+@pytest.fixture
+def mine_at_every_step(applicant, other_applicant, coordinator, consultant, open_call):
+    """Cases the coordinator is responsible for at the applicant's, the coordinator's and
+    the consultant's steps (the waiting time of "My cases" is of any step), and a case
+    somebody else's."""
+    from tests.unit.cases.test_case_views import (
+        assign,
+        new_consultant,
+        offer_to,
+        to_delivery,
+        to_reporting,
+    )
+
+    cases = [submit_new(who, open_call) for who in (applicant, other_applicant) * 3]
+    for case in cases:
+        services.case_take(actor=coordinator, case=case, version=case.version)
+    approve(Case.objects.get(pk=cases[1].pk), coordinator, days=1)
+    offer_to(
+        approve(Case.objects.get(pk=cases[2].pk), coordinator, days=1), coordinator, consultant
+    )
+    assign(Case.objects.get(pk=cases[3].pk), coordinator, consultant)
+    to_delivery(Case.objects.get(pk=cases[4].pk), coordinator, consultant, applicant)
+    other = new_consultant(consultant.consultant.supplier, "konsultti.toinen")  # days apart
+    to_reporting(Case.objects.get(pk=cases[5].pk), coordinator, other, other_applicant)
+    submit_new(applicant, open_call)  # in the queue, nobody's
+    return coordinator
+
+
+@pytest.mark.parametrize("sort", ["", *selectors.QUEUE_SORTS])
+def test_my_cases_at_every_step_as_before(mine_at_every_step, sort):
+    """Session 8 reads every step's waiting time from the index of the open steps of type
+    FUNCTION (``waiting_since``): the same times as any task type gave, at every step."""
+    coordinator = mine_at_every_step
+    mine = Case.objects.filter(status__in=states.ASSIGNABLE, handler=coordinator)
+    old = reference(mine, sort, coordinator_steps=False)
+    assert len({case.status for case in old}) >= 5
+    assert all(case.waiting_since is not None for case in old)
+    new = selectors.my_cases(coordinator, sort)
+    assert new.count() == len(old) == 6
+    assert rows(new[:]) == rows(old)
+    for start in range(len(old)):
+        assert rows(new[start : start + 3]) == rows(old[start : start + 3])

@@ -1,0 +1,68 @@
+"""Issue 17 (session 8): a coordinator's "My cases" and the queue read indexes only.
+
+- ``case_handled_open`` (cases): a coordinator's open cases (``Case.handler``,
+  ``states.ASSIGNABLE``, which is ``states.OPEN``) by id, with what the list sorts by
+  (flow process for the waiting time, organisation, reference, status): "My cases" counts
+  and picks its page from the index without reading the case rows
+  (``cases.selectors.my_cases``); before it a coordinator with 5 000 cases cost 12 ms for
+  the count and 53 ms for a page's ids at 100 000 cases;
+- ``case_queue_rows`` (cases): the queue's cases (``states.WAITING_FOR_COORDINATOR``,
+  nobody's) by id with the same columns: the queue sorted by organisation (or reference,
+  or step) picks its page without reading the rows (``cases.selectors.coordinator_queue``;
+  ``case_in_queue`` of 0026 carries only the process).
+
+Made with ``CREATE INDEX CONCURRENTLY`` on PostgreSQL (the migration is not atomic), as
+0026; the ``INCLUDE`` columns only there, SQL that SQLite understands otherwise.
+"""
+
+from django.db import migrations
+
+OPEN_CASE = (
+    "('submitted', 'returned', 'approved', 'offered', 'scheduling', 'delivery', "
+    "'reporting', 'feedback', 'closing')"
+)
+WAITING_FOR_COORDINATOR = "('submitted', 'approved', 'closing')"
+ROW = "process_id, organisation_id, reference, status"
+
+#: name -> (table, key, included columns, condition)
+INDEXES = {
+    "case_handled_open": (
+        "sparring_case",
+        "handler_id, id",
+        ROW,
+        f"status IN {OPEN_CASE}",
+    ),
+    "case_queue_rows": (
+        "sparring_case",
+        "id",
+        ROW,
+        f"handler_id IS NULL AND status IN {WAITING_FOR_COORDINATOR}",
+    ),
+}
+
+
+def add_indexes(apps, schema_editor):
+    postgresql = schema_editor.connection.vendor == "postgresql"
+    for name, (table, key, include, condition) in INDEXES.items():
+        how = "CONCURRENTLY IF NOT EXISTS" if postgresql else "IF NOT EXISTS"
+        extra = f" INCLUDE ({include})" if postgresql else ""
+        schema_editor.execute(
+            f"CREATE INDEX {how} {name} ON {table} ({key}){extra} WHERE {condition}"
+        )
+
+
+def remove_indexes(apps, schema_editor):
+    for name in INDEXES:
+        schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
+
+
+class Migration(migrations.Migration):
+    atomic = False
+
+    dependencies = [
+        ("sparring", "0026_covering_list_indexes"),
+    ]
+
+    operations = [
+        migrations.RunPython(add_indexes, remove_indexes, atomic=False, elidable=False),
+    ]
