@@ -1,4 +1,5 @@
-"""Issue 17 (session 8): a coordinator's "My cases" and the queue read indexes only.
+"""Issue 17 (session 8): a coordinator's "My cases", the queue and an applicant's task list
+read indexes only.
 
 - ``case_handled_open`` (cases): a coordinator's open cases (``Case.handler``,
   ``states.ASSIGNABLE``, which is ``states.OPEN``) by id, with what the list sorts by
@@ -9,7 +10,10 @@
 - ``case_queue_rows`` (cases): the queue's cases (``states.WAITING_FOR_COORDINATOR``,
   nobody's) by id with the same columns: the queue sorted by organisation (or reference,
   or step) picks its page without reading the rows (``cases.selectors.coordinator_queue``;
-  ``case_in_queue`` of 0026 carries only the process).
+  ``case_in_queue`` of 0026 carries only the process);
+- ``case_open_by_organisation`` (cases): an organisation's open cases with their flow
+  process, as ``case_open_by_consultant`` of 0026 is a consultant's: an applicant's
+  ``/api/v1/tasks/`` list and count (``api.selectors.TaskCases``).
 
 Made with ``CREATE INDEX CONCURRENTLY`` on PostgreSQL (the migration is not atomic), as
 0026; the ``INCLUDE`` columns only there, SQL that SQLite understands otherwise.
@@ -30,6 +34,12 @@ INDEXES = {
         "sparring_case",
         "handler_id, id",
         ROW,
+        f"status IN {OPEN_CASE}",
+    ),
+    "case_open_by_organisation": (
+        "sparring_case",
+        "organisation_id",
+        "process_id",
         f"status IN {OPEN_CASE}",
     ),
     "case_queue_rows": (
