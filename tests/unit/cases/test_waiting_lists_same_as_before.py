@@ -140,3 +140,48 @@ def test_my_cases_at_every_step_as_before(mine_at_every_step, sort):
     assert rows(new[:]) == rows(old)
     for start in range(len(old)):
         assert rows(new[start : start + 3]) == rows(old[start : start + 3])
+
+
+def _open_steps(case):
+    from viewflow.workflow.models import Task
+
+    return Task.objects.filter(selectors.open_step_q(), process_id=case.process_id).order_by(
+        "created", "pk"
+    )
+
+
+@pytest.mark.parametrize("sort", ["", *selectors.QUEUE_SORTS, "nonsense"])
+def test_lists_with_ties_no_step_and_two_steps_as_before(mine_at_every_step, sort):
+    """Session 8 reads the waiting time from the index of the open steps: the same rows as
+    before when two cases opened their steps at the same moment, when a case has no open
+    step (it comes last) and when a repair left a case with two open steps (it is listed
+    once, at the older), on every page, in My cases and in the queue."""
+    from viewflow.workflow.models import Task
+    from viewflow.workflow.status import STATUS
+
+    coordinator = mine_at_every_step
+    mine = Case.objects.filter(status__in=states.ASSIGNABLE, handler=coordinator).order_by("pk")
+    first, second, third, fourth = mine[:4]
+    moment = _open_steps(first).get().created
+    _open_steps(second).update(created=moment)  # a tie: then by id
+    _open_steps(third).update(status=STATUS.DONE)  # no open step: last
+    older = _open_steps(fourth).get()
+    Task.objects.filter(pk=older.pk).update(created=moment)  # two open steps, same moment
+    older.pk = None
+    older.save()
+    queued = Case.objects.filter(status__in=states.WAITING_FOR_COORDINATOR, handler__isnull=True)
+    queued_one = queued.first()
+    _open_steps(queued_one).update(status=STATUS.DONE)
+    submit_new(queued_one.created_by, queued_one.call)
+    queue = Case.objects.filter(status__in=states.WAITING_FOR_COORDINATOR, handler__isnull=True)
+
+    for new, old in (
+        (selectors.my_cases(coordinator, sort), reference(mine, sort, coordinator_steps=False)),
+        (selectors.coordinator_queue(sort), reference(queue, sort, coordinator_steps=True)),
+    ):
+        assert new.count() == len(old)
+        assert any(case.waiting_since is None for case in old)
+        assert rows(new[:]) == rows(old)
+        for size in (1, 2, 3, len(old)):
+            for start in range(len(old) + 1):
+                assert rows(new[start : start + size]) == rows(old[start : start + size])
