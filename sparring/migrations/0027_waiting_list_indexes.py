@@ -14,6 +14,9 @@ read indexes only.
 - ``case_open_by_organisation`` (cases): an organisation's open cases with their flow
   process, as ``case_open_by_consultant`` of 0026 is a consultant's: an applicant's
   ``/api/v1/tasks/`` list and count (``api.selectors.TaskCases``);
+- ``case_by_process`` (cases): a flow process's case id (the unique index of
+  ``Case.process`` reads the row for it): the task list joins each open step it pages to
+  its case (a consultant's 800 open steps at 100 000 cases: 9.4 ms to 5.6 ms a page);
 - ``task_open_step_by_name`` (viewflow's tasks): the open steps (type FUNCTION) by the
   step's name: a coordinator's ``/api/v1/tasks/`` count reads only the entries of the
   coordinators' steps (4 800 of 14 600 open steps at 100 000 cases: 2.2 ms to 0.4 ms).
@@ -32,7 +35,7 @@ WAITING_FOR_COORDINATOR = "('submitted', 'approved', 'closing')"
 OPEN_TASK = "('NEW', 'SCHEDULED', 'STARTED', 'ERROR')"
 ROW = "process_id, organisation_id, reference, status"
 
-#: name -> (table, key, included columns, condition)
+#: name -> (table, key, included columns, condition; "": none)
 INDEXES = {
     "case_handled_open": (
         "sparring_case",
@@ -45,6 +48,12 @@ INDEXES = {
         "organisation_id",
         "process_id",
         f"status IN {OPEN_CASE}",
+    ),
+    "case_by_process": (
+        "sparring_case",
+        "process_id",
+        "id",
+        "",
     ),
     "task_open_step_by_name": (
         "viewflow_task",
@@ -66,9 +75,8 @@ def add_indexes(apps, schema_editor):
     for name, (table, key, include, condition) in INDEXES.items():
         how = "CONCURRENTLY IF NOT EXISTS" if postgresql else "IF NOT EXISTS"
         extra = f" INCLUDE ({include})" if postgresql and include else ""
-        schema_editor.execute(
-            f"CREATE INDEX {how} {name} ON {table} ({key}){extra} WHERE {condition}"
-        )
+        where = f" WHERE {condition}" if condition else ""
+        schema_editor.execute(f"CREATE INDEX {how} {name} ON {table} ({key}){extra}{where}")
 
 
 def remove_indexes(apps, schema_editor):
