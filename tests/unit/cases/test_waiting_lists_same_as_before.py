@@ -4,6 +4,8 @@ page's case ids from the cases alone, then join a row's tables for those ids
 (``sorted_cases(with_waiting_since(...))``, kept here as the reference): same rows, same
 order, same ``waiting_since`` and late marks, for every sort and page."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
 
@@ -126,8 +128,17 @@ def mine_at_every_step(applicant, other_applicant, coordinator, consultant, open
     return coordinator
 
 
+@pytest.fixture(params=["sorted", "walked"])
+def walk_from(request, monkeypatch):
+    """My cases read both ways: sorted (a short list) and walked along the open steps (a
+    list of ``WaitingCases.WALK_FROM`` cases or more; here from the first)."""
+    if request.param == "walked":
+        monkeypatch.setattr(selectors.WaitingCases, "WALK_FROM", 0)
+    return request.param
+
+
 @pytest.mark.parametrize("sort", ["", *selectors.QUEUE_SORTS])
-def test_my_cases_at_every_step_as_before(mine_at_every_step, sort):
+def test_my_cases_at_every_step_as_before(mine_at_every_step, sort, walk_from):
     """Session 8 reads every step's waiting time from the index of the open steps of type
     FUNCTION (``waiting_since``): the same times as any task type gave, at every step."""
     coordinator = mine_at_every_step
@@ -151,7 +162,7 @@ def _open_steps(case):
 
 
 @pytest.mark.parametrize("sort", ["", *selectors.QUEUE_SORTS, "nonsense"])
-def test_lists_with_ties_no_step_and_two_steps_as_before(mine_at_every_step, sort):
+def test_lists_with_ties_no_step_and_two_steps_as_before(mine_at_every_step, sort, walk_from):
     """Session 8 reads the waiting time from the index of the open steps: the same rows as
     before when two cases opened their steps at the same moment, when a case has no open
     step (it comes last) and when a repair left a case with two open steps (it is listed
@@ -166,9 +177,14 @@ def test_lists_with_ties_no_step_and_two_steps_as_before(mine_at_every_step, sor
     _open_steps(second).update(created=moment)  # a tie: then by id
     _open_steps(third).update(status=STATUS.DONE)  # no open step: last
     older = _open_steps(fourth).get()
-    Task.objects.filter(pk=older.pk).update(created=moment)  # two open steps, same moment
+    Task.objects.filter(pk=older.pk).update(created=moment)  # a tie, and a second step:
     older.pk = None
     older.save()
+    Task.objects.filter(pk=older.pk).update(created=moment + timedelta(days=30))  # newest
+    same = older
+    same.pk = None
+    same.save()
+    Task.objects.filter(pk=same.pk).update(created=moment)  # and a third at the same moment
     queued = Case.objects.filter(status__in=states.WAITING_FOR_COORDINATOR, handler__isnull=True)
     queued_one = queued.first()
     _open_steps(queued_one).update(status=STATUS.DONE)
@@ -185,3 +201,19 @@ def test_lists_with_ties_no_step_and_two_steps_as_before(mine_at_every_step, sor
         for size in (1, 2, 3, len(old)):
             for start in range(len(old) + 1):
                 assert rows(new[start : start + size]) == rows(old[start : start + size])
+
+
+def test_a_walked_page_is_three_queries_whatever_its_size(
+    mine_at_every_step, walk_from, django_assert_num_queries
+):
+    """The count, the walk and the rows for a page of My cases by waiting time that the
+    open steps fill (walked); the count and the rows when sorted; the same for one row or
+    five."""
+    coordinator = mine_at_every_step
+    queries = 3 if walk_from == "walked" else 2
+    for sort in ("", "waiting", "-waiting"):
+        for size in (1, 5):
+            with django_assert_num_queries(queries):
+                cases = selectors.my_cases(coordinator, sort)
+                assert cases.count() == 6
+                assert len(cases[0:size]) == size
