@@ -20,6 +20,16 @@ TRIGRAM_INDEXES = {
 }
 
 
+class TrigramExtensionKept(TrigramExtension):
+    """``pg_trgm`` created on PostgreSQL when missing; left in place when the migration is
+    reversed. Django's ``CreateExtension`` checks the database's vendor only forwards, so
+    reversing it on SQLite queried ``pg_extension`` and failed; and on PostgreSQL the
+    extension may have been there before this migration, or serve other objects."""
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        return
+
+
 def add_trigram_indexes(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
@@ -53,6 +63,6 @@ class Migration(migrations.Migration):
                 fields=["consultant", "-created", "-id"], name="case_consultant_newest_first"
             ),
         ),
-        TrigramExtension(),
+        TrigramExtensionKept(),
         migrations.RunPython(add_trigram_indexes, remove_trigram_indexes, elidable=False),
     ]
