@@ -164,7 +164,9 @@ def write_back(rows: list[OutboundEmail]) -> None:
         values = [f"CAST(v.v_{f.column} AS {f.cast_db_type(connection)})" for f in fields]
     else:
         values = [f"v.v_{f.column}" for f in fields]
-    assignments = ", ".join(f"{quote(f.column)} = {value}" for f, value in zip(fields, values))
+    assignments = ", ".join(
+        f"{quote(f.column)} = {value}" for f, value in zip(fields, values, strict=True)
+    )
     row_sql = "(" + ", ".join(["%s"] * (len(fields) + 1)) + ")"
     with connection.cursor() as cursor:
         for start in range(0, len(rows), WRITE_BACK_BATCH):
@@ -176,7 +178,7 @@ def write_back(rows: list[OutboundEmail]) -> None:
                     f.get_db_prep_save(getattr(email, f.attname), connection) for f in fields
                 )
             cursor.execute(
-                f"WITH v({names}) AS (VALUES {', '.join([row_sql] * len(chunk))}) "
+                f"WITH v({names}) AS (VALUES {', '.join([row_sql] * len(chunk))}) "  # noqa: S608 (the model's names)
                 f"UPDATE {table} SET {assignments} FROM v WHERE {table}.{pk} = v.id",
                 params,
             )
