@@ -150,10 +150,14 @@ def write_back(rows: list[OutboundEmail]) -> None:
     its ``CASE WHEN pk = … THEN …`` expression per field and row, which Django builds
     and resolves in Python: ~3 ms of CPU for a step's three messages against ~0.3 ms
     here (issue 17). One statement per ``WRITE_BACK_BATCH`` rows; PostgreSQL and
-    SQLite (3.33+) both take ``WITH … UPDATE … FROM``. On PostgreSQL each value is
+    SQLite (3.33+) both take ``WITH … UPDATE … FROM`` (an older SQLite, which Django
+    5.2 still supports from 3.31, gets ``bulk_update``). On PostgreSQL each value is
     cast to its column's type (a column of NULLs would be text otherwise).
     """
     if not rows:
+        return
+    if connection.vendor == "sqlite" and _sqlite_version() < (3, 33):  # no UPDATE … FROM
+        OutboundEmail.objects.bulk_update(rows, UPDATED_FIELDS)
         return
     fields = [OutboundEmail._meta.get_field(name) for name in UPDATED_FIELDS]
     quote = connection.ops.quote_name
@@ -182,6 +186,12 @@ def write_back(rows: list[OutboundEmail]) -> None:
                 f"UPDATE {table} SET {assignments} FROM v WHERE {table}.{pk} = v.id",
                 params,
             )
+
+
+def _sqlite_version() -> tuple[int, ...]:
+    import sqlite3
+
+    return sqlite3.sqlite_version_info
 
 
 def _open(connection) -> Exception | None:

@@ -87,3 +87,15 @@ def test_write_back_is_one_statement_per_batch(monkeypatch):
         write_back([])
     assert len(queries) == 0
     assert WRITE_BACK_BATCH * (len(UPDATED_FIELDS) + 1) < 32766
+
+
+def test_an_sqlite_without_update_from_gets_bulk_update(monkeypatch):
+    rows = _rows(3)
+    _change(rows)
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    monkeypatch.setattr("sparring.email_delivery._sqlite_version", lambda: (3, 31, 1))
+    with CaptureQueriesContext(connection) as queries:
+        write_back(rows)
+    assert "CASE WHEN" in queries[-1]["sql"]
+    written = OutboundEmail.objects.get(pk=rows[1].pk)
+    assert (written.sent_at, written.body_text) == (NOW, rows[1].body_text)
