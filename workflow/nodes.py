@@ -14,10 +14,10 @@ import uuid
 from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 from viewflow import this
 from viewflow.workflow.activation import Activation
@@ -293,25 +293,55 @@ class CaseStepActivation(HandleActivation):
         if task.pk is None or not timers:
             task.save()
         else:
-            manager = self.flow_class.task_class._default_manager
-            step_task = Q(pk=task.pk)
-            open_timers = Q(
-                pk__in=manager.filter(
-                    process_id=task.process_id,
-                    previous=task,
-                    flow_task__in=timers,
-                    status__in=[STATUS.NEW, STATUS.SCHEDULED],
-                ).values("pk")
-            )
-            manager.filter(step_task | open_timers).update(
-                status=Case(
-                    When(step_task, then=Value(STATUS.DONE)), default=Value(STATUS.CANCELED)
-                ),
-                started=Case(When(step_task, then=Value(task.started)), default=F("started")),
-                finished=task.finished,
-            )
+            complete_with_timers(self.flow_class.task_class, task, timers)
             task._timers_cancelled = True  # DeadlineTimer._on_host_finished: nothing left to do
         task_finished.send(sender=self.flow_class, process=self.process, task=task)
+
+
+def complete_with_timers(task_class, task, timers: list) -> None:
+    """Mark ``task`` done (its ``started`` and ``finished``) and cancel its open ``timers``'
+    tasks (those linked to it, NEW or SCHEDULED) in one UPDATE.
+
+    The statement Django made of the ORM update this replaced (compared in
+    ``tests/unit/workflow/test_complete_sql.py``), written once per task model and
+    number of timers (``_complete_sql``): building its CASE and subquery took ~1 ms
+    of CPU per step (issue 17).
+    """
+    sql = _complete_sql(task_class, len(timers))
+    fields = task_class._meta
+    started = fields.get_field("started").get_db_prep_save(task.started, connection)
+    finished = fields.get_field("finished").get_db_prep_save(task.finished, connection)
+    flow_task = fields.get_field("flow_task")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            [task.pk, STATUS.DONE, STATUS.CANCELED, task.pk, started, finished, task.pk]
+            + [flow_task.get_db_prep_value(timer, connection) for timer in timers]
+            + [task.pk, task.process_id, STATUS.NEW, STATUS.SCHEDULED],
+        )
+
+
+@cache
+def _complete_sql(task_class, timers: int) -> str:
+    quote = connection.ops.quote_name
+    meta = task_class._meta
+    table, pk = quote(meta.db_table), quote(meta.pk.column)
+    link = meta.get_field("previous").remote_field.through._meta
+    column = {name: quote(meta.get_field(name).column) for name in ("status", "started")}
+    column |= {name: quote(meta.get_field(name).column) for name in ("finished", "flow_task")}
+    process = quote(meta.get_field("process").column)
+    from_task = quote(link.get_field("from_task").column)
+    to_task = quote(link.get_field("to_task").column)
+    marks = ", ".join(["%s"] * timers)
+    return (
+        f"UPDATE {table} SET {column['status']} = CASE WHEN ({table}.{pk} = %s) THEN %s ELSE %s END, "  # noqa: S608 (the model's names)
+        f"{column['started']} = CASE WHEN ({table}.{pk} = %s) THEN %s "
+        f"ELSE {table}.{column['started']} END, {column['finished']} = %s "
+        f"WHERE ({table}.{pk} = %s OR {table}.{pk} IN (SELECT U0.{pk} FROM {table} U0 "
+        f"INNER JOIN {quote(link.db_table)} U1 ON (U0.{pk} = U1.{from_task}) "
+        f"WHERE (U0.{column['flow_task']} IN ({marks}) AND U1.{to_task} = %s "
+        f"AND U0.{process} = %s AND U0.{column['status']} IN (%s, %s))))"
+    )
 
 
 class CaseStep(Handle):

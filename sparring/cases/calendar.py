@@ -1,9 +1,10 @@
 """iCalendar invitations for sparring days (made with the icalendar library)."""
 
 from datetime import datetime
+from functools import cache
 
 from django.conf import settings
-from icalendar import Calendar, Event, vCalAddress, vText
+from icalendar import Calendar, Event, Timezone, vCalAddress, vText
 
 from sparring import clock
 from sparring.workdays import HELSINKI
@@ -70,8 +71,7 @@ def invitation(case, days, *, cancel: bool = False) -> str:
             event.add("attendee", attendee, encode=0)
         calendar.add_component(event)
     # VTIMEZONE for Europe/Helsinki, which RFC 5545 requires beside TZID references
-    calendar.add_missing_timezones()
-    return calendar.to_ical().decode()
+    return ical_text(calendar)
 
 
 def consultant_feed(consultant, days) -> str:
@@ -101,8 +101,39 @@ def consultant_feed(consultant, days) -> str:
         event.add("status", "TENTATIVE" if day.status == "proposed" else "CONFIRMED")
         event.add("url", f"{settings.SITE_URL.rstrip('/')}/cases/{case.pk}/")
         calendar.add_component(event)
-    calendar.add_missing_timezones()
-    return calendar.to_ical().decode()
+    return ical_text(calendar)
+
+
+@cache
+def _timezone_ical(tzid: str) -> bytes:
+    """The serialised VTIMEZONE of ``tzid`` over icalendar's default span (1970-2038),
+    made once per process; empty for a zone icalendar does not know."""
+    try:
+        return Timezone.from_tzid(tzid).to_ical()
+    except ValueError:
+        return b""
+
+
+def ical_text(calendar: Calendar) -> str:
+    """``calendar`` serialised with the VTIMEZONE of every zone its times name, as
+    ``calendar.add_missing_timezones(); calendar.to_ical().decode()`` makes it.
+
+    Each zone's VTIMEZONE (Europe/Helsinki: ~140 transitions) is serialised once per
+    process and put where icalendar puts it, first among the components: serialising
+    it was most of an invitation's ~5 ms of CPU (issue 17). A calendar that has a
+    VTIMEZONE already goes through icalendar's own method. Compared with it in
+    ``tests/unit/cases/test_calendar_timezones.py``.
+    """
+    if calendar.timezones:
+        calendar.add_missing_timezones()
+        return calendar.to_ical().decode()
+    zones = b"".join(_timezone_ical(tzid) for tzid in calendar.get_missing_tzids())
+    text = calendar.to_ical()
+    if zones:
+        first = text.find(b"\r\nBEGIN:")  # folded lines go on with "\r\n " or "\r\n\t"
+        at = first + 2 if first >= 0 else text.rindex(b"END:VCALENDAR")
+        text = text[:at] + zones + text[at:]
+    return text.decode()
 
 
 def invitation_attachment(case, days, *, cancel: bool = False) -> list[dict[str, str]]:
