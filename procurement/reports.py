@@ -18,6 +18,7 @@ from django.db.models import Count, F, Sum
 
 from sparring import aggregates
 from sparring.cases import states
+from sparring.queries import SlicedLikeAQueryset, pk_among
 
 from .models import Consultant, ConsultantLoad, FrameworkAgreement, Offer, Supplier
 
@@ -223,7 +224,7 @@ def invoicing_rows(agreement: FrameworkAgreement, month: date, supplier: Supplie
     return days
 
 
-class InvoicingPages:
+class InvoicingPages(SlicedLikeAQueryset):
     """The days of ``invoicing_rows`` for a paginator: a page's ids first, then its rows.
 
     Counted and sliced like a queryset (``Paginator``, the API's pagination). A slice reads
@@ -240,24 +241,13 @@ class InvoicingPages:
     """
 
     def __init__(self, days, count: int | None = None):
+        super().__init__(count)
         self.days = days
-        self._count = count
 
-    def count(self) -> int:
-        if self._count is None:
-            self._count = self.days.order_by().count()
-        return self._count
+    def _count_rows(self) -> int:
+        return self.days.order_by().count()
 
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, index):
-        from sparring.queries import pk_among
-
-        if not isinstance(index, slice):
-            return self[index : index + 1][0]
-        if index.stop is not None and index.stop <= (index.start or 0):
-            return []  # as a queryset's empty slice: no query
+    def _rows(self, index: slice) -> list:
         return list(self.days.filter(pk_among(self.days.values("pk")[index])))
 
     def __iter__(self):

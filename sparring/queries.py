@@ -27,3 +27,41 @@ def pk_among(ids) -> Q:
         output_field = BooleanField()
 
     return Q(EqualsAny(F("pk"), ArraySubquery(ids)))
+
+
+class SlicedLikeAQueryset:
+    """The protocol a list read a page at a time gives ``Paginator`` and the home boxes:
+    ``count()`` (one query, remembered), ``len()`` and slicing as a queryset slices (an
+    index reads a one-row slice; an empty slice runs no query and gives ``[]``).
+
+    Subclasses give ``_count_rows()`` (the number of rows) and ``_rows(index)`` (the rows
+    of a non-empty ``slice``).
+
+    Args:
+        count: the number of rows when the caller already knows it (no COUNT query).
+    """
+
+    def __init__(self, count: int | None = None):
+        self._count = count
+
+    def _count_rows(self) -> int:
+        raise NotImplementedError
+
+    def _rows(self, index: slice) -> list:
+        raise NotImplementedError
+
+    def count(self) -> int:
+        """How many rows the list has (read once, then remembered)."""
+        if self._count is None:
+            self._count = self._count_rows()
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            return self[index : index + 1][0]
+        if index.stop is not None and index.stop <= (index.start or 0):
+            return []  # as a queryset's empty slice: no query
+        return self._rows(index)

@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from procurement.models import Consultant, Supplier
 from sparring import audit, clock
 from sparring.models import Call, Case, Organisation, StepDeadline
-from sparring.queries import pk_among
+from sparring.queries import SlicedLikeAQueryset, pk_among
 
 from . import states
 from .steps import STEPS
@@ -265,7 +265,7 @@ def with_waiting_since(queryset, *, coordinator_steps: bool = False):
     )
 
 
-class WaitingCases:
+class WaitingCases(SlicedLikeAQueryset):
     """A coordinator's working list (the queue, the inbox, "My cases"): the cases of
     ``queryset`` in the order ``sort`` names (``QUEUE_SORTS``), each row with what
     ``with_waiting_since`` gives. Counted and sliced like a queryset (``Paginator``,
@@ -305,22 +305,12 @@ class WaitingCases:
         self.walk_order = (
             WALK_ORDERS.get(sort if sort in QUEUE_SORTS else "waiting") if walk else None
         )
-        self._count: int | None = None
+        super().__init__()
 
-    def count(self) -> int:
-        """How many cases the list has (one query, remembered)."""
-        if self._count is None:
-            self._count = self.queryset.order_by().count()
-        return self._count
+    def _count_rows(self) -> int:
+        return self.queryset.order_by().count()
 
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, index):
-        if not isinstance(index, slice):
-            return self[index : index + 1][0]
-        if index.stop is not None and index.stop <= (index.start or 0):
-            return []  # as a queryset's empty slice: no query
+    def _rows(self, index: slice) -> list:
         if (
             self.walk_order is not None
             and index.stop is not None
