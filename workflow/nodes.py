@@ -49,6 +49,39 @@ JobFunction = Callable[[Activation], Any]
 RUN_FLOW_JOB = "workflow.tasks.run_flow_job"
 
 
+def unsaved_task(node, process, token, *, data=None, seed=None, **fields):
+    """The task of ``node`` in ``process``, not saved: the row viewflow's ``_create`` builds
+    before its INSERT (``fields``: other columns, e.g. ``status``)."""
+    task = node.flow_class.task_class(
+        process=process, flow_task=node, flow_task_type=node.task_type, token=token, **fields
+    )
+    task.data = data if data is not None else {}
+    task.seed = seed
+    return task
+
+
+def due_moment(node, activation) -> datetime | None:
+    """When the timer ``node`` of ``activation``'s task is due, as viewflow computes it
+    (its delay: a timedelta from now, a datetime, or a function of the activation giving
+    either); ``None`` when the flow's function fails or gives anything else, so that the
+    caller arms the timer viewflow's way, which records the failure on the task.
+
+    Raises:
+        DatabaseError: the function's query failed (the transaction is unusable).
+    """
+    try:
+        due = node._delay(activation) if callable(node._delay) else node._delay
+        if isinstance(due, timedelta):
+            due = timezone.now() + due
+        if not isinstance(due, datetime):
+            raise ValueError(f"Timer delay must be a timedelta or datetime, got {due!r}")
+    except DatabaseError:
+        raise
+    except Exception:  # viewflow's own path records it on the task (or raises it)
+        return None
+    return due
+
+
 class CeleryJobActivation(AbstractJobActivation):
     """Queues the job after commit; the worker drives start/complete/error."""
 
@@ -109,16 +142,15 @@ class CeleryJob(AbstractJob):
         commit: what viewflow's create (insert ``NEW``, link) and ``activate`` (save again
         as ``SCHEDULED``) do, one UPDATE fewer. A revived task still goes through
         ``activate``."""
-        task = self.flow_class.task_class(
-            process=prev_activation.process,
-            flow_task=self,
-            flow_task_type=self.task_type,
-            token=token,
+        task = unsaved_task(
+            self,
+            prev_activation.process,
+            token,
+            data=data,
+            seed=seed,
             external_task_id=str(uuid.uuid4()),
             status=STATUS.SCHEDULED,
         )
-        task.data = data if data is not None else {}
-        task.seed = seed
         task.save()
         task.previous.add(prev_activation.task)
         activation = self.activation_class(task)
@@ -189,25 +221,12 @@ class CaseTimer(Timer):
     activation_class = CaseTimerActivation
 
     def _create(self, prev_activation: Activation, token, data=None, seed=None) -> Activation:
-        task = self.flow_class.task_class(
-            process=prev_activation.process,
-            flow_task=self,
-            flow_task_type=self.task_type,
-            token=token,
-            status=STATUS.SCHEDULED,
+        task = unsaved_task(
+            self, prev_activation.process, token, data=data, seed=seed, status=STATUS.SCHEDULED
         )
-        task.data = data if data is not None else {}
-        task.seed = seed
         activation = self.activation_class(task)
-        try:
-            due = self._delay(activation) if callable(self._delay) else self._delay
-            if isinstance(due, timedelta):
-                due = timezone.now() + due
-            if not isinstance(due, datetime):
-                raise ValueError(f"Timer delay must be a timedelta or datetime, got {due!r}")
-        except DatabaseError:
-            raise
-        except Exception:  # viewflow's own path records it on the task (or raises it)
+        due = due_moment(self, activation)
+        if due is None:
             return super()._create(prev_activation, token, data=data, seed=seed)
         task.scheduled = due
         task.save()
@@ -232,24 +251,12 @@ class DeadlineTimer(TimerBoundary):
     def _build(self, host_activation: Activation):
         """The timer's task, not saved, with its due moment; ``None`` when the flow's
         due-moment function fails (the caller then arms it viewflow's way)."""
-        task = self.flow_class.task_class(
-            process=host_activation.process,
-            flow_task=self,
-            flow_task_type=self.task_type,
-            token=host_activation.task.token,
-            status=STATUS.SCHEDULED,
+        task = unsaved_task(
+            self, host_activation.process, host_activation.task.token, status=STATUS.SCHEDULED
         )
-        task.data = {}
         task._host_task = host_activation.task
-        try:
-            due = self._delay(self.activation_class(task)) if callable(self._delay) else self._delay
-            if isinstance(due, timedelta):
-                due = timezone.now() + due
-            if not isinstance(due, datetime):
-                raise ValueError(f"Timer delay must be a timedelta or datetime, got {due!r}")
-        except DatabaseError:
-            raise
-        except Exception:  # viewflow's own path records it on the task (or raises it)
+        due = due_moment(self, self.activation_class(task))
+        if due is None:
             return None
         task.scheduled = due
         return task
@@ -374,14 +381,7 @@ class CaseStep(Handle):
     def _create(self, prev_activation: Activation, token, data=None, seed=None) -> Activation:
         task_class = self.flow_class.task_class
         link = task_class.previous.through
-        task = task_class(
-            process=prev_activation.process,
-            flow_task=self,
-            flow_task_type=self.task_type,
-            token=token,
-        )
-        task.data = data if data is not None else {}
-        task.seed = seed
+        task = unsaved_task(self, prev_activation.process, token, data=data, seed=seed)
         activation = self.activation_class(task)
         previous = prev_activation.task
         new_tasks, links = [task], [(task, previous)]
@@ -435,15 +435,9 @@ class CaseSwitch(Switch):
     activation_class = CaseSwitchActivation
 
     def _create(self, prev_activation: Activation, token, data=None, seed=None) -> Activation:
-        task = self.flow_class.task_class(
-            process=prev_activation.process,
-            flow_task=self,
-            flow_task_type=self.task_type,
-            token=token,
-            status=STATUS.NEW,
+        task = unsaved_task(
+            self, prev_activation.process, token, data=data, seed=seed, status=STATUS.NEW
         )
-        task.data = data if data is not None else {}
-        task.seed = seed
         activation = self.activation_class(task)
         try:
             for node, condition in self._branches:
@@ -480,14 +474,7 @@ class _WrittenWhenDone:
 
     @classmethod
     def create(cls, flow_task, prev_activation, token, data=None, seed=None):
-        task = flow_task.flow_class.task_class(
-            process=prev_activation.process,
-            flow_task=flow_task,
-            flow_task_type=flow_task.task_type,
-            token=token,
-        )
-        task.data = data if data is not None else {}
-        task.seed = seed
+        task = unsaved_task(flow_task, prev_activation.process, token, data=data, seed=seed)
         task.written_after = prev_activation.task  # read by the node's function if it asks
         return cls(task)
 
