@@ -22,7 +22,6 @@ from sparring.cases.states import CaseStatus
 from sparring.cases.steps import STEPS
 from sparring.models import StepDeadline
 from sparring.reports import rendering
-from sparring.reports.models import Report
 from sparring.surveys.models import Survey
 
 from .lock import flow_lock
@@ -278,8 +277,13 @@ class SparringFlow(flow.Flow):
         return offer.deadline if offer is not None else deadlines.offer_deadline()
 
     def feedback_closes_at(self, activation):
-        # by the process: the case is not loaded for it (one query, issue 17)
-        survey = Survey.objects.filter(case__process_id=activation.process.pk).first()
+        """When the survey closes (its ``closes_at`` is set when it opens and never moves)."""
+        process = activation.process
+        if type(process).case.is_cached(process):
+            # the report's job read the case with its survey (render_report_pdf): no query
+            survey = getattr(process.case, "survey", None)  # None: the case has none
+        else:  # by the process: the case is not loaded for it (one query, issue 17)
+            survey = Survey.objects.filter(case__process_id=process.pk).first()
         return survey.closes_at if survey is not None else deadlines.feedback_closes_at()
 
     # -- what the timers and the job do ---------------------------------------
@@ -314,10 +318,15 @@ class SparringFlow(flow.Flow):
     def render_report_pdf(self, activation):
         """Runs in a Celery worker: render the report as PDF, one per report revision
         whatever the number of runs (redelivery, retry, revival)."""
-        report = Report.objects.only("pk", "case_id", "revision").get(
-            case__process_id=activation.process.pk
-        )  # one query: the case is loaded by report_render (issue 17)
-        rendering.report_render(case_id=report.case_id, source=rendering.report_source(report))
+        # one query: the case with its report (which names the source), read once (issue 17)
+        case = rendering.rendered_case(process_id=activation.process.pk)
+        # kept on the process: the feedback timer after this job reads the case's survey
+        # from it (feedback_closes_at; workflow.services.job_run completes the job with the
+        # same process)
+        activation.process.case = case
+        rendering.report_render(
+            case_id=case.pk, source=rendering.report_source(case.report), case=case
+        )
 
 
 DEADLINE_NOTICES = ("remind_review", "remind", "remind_again", "remind_report", "escalate")

@@ -13,7 +13,7 @@ from sparring.access import is_coordinator
 from sparring.audit import audit_record
 from sparring.background import dispatch, is_infrastructure_error, is_interruption
 
-from .nodes import RUN_FLOW_JOB
+from .nodes import RUN_FLOW_JOB, JobTaskMoved
 
 logger = logging.getLogger(__name__)
 
@@ -99,17 +99,21 @@ def job_run(*, task_pk: int) -> str:
             )
         return JobOutcome.FAILED
 
-    with locked_activation(task) as activation:
-        if activation.status != STATUS.STARTED:
-            return JobOutcome.SKIPPED
-        task = activation.task
-        activation.execute()
-        audit_record(
-            actor=None,
-            action="job_completed",
-            subject=task,
-            data={"flow_task": str(task.flow_task), "attempts": task.data.get("_attempts")},
-        )
+    # The task this worker started, completed under the lock by a compare-and-set on its
+    # status (CeleryJobActivation.complete), not read again first (issue 17): a task done
+    # by another delivery meanwhile, or cancelled with its process, is skipped.
+    try:
+        with node.flow_class.lock(task.process_id):
+            activation = node.activation_class(task)
+            activation.execute()
+            audit_record(
+                actor=None,
+                action="job_completed",
+                subject=task,
+                data={"flow_task": str(task.flow_task), "attempts": task.data.get("_attempts")},
+            )
+    except JobTaskMoved:
+        return JobOutcome.SKIPPED
     return JobOutcome.COMPLETED
 
 

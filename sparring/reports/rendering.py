@@ -2,7 +2,8 @@
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from sparring.audit import audit_record
 from sparring.models import Case
@@ -22,21 +23,54 @@ def report_source(report: Report) -> str:
     return f"revision:{report.pk}:{report.revision}"
 
 
-def report_render(*, case_id: int, source: str) -> ReportDocument:
+#: What the PDF and the e-mails about it read of the case, in the case's one query.
+RENDERED_CASE_RELATED = (
+    "organisation",
+    "theme",
+    "sector",
+    "consultant__user",
+    "consultant__supplier",
+    "report",
+    "survey",
+)
+
+
+def rendered_case(**lookup) -> Case:
+    """The case (``lookup``: ``pk=`` or ``process_id=``) as ``report_render`` reads it, in
+    one query: its report, survey, organisation, theme, sector and consultant, and as
+    ``next_pdf_version`` the number the next PDF gets (``pdf.next_version``'s, which
+    was a query of its own; issue 17).
+
+    Raises:
+        Case.DoesNotExist: no such case.
+    """
+    last = ReportDocument.objects.filter(case=OuterRef("pk")).order_by("-version")
+    return (
+        Case.objects.select_related(*RENDERED_CASE_RELATED)
+        .annotate(
+            next_pdf_version=Coalesce(Subquery(last.values("version")[:1]), Value(0)) + Value(1)
+        )
+        .get(**lookup)
+    )
+
+
+def report_render(*, case_id: int, source: str, case: Case | None = None) -> ReportDocument:
     """Render the case's report as a new PDF version; the applicant and coordinators are told.
 
     Runs in a Celery worker (the flow's render_report job, or
     ``render_report_revision`` for a corrected report) and is idempotent by
     ``source`` (``report_source``): a redelivered, retried or revived job finds
-    the PDF of its report revision.
+    the PDF of its report revision. ``case``: the case read by ``rendered_case``
+    already (the flow's job reads it to name the source), else it is read here.
     """
     existing = ReportDocument.objects.filter(source=source).first()
     if existing is not None:
         return existing
-    case = Case.objects.select_related(
-        "organisation", "theme", "sector", "consultant__user", "consultant__supplier", "report"
-    ).get(pk=case_id)
-    content = pdf.render_pdf(pdf.report_html(case))
+    if case is None:
+        case = rendered_case(pk=case_id)
+    # the number shown in the PDF, read before the lock (as it was: the rendering takes
+    # a second, not under the case's lock); the saved number is counted under the lock
+    content = pdf.render_pdf(pdf.report_html(case, version=case.next_pdf_version))
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case_id)
         version = (locked.report_documents.aggregate(v=Max("version"))["v"] or 0) + 1
@@ -64,7 +98,7 @@ def report_render(*, case_id: int, source: str) -> ReportDocument:
         told = step_people(case, coordinators=True)
         with sent_together():
             notify("report_filed", case, told)
-            share = survey_services.survey_share(locked)
+            share = survey_services.survey_share(case)  # its survey read with it
             notify(
                 "report_filed_applicant" if share else "report_filed",
                 case,

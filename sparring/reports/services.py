@@ -99,9 +99,14 @@ def report_submit(*, actor, case: Case, data: dict, version: int) -> Report:
     """The consultant files the report (its PDF is made); the first filing starts the feedback period."""
     require(access.is_case_consultant(actor, case))
     _validate_report(case, data)
-    report = _report_for(case)
-    if report.status == Report.Status.RETURNED:
-        return _report_resubmit(actor=actor, case=case, data=data)
+    # A returned report is corrected only in a status after the first filing
+    # (states.REPORT_CORRECTABLE; REPORTING leads only to FEEDBACK): at REPORTING there
+    # is nothing to read before the lock (issue 17). ``case`` is the one the action view
+    # read for this request.
+    if case.status != Case.Status.REPORTING:
+        report = _report_for(case)
+        if report.status == Report.Status.RETURNED:
+            return _report_resubmit(actor=actor, case=case, data=data)
 
     def work():
         case_move(
@@ -122,7 +127,7 @@ def report_submit(*, actor, case: Case, data: dict, version: int) -> Report:
         filed.full_clean(exclude=["case", "submitted_by"])
         filed.save()
         audit_record(actor=actor, action="report_submitted", subject=case, case=case)
-        survey_services.survey_open(case=case)
+        survey_services.survey_open(case=case, read=False)  # not used here (issue 17)
         return filed
 
     return step_run(case, "report", work)

@@ -85,17 +85,18 @@ class RemindedRecently(SurveyError):
     message = _("Reminders were sent less than a day ago. They can be sent once a day.")
 
 
-def survey_open(*, case: Case) -> Survey:
+def survey_open(*, case: Case, read: bool = True) -> Survey | None:
     """Open the survey when the report is filed (inside the caller's transaction).
 
     Idempotent: a case has one survey (a survey opened before is kept as it is). One
     ``INSERT … ON CONFLICT DO NOTHING`` and one read, without the savepoint of
-    ``get_or_create`` (issue 17: two statements instead of four).
+    ``get_or_create`` (issue 17: two statements instead of four); with ``read=False``
+    the insert only, and None is returned (the report's filing does not use the survey).
     """
     Survey.objects.bulk_create(
         [Survey(case=case, closes_at=deadlines.feedback_closes_at())], ignore_conflicts=True
     )
-    return Survey.objects.get(case=case)
+    return Survey.objects.get(case=case) if read else None
 
 
 @dataclass(frozen=True)

@@ -157,3 +157,35 @@ def test_who_may_download_the_pdf(
     for user in (other_applicant, steering, outsider):
         assert client_for(user).get(url).status_code == 404
     assert client_for(applicant).get(f"/cases/{reported_case.pk}/report-v9.pdf").status_code == 404
+
+
+def test_the_rendered_case_is_one_query_with_the_next_version_as_pdf_counts_it(
+    reported_case, django_assert_num_queries
+):
+    """``rendering.rendered_case`` reads in one query what the rendering used three for
+    (the report, the case, the next version's MAX; issue 17): compared with
+    ``pdf.next_version`` (the reference) with one PDF and with two."""
+    with django_assert_num_queries(1):
+        case = rendering.rendered_case(process_id=reported_case.process_id)
+        assert case.report.case_id == case.pk and case.survey.case_id == case.pk
+    assert case.next_pdf_version == pdf.next_version(reported_case) == 2
+    first = reported_case.report_documents.get()
+    ReportDocument.objects.create(
+        case=reported_case, version=7, file=first.file.name, language="fi", source="other:7"
+    )
+    assert rendering.rendered_case(pk=reported_case.pk).next_pdf_version == 8
+    assert pdf.next_version(reported_case) == 8
+
+
+def test_the_feedback_timer_is_due_when_the_survey_closes_read_either_way(reported_case):
+    """The feedback timer armed after the PDF job takes the survey the job read with the
+    case (no query of its own; issue 17); read by the process (the reference, as before)
+    it is the same moment: the survey's ``closes_at``."""
+    from viewflow.workflow.models import Task
+
+    from workflow.flows import SparringFlow
+
+    timer = Task.objects.get(process_id=reported_case.process_id, flow_task=SparringFlow.feedback)
+    assert timer.scheduled == reported_case.survey.closes_at
+    fresh_activation = SparringFlow.feedback.activation_class(Task.objects.get(pk=timer.pk))
+    assert SparringFlow.instance.feedback_closes_at(fresh_activation) == timer.scheduled

@@ -12,6 +12,7 @@ from viewflow.workflow.models import Task
 
 from tests.jobflow.flows import CaseNodeProbeFlow, NodeProbeFlow
 from workflow import timers
+from workflow.nodes import process_finish_if_last
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -53,3 +54,42 @@ def test_a_failed_function_is_recorded_on_its_task_linked_to_the_timer():
     assert ("act", "ERROR", ["wait"], "probe function failed on purpose", True) in tasks
     assert status == "NEW" and not finished
     assert [t for t in tasks if t[0] == "end"] == []
+
+
+def end_reference(task_class, process, exclude_task=None) -> bool:
+    """The reference: viewflow's End, an EXISTS query and then a save of the process
+    (what ``process_finish_if_last`` replaced)."""
+    others = task_class._default_manager.filter(process=process, finished__isnull=True)
+    if exclude_task is not None:
+        others = others.exclude(pk=exclude_task)
+    last = not others.exists()
+    if last:
+        process.status = "DONE"
+        process.finished = timezone.now()
+        process.save(update_fields=["status", "finished"])
+    return last
+
+
+@pytest.mark.parametrize("finish", [end_reference, process_finish_if_last])
+def test_the_process_is_finished_in_one_update_as_by_the_query_and_save(finish):
+    with transaction.atomic():
+        process = CaseNodeProbeFlow.start.run(mode="ok")
+    wait = Task.objects.get(process=process, flow_task=CaseNodeProbeFlow.wait)
+    with transaction.atomic():  # the timer is open: not the last
+        assert finish(Task, process) is False
+    process.refresh_from_db()
+    assert (process.status, process.finished) == ("NEW", None)
+    with transaction.atomic():  # the open task is the one excluded: the last
+        assert finish(Task, process, exclude_task=wait.pk) is True
+    assert process.status == "DONE" and process.finished is not None
+    stored = type(process).objects.get(pk=process.pk)
+    assert (stored.status, stored.finished) == ("DONE", process.finished)
+
+
+def test_the_end_of_a_process_costs_one_statement():
+    with transaction.atomic():
+        process = CaseNodeProbeFlow.start.run(mode="ok")
+    Task.objects.filter(process=process).update(finished=timezone.now())
+    with transaction.atomic(), CaptureQueriesContext(connection) as ended:
+        assert process_finish_if_last(Task, process) is True
+    assert [q["sql"].split()[0] for q in ended.captured_queries] == ["UPDATE"]

@@ -179,3 +179,36 @@ def test_outside_a_request_in_process_work_still_runs_inline(settings):
     process = start_probe(mode="ok")
     process.refresh_from_db()
     assert process.status == PROCESS.DONE
+
+
+@pytest.mark.parametrize("meanwhile", ["completed", "cancelled"])
+def test_a_task_done_or_cancelled_while_its_job_ran_is_skipped_at_completion(
+    meanwhile, monkeypatch
+):
+    """The worker completes the task it started by a compare-and-set on STARTED, not
+    after reading it again (issue 17): what another delivery or a cancellation did
+    meanwhile is kept, as the re-read under the lock kept it."""
+    outcomes = []
+    run_job = JobProbeFlow.work.run_job
+
+    def job_then_someone_else(activation):
+        run_job(activation)
+        if meanwhile == "completed":
+            Task.objects.filter(pk=activation.task.pk).update(status=STATUS.DONE)
+        else:
+            JobProbeFlow.instance.cancel(activation.task.process)
+
+    monkeypatch.setattr(JobProbeFlow.work, "run_job", job_then_someone_else)
+    real_job_run = services.job_run
+    monkeypatch.setattr(
+        services, "job_run", lambda **kw: outcomes.append(real_job_run(**kw)) or outcomes[-1]
+    )
+    process = start_probe(mode="ok")
+
+    task = work_tasks(process).get()
+    task.refresh_from_db()
+    expected = STATUS.DONE if meanwhile == "completed" else STATUS.CANCELED
+    assert task.status == expected
+    assert outcomes == [services.JobOutcome.SKIPPED]
+    assert not Task.objects.filter(process=process, flow_task=JobProbeFlow.end).exists()
+    assert not AuditEvent.objects.filter(action="job_completed").exists()
