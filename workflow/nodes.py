@@ -236,8 +236,17 @@ class CaseStart(StartHandle):
     activation_class = CaseStartActivation
 
 
+class TimerFiredAlready(Exception):
+    """A timer's task was no longer SCHEDULED when its firing was written: another sweep
+    fired it, or it was cancelled (nothing was written)."""
+
+
 class CaseTimerActivation(TimerActivation):
-    """A :class:`CaseTimer`'s activation: firing it writes its task once."""
+    """A :class:`CaseTimer`'s activation: firing it writes its task once, as a
+    compare-and-set on its status, so the sweep fires it without reading it again."""
+
+    #: ``workflow.timers`` fires it from the sweep's read, under the flow lock
+    fired_by_compare_and_set = True
 
     @Activation.status.transition(source=STATUS.SCHEDULED, target=STATUS.STARTED)
     def start(self) -> None:
@@ -245,6 +254,25 @@ class CaseTimerActivation(TimerActivation):
         it at once under the same flow lock and transaction, which writes the task
         (viewflow saves it twice)."""
         self.task.started = timezone.now()
+
+    @Activation.status.transition(source=STATUS.STARTED, target=STATUS.DONE)
+    def complete(self) -> None:
+        """The timer done: its status, ``started`` and ``finished`` written in one
+        ``UPDATE … WHERE status = SCHEDULED`` (its row is SCHEDULED until then: ``start``
+        writes nothing), not the whole row.
+
+        Raises:
+            TimerFiredAlready: the task is no longer SCHEDULED; nothing is written.
+        """
+        assert connection.in_atomic_block
+        task = self.task
+        task.finished = timezone.now()
+        claimed = self.flow_class.task_class._default_manager.filter(
+            pk=task.pk, status=STATUS.SCHEDULED
+        ).update(status=STATUS.DONE, started=task.started, finished=task.finished)
+        if claimed != 1:
+            raise TimerFiredAlready(task.pk)
+        task_finished.send(sender=self.flow_class, process=self.process, task=task)
 
 
 class CaseTimer(Timer):
@@ -538,17 +566,24 @@ class CaseFunctionActivation(_WrittenWhenDone, FunctionActivation):
 
     @Activation.status.transition(source=STATUS.NEW, target=STATUS.DONE)
     def complete(self) -> None:
+        """The task done; followed by a :class:`CaseStep`, that step inserts it and its
+        link with its own tasks and links (two statements fewer, as for a CaseSwitch)."""
         assert connection.in_atomic_block
-        self.task.finished = timezone.now()
-        self._write()
-        task_finished.send(sender=self.flow_class, process=self.process, task=self.task)
+        task = self.task
+        task.finished = timezone.now()
+        if task.pk is None and isinstance(self.flow_task._next, CaseStep):
+            task._written_after = task.written_after  # CaseStep._create writes and links it
+        else:
+            self._write()
+        task_finished.send(sender=self.flow_class, process=self.process, task=task)
 
 
 class CaseFunction(Function):
     """viewflow's ``Function`` whose task is inserted once, when done: the function runs
     first (in a savepoint, as viewflow's); a failure writes the task as viewflow records
     it (``ERROR`` with the exception). The function finds the task before it as
-    ``activation.task.written_after`` (the task has no row, so no ``previous``, yet)."""
+    ``activation.task.written_after`` (the task has no row, so no ``previous``, yet).
+    Done and followed by a :class:`CaseStep`, it is inserted by that step."""
 
     activation_class = CaseFunctionActivation
 

@@ -16,9 +16,33 @@ from viewflow.workflow.status import STATUS
 
 from sparring import clock
 
+from .nodes import TimerFiredAlready
 from .services import locked_activation
 
 logger = logging.getLogger(__name__)
+
+
+#: What the sweep reads with each due timer: its process and, for a case's flow, the case
+#: and its organisation, which the timer's function and its e-mails read (issue 17).
+DUE_TIMER_RELATED = ("process__case__organisation",)
+
+
+def fire_claimed(task: Task) -> int:
+    """Fire a due timer whose activation writes its firing as a compare-and-set on
+    SCHEDULED (``workflow.nodes.CaseTimerActivation``), under its flow lock, from the
+    sweep's read of it: no second read under the lock (one query fewer per timer).
+    Returns 1 when fired, 0 when another sweep fired it (or it was cancelled) meanwhile.
+    """
+    node = task.flow_task
+    try:
+        with node.flow_class.lock(task.process_id):
+            activation = node.activation_class(task)
+            activation.start()
+            activation.execute()
+    except TimerFiredAlready:
+        logger.info("Timer task %s was fired by another sweep", task.pk)
+        return 0
+    return 1
 
 
 def fire_due_timers() -> int:
@@ -29,11 +53,16 @@ def fire_due_timers() -> int:
     another sweep is left for the next run.
     """
     fired = 0
-    due = Task._default_manager.filter(
-        flow_task_type="TIMER", status=STATUS.SCHEDULED, scheduled__lte=clock.now()
-    ).order_by("scheduled", "pk")
+    due = (
+        Task._default_manager.select_related(*DUE_TIMER_RELATED)
+        .filter(flow_task_type="TIMER", status=STATUS.SCHEDULED, scheduled__lte=clock.now())
+        .order_by("scheduled", "pk")
+    )
     for task in due:
         try:
+            if getattr(task.flow_task.activation_class, "fired_by_compare_and_set", False):
+                fired += fire_claimed(task)
+                continue
             with locked_activation(task) as activation:
                 start = getattr(activation, "start", None)
                 if start is None:

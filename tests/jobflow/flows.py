@@ -18,7 +18,7 @@ from viewflow import this
 from viewflow.workflow import flow
 
 from workflow.lock import flow_lock
-from workflow.nodes import CaseEnd, CaseFunction, CaseTimer, CeleryJob
+from workflow.nodes import CaseEnd, CaseFunction, CaseStep, CaseTimer, CeleryJob
 
 from .models import ProbeRun
 
@@ -124,4 +124,45 @@ class CaseNodeProbeFlow(NodeProbeFlow):
     start = flow.StartHandle(this.start_process).Next(this.wait)
     wait = CaseTimer(this.due).Next(this.act)
     act = CaseFunction(this.do).Next(this.end)
+    end = CaseEnd()
+
+
+class StepProbeFlow(flow.Flow):
+    """start -> wait (timer) -> act (function) -> step (a person's step) -> end, with
+    viewflow's own nodes; its subclass below uses the product's (a function followed by
+    a step is written with the step's tasks)."""
+
+    lock_impl = flow_lock
+
+    start = flow.StartHandle(this.start_process).Next(this.wait)
+    wait = flow.Timer(this.due).Next(this.act)
+    act = flow.Function(this.do).Next(this.step)
+    step = flow.Handle(this.take).Next(this.end)
+    end = flow.End()
+
+    def start_process(self, activation, **data):
+        activation.process.data = data
+        activation.process.save()
+        return activation.process
+
+    def due(self, activation):
+        from datetime import timedelta
+
+        return timedelta(minutes=5)
+
+    def do(self, activation):
+        if activation.process.data.get("mode") == "fail":
+            raise RuntimeError("probe function failed on purpose")
+
+    def take(self, activation):
+        pass
+
+
+class CaseStepProbeFlow(StepProbeFlow):
+    """:class:`StepProbeFlow` with ``CaseTimer``, ``CaseFunction``, ``CaseStep`` and ``CaseEnd``."""
+
+    start = flow.StartHandle(this.start_process).Next(this.wait)
+    wait = CaseTimer(this.due).Next(this.act)
+    act = CaseFunction(this.do).Next(this.step)
+    step = CaseStep(this.take).Next(this.end)
     end = CaseEnd()

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from viewflow.workflow.models import Task
 
-from tests.jobflow.flows import CaseNodeProbeFlow, NodeProbeFlow
+from tests.jobflow.flows import CaseNodeProbeFlow, CaseStepProbeFlow, NodeProbeFlow, StepProbeFlow
 from workflow import timers
 from workflow.nodes import process_finish_if_last
 
@@ -39,6 +39,15 @@ def run(flow_class, **data):
         for task in Task.objects.filter(process=process).order_by("pk")
     ]
     return (process.status, process.finished is not None, tasks), len(fired)
+
+
+@pytest.mark.parametrize("mode", ["ok", "fail"])
+def test_a_function_followed_by_a_step_leaves_what_viewflows_nodes_leave(mode):
+    """A CaseFunction done before a CaseStep is inserted with the step's tasks (issue 17)."""
+    viewflows, viewflow_statements = run(StepProbeFlow, mode=mode)
+    ours, our_statements = run(CaseStepProbeFlow, mode=mode)
+    assert ours == viewflows
+    assert our_statements < viewflow_statements
 
 
 @pytest.mark.parametrize("mode", ["ok", "fail"])
@@ -93,3 +102,25 @@ def test_the_end_of_a_process_costs_one_statement():
     with transaction.atomic(), CaptureQueriesContext(connection) as ended:
         assert process_finish_if_last(Task, process) is True
     assert [q["sql"].split()[0] for q in ended.captured_queries] == ["UPDATE"]
+
+
+def test_a_timer_fired_by_another_sweep_meanwhile_is_not_fired_again():
+    """The sweep fires a CaseTimer from its own read, by a compare-and-set on SCHEDULED
+    (no second read under the lock; issue 17): a sweep holding the task as it was before
+    another sweep fired it fires nothing and writes nothing."""
+    with transaction.atomic():
+        process = CaseNodeProbeFlow.start.run(mode="ok")
+    Task.objects.filter(process=process, flow_task=CaseNodeProbeFlow.wait).update(
+        scheduled=timezone.now() - timedelta(seconds=1)
+    )
+    held = Task.objects.select_related(*timers.DUE_TIMER_RELATED).get(
+        process=process, flow_task=CaseNodeProbeFlow.wait
+    )
+    assert timers.fire_due_timers() == 1
+    tasks = list(Task.objects.filter(process=process).values_list("pk", "status", "finished"))
+    assert timers.fire_claimed(held) == 0
+    assert (
+        list(Task.objects.filter(process=process).values_list("pk", "status", "finished")) == tasks
+    )
+    process.refresh_from_db()
+    assert process.status == "DONE"
