@@ -111,16 +111,6 @@ def _offer_due(case: Case, since: datetime) -> datetime:
     return deadline or deadlines.offer_deadline(since)
 
 
-def _report_due(case: Case, since: datetime) -> datetime:
-    last = (
-        case.days_planned.filter(status=SessionDay.Status.HELD)
-        .order_by("-date")
-        .values_list("date", flat=True)
-        .first()
-    )
-    return deadlines.report_due_at(last)
-
-
 STEPS: dict[str, Step] = {
     step.node: step
     for step in (
@@ -186,7 +176,7 @@ STEPS: dict[str, Step] = {
             Actor.CONSULTANT,
             _("The consultant files the report."),
             page="sparring:case_report",
-            deadline=_report_due,
+            deadline=deadline_services.report_due,
             label=_("Report"),
         ),
         Step(

@@ -10,7 +10,7 @@ per case, step occurrence and kind, and records it on the case's timeline. The t
 are cancelled with the step's task when the step is done (or the case stops).
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from django.db import transaction
@@ -151,16 +151,45 @@ def step_deadline_notice(*, deadline: StepDeadline, kind: str, actor: str, waiti
     return True
 
 
-def deliver_due(case: Case, since: datetime) -> datetime:
-    """The rule of the "record the days held" step: ``deadlines.deliver_due_at`` after the
-    last day planned (not cancelled)."""
-    last = (
-        case.days_planned.exclude(status=SessionDay.Status.CANCELLED)
+def days_noted(case: Case, days: Iterable[SessionDay], *, without: Iterable[str]) -> None:
+    """Note on ``case`` its session days as just read under the flow lock (with the
+    statuses the service then gave them): every day of the case but those whose status
+    is in ``without``. The deadline rule of the step armed next in the same transaction
+    (``deliver_due``, ``report_due``) reads their dates from the note instead of a query
+    (issue 17). Call it after the step's ``case_move``: the note holds for the case's
+    version of that moment only; any later change of the case moves the version on, and
+    the rules then read the days again.
+    """
+    case._days_noted = (case.version, frozenset(without), [(d.date, d.status) for d in days])
+
+
+def _last_day(case: Case, statuses: set[str]):
+    """The date of the case's last session day whose status is in ``statuses`` (None: no
+    such day): from ``days_noted``'s note when it is of the case's version and holds every
+    day of those statuses, else one query."""
+    noted = getattr(case, "_days_noted", None)
+    if noted is not None:
+        version, without, days = noted
+        if version == case.version and not without & statuses:
+            return max((date for date, status in days if status in statuses), default=None)
+    return (
+        case.days_planned.filter(status__in=sorted(statuses))
         .order_by("-date")
         .values_list("date", flat=True)
         .first()
     )
-    return deadlines.deliver_due_at(last, since)
+
+
+def deliver_due(case: Case, since: datetime) -> datetime:
+    """The rule of the "record the days held" step: ``deadlines.deliver_due_at`` after the
+    last day planned (not cancelled)."""
+    planned = set(SessionDay.Status.values) - {SessionDay.Status.CANCELLED}
+    return deadlines.deliver_due_at(_last_day(case, planned), since)
+
+
+def report_due(case: Case, since: datetime) -> datetime:
+    """The rule of the report step: ``deadlines.report_due_at`` after the last day held."""
+    return deadlines.report_due_at(_last_day(case, {SessionDay.Status.HELD}))
 
 
 def deliver_deadline_follow_days(case: Case) -> None:

@@ -10,17 +10,16 @@ from sparring.notifications import applicant_side, consultant_of, format_days, n
 
 from ..calendar import invitation_attachment
 from ..transitions import StepNotAvailable, case_move, require, step_work_then_maybe_complete
-from .deadlines import deliver_deadline_follow_days
+from .deadlines import days_noted, deliver_deadline_follow_days
 from .schedule import validate_days
 
+_NOT_PLANNED_YET_OR_CANCELLED = (SessionDay.Status.PROPOSED, SessionDay.Status.CANCELLED)
 
-def _delivery_complete(case: Case) -> bool:
-    days = list(
-        case.days_planned.exclude(
-            status__in=[SessionDay.Status.PROPOSED, SessionDay.Status.CANCELLED]
-        )
-    )
-    return bool(days) and all(d.status == SessionDay.Status.HELD for d in days)
+
+def _delivery_complete(case: Case) -> tuple[bool, list[SessionDay]]:
+    """Whether every day agreed (not proposed only, not cancelled) is held; and those days."""
+    days = list(case.days_planned.exclude(status__in=_NOT_PLANNED_YET_OR_CANCELLED))
+    return bool(days) and all(d.status == SessionDay.Status.HELD for d in days), days
 
 
 def session_day_record(*, actor, day: SessionDay, participants: int) -> None:
@@ -55,8 +54,11 @@ def session_day_record(*, actor, day: SessionDay, participants: int) -> None:
 
 def _after_day_change(case: Case) -> bool:
     """Note the change on the case; True when every planned day is held (delivery done)."""
-    if _delivery_complete(case):
+    complete, days = _delivery_complete(case)
+    if complete:
         case_move(case, source=[Case.Status.DELIVERY], version=None, target=Case.Status.REPORTING)
+        # the report step's deadline (after the last day held) reads them from the note
+        days_noted(case, days, without=_NOT_PLANNED_YET_OR_CANCELLED)
         return True
     case_move(case, source=[Case.Status.DELIVERY], version=None)
     return False

@@ -1,7 +1,8 @@
 """The coordinator's review: approve, return for amendment, reject."""
 
 from django.core.exceptions import ValidationError
-from django.db.models import Sum
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from sparring import access, clock
@@ -29,17 +30,37 @@ DECISION_ACTIONS = {
 
 
 def call_days_committed(call: Call, *, excluding: Case | None = None) -> int:
-    """Days approved in the call for cases that are not rejected, withdrawn or cancelled."""
+    """Days approved in the call for cases that are not rejected, withdrawn or cancelled,
+    plus the days already held in cases stopped later (they were used all the same).
+
+    One query, the two sums as subqueries of it (issue 17: they were two queries; the
+    approval reads it under the call's lock, a new statement, so it sees every approval
+    committed before the lock). ``excluding``: a case left out of the approved days.
+    """
     stopped = states.NOT_PROCEEDING
-    query = Case.objects.filter(call=call, approved_days__isnull=False).exclude(status__in=stopped)
+    active = Case.objects.filter(call=OuterRef("pk"), approved_days__isnull=False).exclude(
+        status__in=stopped
+    )
     if excluding is not None:
-        query = query.exclude(pk=excluding.pk)
-    active = query.aggregate(days=Sum("approved_days"))["days"] or 0
-    # days already held in cases stopped later were used all the same
+        active = active.exclude(pk=excluding.pk)
     held = SessionDay.objects.filter(
-        case__call=call, case__status__in=stopped, status=SessionDay.Status.HELD
-    ).count()
-    return active + held
+        case__call=OuterRef("pk"), case__status__in=stopped, status=SessionDay.Status.HELD
+    )
+    total = (
+        Call.objects.filter(pk=call.pk)
+        .annotate(
+            active=_scalar(active.values("call").annotate(v=Sum("approved_days")).values("v")),
+            held=_scalar(held.values("case__call").annotate(v=Count("pk")).values("v")),
+        )
+        .values_list("active", "held")
+        .first()
+    )
+    return sum(total) if total is not None else 0
+
+
+def _scalar(values) -> Coalesce:
+    """A one-row aggregate subquery as a value (0 when it has no row)."""
+    return Coalesce(Subquery(values.order_by()), Value(0), output_field=IntegerField())
 
 
 def case_decide(

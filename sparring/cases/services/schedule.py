@@ -13,6 +13,7 @@ from sparring.workdays import day_off_reason
 
 from ..calendar import invitation_attachment
 from ..transitions import StepNotAvailable, case_move, require, step_run
+from .deadlines import days_noted
 
 
 def validate_days(case: Case, days: list[dict], *, exclude_day: SessionDay | None = None) -> None:
@@ -229,7 +230,10 @@ def schedule_confirm(*, actor, case: Case, accept: bool, comment: str, version: 
         raise ValidationError({"comment": _("Tell the consultant which dates would suit you.")})
 
     def work():
-        proposed = list(case.days_planned.filter(status=SessionDay.Status.PROPOSED))
+        # every day not cancelled: the proposed ones, and for the delivery step's deadline
+        # (after the last day planned) all of them, read once (issue 17)
+        days = list(case.days_planned.exclude(status=SessionDay.Status.CANCELLED))
+        proposed = [d for d in days if d.status == SessionDay.Status.PROPOSED]
         if not proposed:
             raise StepNotAvailable
         if accept:
@@ -244,6 +248,7 @@ def schedule_confirm(*, actor, case: Case, accept: bool, comment: str, version: 
             )
             for day in proposed:
                 day.status = SessionDay.Status.CONFIRMED
+            days_noted(case, days, without=[SessionDay.Status.CANCELLED])
             audit_record(
                 actor=actor,
                 action="dates_confirmed",
