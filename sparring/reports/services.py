@@ -115,22 +115,40 @@ def report_submit(*, actor, case: Case, data: dict, version: int) -> Report:
             version=version,
             target=Case.Status.FEEDBACK,
         )
-        filed = _report_for(case)
-        for field in REPORT_FIELDS:
-            setattr(filed, field, data[field])
-        filed.status = Report.Status.SUBMITTED
-        filed.revision = 1
-        filed.submitted_at = clock.now()
-        filed.submitted_by = actor
+        filed = Report(
+            case=case,
+            status=Report.Status.SUBMITTED,
+            revision=1,
+            submitted_at=clock.now(),
+            submitted_by=actor,
+            **{field: data[field] for field in REPORT_FIELDS},
+        )
         # the case (locked by case_move) and the actor exist, and the report is the
         # case's own: no look-up of either, no uniqueness query (issue 17)
         filed.full_clean(exclude=["case", "submitted_by"])
-        filed.save()
+        report_file(filed)
         audit_record(actor=actor, action="report_submitted", subject=case, case=case)
         survey_services.survey_open(case=case, read=False)  # not used here (issue 17)
         return filed
 
     return step_run(case, "report", work)
+
+
+#: What the first filing writes over a draft (its other column, the correction comment,
+#: is empty until a coordinator returns a filed report).
+FILED_FIELDS = (*REPORT_FIELDS, "status", "revision", "submitted_at", "submitted_by")
+
+
+def report_file(filed: Report) -> None:
+    """Write the first filing ``filed`` (unsaved, validated) as the case's report: a new
+    row, or over the draft the consultant saved, in one ``INSERT … ON CONFLICT (case)
+    DO UPDATE`` of ``FILED_FIELDS`` (issue 17: the draft was read, then saved whole;
+    ``tests/unit/reports/test_report_filing.py`` compares the two). Sets ``filed.pk``.
+    Call under the case's lock (``case_move``), as the filing does.
+    """
+    Report.objects.bulk_create(
+        [filed], update_conflicts=True, unique_fields=["case"], update_fields=list(FILED_FIELDS)
+    )
 
 
 @transaction.atomic
