@@ -96,6 +96,32 @@ class CeleryJobActivation(AbstractJobActivation):
         self.task.save()
         self.queue_after_commit()
 
+    def start_as_read(self) -> bool:
+        """``start`` written as one compare-and-set on the task as it was read before the
+        flow lock: its status (SCHEDULED or STARTED) and ``started`` unchanged, so that no
+        delivery started it since (``workflow.services.job_run``: no second read under the
+        lock). Counts the attempt in ``data["_attempts"]``, as ``job_run`` does.
+
+        Returns:
+            True when written (the task is STARTED now, here and in its row); False, with
+            nothing written, when the row has moved on (the caller reads it again).
+        """
+        task = self.task
+        if task.status not in (STATUS.SCHEDULED, STATUS.STARTED):
+            return False
+        data = dict(task.data or {})
+        data["_attempts"] = data.get("_attempts", 0) + 1
+        started = timezone.now()
+        as_read = self.flow_class.task_class._default_manager.filter(pk=task.pk, status=task.status)
+        if task.started is None:
+            as_read = as_read.filter(started__isnull=True)
+        else:
+            as_read = as_read.filter(started=task.started)
+        if as_read.update(status=STATUS.STARTED, started=started, data=data) != 1:
+            return False
+        task.status, task.started, task.data = STATUS.STARTED, started, data
+        return True
+
     @Activation.status.transition(source=[STATUS.SCHEDULED, STATUS.STARTED], target=STATUS.STARTED)
     def start(self) -> None:
         """viewflow's: the task started; only what starting changes is written (its

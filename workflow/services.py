@@ -58,21 +58,27 @@ def job_run(*, task_pk: int) -> str:
     ``BaseException`` such as WeasyPrint's ``FatalURLFetchingError``, marks the flow
     task failed (ERROR) for a coordinator.
     """
-    task = Task.objects.filter(pk=task_pk).first()
+    task = Task.objects.select_related("process").filter(pk=task_pk).first()
     if task is None or task.status not in RUNNABLE:
         return JobOutcome.SKIPPED
     if not _is_celery_job(task.flow_task):
         logger.error("Task %s is not a CeleryJob task (%s)", task_pk, task.flow_task)
         return JobOutcome.SKIPPED
 
-    with locked_activation(task) as activation:
-        if activation.status not in RUNNABLE:
-            return JobOutcome.SKIPPED
-        task = activation.task
-        task.data["_attempts"] = task.data.get("_attempts", 0) + 1
-        activation.start()
-
     node = task.flow_task
+    with node.flow_class.lock(task.process_id):
+        # Claimed by a compare-and-set on the task as read above (issue 17); only when
+        # another delivery started it since is it read again under the lock, as before.
+        activation = node.activation_class(task)
+        if not activation.start_as_read():
+            current = Task._default_manager.select_related("process").get(pk=task.pk)
+            activation = current.flow_task.activation_class(current)
+            if activation.status not in RUNNABLE:
+                return JobOutcome.SKIPPED
+            current.data["_attempts"] = current.data.get("_attempts", 0) + 1
+            activation.start()
+        task = activation.task
+
     try:
         node.run_job(node.activation_class(task))
     except BaseException as exc:  # every failure of the job is recorded

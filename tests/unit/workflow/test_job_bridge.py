@@ -4,6 +4,8 @@ The same scenarios run against a real worker and Redis in tests/integration.
 """
 
 import pytest
+from django.db import transaction
+from django.utils import timezone
 from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import PROCESS, STATUS
 
@@ -212,3 +214,49 @@ def test_a_task_done_or_cancelled_while_its_job_ran_is_skipped_at_completion(
     assert outcomes == [services.JobOutcome.SKIPPED]
     assert not Task.objects.filter(process=process, flow_task=JobProbeFlow.end).exists()
     assert not AuditEvent.objects.filter(action="job_completed").exists()
+
+
+def rewound_to_scheduled(process):
+    """The probe's job task as the broker's message finds it before any worker (the job
+    ran already when the probe started: its later rows are undone)."""
+    task = work_tasks(process).get()
+    Task.objects.filter(pk=task.pk).update(status=STATUS.SCHEDULED, started=None, finished=None)
+    Task.objects.filter(process=process, flow_task=JobProbeFlow.end).delete()
+    Process.objects.filter(pk=process.pk).update(status=PROCESS.NEW, finished=None)
+    AuditEvent.objects.filter(action="job_completed").delete()
+    return task
+
+
+def test_the_job_is_claimed_from_its_read_unless_another_delivery_started_it_since():
+    """The worker claims the task by a compare-and-set on the status and start time it
+    read (issue 17); a task another delivery started in between is not claimed so (its
+    row is left as that delivery wrote it) and is read again under the lock."""
+    process = start_probe(mode="ok")
+    task = rewound_to_scheduled(process)
+    held = Task.objects.select_related("process").get(pk=task.pk)
+    other = timezone.now()
+    Task.objects.filter(pk=task.pk).update(
+        status=STATUS.STARTED, started=other, data={"_attempts": 1}
+    )
+    with transaction.atomic():
+        assert JobProbeFlow.work.activation_class(held).start_as_read() is False
+    task.refresh_from_db()
+    assert (task.status, task.started, task.data) == (STATUS.STARTED, other, {"_attempts": 1})
+
+    assert services.job_run(task_pk=task.pk) == services.JobOutcome.COMPLETED
+    (completed,) = AuditEvent.objects.filter(action="job_completed")
+    assert completed.data["attempts"] == 2
+
+
+def test_a_job_whose_claim_finds_it_moved_is_read_again_and_counted(monkeypatch):
+    process = start_probe(mode="ok")
+    task = rewound_to_scheduled(process)
+    Task.objects.filter(pk=task.pk).update(data={"_attempts": 3})
+    monkeypatch.setattr(
+        JobProbeFlow.work.activation_class, "start_as_read", lambda activation: False
+    )
+    assert services.job_run(task_pk=task.pk) == services.JobOutcome.COMPLETED
+    (completed,) = AuditEvent.objects.filter(action="job_completed")
+    assert completed.data["attempts"] == 4
+    process.refresh_from_db()
+    assert process.status == PROCESS.DONE
