@@ -1,6 +1,9 @@
 """The dates: the consultant proposes them, the applicant confirms (invitations go out)."""
 
+from datetime import date
+
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -72,26 +75,60 @@ def validate_days(case: Case, days: list[dict], *, exclude_day: SessionDay | Non
             errors.append(_("A day must end after it starts."))
         if not (day.get("place") or day.get("remote_link")):
             errors.append(_("Give a place or a remote link for each day."))
-    if case.consultant_id:
-        errors += _calendar_errors(case, dates, exclude_day=exclude_day)
-        errors += _overlap_errors(case, days, exclude_day=exclude_day)
+    if case.consultant_id and dates:
+        booked = _consultant_days(case, dates, exclude_day=exclude_day)
+        errors += _calendar_errors(case, dates, booked)
+        errors += _overlap_errors(case, days, booked)
     if errors:
         raise ValidationError(errors)
 
 
-def _calendar_errors(case: Case, dates, *, exclude_day: SessionDay | None) -> list[str]:
-    """The consultant's unavailable periods and monthly capacity, for proposed dates."""
+#: The statuses of a day that takes the consultant's time.
+_BOOKED = (SessionDay.Status.PROPOSED, SessionDay.Status.CONFIRMED, SessionDay.Status.HELD)
+
+
+def _consultant_days(case: Case, dates, *, exclude_day: SessionDay | None) -> list[SessionDay]:
+    """The consultant's proposed, confirmed and held days, of every case (``case``'s own
+    too), in the months of ``dates``, but ``exclude_day``; each with its case's reference,
+    in date and hour order. One query for both rules that read them, the monthly capacity
+    and the double booking (issue 17: a count per month and the clashing days were read
+    apart; ``tests/unit/cases/test_consultant_days.py`` compares them).
+    """
+    months = Q()
+    for year, month in sorted({(d.year, d.month) for d in dates}):
+        first = date(year, month, 1)
+        months |= Q(date__gte=first, date__lt=date(year + month // 12, month % 12 + 1, 1))
+    booked = (
+        SessionDay.objects.filter(
+            months, case__consultant_id=case.consultant_id, status__in=_BOOKED
+        )
+        .select_related("case")
+        .only(
+            "case",
+            "case__id",
+            "case__reference",
+            "date",
+            "start_time",
+            "end_time",
+            "status",
+        )
+        .order_by("date", "start_time", "pk")
+    )
+    if exclude_day is not None:
+        booked = booked.exclude(pk=exclude_day.pk)
+    return list(booked)
+
+
+def _calendar_errors(case: Case, dates, booked: list[SessionDay]) -> list[str]:
+    """The consultant's unavailable periods and monthly capacity, for proposed dates
+    (``booked``: ``_consultant_days``; this proposal replaces the case's proposed days)."""
     consultant = case.consultant
     errors = []
     # the consultant's periods touching the proposal, read once (not a query per day)
-    periods = (
-        list(
-            Unavailability.objects.filter(
-                consultant=consultant, starts__lte=max(dates), ends__gte=min(dates)
-            ).values_list("starts", "ends")
-        )
-        if dates
-        else []
+    periods = list(
+        Unavailability.objects.filter(
+            consultant=consultant, starts__lte=max(dates), ends__gte=min(dates)
+        ).values_list("starts", "ends")
     )
     for day in dates:
         if any(starts <= day <= ends for starts, ends in periods):
@@ -99,18 +136,13 @@ def _calendar_errors(case: Case, dates, *, exclude_day: SessionDay | None) -> li
                 _("%(date)s: the consultant is unavailable then.")
                 % {"date": day.strftime("%-d.%-m.%Y")}
             )
-    busy = SessionDay.objects.filter(
-        case__consultant=consultant,
-        status__in=[
-            SessionDay.Status.CONFIRMED,
-            SessionDay.Status.HELD,
-            SessionDay.Status.PROPOSED,
-        ],
-    ).exclude(case=case, status=SessionDay.Status.PROPOSED)  # replaced by this proposal
-    if exclude_day is not None:
-        busy = busy.exclude(pk=exclude_day.pk)
     for year, month in sorted({(d.year, d.month) for d in dates}):
-        planned = busy.filter(date__year=year, date__month=month).count()
+        planned = sum(
+            1
+            for other in booked
+            if (other.date.year, other.date.month) == (year, month)
+            and not (other.case_id == case.pk and other.status == SessionDay.Status.PROPOSED)
+        )
         new = sum(1 for d in dates if (d.year, d.month) == (year, month))
         if planned + new > consultant.capacity_per_month:
             errors.append(
@@ -127,13 +159,13 @@ def _calendar_errors(case: Case, dates, *, exclude_day: SessionDay | None) -> li
     return errors
 
 
-def _overlap_errors(case: Case, days: list[dict], *, exclude_day: SessionDay | None) -> list[str]:
+def _overlap_errors(case: Case, days: list[dict], booked: list[SessionDay]) -> list[str]:
     """The consultant's days of other cases whose hours overlap a proposed day (double booking).
 
     A proposed, confirmed or held day of another case of the same consultant on the
     same date blocks the hours from its start to its end; a day may start when the
     other ends. The case's own days never clash (a proposal replaces its proposed
-    days, a moved day its old hours). One query for all the days.
+    days, a moved day its old hours: ``booked`` lacks it).
 
     Returns:
         one message per clash, naming the other case's reference and its day's hours.
@@ -141,23 +173,8 @@ def _overlap_errors(case: Case, days: list[dict], *, exclude_day: SessionDay | N
     valid = [d for d in days if d["end_time"] > d["start_time"]]
     if not valid:
         return []
-    taken = (
-        SessionDay.objects.filter(
-            case__consultant_id=case.consultant_id,
-            date__in={d["date"] for d in valid},
-            status__in=[
-                SessionDay.Status.PROPOSED,
-                SessionDay.Status.CONFIRMED,
-                SessionDay.Status.HELD,
-            ],
-        )
-        .exclude(case_id=case.pk)
-        .select_related("case")
-        .order_by("date", "start_time", "pk")
-    )
-    if exclude_day is not None:
-        taken = taken.exclude(pk=exclude_day.pk)
-    taken = list(taken)
+    on = {d["date"] for d in valid}
+    taken = [other for other in booked if other.date in on and other.case_id != case.pk]
     errors = []
     for d in valid:
         for other in taken:
