@@ -455,7 +455,9 @@ class LateCaseList(CoordinatorMixin, generics.ListAPIView):
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
-        rows = api_selectors.list_rows(page, "late_step", "waiting_since", "due", key="case_id")
+        rows = api_selectors.list_rows(
+            page, "late_step", "waiting_since", "due", key="case_id", handler=True
+        )
         return self.get_paginated_response(self.get_serializer(rows, many=True).data)
 
 

@@ -47,21 +47,54 @@ def programme_overview() -> dict[str, Any]:
 # ------------------------------------------------------------------------------
 
 
-def case_list(queryset):
-    """Everything a list row shows, in one query (``step_late``: a waiting step is past due)."""
-    return (
-        queryset.select_related(
-            "organisation",
-            "call",
-            "sector",
-            "theme",
-            "consultant__user",
-            "consultant__supplier",
-            "handler",
-        )
-        .annotate(step_late=late_step_exists())
-        .order_by("-created", "-pk")
-    )
+#: Every relation a case's row in any list shows (``case_list``'s default: exports,
+#: the hand-over confirmation).
+LIST_ROW_RELATED = (
+    "organisation",
+    "call",
+    "sector",
+    "theme",
+    "consultant__user",
+    "consultant__supplier",
+    "handler",
+)
+#: What a row of the case table shows (``rows.case_table_rows``: the case list, the
+#: applicant's and the consultant's home).
+CASE_TABLE_RELATED = ("organisation", "sector", "theme", "consultant__user", "handler")
+#: What a row of the queue table shows (``rows.queue_table_rows``: the queue, My cases,
+#: the coordinator's home).
+QUEUE_TABLE_RELATED = ("organisation", "call", "handler")
+#: What the API's case row shows (``api.serializers.CaseSerializer.case_row``) and the
+#: late-case row's responsible coordinator (``LateCaseSerializer``).
+API_ROW_RELATED = (
+    "organisation",
+    "call",
+    "sector",
+    "theme",
+    "consultant__user",
+    "consultant__supplier",
+)
+
+
+def case_list(queryset, related: tuple[str, ...] = LIST_ROW_RELATED, *, late: bool = True):
+    """What a list row shows, in one query, newest first.
+
+    Args:
+        related: the relations the row shows, joined (``LIST_ROW_RELATED``: every one;
+            a list that shows fewer names its own, e.g. ``QUEUE_TABLE_RELATED``).
+        late: annotate ``step_late`` (a waiting step is past due: the case table).
+
+    Issue 17 (session 9): each joined table costs the row query planning time and
+    Python a model per row. The ten-table join of ``LIST_ROW_RELATED`` took PostgreSQL
+    4 ms to plan (the organisation, handler and deadline subquery alone: 0.5 ms), and
+    building its nine models per row cost as much again, at every page of 25–50 rows;
+    so each list joins only what its rows show (``tests/unit/cases/test_query_budget.py``
+    fails on a row that reads a relation not joined).
+    """
+    queryset = queryset.select_related(*related)
+    if late:
+        queryset = queryset.annotate(step_late=late_step_exists())
+    return queryset.order_by("-created", "-pk")
 
 
 def case_page(queryset, pk: int) -> Case:
@@ -257,10 +290,16 @@ def waiting_since(*, coordinator_steps: bool = False) -> Subquery:
     return Subquery(tasks.order_by("created").values("created")[:1])
 
 
-def with_waiting_since(queryset, *, coordinator_steps: bool = False):
-    """``case_list(queryset)`` with ``waiting_since`` (``waiting_since()``). A subquery,
-    so still one query for a page."""
-    return case_list(queryset).annotate(
+def with_waiting_since(
+    queryset,
+    *,
+    coordinator_steps: bool = False,
+    related: tuple[str, ...] = LIST_ROW_RELATED,
+    late: bool = True,
+):
+    """``case_list(queryset, related, late=late)`` with ``waiting_since``
+    (``waiting_since()``). A subquery, so still one query for a page."""
+    return case_list(queryset, related, late=late).annotate(
         waiting_since=waiting_since(coordinator_steps=coordinator_steps)
     )
 
@@ -321,6 +360,8 @@ class WaitingCases(SlicedLikeAQueryset):
                 rows = with_waiting_since(
                     Case.objects.filter(pk__in=walked[index.start or 0 :]),
                     coordinator_steps=self.coordinator_steps,
+                    related=QUEUE_TABLE_RELATED,
+                    late=False,
                 )
                 return list(rows.order_by(*self.order))
         ids = (
@@ -331,7 +372,10 @@ class WaitingCases(SlicedLikeAQueryset):
             .values("pk")[index]
         )
         rows = with_waiting_since(
-            Case.objects.filter(pk_among(ids)), coordinator_steps=self.coordinator_steps
+            Case.objects.filter(pk_among(ids)),
+            coordinator_steps=self.coordinator_steps,
+            related=QUEUE_TABLE_RELATED,
+            late=False,
         )
         return list(rows.order_by(*self.order))
 
@@ -376,7 +420,11 @@ def consultant_offers(consultant):
 
 
 def consultant_assignments(consultant):
-    return case_list(Case.objects.filter(consultant=consultant).filter(status__in=states.NOT_FINAL))
+    """The consultant's cases that have not ended, as rows of the case table."""
+    return case_list(
+        Case.objects.filter(consultant=consultant).filter(status__in=states.NOT_FINAL),
+        CASE_TABLE_RELATED,
+    )
 
 
 def consultant_invitations(consultant):
@@ -627,7 +675,7 @@ class CaseListRows:
         ids = self._ids(start, stop)
         if not ids:
             return []
-        rows = case_list(Case.objects.filter(pk__in=ids)).in_bulk(ids)
+        rows = case_list(Case.objects.all(), CASE_TABLE_RELATED).in_bulk(ids)
         return [rows[pk] for pk in ids]
 
     def __len__(self) -> int:  # Paginator uses ``count`` (capped) instead; for safety only
