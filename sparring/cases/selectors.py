@@ -59,11 +59,50 @@ LIST_ROW_RELATED = (
     "handler",
 )
 #: What a row of the case table shows (``rows.case_table_rows``: the case list, the
-#: applicant's and the consultant's home).
+#: applicant's and the consultant's home): the relations joined and the only columns
+#: read (a column read that is not here costs a query per row: the tests "the same
+#: queries for one or five cases" of ``tests/unit/cases/test_case_views.py`` catch it).
 CASE_TABLE_RELATED = ("organisation", "sector", "theme", "consultant__user", "handler")
+CASE_TABLE_FIELDS = (
+    "reference",
+    "organisation__name_fi",
+    "organisation__name_sv",
+    "unit",
+    "whole_organisation",
+    "sector__name_fi",
+    "sector__name_sv",
+    "sector__name_en",
+    "theme__name_fi",
+    "theme__name_sv",
+    "theme__name_en",
+    "approved_days",
+    "requested_days",
+    "status",
+    "handler__first_name",
+    "handler__last_name",
+    "consultant__user__first_name",
+    "consultant__user__last_name",
+    "consultant__user__username",
+    "created",
+)
 #: What a row of the queue table shows (``rows.queue_table_rows``: the queue, My cases,
-#: the coordinator's home).
+#: the coordinator's home), as ``CASE_TABLE_*``; ``process`` for the waiting time.
 QUEUE_TABLE_RELATED = ("organisation", "call", "handler")
+QUEUE_TABLE_FIELDS = (
+    "reference",
+    "organisation__name_fi",
+    "organisation__name_sv",
+    "unit",
+    "status",
+    "handler__first_name",
+    "handler__last_name",
+    "handler__username",
+    "call__title",
+    "call__title_sv",
+    "call__title_en",
+    "process",
+    "created",
+)
 #: What the API's case row shows (``api.serializers.CaseSerializer.case_row``) and the
 #: late-case row's responsible coordinator (``LateCaseSerializer``).
 API_ROW_RELATED = (
@@ -76,22 +115,30 @@ API_ROW_RELATED = (
 )
 
 
-def case_list(queryset, related: tuple[str, ...] = LIST_ROW_RELATED, *, late: bool = True):
+def case_list(
+    queryset,
+    related: tuple[str, ...] = LIST_ROW_RELATED,
+    *,
+    late: bool = True,
+    fields: tuple[str, ...] | None = None,
+):
     """What a list row shows, in one query, newest first.
 
     Args:
         related: the relations the row shows, joined (``LIST_ROW_RELATED``: every one;
             a list that shows fewer names its own, e.g. ``QUEUE_TABLE_RELATED``).
         late: annotate ``step_late`` (a waiting step is past due: the case table).
+        fields: read only these columns (``QuerySet.only``; None: every column).
 
     Issue 17 (session 9): each joined table costs the row query planning time and
     Python a model per row. The ten-table join of ``LIST_ROW_RELATED`` took PostgreSQL
     4 ms to plan (the organisation, handler and deadline subquery alone: 0.5 ms), and
     building its nine models per row cost as much again, at every page of 25–50 rows;
-    so each list joins only what its rows show (``tests/unit/cases/test_query_budget.py``
-    fails on a row that reads a relation not joined).
+    so each list joins and reads only what its rows show.
     """
     queryset = queryset.select_related(*related)
+    if fields is not None:
+        queryset = queryset.only(*related, *fields)
     if late:
         queryset = queryset.annotate(step_late=late_step_exists())
     return queryset.order_by("-created", "-pk")
@@ -296,10 +343,11 @@ def with_waiting_since(
     coordinator_steps: bool = False,
     related: tuple[str, ...] = LIST_ROW_RELATED,
     late: bool = True,
+    fields: tuple[str, ...] | None = None,
 ):
-    """``case_list(queryset, related, late=late)`` with ``waiting_since``
+    """``case_list(queryset, related, late=late, fields=fields)`` with ``waiting_since``
     (``waiting_since()``). A subquery, so still one query for a page."""
-    return case_list(queryset, related, late=late).annotate(
+    return case_list(queryset, related, late=late, fields=fields).annotate(
         waiting_since=waiting_since(coordinator_steps=coordinator_steps)
     )
 
@@ -362,6 +410,7 @@ class WaitingCases(SlicedLikeAQueryset):
                     coordinator_steps=self.coordinator_steps,
                     related=QUEUE_TABLE_RELATED,
                     late=False,
+                    fields=QUEUE_TABLE_FIELDS,
                 )
                 return list(rows.order_by(*self.order))
         ids = (
@@ -376,6 +425,7 @@ class WaitingCases(SlicedLikeAQueryset):
             coordinator_steps=self.coordinator_steps,
             related=QUEUE_TABLE_RELATED,
             late=False,
+            fields=QUEUE_TABLE_FIELDS,
         )
         return list(rows.order_by(*self.order))
 
@@ -424,6 +474,7 @@ def consultant_assignments(consultant):
     return case_list(
         Case.objects.filter(consultant=consultant).filter(status__in=states.NOT_FINAL),
         CASE_TABLE_RELATED,
+        fields=CASE_TABLE_FIELDS,
     )
 
 
@@ -675,7 +726,8 @@ class CaseListRows:
         ids = self._ids(start, stop)
         if not ids:
             return []
-        rows = case_list(Case.objects.all(), CASE_TABLE_RELATED).in_bulk(ids)
+        rows = case_list(Case.objects.all(), CASE_TABLE_RELATED, fields=CASE_TABLE_FIELDS)
+        rows = rows.in_bulk(ids)
         return [rows[pk] for pk in ids]
 
     def __len__(self) -> int:  # Paginator uses ``count`` (capped) instead; for safety only
