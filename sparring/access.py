@@ -243,6 +243,8 @@ def visible_messages(user: Any, case: Any = None):
     them or to everyone. Everyone else: none.
     """
     from sparring.conversation.models import CaseMessage
+    from sparring.models import Case
+    from sparring.queries import pk_among
 
     messages = CaseMessage.objects.all()
     if case is not None:
@@ -252,7 +254,13 @@ def visible_messages(user: Any, case: Any = None):
         party = "coordinators"
     elif is_applicant(user):
         party = "applicant"
-        messages = messages.filter(case__organisation_id=user.organisation_id)
+        # The organisation's case ids read first (``pk_among``), then their messages by
+        # the index on the message's case: joined to the cases, PostgreSQL read every
+        # message of the programme (issue 17, session 9: the applicant home's new-messages
+        # box 22 ms → 3 ms at 100 000 cases). A consultant's cases are read as before:
+        # there the ids did not help.
+        organisation_cases = Case.objects.filter(organisation_id=user.organisation_id)
+        messages = messages.filter(pk_among(organisation_cases.values("pk"), field="case_id"))
     elif is_consultant(user):
         party = "consultant"
         messages = messages.filter(case__consultant=user.consultant)

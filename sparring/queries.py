@@ -4,9 +4,10 @@ import this one without an import cycle)."""
 from django.db.models import F, Q
 
 
-def pk_among(ids) -> Q:
-    """A filter for the rows whose pk is one of ``ids`` (a sliced ``values("pk")``
-    queryset of the same table).
+def pk_among(ids, field: str = "pk") -> Q:
+    """A filter for the rows whose pk (or ``field``) is one of ``ids`` (a sliced
+    ``values("pk")`` queryset of the same table; for ``field``, of the table it refers
+    to, e.g. ``case_id`` and cases).
 
     On PostgreSQL ``pk = ANY(ARRAY(ids))``: the ids are read once first (an InitPlan) and
     the rows looked up by their primary key. ``pk IN (ids)`` let the planner join the
@@ -16,7 +17,7 @@ def pk_among(ids) -> Q:
     from django.db import connection
 
     if connection.vendor != "postgresql":
-        return Q(pk__in=ids)
+        return Q(**{f"{field}__in": ids})
     from django.contrib.postgres.expressions import ArraySubquery
     from django.db.models import BooleanField, Func
 
@@ -26,7 +27,7 @@ def pk_among(ids) -> Q:
         template = "%(expressions)s)"
         output_field = BooleanField()
 
-    return Q(EqualsAny(F("pk"), ArraySubquery(ids)))
+    return Q(EqualsAny(F(field), ArraySubquery(ids)))
 
 
 class SlicedLikeAQueryset:

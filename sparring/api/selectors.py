@@ -6,7 +6,8 @@ Both keep a fixed number of queries whatever the number of cases.
 from datetime import datetime
 from functools import cache
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import CharField, F, Q, QuerySet
+from django.db.models.functions import Cast
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
@@ -161,12 +162,27 @@ class TaskCases:
         return iter(self._cases())
 
 
-def steps_by_process(cases, steps) -> dict[int, list[Task]]:
-    """The open tasks of ``steps`` of each case's process, in one query: {process_id: [task]}."""
-    result: dict[int, list[Task]] = {}
+def steps_by_process(cases, steps) -> dict[int, list[tuple[str, datetime]]]:
+    """The open steps of ``steps`` (``open_tasks``) of each case's process, oldest first
+    (by the task's ``created``, then id), in one query: ``{process_id: [(step name,
+    when it opened)]}``.
+
+    Only the process, the step's stored reference (as text) and the time are read
+    (issue 17, session 9): building viewflow's ``Task`` of each, which resolves its
+    step's reference, cost a tenth of a 50-row task page's Python.
+    """
+    names = dict(zip(step_refs(steps), steps, strict=True))
+    result: dict[int, list[tuple[str, datetime]]] = {}
     process_ids = [case.process_id for case in cases if case.process_id]
-    for task in open_tasks(process_ids=process_ids, steps=steps).order_by("created", "pk"):
-        result.setdefault(task.process_id, []).append(task)
+    if not process_ids:
+        return result
+    rows = (
+        open_tasks(process_ids=process_ids, steps=steps)
+        .order_by("created", "pk")
+        .values_list("process_id", Cast("flow_task", output_field=CharField()), "created")
+    )
+    for process_id, ref, created in rows:
+        result.setdefault(process_id, []).append((names[ref], created))
     return result
 
 
@@ -235,22 +251,68 @@ def _visible_union(user, shape) -> QuerySet[Case]:
     return parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
 
 
-def list_rows(page, *carried: str, key: str = "pk") -> list[Case]:
-    """The cases of a page of ``task_cases`` or ``late_cases`` with everything a list row
-    shows (``selectors.case_list``), in the page's order, each carrying the page's
-    ``carried`` values (e.g. ``waiting_since``). One query.
+#: The columns of a case and its relations that the API's case rows read
+#: (``serializers.CaseSerializer.case_row``; the task list's steps are looked up by
+#: ``process``): ``list_rows`` reads only these (issue 17, session 9: the case's long
+#: texts and the users' whole records cost more to build than the rest of the row).
+#: A row that reads another column costs a query per row, which
+#: ``tests/unit/api/test_api.py`` (the same queries for one or five rows) catches.
+API_ROW_FIELDS = (
+    "reference",
+    "status",
+    "call",
+    "call__title",
+    "call__title_sv",
+    "call__title_en",
+    "organisation",
+    "organisation__name_fi",
+    "organisation__name_sv",
+    "unit",
+    "whole_organisation",
+    "sector",
+    "sector__code",
+    "theme",
+    "theme__code",
+    "language",
+    "estimated_participants",
+    "requested_days",
+    "approved_days",
+    "created",
+    "submitted_at",
+    "decided_at",
+    "closed_at",
+    "consultant",
+    "consultant__user__first_name",
+    "consultant__user__last_name",
+    "consultant__user__username",
+    "consultant__supplier__name",
+    "consultant__supplier__name_sv",
+    "process",
+)
+#: What the late cases' row reads of the responsible coordinator
+#: (``serializers.LateCaseSerializer.get_handler``).
+API_HANDLER_FIELDS = ("handler", "handler__first_name", "handler__last_name", "handler__username")
+
+
+def list_rows(page, *carried: str, key: str = "pk", handler: bool = False) -> list[Case]:
+    """The cases of a page of ``case_ids``, ``task_cases`` or ``late_cases`` with what the
+    API's case row shows (``selectors.API_ROW_RELATED``, ``API_ROW_FIELDS``), in the page's order, each
+    carrying the page's ``carried`` values (e.g. ``waiting_since``). One query.
 
     Args:
         page: the page's items, each naming its case by ``key`` (``pk``: cases;
             ``case_id``: deadline rows).
         carried: the items' attributes copied to the cases.
+        handler: join the responsible coordinator too (the late cases' row).
 
     Why two queries rather than one: the rows' ten-table join took PostgreSQL 20–30 ms
     to plan when it was also the query that pages (issue 17); looking up 50 ids plans in
     a few.
     """
     keys = [getattr(item, key) for item in page]
-    rows = selectors.case_list(Case.objects.filter(pk__in=keys)).in_bulk(keys)
+    related = selectors.API_ROW_RELATED + (("handler",) if handler else ())
+    fields = API_ROW_FIELDS + (API_HANDLER_FIELDS if handler else ())
+    rows = selectors.case_list(Case.objects.all(), related, late=False).only(*fields).in_bulk(keys)
     result = []
     for item in page:
         row = rows[getattr(item, key)]

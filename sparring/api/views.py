@@ -257,17 +257,18 @@ class CaseList(SignedInMixin, generics.ListAPIView):
         return self.get_paginated_response(self.get_serializer(rows, many=True).data)
 
 
-def _steps(tasks) -> list[dict]:
+def _steps(steps) -> list[dict]:
+    """The API's entries of a case's open steps: ``steps`` are (step name, when it
+    opened) pairs (``api_selectors.steps_by_process``)."""
     result = []
-    for task in tasks:
-        name = task.flow_task.name
+    for name, since in steps:
         step = STEPS[name]
         result.append(
             {
                 "step": name,
                 "actor": step.actor,
                 "description": str(step.waiting),
-                "since": task.created,
+                "since": since,
             }
         )
     return result
@@ -343,12 +344,10 @@ class CaseDetail(SignedInMixin, APIView):
             ),
             pk,
         )
-        tasks = api_selectors.open_tasks(process_ids=[case.process_id], steps=list(STEPS)).order_by(
-            "created", "pk"
-        )
+        steps = api_selectors.steps_by_process([case], list(STEPS)).get(case.process_id, [])
         context = {
             "request": request,
-            "steps": _steps(tasks),
+            "steps": _steps(steps),
             "report": _report(request.user, case),
             "documents": _documents(request, case),
         }
@@ -455,7 +454,9 @@ class LateCaseList(CoordinatorMixin, generics.ListAPIView):
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
-        rows = api_selectors.list_rows(page, "late_step", "waiting_since", "due", key="case_id")
+        rows = api_selectors.list_rows(
+            page, "late_step", "waiting_since", "due", key="case_id", handler=True
+        )
         return self.get_paginated_response(self.get_serializer(rows, many=True).data)
 
 

@@ -39,7 +39,11 @@ class ApplicantHome(RoleRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context["organisation"] = self.request.user.organisation
         context["cases"], context["cases_total"] = first_items(
-            selectors.case_list(access.visible_cases(self.request.user))
+            selectors.case_list(
+                access.visible_cases(self.request.user),
+                selectors.CASE_TABLE_RELATED,
+                fields=selectors.CASE_TABLE_FIELDS,
+            )
         )
         context["calls"] = selectors.open_calls()
         return context

@@ -47,21 +47,101 @@ def programme_overview() -> dict[str, Any]:
 # ------------------------------------------------------------------------------
 
 
-def case_list(queryset):
-    """Everything a list row shows, in one query (``step_late``: a waiting step is past due)."""
-    return (
-        queryset.select_related(
-            "organisation",
-            "call",
-            "sector",
-            "theme",
-            "consultant__user",
-            "consultant__supplier",
-            "handler",
-        )
-        .annotate(step_late=late_step_exists())
-        .order_by("-created", "-pk")
-    )
+#: Every relation a case's row in any list shows (``case_list``'s default: exports,
+#: the hand-over confirmation).
+LIST_ROW_RELATED = (
+    "organisation",
+    "call",
+    "sector",
+    "theme",
+    "consultant__user",
+    "consultant__supplier",
+    "handler",
+)
+#: What a row of the case table shows (``rows.case_table_rows``: the case list, the
+#: applicant's and the consultant's home): the relations joined and the only columns
+#: read (a column read that is not here costs a query per row: the tests "the same
+#: queries for one or five cases" of ``tests/unit/cases/test_case_views.py`` catch it).
+CASE_TABLE_RELATED = ("organisation", "sector", "theme", "consultant__user", "handler")
+CASE_TABLE_FIELDS = (
+    "reference",
+    "organisation__name_fi",
+    "organisation__name_sv",
+    "unit",
+    "whole_organisation",
+    "sector__name_fi",
+    "sector__name_sv",
+    "sector__name_en",
+    "theme__name_fi",
+    "theme__name_sv",
+    "theme__name_en",
+    "approved_days",
+    "requested_days",
+    "status",
+    "handler__first_name",
+    "handler__last_name",
+    "consultant__user__first_name",
+    "consultant__user__last_name",
+    "consultant__user__username",
+    "created",
+)
+#: What a row of the queue table shows (``rows.queue_table_rows``: the queue, My cases,
+#: the coordinator's home), as ``CASE_TABLE_*``; ``process`` for the waiting time.
+QUEUE_TABLE_RELATED = ("organisation", "call", "handler")
+QUEUE_TABLE_FIELDS = (
+    "reference",
+    "organisation__name_fi",
+    "organisation__name_sv",
+    "unit",
+    "status",
+    "handler__first_name",
+    "handler__last_name",
+    "handler__username",
+    "call__title",
+    "call__title_sv",
+    "call__title_en",
+    "process",
+    "created",
+)
+#: What the API's case row shows (``api.serializers.CaseSerializer.case_row``) and the
+#: late-case row's responsible coordinator (``LateCaseSerializer``).
+API_ROW_RELATED = (
+    "organisation",
+    "call",
+    "sector",
+    "theme",
+    "consultant__user",
+    "consultant__supplier",
+)
+
+
+def case_list(
+    queryset,
+    related: tuple[str, ...] = LIST_ROW_RELATED,
+    *,
+    late: bool = True,
+    fields: tuple[str, ...] | None = None,
+):
+    """What a list row shows, in one query, newest first.
+
+    Args:
+        related: the relations the row shows, joined (``LIST_ROW_RELATED``: every one;
+            a list that shows fewer names its own, e.g. ``QUEUE_TABLE_RELATED``).
+        late: annotate ``step_late`` (a waiting step is past due: the case table).
+        fields: read only these columns (``QuerySet.only``; None: every column).
+
+    Issue 17 (session 9): each joined table costs the row query planning time and
+    Python a model per row. The ten-table join of ``LIST_ROW_RELATED`` took PostgreSQL
+    4 ms to plan (the organisation, handler and deadline subquery alone: 0.5 ms), and
+    building its nine models per row cost as much again, at every page of 25–50 rows;
+    so each list joins and reads only what its rows show.
+    """
+    queryset = queryset.select_related(*related)
+    if fields is not None:
+        queryset = queryset.only(*related, *fields)
+    if late:
+        queryset = queryset.annotate(step_late=late_step_exists())
+    return queryset.order_by("-created", "-pk")
 
 
 def case_page(queryset, pk: int) -> Case:
@@ -257,10 +337,17 @@ def waiting_since(*, coordinator_steps: bool = False) -> Subquery:
     return Subquery(tasks.order_by("created").values("created")[:1])
 
 
-def with_waiting_since(queryset, *, coordinator_steps: bool = False):
-    """``case_list(queryset)`` with ``waiting_since`` (``waiting_since()``). A subquery,
-    so still one query for a page."""
-    return case_list(queryset).annotate(
+def with_waiting_since(
+    queryset,
+    *,
+    coordinator_steps: bool = False,
+    related: tuple[str, ...] = LIST_ROW_RELATED,
+    late: bool = True,
+    fields: tuple[str, ...] | None = None,
+):
+    """``case_list(queryset, related, late=late, fields=fields)`` with ``waiting_since``
+    (``waiting_since()``). A subquery, so still one query for a page."""
+    return case_list(queryset, related, late=late, fields=fields).annotate(
         waiting_since=waiting_since(coordinator_steps=coordinator_steps)
     )
 
@@ -321,6 +408,9 @@ class WaitingCases(SlicedLikeAQueryset):
                 rows = with_waiting_since(
                     Case.objects.filter(pk__in=walked[index.start or 0 :]),
                     coordinator_steps=self.coordinator_steps,
+                    related=QUEUE_TABLE_RELATED,
+                    late=False,
+                    fields=QUEUE_TABLE_FIELDS,
                 )
                 return list(rows.order_by(*self.order))
         ids = (
@@ -331,7 +421,11 @@ class WaitingCases(SlicedLikeAQueryset):
             .values("pk")[index]
         )
         rows = with_waiting_since(
-            Case.objects.filter(pk_among(ids)), coordinator_steps=self.coordinator_steps
+            Case.objects.filter(pk_among(ids)),
+            coordinator_steps=self.coordinator_steps,
+            related=QUEUE_TABLE_RELATED,
+            late=False,
+            fields=QUEUE_TABLE_FIELDS,
         )
         return list(rows.order_by(*self.order))
 
@@ -376,7 +470,12 @@ def consultant_offers(consultant):
 
 
 def consultant_assignments(consultant):
-    return case_list(Case.objects.filter(consultant=consultant).filter(status__in=states.NOT_FINAL))
+    """The consultant's cases that have not ended, as rows of the case table."""
+    return case_list(
+        Case.objects.filter(consultant=consultant).filter(status__in=states.NOT_FINAL),
+        CASE_TABLE_RELATED,
+        fields=CASE_TABLE_FIELDS,
+    )
 
 
 def consultant_invitations(consultant):
@@ -627,7 +726,8 @@ class CaseListRows:
         ids = self._ids(start, stop)
         if not ids:
             return []
-        rows = case_list(Case.objects.filter(pk__in=ids)).in_bulk(ids)
+        rows = case_list(Case.objects.all(), CASE_TABLE_RELATED, fields=CASE_TABLE_FIELDS)
+        rows = rows.in_bulk(ids)
         return [rows[pk] for pk in ids]
 
     def __len__(self) -> int:  # Paginator uses ``count`` (capped) instead; for safety only

@@ -55,7 +55,11 @@ def reference(queryset, sort: str, *, coordinator_steps: bool):
 
 
 def rows(cases) -> list[tuple]:
-    return [(c.pk, c.waiting_since, c.step_late, c.organisation.name_fi) for c in cases]
+    """What a row of the queue table shows (``rows.queue_table_rows``; not ``step_late``,
+    which the lists no longer compute: session 9)."""
+    return [
+        (c.pk, c.waiting_since, c.organisation.name_fi, c.call.title, c.handler_id) for c in cases
+    ]
 
 
 @pytest.fixture

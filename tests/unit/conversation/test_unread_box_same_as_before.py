@@ -7,7 +7,7 @@ to when many unread messages sit on few cases), with read markers at random plac
 import random
 
 import pytest
-from django.db.models import Count, F, IntegerField, Max, OuterRef, Subquery, Value
+from django.db.models import Count, F, IntegerField, Max, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from sparring import access
@@ -139,3 +139,23 @@ def test_the_box_keeps_its_query_count_with_more_cases(people, django_assert_num
     write_messages(people, random.Random(4), 40)
     with django_assert_num_queries(2):
         assert len(selectors.cases_with_unread(coordinator)) >= 5
+
+
+def reference_visible_messages(user):
+    """``access.visible_messages(user)`` before session 9: an applicant's messages by a
+    join to their organisation's cases (now: the case ids first, ``pk_among``)."""
+    party = "applicant"
+    return CaseMessage.objects.filter(case__organisation_id=user.organisation_id).filter(
+        Q(author_party=party) | Q(audience__in=("everyone", party))
+    )
+
+
+def test_an_applicant_reads_the_messages_the_join_to_the_cases_gave(people):
+    """Given messages of every party to every audience on both organisations' cases, each
+    applicant may read the same messages as by the old join (the box reads them so)."""
+    write_messages(people, random.Random(11), 40)
+    for role in ("applicant", "other_applicant"):
+        user = User.objects.get(pk=people[role].pk)
+        expected = sorted(reference_visible_messages(user).values_list("pk", flat=True))
+        assert expected
+        assert sorted(access.visible_messages(user).values_list("pk", flat=True)) == expected
