@@ -69,6 +69,7 @@ urlpatterns = [
     path("cases/export.<str:fmt>", list_views.case_list_export, name="case_list_export"),
     path("coordinator/queue/", list_views.queue_page, name="case_queue"),
     path("coordinator/my-cases/", list_views.my_cases_page, name="my_cases"),
+    path("coordinator/inbox/", list_views.inbox_page, name="coordinator_inbox"),
     path("coordinator/cases/hand/", list_views.cases_hand_bulk, name="cases_hand_bulk"),
     path("consultant/calendar/", feed_views.calendar_feed_page, name="calendar_feed_page"),
     path("calendar/<str:token>.ics", feed_views.calendar_feed, name="calendar_feed"),

@@ -1,4 +1,4 @@
-"""The coordinators' working lists: the queue, "My cases", handing several cases at once,
+"""The coordinators' working lists: the queue, the inbox, "My cases", handing several cases at once,
 and the case list's export. Thin: the selectors read, ``services.cases_hand`` writes."""
 
 from django.contrib import messages
@@ -69,6 +69,19 @@ def my_cases_page(request: HttpRequest) -> HttpResponse:
         template="sparring/case_queue.html",
         title=_("My cases"),
         empty_text=_("You are not responsible for any open case."),
+    )
+
+
+def inbox_page(request: HttpRequest) -> HttpResponse:
+    """The coordinator's inbox: the cases they are responsible for that wait for a
+    coordinator (the home's inbox box lists its first ones and links here)."""
+    _require_coordinator(request)
+    return _list_page(
+        request,
+        selectors.coordinator_inbox(request.user, request.GET.get("sort", "")),
+        template="sparring/case_queue.html",
+        title=_("Your inbox"),
+        empty_text=_("Nothing in your inbox."),
     )
 
 

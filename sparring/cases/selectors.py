@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 from functools import cached_property, reduce
+from math import ceil
 from operator import or_
 from typing import Any
 
@@ -246,11 +247,14 @@ def labelled_timeline(case: Case, *, full: bool, viewer=None) -> list:
     return audit.timeline(case_timeline(case), full=full, viewer=viewer)
 
 
-def coordinator_inbox(user) -> "WaitingCases":
+def coordinator_inbox(user, sort: str = "") -> "WaitingCases":
     """Cases waiting for a coordinator that this coordinator is responsible for, oldest
-    first (``WaitingCases``: count it, slice it for a page)."""
+    first unless ``sort`` (a key of ``QUEUE_SORTS``) says otherwise (``WaitingCases``:
+    count it, slice it for a page). The home's inbox box and its list (``inbox_page``);
+    "My cases" (``my_cases``) also holds the cases waiting for someone else."""
     return WaitingCases(
         Case.objects.filter(status__in=states.WAITING_FOR_COORDINATOR, handler=user),
+        sort,
         coordinator_steps=True,
     )
 
@@ -603,6 +607,17 @@ class CappedPaginator(Paginator):
     @property
     def capped(self) -> bool:
         return self.count > self.cap
+
+    @cached_property
+    def num_pages(self) -> int:
+        """The pages up to the cap (``cap / per_page``, rounded up) when the list is capped,
+        else all of them. The count reads one row past the cap only to tell that there are
+        more: that row is no page of its own (a list of "more than 1 000" once ended on a
+        page 21 holding the 1 001st case alone); a number past the last page shows the
+        last (``get_page``)."""
+        if self.capped:
+            return ceil(self.cap / self.per_page)
+        return super().num_pages
 
 
 class CaseListRows:

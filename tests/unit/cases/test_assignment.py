@@ -150,12 +150,14 @@ def test_the_queue_pages(submitted_case, applicant, open_call, coordinator, clie
     assert len(second.context["cases"]) == 1
 
 
-@pytest.mark.parametrize("url_name", ["sparring:case_queue", "sparring:my_cases"])
+@pytest.mark.parametrize(
+    "url_name", ["sparring:case_queue", "sparring:my_cases", "sparring:coordinator_inbox"]
+)
 def test_the_lists_run_the_same_queries_for_one_or_six_cases(
     url_name, submitted_case, applicant, other_applicant, open_call, coordinator, client_for
 ):
     client = client_for(coordinator)
-    take = url_name == "sparring:my_cases"
+    take = url_name in ("sparring:my_cases", "sparring:coordinator_inbox")
     if take:
         services.case_take(actor=coordinator, case=submitted_case, version=None)
     url = reverse(url_name)
@@ -173,7 +175,7 @@ def test_the_lists_run_the_same_queries_for_one_or_six_cases(
 
 def test_the_lists_are_for_coordinators_only(applicant, consultant, client_for):
     for user in (applicant, consultant):
-        for name in ("sparring:case_queue", "sparring:my_cases"):
+        for name in ("sparring:case_queue", "sparring:my_cases", "sparring:coordinator_inbox"):
             assert client_for(user).get(reverse(name)).status_code == 403
         assert client_for(user).post(reverse("sparring:cases_hand_bulk")).status_code == 403
 

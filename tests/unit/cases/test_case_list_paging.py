@@ -221,6 +221,25 @@ def test_a_page_past_the_end_and_the_second_page(cases, coordinator):
     assert rows[0:0] == []
 
 
+def test_a_capped_list_ends_at_its_cap(cases, coordinator):
+    """Given more matches than the cap (four, two a page), the pages end at the cap: two
+    pages, the second has no next, and a number past the cap shows the second page (a
+    list of "more than 1 000" once had a page 21 holding the 1 001st case alone, with no
+    way on and no word of why)."""
+    expected = old_rows(coordinator, {"q": "kotihoito"})
+    assert len(expected) >= 5
+    rows = selectors.CaseListRows(search.search_parts(Case.objects.all(), "kotihoito"))
+    paginator = selectors.CappedPaginator(rows, 2, cap=4)
+    assert paginator.capped
+    assert paginator.num_pages == 2
+    assert list(paginator.page_range) == [1, 2]
+    last = paginator.get_page(3)
+    assert last.number == 2
+    assert last.object_list == expected[2:4]
+    assert not last.has_next()
+    assert paginator.get_page(99).object_list == expected[2:4]
+
+
 def test_the_case_list_runs_the_same_queries_for_few_and_more_cases_when_searching(
     submitted_case, applicant, other_applicant, coordinator, consultant, open_call, client_for
 ):

@@ -63,7 +63,7 @@ def test_coordinator_home_caps_the_inbox_and_the_queue(
     applicant, other_applicant, coordinator, open_call, client_for
 ):
     """Given three cases the coordinator has taken and three in the queue, with boxes of
-    two, then each box lists two, the inbox links to "My cases" and the queue to the
+    two, then each box lists two, the inbox links to its list and the queue to the
     queue page with the whole count; one more case in each, the same queries."""
     taken = []
     for owner in (applicant, other_applicant, applicant):
@@ -79,7 +79,7 @@ def test_coordinator_home_caps_the_inbox_and_the_queue(
     links = case_links(page)
     assert len(links & {c.pk for c in taken}) == 2
     assert len(links & {c.pk for c in queued}) == 2
-    assert see_all_link(page, reverse("sparring:my_cases")) == "Näytä kaikki 3 tapausta"
+    assert see_all_link(page, reverse("sparring:coordinator_inbox")) == "Näytä kaikki 3 tapausta"
     assert "Koko jono (3 tapausta)" in page.content.decode()
 
     case = submit_new(other_applicant, open_call)
@@ -87,8 +87,45 @@ def test_coordinator_home_caps_the_inbox_and_the_queue(
     submit_new(other_applicant, open_call)
     after, page = count_queries(client, url)
     assert len(case_links(page)) == 4
-    assert see_all_link(page, reverse("sparring:my_cases")) == "Näytä kaikki 4 tapausta"
+    assert see_all_link(page, reverse("sparring:coordinator_inbox")) == "Näytä kaikki 4 tapausta"
     assert after == before
+
+
+def test_the_inbox_see_all_link_lists_exactly_the_cases_it_counts(
+    applicant, other_applicant, coordinator, consultant, open_call, client_for
+):
+    """Given three cases the coordinator has taken that wait for a coordinator and one
+    more of theirs offered to a consultant, the inbox box says "See all 3" and its link
+    opens a list of those three, in the user's language, not the fourth (the link once
+    opened "My cases", every open case of theirs: 5 167 under a box of 1 162 in the
+    100 000-case programme)."""
+    waiting = []
+    for owner in (applicant, other_applicant, applicant):
+        case = submit_new(owner, open_call)
+        services.case_take(actor=coordinator, case=case, version=case.version)
+        waiting.append(case)
+    elsewhere = submit_new(other_applicant, open_call)
+    services.case_take(actor=coordinator, case=elsewhere, version=elsewhere.version)
+    elsewhere = assign(elsewhere, coordinator, consultant)
+    assert elsewhere.handler_id == coordinator.pk
+
+    client = client_for(coordinator)
+    page = client.get(reverse("sparring:coordinator_home")).content.decode()
+    marker = '<p class="more-link"><a href="'
+    assert marker in page
+    url, rest = page.split(marker, 1)[1].split('">', 1)
+    assert rest.startswith("Näytä kaikki 3 tapausta")
+    listed = client.get(url.replace("&amp;", "&"))
+    assert listed.status_code == 200
+    assert case_links(listed) == {case.pk for case in waiting}
+    assert "3 sparrausta" in listed.content.decode()
+    ordered = client.get(url.replace("&amp;", "&"), {"sort": "-waiting", "page": "x"})
+    assert case_links(ordered) == {case.pk for case in waiting}
+    # "My cases" still lists all four
+    assert case_links(client.get(reverse("sparring:my_cases"))) == {
+        *(case.pk for case in waiting),
+        elsewhere.pk,
+    }
 
 
 def test_consultant_home_caps_the_assignments(
@@ -130,6 +167,29 @@ def test_the_case_list_counts_up_to_its_cap(applicant, open_call, client_for, mo
     assert "Yli 2 sparrausta" in page.content.decode()
     assert len(case_links(page)) == 3
     assert three == two
+
+
+def test_the_last_page_of_a_capped_case_list_says_to_narrow_it(
+    applicant, open_call, client_for, monkeypatch
+):
+    """Given more applications than the cap, the list's last page says that only the
+    first ones are listed and how to see the others (it ended without a word); a list
+    under the cap does not say it."""
+    from sparring.cases.selectors import CappedPaginator
+
+    monkeypatch.setattr(CappedPaginator, "CAP", 2)
+    client = client_for(applicant)
+    url = reverse("sparring:case_list")
+    for _n in range(2):
+        services.case_create(actor=applicant, call=open_call, data=application_data())
+    hint = "Vain 2 ensimmäistä sparrausta näytetään"
+    assert hint not in client.get(url).content.decode()
+    services.case_create(actor=applicant, call=open_call, data=application_data())
+    page = client.get(url).content.decode()
+    assert hint in page
+    assert "rajaa hakua tai suodattimia" in page
+    client.cookies["sparring_language"] = "sv"
+    assert "Endast de 2 första ärendena visas" in client.get(url).content.decode()
 
 
 def test_the_consultants_see_all_link_lists_exactly_the_assignments_it_counts(

@@ -121,6 +121,7 @@ PAGES = {
         "/coordinator/queue/",
         "/coordinator/queue/?sort=organisation",
         "/coordinator/my-cases/",
+        "/coordinator/inbox/",
     ],
     "applicant": ["/applicant/", "/cases/"],
     "consultant": ["/consultant/", "/cases/"],
