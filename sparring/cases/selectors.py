@@ -47,21 +47,61 @@ def programme_overview() -> dict[str, Any]:
 # ------------------------------------------------------------------------------
 
 
+LIST_ROW_RELATED = (
+    "organisation",
+    "call",
+    "sector",
+    "theme",
+    "consultant__user",
+    "consultant__supplier",
+    "handler",
+)
+
+
 def case_list(queryset):
     """Everything a list row shows, in one query (``step_late``: a waiting step is past due)."""
     return (
-        queryset.select_related(
-            "organisation",
-            "call",
-            "sector",
-            "theme",
-            "consultant__user",
-            "consultant__supplier",
-            "handler",
-        )
+        queryset.select_related(*LIST_ROW_RELATED)
         .annotate(step_late=late_step_exists())
         .order_by("-created", "-pk")
     )
+
+
+def case_list_chunks(queryset, chunk_size: int | None = None):
+    """The cases of ``queryset`` in ``case_list``'s order (newest first: ``-created``,
+    ``-pk``), read a chunk at a time, for the exports (session 9: the case list's CSV).
+
+    Keyset paging: each chunk is one query, the next ``chunk_size`` cases after the last
+    one read (``created`` and ``pk`` below its), read from the index ``case_newest_first``
+    with every column a row shows (``LIST_ROW_RELATED``; no query per row). Neither the
+    queries per chunk nor the memory grow with the programme; a chunk's query costs the
+    same at the end of the list as at its start (no OFFSET).
+
+    Args:
+        queryset: cases the reader may see, filtered (``access.visible_cases`` and the
+            list's ``CaseFilter``); its order is replaced.
+        chunk_size: cases per query; ``settings.SPARRING_EXPORT_CHUNK_ROWS`` by default.
+
+    Yields:
+        Lists of ``Case`` (``step_late`` is not read: no export shows it), none empty;
+        one more query than chunks when the last chunk is full.
+    """
+    from django.conf import settings
+
+    size = chunk_size or settings.SPARRING_EXPORT_CHUNK_ROWS
+    ordered = queryset.select_related(*LIST_ROW_RELATED).order_by("-created", "-pk")
+    chunk = list(ordered[:size])
+    while chunk:
+        yield chunk
+        if len(chunk) < size:
+            return
+        last = chunk[-1]
+        # (created, pk) < (last's): ``created <=`` first, so that the index is read from there
+        chunk = list(
+            ordered.filter(created__lte=last.created).filter(
+                Q(created__lt=last.created) | Q(pk__lt=last.pk)
+            )[:size]
+        )
 
 
 def case_page(queryset, pk: int) -> Case:
