@@ -163,9 +163,33 @@ def _export_row(case, coordinator: bool) -> list:
     return row
 
 
+#: what ``_export_row`` reads, and nothing else (``selectors.case_list_chunks``)
+EXPORT_RELATED = ("organisation", "call", "sector", "theme", "consultant__user", "handler")
+EXPORT_COLUMNS = (
+    "reference",
+    "unit",
+    "whole_organisation",
+    "requested_days",
+    "approved_days",
+    "status",
+    "created",
+    "submitted_at",
+    "organisation__name_fi",
+    "organisation__name_sv",
+    *(f"call__{name}" for name in ("title", "title_sv", "title_en")),
+    *(f"{ref}__name_{lang}" for ref in ("sector", "theme") for lang in ("fi", "sv", "en")),
+    *(
+        f"{user}__{name}"
+        for user in ("consultant__user", "handler")
+        for name in ("username", "first_name", "last_name")
+    ),
+)
+
+
 def _export_rows(queryset, coordinator: bool):
     # read while the response is sent: a chunk (one query) at a time
-    for chunk in selectors.case_list_chunks(queryset):
+    chunks = selectors.case_list_chunks(queryset, related=EXPORT_RELATED, columns=EXPORT_COLUMNS)
+    for chunk in chunks:
         for case in chunk:
             yield _export_row(case, coordinator)
 

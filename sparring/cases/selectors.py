@@ -67,7 +67,9 @@ def case_list(queryset):
     )
 
 
-def case_list_chunks(queryset, chunk_size: int | None = None):
+def case_list_chunks(
+    queryset, chunk_size: int | None = None, *, related=LIST_ROW_RELATED, columns=()
+):
     """The cases of ``queryset`` in ``case_list``'s order (newest first: ``-created``,
     ``-pk``), read a chunk at a time, for the exports (session 9: the case list's CSV).
 
@@ -81,6 +83,10 @@ def case_list_chunks(queryset, chunk_size: int | None = None):
         queryset: cases the reader may see, filtered (``access.visible_cases`` and the
             list's ``CaseFilter``); its order is replaced.
         chunk_size: cases per query; ``settings.SPARRING_EXPORT_CHUNK_ROWS`` by default.
+        related: the relations read with each case (``select_related``).
+        columns: when given, only these fields are read (``only``; they must include
+            ``related``): a whole case row with its texts costs more in Python than the
+            query itself (session 9: 0.6 s of 0.61 s a chunk of 2 000 cases).
 
     Yields:
         Lists of ``Case`` (``step_late`` is not read: no export shows it), none empty;
@@ -89,7 +95,9 @@ def case_list_chunks(queryset, chunk_size: int | None = None):
     from django.conf import settings
 
     size = chunk_size or settings.SPARRING_EXPORT_CHUNK_ROWS
-    ordered = queryset.select_related(*LIST_ROW_RELATED).order_by("-created", "-pk")
+    ordered = queryset.select_related(*related).order_by("-created", "-pk")
+    if columns:
+        ordered = ordered.only(*columns)
     chunk = list(ordered[:size])
     while chunk:
         yield chunk
