@@ -144,54 +144,115 @@ def _export_header(coordinator: bool) -> list[str]:
     return header
 
 
-def _export_row(case, coordinator: bool) -> list:
-    row = [
-        str(case),
-        case.organisation.display_name(),
-        case.unit,
-        case.call.display_title,
-        case.sector_label(),
-        str(case.theme or ""),
-        case.days,
-        case.get_status_display(),
-        str(case.consultant or ""),
-        case.created,
-        case.submitted_at or "",
-    ]
-    if coordinator:
-        row.append(case.handler.get_full_name() if case.handler else "")
-    return row
-
-
-#: what ``_export_row`` reads, and nothing else (``selectors.case_list_chunks``)
-EXPORT_RELATED = ("organisation", "call", "sector", "theme", "consultant__user", "handler")
-EXPORT_COLUMNS = (
-    "reference",
-    "unit",
-    "whole_organisation",
-    "requested_days",
-    "approved_days",
-    "status",
-    "created",
-    "submitted_at",
-    "organisation__name_fi",
-    "organisation__name_sv",
-    *(f"call__{name}" for name in ("title", "title_sv", "title_en")),
-    *(f"{ref}__name_{lang}" for ref in ("sector", "theme") for lang in ("fi", "sv", "en")),
-    *(
-        f"{user}__{name}"
-        for user in ("consultant__user", "handler")
-        for name in ("username", "first_name", "last_name")
+#: what a row of the export reads (``selectors.case_list_chunks``), by relation
+_EXPORT_READ = {
+    "case": (
+        "reference",
+        "unit",
+        "whole_organisation",
+        "requested_days",
+        "approved_days",
+        "status",
+        "submitted_at",
     ),
-)
+    "organisation": ("name_fi", "name_sv"),
+    "call": ("title", "title_sv", "title_en"),
+    "sector": ("name_fi", "name_sv", "name_en"),
+    "theme": ("name_fi", "name_sv", "name_en"),
+    "consultant__user": ("first_name", "last_name", "username"),
+    "handler": ("first_name", "last_name", "username"),
+}
+
+
+def _export_columns() -> tuple:
+    columns = list(_EXPORT_READ["case"])
+    for relation, fields in _EXPORT_READ.items():
+        if relation != "case":
+            columns.append(relation)  # its id
+            columns += [f"{relation}__{field}" for field in fields]
+    return tuple(columns)
+
+
+class _ExportRows:
+    """The export's rows from ``selectors.case_list_chunks``'s tuples, through the models'
+    own methods (``Case.__str__``, ``sector_label``, ``days``, ``get_status_display``,
+    ``Organisation.display_name``, ``Call.display_title``, ``Consultant.__str__``,
+    ``User.get_full_name``): one ``Case`` a row, each related object's text made once
+    per id (a few thousand at most: organisations, calls, reference data, people)."""
+
+    def __init__(self, coordinator: bool):
+        from procurement.models import Consultant
+        from sparring.models import Call, Case, Organisation, Sector, Theme, User
+
+        self.coordinator = coordinator
+        self.case_model = Case
+        wanted = {"id", *_EXPORT_READ["case"]}
+        self.case_fields = [f.attname for f in Case._meta.concrete_fields if f.attname in wanted]
+        self.texts = {}
+        self.sectors = {}
+        self.makers = {
+            "organisation": lambda values: Organisation(**values).display_name(),
+            "call": lambda values: Call(**values).display_title,
+            "sector": lambda values: Sector(**values),
+            "theme": lambda values: str(Theme(**values)),
+            "consultant__user": lambda values: str(Consultant(user=User(**values))),
+            "handler": lambda values: User(**values).get_full_name(),
+        }
+
+    def _related(self, relation: str, values: tuple, at: int):
+        # (the id, then the relation's fields) at ``at`` of ``values``; its text or object
+        fields = _EXPORT_READ[relation]
+        pk = values[at]
+        if pk is None:
+            return None
+        key = (relation, pk)
+        if key not in self.texts:
+            self.texts[key] = self.makers[relation](
+                dict(zip(fields, values[at + 1 : at + 1 + len(fields)], strict=True), pk=pk)
+            )
+        return self.texts[key]
+
+    def row(self, values: tuple) -> list:
+        """One row (the header's columns) from ``(created, pk, *_export_columns())``."""
+        created, pk = values[:2]
+        own = _EXPORT_READ["case"]
+        # ``from_db``: no defaults computed for the fields not read (``Case(**values)`` did);
+        # it takes the values in the model's field order
+        read = dict(zip(own, values[2 : 2 + len(own)], strict=True), id=pk)
+        case = self.case_model.from_db(
+            None, self.case_fields, [read[name] for name in self.case_fields]
+        )
+        at = 2 + len(own)
+        related = {}
+        for relation, fields in _EXPORT_READ.items():
+            if relation != "case":
+                related[relation] = self._related(relation, values, at)
+                at += 1 + len(fields)
+        case.sector = related["sector"]
+        row = [
+            str(case),
+            related["organisation"],
+            case.unit,
+            related["call"],
+            case.sector_label(),
+            related["theme"] or "",
+            case.days,
+            case.get_status_display(),
+            related["consultant__user"] or "",
+            created,
+            case.submitted_at or "",
+        ]
+        if self.coordinator:
+            row.append(related["handler"] or "")
+        return row
 
 
 def _export_rows(queryset, coordinator: bool):
     # read while the response is sent: a chunk (one query) at a time
-    chunks = selectors.case_list_chunks(queryset, related=EXPORT_RELATED, columns=EXPORT_COLUMNS)
-    for chunk in chunks:
-        for case in chunk:
-            yield _export_row(case, coordinator)
+    rows = _ExportRows(coordinator)
+    for chunk in selectors.case_list_chunks(queryset, _export_columns()):
+        for values in chunk:
+            yield rows.row(values)
 
 
 def case_list_export(request: HttpRequest, fmt: str) -> HttpResponse:

@@ -67,48 +67,44 @@ def case_list(queryset):
     )
 
 
-def case_list_chunks(
-    queryset, chunk_size: int | None = None, *, related=LIST_ROW_RELATED, columns=()
-):
+def case_list_chunks(queryset, columns: tuple, chunk_size: int | None = None):
     """The cases of ``queryset`` in ``case_list``'s order (newest first: ``-created``,
-    ``-pk``), read a chunk at a time, for the exports (session 9: the case list's CSV).
+    ``-pk``), as tuples of ``columns``, read a chunk at a time, for the exports (session 9:
+    the case list's CSV).
 
     Keyset paging: each chunk is one query, the next ``chunk_size`` cases after the last
     one read (``created`` and ``pk`` below its), read from the index ``case_newest_first``
-    with every column a row shows (``LIST_ROW_RELATED``; no query per row). Neither the
-    queries per chunk nor the memory grow with the programme; a chunk's query costs the
-    same at the end of the list as at its start (no OFFSET).
+    with every column a row shows, joined in SQL (no query per row). Neither the queries
+    per chunk nor the memory grow with the programme; a chunk's query costs the same at
+    the end of the list as at its start (no OFFSET). Tuples, not model instances: a
+    case with its six related rows as instances cost 0.6 s a chunk of 2 000 cases in
+    Python, the query 14 ms (100 000 cases).
 
     Args:
         queryset: cases the reader may see, filtered (``access.visible_cases`` and the
             list's ``CaseFilter``); its order is replaced.
+        columns: field paths as for ``values_list`` (``organisation__name_fi``).
         chunk_size: cases per query; ``settings.SPARRING_EXPORT_CHUNK_ROWS`` by default.
-        related: the relations read with each case (``select_related``).
-        columns: when given, only these fields are read (``only``; they must include
-            ``related``): a whole case row with its texts costs more in Python than the
-            query itself (session 9: 0.6 s of 0.61 s a chunk of 2 000 cases).
 
     Yields:
-        Lists of ``Case`` (``step_late`` is not read: no export shows it), none empty;
-        one more query than chunks when the last chunk is full.
+        Lists of tuples ``(created, pk, *columns)``, none empty; one more query than
+        chunks when the last chunk is full.
     """
     from django.conf import settings
 
     size = chunk_size or settings.SPARRING_EXPORT_CHUNK_ROWS
-    ordered = queryset.select_related(*related).order_by("-created", "-pk")
-    if columns:
-        ordered = ordered.only(*columns)
+    ordered = queryset.order_by("-created", "-pk").values_list("created", "pk", *columns)
     chunk = list(ordered[:size])
     while chunk:
         yield chunk
         if len(chunk) < size:
             return
-        last = chunk[-1]
-        # (created, pk) < (last's): ``created <=`` first, so that the index is read from there
+        created, pk = chunk[-1][:2]
+        # (created, pk) < the last's: ``created <=`` first, so that the index is read from there
         chunk = list(
-            ordered.filter(created__lte=last.created).filter(
-                Q(created__lt=last.created) | Q(pk__lt=last.pk)
-            )[:size]
+            ordered.filter(created__lte=created).filter(Q(created__lt=created) | Q(pk__lt=pk))[
+                :size
+            ]
         )
 
 
