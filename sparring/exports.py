@@ -150,11 +150,15 @@ def xlsx_response(filename: str, sheets) -> HttpResponse:
     workbook.remove(workbook.active)
     for title, rows, header_row in sheets:
         sheet = workbook.create_sheet(title[:31])
-        for row in rows:
-            sheet.append([_xlsx_cell(v) for v in row])
-            for cell in sheet[sheet.max_row]:
-                if isinstance(cell.value, str) and cell.data_type == "f":
-                    cell.data_type = "s"  # openpyxl takes "=…" as a formula; keep it text
+        for number, row in enumerate(rows, start=1):
+            values = [_xlsx_cell(v) for v in row]
+            sheet.append(values)
+            # (by position: ``sheet.max_row`` scans every cell, once a row made it quadratic)
+            for column, value in enumerate(values, start=1):
+                if isinstance(value, str) and value.startswith("="):
+                    cell = sheet.cell(row=number, column=column)
+                    if cell.data_type == "f":
+                        cell.data_type = "s"  # openpyxl takes "=…" as a formula; keep it text
         for cell in sheet[header_row] if sheet.max_row >= header_row else ():
             cell.font = Font(bold=True)
         for row in sheet.iter_rows():
