@@ -310,6 +310,11 @@ CELERY_BEAT_SCHEDULE = {
 # The reconciliation sweep queues again a job or e-mail pending longer than
 # this (seconds; a running job: longer than SPARRING_REQUEUE_STARTED_AFTER,
 # which must stay above the tasks' hard time limit, 75 s).
+# Rows read per query by the streamed exports (the case list's CSV; sparring/exports.py):
+# one query per chunk, and the memory of one chunk, whatever the programme's size.
+SPARRING_EXPORT_CHUNK_ROWS = int(os.environ.get("SPARRING_EXPORT_CHUNK_ROWS", "2000"))
+# Rows at most in the case list's XLSX (not streamable): more asks for the CSV or a filter.
+SPARRING_XLSX_EXPORT_MAX_ROWS = int(os.environ.get("SPARRING_XLSX_EXPORT_MAX_ROWS", "10000"))
 SPARRING_REQUEUE_AFTER = int(os.environ.get("SPARRING_REQUEUE_AFTER", "60"))
 SPARRING_REQUEUE_STARTED_AFTER = int(os.environ.get("SPARRING_REQUEUE_STARTED_AFTER", "120"))
 # A background job or e-mail pending longer than this counts as stuck on the

@@ -138,20 +138,7 @@ def cases_hand_bulk(request: HttpRequest) -> HttpResponse:
 EXPORT_FORMATS = ("csv", "xlsx")
 
 
-def case_list_export(request: HttpRequest, fmt: str) -> HttpResponse:
-    """The case list as the user sees it (``access.visible_cases`` and the same filters
-    and search), as CSV or XLSX: the list's columns, nothing more."""
-    if fmt not in EXPORT_FORMATS:
-        raise Http404
-    if not (
-        access.is_coordinator(request.user)
-        or access.is_applicant(request.user)
-        or access.is_consultant(request.user)
-    ):
-        raise PermissionDenied
-    queryset = selectors.case_list(access.visible_cases(request.user))
-    case_filter = CaseFilter(request.GET or None, queryset=queryset, request=request)
-    coordinator = access.is_coordinator(request.user)
+def _export_header(coordinator: bool) -> list[str]:
     header = [
         _("Reference"),
         _("Organisation"),
@@ -167,25 +154,167 @@ def case_list_export(request: HttpRequest, fmt: str) -> HttpResponse:
     ]
     if coordinator:
         header.append(_("Responsible coordinator"))
-    rows = [header]
-    for case in case_filter.qs.iterator(chunk_size=500):
+    return header
+
+
+#: what a row of the export reads (``selectors.case_list_chunks``), by relation
+_EXPORT_READ = {
+    "case": (
+        "reference",
+        "unit",
+        "whole_organisation",
+        "requested_days",
+        "approved_days",
+        "status",
+        "submitted_at",
+    ),
+    "organisation": ("name_fi", "name_sv"),
+    "call": ("title", "title_sv", "title_en"),
+    "sector": ("name_fi", "name_sv", "name_en"),
+    "theme": ("name_fi", "name_sv", "name_en"),
+    "consultant__user": ("first_name", "last_name", "username"),
+    "handler": ("first_name", "last_name", "username"),
+}
+
+
+def _export_columns() -> tuple:
+    columns = list(_EXPORT_READ["case"])
+    for relation, fields in _EXPORT_READ.items():
+        if relation != "case":
+            columns.append(relation)  # its id
+            columns += [f"{relation}__{field}" for field in fields]
+    return tuple(columns)
+
+
+class _ExportRows:
+    """The export's rows from ``selectors.case_list_chunks``'s tuples, through the models'
+    own methods (``Case.__str__``, ``sector_label``, ``days``, ``get_status_display``,
+    ``Organisation.display_name``, ``Call.display_title``, ``Consultant.__str__``,
+    ``User.get_full_name``): one ``Case`` a row, each related object's text made once
+    per id (a few thousand at most: organisations, calls, reference data, people)."""
+
+    def __init__(self, coordinator: bool):
+        from procurement.models import Consultant
+        from sparring.models import Call, Case, Organisation, Sector, Theme, User
+
+        self.coordinator = coordinator
+        self.case_model = Case
+        wanted = {"id", *_EXPORT_READ["case"]}
+        self.case_fields = [f.attname for f in Case._meta.concrete_fields if f.attname in wanted]
+        self.texts = {}
+        self.sectors = {}
+        self.makers = {
+            "organisation": lambda values: Organisation(**values).display_name(),
+            "call": lambda values: Call(**values).display_title,
+            "sector": lambda values: Sector(**values),
+            "theme": lambda values: str(Theme(**values)),
+            "consultant__user": lambda values: str(Consultant(user=User(**values))),
+            "handler": lambda values: User(**values).get_full_name(),
+        }
+
+    def _related(self, relation: str, values: tuple, at: int):
+        # (the id, then the relation's fields) at ``at`` of ``values``; its text or object
+        fields = _EXPORT_READ[relation]
+        pk = values[at]
+        if pk is None:
+            return None
+        key = (relation, pk)
+        if key not in self.texts:
+            self.texts[key] = self.makers[relation](
+                dict(zip(fields, values[at + 1 : at + 1 + len(fields)], strict=True), pk=pk)
+            )
+        return self.texts[key]
+
+    def row(self, values: tuple) -> list:
+        """One row (the header's columns) from ``(created, pk, *_export_columns())``."""
+        created, pk = values[:2]
+        own = _EXPORT_READ["case"]
+        # ``from_db``: no defaults computed for the fields not read (``Case(**values)`` did);
+        # it takes the values in the model's field order
+        read = dict(zip(own, values[2 : 2 + len(own)], strict=True), id=pk)
+        case = self.case_model.from_db(
+            None, self.case_fields, [read[name] for name in self.case_fields]
+        )
+        at = 2 + len(own)
+        related = {}
+        for relation, fields in _EXPORT_READ.items():
+            if relation != "case":
+                related[relation] = self._related(relation, values, at)
+                at += 1 + len(fields)
+        case.sector = related["sector"]
         row = [
             str(case),
-            case.organisation.display_name(),
+            related["organisation"],
             case.unit,
-            case.call.display_title,
+            related["call"],
             case.sector_label(),
-            str(case.theme or ""),
+            related["theme"] or "",
             case.days,
             case.get_status_display(),
-            str(case.consultant or ""),
-            case.created,
+            related["consultant__user"] or "",
+            created,
             case.submitted_at or "",
         ]
-        if coordinator:
-            row.append(case.handler.get_full_name() if case.handler else "")
-        rows.append(row)
+        if self.coordinator:
+            row.append(related["handler"] or "")
+        return row
+
+
+def _export_rows(queryset, coordinator: bool):
+    # read while the response is sent: a chunk (one query) at a time
+    rows = _ExportRows(coordinator)
+    for chunk in selectors.case_list_chunks(queryset, _export_columns()):
+        for values in chunk:
+            yield rows.row(values)
+
+
+def case_list_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The case list as the user sees it (``access.visible_cases`` and the same filters
+    and search), as CSV or XLSX: the list's columns, nothing more.
+
+    The CSV is streamed (``exports.csv_stream_response``): it starts at once and is read
+    in chunks of ``settings.SPARRING_EXPORT_CHUNK_ROWS`` cases, one query each
+    (``selectors.case_list_chunks``), so a whole programme's list (100 000 cases) is no
+    timeout and no memory held. An XLSX is built whole (a zip cannot be streamed): over
+    ``settings.SPARRING_XLSX_EXPORT_MAX_ROWS`` cases the user is sent back to the list
+    with a message to download the CSV or narrow the list.
+    """
+    from django.conf import settings
+
+    if fmt not in EXPORT_FORMATS:
+        raise Http404
+    if not (
+        access.is_coordinator(request.user)
+        or access.is_applicant(request.user)
+        or access.is_consultant(request.user)
+    ):
+        raise PermissionDenied
+    case_filter = CaseFilter(
+        request.GET or None, queryset=access.visible_cases(request.user), request=request
+    )
+    coordinator = access.is_coordinator(request.user)
+    header = _export_header(coordinator)
     filename = "cases"
     if fmt == "csv":
-        return exports.csv_response(filename, rows)
+        return exports.csv_stream_response(
+            filename, _chain([header], _export_rows(case_filter.qs, coordinator))
+        )
+    limit = settings.SPARRING_XLSX_EXPORT_MAX_ROWS
+    if case_filter.qs.values("pk")[: limit + 1].count() > limit:
+        messages.warning(
+            request,
+            _(
+                "The Excel file holds at most %(limit)d cases. Narrow the list with the "
+                "filters, or download the CSV file, which holds every case."
+            )
+            % {"limit": limit},
+        )
+        query = request.GET.urlencode()
+        return redirect(reverse("sparring:case_list") + (f"?{query}" if query else ""))
+    rows = [header, *_export_rows(case_filter.qs, coordinator)]
     return exports.xlsx_response(filename, [(_("Cases"), rows, 1)])
+
+
+def _chain(*iterables):
+    for iterable in iterables:
+        yield from iterable

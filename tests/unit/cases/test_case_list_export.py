@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 def csv_rows(response):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    text = response.content.decode("utf-8-sig")
+    text = response.getvalue().decode("utf-8-sig")  # streamed (session 9)
     return [line.split(";") for line in text.strip().splitlines()]
 
 
@@ -99,3 +99,18 @@ def test_junk_filters_are_no_error(two_organisations, coordinator, client_for):
             == 200
         )
         assert client.get(reverse("sparring:case_list"), params).status_code == 200
+
+
+def test_an_xlsx_over_the_row_limit_sends_back_to_the_list_with_a_message(
+    two_organisations, coordinator, client_for, settings
+):
+    settings.SPARRING_XLSX_EXPORT_MAX_ROWS = 1
+    client = client_for(coordinator)
+    url = reverse("sparring:case_list_export", args=["xlsx"])
+    response = client.get(url, {"progress": "open"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("sparring:case_list") + "?progress=open"
+    page = client.get(response["Location"]).content.decode()
+    assert "enintään 1" in page and "CSV" in page
+    settings.SPARRING_XLSX_EXPORT_MAX_ROWS = 2
+    assert client.get(url).status_code == 200
