@@ -108,13 +108,25 @@ def text_query_sql(text: str) -> tuple[str, list]:
     """
     if uses_web_search_syntax(text):
         return "websearch_to_tsquery(%s::regconfig, %s)", [search_config(), text]
-    return _PREFIX_QUERY, [
-        STEM_SHORTENED_FROM,
-        STEM_SLACK,
-        PREFIX_FROM,
-        search_config(),
-        text,
-    ]
+    return "%s::tsquery", [prefix_query(search_config(), text)]
+
+
+@lru_cache(maxsize=1024)
+def prefix_query(config: str, text: str) -> str:
+    """The prefix ``tsquery`` of ``text``'s words as text (``_PREFIX_QUERY``): one query
+    the first time a process sees ``text``, none after (the stemmer does not change).
+
+    Handed to the search as a constant, not as a subquery: PostgreSQL estimates how many
+    cases a constant query matches and reads a common word's matches newest first up to
+    the page's end; a subquery's value it cannot estimate, and it sorted all 24 894 cases
+    that "työnjako" finds at 100 000 cases (281 ms, against 8 ms as a constant).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {_PREFIX_QUERY}::text",
+            [STEM_SHORTENED_FROM, STEM_SLACK, PREFIX_FROM, config, text],
+        )
+        return cursor.fetchone()[0] or ""
 
 
 #: The stored vectors' column (migration ``sparring 0022_search_columns``; PostgreSQL
