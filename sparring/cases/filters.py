@@ -213,3 +213,21 @@ class LateCaseFilter(django_filters.FilterSet):
         if value == "on_time":
             return queryset.filter(due__gte=now)
         return queryset
+
+
+def visible_case_filter(request) -> CaseFilter:
+    """The case list's filter over the cases ``request.user`` may see: the one check of
+    who may list cases (a coordinator, an applicant or a consultant), shared by the list
+    and its exports so that an export never holds more than the list.
+
+    Raises:
+        PermissionDenied: the user has none of those roles.
+    """
+    from django.core.exceptions import PermissionDenied
+
+    from sparring import access
+
+    user = request.user
+    if not (access.is_coordinator(user) or access.is_applicant(user) or access.is_consultant(user)):
+        raise PermissionDenied
+    return CaseFilter(request.GET or None, queryset=access.visible_cases(user), request=request)

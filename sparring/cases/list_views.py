@@ -15,7 +15,7 @@ from sparring import access, exports
 from sparring.formtools import local_url
 
 from . import selectors, services, states
-from .filters import CaseFilter
+from .filters import visible_case_filter
 from .services.assignment import colleagues
 from .transitions import CaseError
 
@@ -283,15 +283,7 @@ def case_list_export(request: HttpRequest, fmt: str) -> HttpResponse:
 
     if fmt not in EXPORT_FORMATS:
         raise Http404
-    if not (
-        access.is_coordinator(request.user)
-        or access.is_applicant(request.user)
-        or access.is_consultant(request.user)
-    ):
-        raise PermissionDenied
-    case_filter = CaseFilter(
-        request.GET or None, queryset=access.visible_cases(request.user), request=request
-    )
+    case_filter = visible_case_filter(request)
     coordinator = access.is_coordinator(request.user)
     header = _export_header(coordinator)
     filename = "cases"

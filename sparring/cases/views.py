@@ -28,7 +28,7 @@ from sparring.surveys.forms import SurveyParticipantsForm, SurveySheetForm
 
 from . import next_steps, selectors, services, states, steps
 from .calendar import invitation
-from .filters import CaseFilter
+from .filters import visible_case_filter
 from .forms import ApplicationForm, AttachmentForm, DayHeldForm
 from .selectors import visible_case
 from .transitions import CaseError, StaleCase, flow_class_for
@@ -448,15 +448,7 @@ def case_chart(request: HttpRequest, pk: int) -> HttpResponse:
 
 def case_list(request: HttpRequest) -> HttpResponse:
     """All cases the user may see, with filters for coordinators."""
-    if not (
-        access.is_coordinator(request.user)
-        or access.is_applicant(request.user)
-        or access.is_consultant(request.user)
-    ):
-        raise PermissionDenied
-    case_filter = CaseFilter(
-        request.GET or None, queryset=access.visible_cases(request.user), request=request
-    )
+    case_filter = visible_case_filter(request)
     rows = selectors.CaseListRows(
         case_filter.search_parts(access.visible_case_parts(request.user)),
         # a search over every case: probe where its matches are (``CaseListRows._walks``)
