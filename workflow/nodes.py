@@ -45,6 +45,8 @@ from viewflow.workflow.status import STATUS
 
 from sparring.background import dispatch
 
+from .step_write import step_rows_insert
+
 JobFunction = Callable[[Activation], Any]
 
 RUN_FLOW_JOB = "workflow.tasks.run_flow_job"
@@ -469,7 +471,6 @@ class CaseStep(Handle):
 
     def _create(self, prev_activation: Activation, token, data=None, seed=None) -> Activation:
         task_class = self.flow_class.task_class
-        link = task_class.previous.through
         task = unsaved_task(self, prev_activation.process, token, data=data, seed=seed)
         activation = self.activation_class(task)
         previous = prev_activation.task
@@ -484,14 +485,12 @@ class CaseStep(Handle):
             (timers if built is not None else others).append(built or boundary)
         new_tasks += timers
         links += [(timer, task) for timer in timers]
-        task_class._default_manager.bulk_create(new_tasks)
         deadline = getattr(task, "_step_deadline", None)
         if deadline is not None and deadline.pk is None:  # made unsaved by the first timer
             deadline.task = task
-            deadline.save()
-        link._default_manager.bulk_create(
-            [link(from_task_id=source.pk, to_task_id=target.pk) for source, target in links]
-        )
+        else:
+            deadline = None
+        step_rows_insert(task_class, new_tasks, links, deadline)
         for boundary in others:
             boundary._arm(activation)
         return activation
