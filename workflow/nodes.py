@@ -447,11 +447,13 @@ class CaseStep(Handle):
     :class:`DeadlineTimer` (same behaviour, fewer queries).
 
     When the step's task is made, it, its timers' tasks and a :class:`CaseSwitch`'s
-    task waiting to be written before it are inserted in one statement, then the
-    step's ``StepDeadline`` row, then all their links (each task to the one before it)
-    in one more: three statements for a step with three timers instead of viewflow's
-    two per task plus a savepoint and an update per timer. When the step is done, its
-    task and its open timers are written in one UPDATE (:class:`CaseStepActivation`).
+    (``CaseFunction``'s, ``CaseStart``'s) task waiting to be written before it, the
+    step's ``StepDeadline`` row and all their links (each task to the one before it)
+    are written by ``workflow.step_write.step_rows_insert``: one statement on
+    PostgreSQL, with the UPDATE of the step done before it when that was held back
+    (:class:`CaseStepActivation`), three on SQLite; viewflow sends two per task plus a
+    savepoint and an update per timer. When the step is done, its task and its open
+    timers are written in one UPDATE (:class:`CaseStepActivation`).
     """
 
     activation_class = CaseStepActivation

@@ -19,6 +19,11 @@ SQLite has no data-modifying ``WITH``: there the ORM writes them in three statem
 which ``tests/unit/workflow/test_step_write.py`` also uses as the reference for the
 PostgreSQL statement.
 
+The deadline triggers (``sparring.cases.deadline_triggers``) see the same rows: the new
+deadline row reads its task's ``finished`` (null: a new step is open, whether or not its
+task's row is visible yet to the trigger), and the done step's UPDATE copies its
+``finished`` to its own deadline row at the end of the statement.
+
 When one step leads straight to the next (or through a ``CaseSwitch`` that picks a step),
 the done step's UPDATE (:func:`complete_with_timers`) is held back on PostgreSQL and sent
 in the next step's statement (``done``): nothing reads the flow's tasks in between (see

@@ -271,3 +271,35 @@ def test_a_case_walked_to_delivery_leaves_the_rows_of_the_orm_path(
     assert [row["step"] for row in ours["deadlines"]] == steps
     assert [row["finished"] for row in ours["deadlines"]] == [True] * 5 + [False]
     assert len(ours["tasks"]) == 1 + 6 * 4 + 3  # start, steps with their timers, switches
+
+
+def test_a_step_with_another_kind_of_boundary_arms_it_viewflows_way():
+    """A boundary that is not a deadline timer (here viewflow's ``TimerBoundary``) is
+    armed after the step's rows are written, linked to the step's task; when the step is
+    done (its UPDATE held for the next step on PostgreSQL) every timer of it is cancelled
+    and the next step is written with its own timer."""
+    from django.db import transaction
+
+    from tests.jobflow.flows import StepBoundaryProbeFlow as Flow
+
+    with transaction.atomic():
+        process = Flow.start.run()
+    first = Task.objects.get(process=process, flow_task=Flow.first)
+    timers = Task.objects.filter(previous=first).order_by("pk")
+    assert [(t.flow_task.name, t.status) for t in timers] == [
+        ("first__timeout", STATUS.SCHEDULED),
+        ("first__timeout_2", STATUS.SCHEDULED),
+    ]
+    assert all(t.scheduled is not None for t in timers)
+    Flow.first.run(first)
+    first.refresh_from_db()
+    assert first.status == STATUS.DONE and first.finished is not None
+    assert set(Task.objects.filter(previous=first).values_list("flow_task", "status")) == {
+        (Flow.first._boundary_events[0], STATUS.CANCELED),
+        (Flow.first._boundary_events[1], STATUS.CANCELED),
+        (Flow.second, STATUS.NEW),
+    }
+    second = Task.objects.get(process=process, flow_task=Flow.second)
+    assert list(Task.objects.filter(previous=second).values_list("status", flat=True)) == [
+        STATUS.SCHEDULED
+    ]
