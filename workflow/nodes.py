@@ -523,7 +523,9 @@ class CaseSwitch(Switch):
     and the task made as done; when the branch is a :class:`CaseStep` the step
     inserts it with its own task and links (no statement of its own), otherwise it
     is inserted and linked here (two statements). A condition that raises falls back
-    to viewflow's path (which records the failure on the task).
+    to viewflow's path (which records the failure on the task). The UPDATE of a step
+    done just before, held back for the next step's statement on PostgreSQL
+    (:class:`CaseStepActivation`), is written here first unless the branch is a step.
     """
 
     activation_class = CaseSwitchActivation
