@@ -14,7 +14,6 @@ import uuid
 from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from functools import cache
 from typing import Any
 
 from django.db import DatabaseError, connection, transaction
@@ -44,6 +43,9 @@ from viewflow.workflow.signals import flow_finished, flow_started, task_finished
 from viewflow.workflow.status import STATUS
 
 from sparring.background import dispatch
+
+from . import step_write
+from .step_write import complete_with_timers, step_rows_insert
 
 JobFunction = Callable[[Activation], Any]
 
@@ -378,7 +380,32 @@ class DeadlineTimer(TimerBoundary):
 class CaseStepActivation(HandleActivation):
     """A :class:`CaseStep`'s activation: completing the step's task and cancelling its
     open deadline timers is one UPDATE (viewflow saves the whole task row, then the
-    timers are cancelled in a second statement)."""
+    timers are cancelled in a second statement); on PostgreSQL, when the next node is a
+    step (or a switch that picks one), that UPDATE is sent in the next step's statement
+    (``execute``)."""
+
+    _hold_completion = False
+
+    @Activation.status.transition(source=STATUS.STARTED)
+    def execute(self) -> None:
+        """viewflow's: the task done, then the next node.
+
+        When the next node is a :class:`CaseStep`, or a :class:`CaseSwitch` (which
+        writes the UPDATE itself first unless it picks a step), the done task's UPDATE
+        is held back on PostgreSQL and sent with the next step's rows in one statement
+        (``workflow.step_write``): between the two nothing reads the flow's tasks (the
+        ``task_finished`` receivers, the switch's conditions on the case's status, the
+        next step's due moments). Whatever is still held after the next node is written
+        here."""
+        self._hold_completion = step_write.one_statement() and isinstance(
+            self.flow_task._next, CaseStep | CaseSwitch
+        )
+        try:
+            self.complete()
+        finally:
+            self._hold_completion = False
+        self.activate_next()
+        completion_write_held(self.task)
 
     @Activation.status.transition(source=STATUS.STARTED, target=STATUS.DONE)
     def complete(self) -> None:
@@ -388,56 +415,31 @@ class CaseStepActivation(HandleActivation):
         timers = self.flow_task._deadline_timers()
         if task.pk is None or not timers:
             task.save()
+        elif self._hold_completion:
+            task._completion_held = (self.flow_class.task_class, timers)  # see execute
+            task._timers_cancelled = True
         else:
             complete_with_timers(self.flow_class.task_class, task, timers)
             task._timers_cancelled = True  # DeadlineTimer._on_host_finished: nothing left to do
         task_finished.send(sender=self.flow_class, process=self.process, task=task)
 
 
-def complete_with_timers(task_class, task, timers: list) -> None:
-    """Mark ``task`` done (its ``started`` and ``finished``) and cancel its open ``timers``'
-    tasks (those linked to it, NEW or SCHEDULED) in one UPDATE.
-
-    The statement Django made of the ORM update this replaced (compared in
-    ``tests/unit/workflow/test_complete_sql.py``), written once per task model and
-    number of timers (``_complete_sql``): building its CASE and subquery took ~1 ms
-    of CPU per step (issue 17).
-    """
-    sql = _complete_sql(task_class, len(timers))
-    fields = task_class._meta
-    started = fields.get_field("started").get_db_prep_save(task.started, connection)
-    finished = fields.get_field("finished").get_db_prep_save(task.finished, connection)
-    flow_task = fields.get_field("flow_task")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            sql,
-            [task.pk, STATUS.DONE, STATUS.CANCELED, task.pk, started, finished, task.pk]
-            + [flow_task.get_db_prep_value(timer, connection) for timer in timers]
-            + [task.pk, task.process_id, STATUS.NEW, STATUS.SCHEDULED],
-        )
+def completion_take_held(task) -> tuple | None:
+    """A done step's held-back UPDATE (``CaseStepActivation.execute``), taken to be
+    written by the caller: ``(task, timers)``, or None when ``task`` (or None) has none."""
+    held = getattr(task, "_completion_held", None)
+    if held is None:
+        return None
+    task._completion_held = None
+    return task, held[1]
 
 
-@cache
-def _complete_sql(task_class, timers: int) -> str:
-    quote = connection.ops.quote_name
-    meta = task_class._meta
-    table, pk = quote(meta.db_table), quote(meta.pk.column)
-    link = meta.get_field("previous").remote_field.through._meta
-    column = {name: quote(meta.get_field(name).column) for name in ("status", "started")}
-    column |= {name: quote(meta.get_field(name).column) for name in ("finished", "flow_task")}
-    process = quote(meta.get_field("process").column)
-    from_task = quote(link.get_field("from_task").column)
-    to_task = quote(link.get_field("to_task").column)
-    marks = ", ".join(["%s"] * timers)
-    return (
-        f"UPDATE {table} SET {column['status']} = CASE WHEN ({table}.{pk} = %s) THEN %s ELSE %s END, "  # noqa: S608 (the model's names)
-        f"{column['started']} = CASE WHEN ({table}.{pk} = %s) THEN %s "
-        f"ELSE {table}.{column['started']} END, {column['finished']} = %s "
-        f"WHERE ({table}.{pk} = %s OR {table}.{pk} IN (SELECT U0.{pk} FROM {table} U0 "
-        f"INNER JOIN {quote(link.db_table)} U1 ON (U0.{pk} = U1.{from_task}) "
-        f"WHERE (U0.{column['flow_task']} IN ({marks}) AND U1.{to_task} = %s "
-        f"AND U0.{process} = %s AND U0.{column['status']} IN (%s, %s))))"
-    )
+def completion_write_held(task) -> None:
+    """Write a done step's held-back UPDATE now, if ``task``'s is still held."""
+    held = getattr(task, "_completion_held", None)
+    if held is not None:
+        task._completion_held = None
+        complete_with_timers(held[0], task, held[1])
 
 
 class CaseStep(Handle):
@@ -445,11 +447,13 @@ class CaseStep(Handle):
     :class:`DeadlineTimer` (same behaviour, fewer queries).
 
     When the step's task is made, it, its timers' tasks and a :class:`CaseSwitch`'s
-    task waiting to be written before it are inserted in one statement, then the
-    step's ``StepDeadline`` row, then all their links (each task to the one before it)
-    in one more: three statements for a step with three timers instead of viewflow's
-    two per task plus a savepoint and an update per timer. When the step is done, its
-    task and its open timers are written in one UPDATE (:class:`CaseStepActivation`).
+    (``CaseFunction``'s, ``CaseStart``'s) task waiting to be written before it, the
+    step's ``StepDeadline`` row and all their links (each task to the one before it)
+    are written by ``workflow.step_write.step_rows_insert``: one statement on
+    PostgreSQL, with the UPDATE of the step done before it when that was held back
+    (:class:`CaseStepActivation`), three on SQLite; viewflow sends two per task plus a
+    savepoint and an update per timer. When the step is done, its task and its open
+    timers are written in one UPDATE (:class:`CaseStepActivation`).
     """
 
     activation_class = CaseStepActivation
@@ -469,10 +473,13 @@ class CaseStep(Handle):
 
     def _create(self, prev_activation: Activation, token, data=None, seed=None) -> Activation:
         task_class = self.flow_class.task_class
-        link = task_class.previous.through
         task = unsaved_task(self, prev_activation.process, token, data=data, seed=seed)
         activation = self.activation_class(task)
         previous = prev_activation.task
+        # the step before, done: its UPDATE held back for this statement (on PostgreSQL)
+        done = completion_take_held(previous) or completion_take_held(
+            getattr(previous, "_written_after", None)
+        )
         new_tasks, links = [task], [(task, previous)]
         if previous.pk is None:  # the task of a CaseSwitch or CaseStart, written here
             new_tasks.insert(0, previous)
@@ -484,14 +491,12 @@ class CaseStep(Handle):
             (timers if built is not None else others).append(built or boundary)
         new_tasks += timers
         links += [(timer, task) for timer in timers]
-        task_class._default_manager.bulk_create(new_tasks)
         deadline = getattr(task, "_step_deadline", None)
         if deadline is not None and deadline.pk is None:  # made unsaved by the first timer
             deadline.task = task
-            deadline.save()
-        link._default_manager.bulk_create(
-            [link(from_task_id=source.pk, to_task_id=target.pk) for source, target in links]
-        )
+        else:
+            deadline = None
+        step_rows_insert(task_class, new_tasks, links, deadline, done)
         for boundary in others:
             boundary._arm(activation)
         return activation
@@ -518,7 +523,9 @@ class CaseSwitch(Switch):
     and the task made as done; when the branch is a :class:`CaseStep` the step
     inserts it with its own task and links (no statement of its own), otherwise it
     is inserted and linked here (two statements). A condition that raises falls back
-    to viewflow's path (which records the failure on the task).
+    to viewflow's path (which records the failure on the task). The UPDATE of a step
+    done just before, held back for the next step's statement on PostgreSQL
+    (:class:`CaseStepActivation`), is written here first unless the branch is a step.
     """
 
     activation_class = CaseSwitchActivation
@@ -538,12 +545,14 @@ class CaseSwitch(Switch):
         except Exception:  # viewflow's own path records it on the task (or raises it)
             activation.next_task = None
         if activation.next_task is None:
+            completion_write_held(prev_activation.task)
             return super()._create(prev_activation, token, data=data, seed=seed)
         task.status = STATUS.DONE
         task.finished = timezone.now()
         if isinstance(activation.next_task, CaseStep) and prev_activation.task.pk is not None:
             task._written_after = prev_activation.task  # CaseStep._create writes and links it
         else:
+            completion_write_held(prev_activation.task)  # before what comes next reads it
             task.save()
             task.previous.add(prev_activation.task)
         task_finished.send(sender=self.flow_class, process=activation.process, task=task)

@@ -166,3 +166,31 @@ class CaseStepProbeFlow(StepProbeFlow):
     act = CaseFunction(this.do).Next(this.step)
     step = CaseStep(this.take).Next(this.end)
     end = CaseEnd()
+
+
+class StepBoundaryProbeFlow(flow.Flow):
+    """start -> first -> second -> end: two ``CaseStep``s, the first with a deadline timer
+    and a viewflow ``TimerBoundary`` (a boundary ``CaseStep`` arms viewflow's way), the
+    second with a deadline timer (``workflow.step_write``)."""
+
+    lock_impl = flow_lock
+
+    start = flow.StartHandle(this.start_process).Next(this.first)
+    first = CaseStep(this.take).OnTimeout(this.due, this.end, False)
+    flow.Handle.OnTimeout(first, this.due, this.end, False)  # viewflow's own TimerBoundary
+    first.Next(this.second)
+    second = CaseStep(this.take).OnTimeout(this.due, this.end, False).Next(this.end)
+    end = CaseEnd()
+
+    def start_process(self, activation, **data):
+        activation.process.data = data
+        activation.process.save()
+        return activation.process
+
+    def due(self, activation):
+        from datetime import timedelta
+
+        return timedelta(days=3)
+
+    def take(self, activation, **kwargs):
+        pass
