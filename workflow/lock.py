@@ -37,11 +37,10 @@ flow_lock = product_lock()
 LOCKED_OF = ("process", "self")
 
 
-def lock_is_a_read(flow_class) -> bool:
-    """Whether ``flow_class``'s lock can be taken by the read of its tasks: PostgreSQL's
-    row lock that waits, tried once (``product_lock``'s), on a database that has
-    ``SELECT … FOR UPDATE OF``."""
-    lock = flow_class.lock_impl
+def lock_is_a_read(lock) -> bool:
+    """Whether the flow lock ``lock`` (a flow's ``lock_impl``) can be taken by the read of
+    its tasks: PostgreSQL's row lock that waits, tried once (``product_lock``'s), on a
+    database that has ``SELECT … FOR UPDATE OF``."""
     return (
         isinstance(lock, SelectForUpdateLock)
         and not lock.nowait
@@ -98,7 +97,7 @@ def locked_tasks(flow_class, process_pk: int, tasks: QuerySet) -> Iterator[Tasks
         FlowLockFailed: the lock could not be taken (a database error while waiting,
             e.g. a lock timeout), as the lock itself raises it.
     """
-    if not lock_is_a_read(flow_class):
+    if not lock_is_a_read(flow_class.lock_impl):
         with flow_class.lock(process_pk):
             yield TasksRead(tasks, list(tasks), fresh=True)
         return
@@ -107,16 +106,73 @@ def locked_tasks(flow_class, process_pk: int, tasks: QuerySet) -> Iterator[Tasks
     @contextmanager
     def lock_by_reading(flow_class, process_pk):
         with transaction.atomic():
-            try:
-                read.rows = list(tasks.select_for_update(of=LOCKED_OF))
-                if not read.rows:  # nothing locked: the lock's own statement, then a read
+            read.rows = _locking_read(flow_class, tasks)
+            if not read.rows:  # nothing locked: the lock's own statement, then a read
+                try:
                     process = flow_class.process_class._default_manager.filter(pk=process_pk)
                     process.select_for_update().exists()
-            except DatabaseError as exc:
-                raise FlowLockFailed(f"Lock failed for {flow_class}") from exc
-            if not read.rows:
+                except DatabaseError as exc:
+                    raise FlowLockFailed(f"Lock failed for {flow_class}") from exc
                 read.rows, read._fresh = list(tasks.all()), True
             yield
 
     with lock_scope(lock_by_reading, flow_class, process_pk):
         yield read
+
+
+def _locking_read(flow_class, tasks: QuerySet) -> list:
+    """``tasks`` read ``FOR UPDATE OF`` their process and themselves (waits for a holder).
+
+    Raises:
+        FlowLockFailed: a database error while locking (as ``SelectForUpdateLock``'s).
+    """
+    try:
+        return list(tasks.select_for_update(of=LOCKED_OF))
+    except DatabaseError as exc:
+        raise FlowLockFailed(f"Lock failed for {flow_class}") from exc
+
+
+@contextmanager
+def locked_task(task_class, task_pk: int, *, only_if=None, lock=None) -> Iterator:
+    """The task ``task_pk`` with its process, read under its flow's lock; ``None`` (and
+    nothing locked) when there is no such task.
+
+    For a worker that has only the task's id (``workflow.services.job_run``): when
+    ``lock`` (default: the product's ``flow_lock``, which every flow of the product
+    uses) is PostgreSQL's, one statement reads the task and takes the lock, as in
+    ``locked_tasks``; a task read so is current (a change made while the statement
+    waited is seen). A task whose flow has another lock is then read again under that
+    lock too. Otherwise the task is read, then its flow's lock taken: the task is as
+    it was read *before* the lock (the caller compares and sets, see
+    ``CeleryJobActivation.start_as_read``), and a task for which ``only_if(task)`` is
+    false is yielded without taking the lock (the caller skips it, as it did before).
+
+    Raises:
+        FlowLockFailed: the lock could not be taken.
+    """
+    lock = flow_lock if lock is None else lock
+    tasks = task_class._default_manager.select_related("process").filter(pk=task_pk)
+    if not lock_is_a_read(lock):
+        task = tasks.first()
+        if task is None or (only_if is not None and not only_if(task)):
+            yield task
+            return
+        with task.flow_task.flow_class.lock(task.process_id):
+            yield task
+        return
+    found: list = []
+
+    @contextmanager
+    def lock_by_reading(flow_class, process_pk):
+        with transaction.atomic():
+            found.extend(_locking_read(flow_class, tasks))
+            yield
+
+    with lock_scope(lock_by_reading, None, None):
+        task = found[0] if found else None
+        flow_class = getattr(getattr(task, "flow_task", None), "flow_class", None)
+        if flow_class is None or flow_class.lock_impl is lock:
+            yield task
+            return
+        with flow_class.lock(task.process_id):  # a flow with a lock of its own
+            yield tasks.get()

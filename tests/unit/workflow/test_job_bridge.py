@@ -3,8 +3,13 @@
 The same scenarios run against a real worker and Redis in tests/integration.
 """
 
+import threading
+import time
+
 import pytest
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, connections, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import PROCESS, STATUS
@@ -260,3 +265,70 @@ def test_a_job_whose_claim_finds_it_moved_is_read_again_and_counted(monkeypatch)
     assert completed.data["attempts"] == 4
     process.refresh_from_db()
     assert process.status == PROCESS.DONE
+
+
+postgresql_only = pytest.mark.skipif(
+    not settings.USES_POSTGRESQL, reason="PostgreSQL's row lock (SQLite: a cache lock)"
+)
+
+
+@postgresql_only
+def test_on_postgresql_the_delivery_reads_its_task_and_takes_the_lock_in_one_statement():
+    """No read before the lock and no ``SELECT 1 … FOR UPDATE`` of its own (issue 17)."""
+    process = start_probe(mode="ok")
+    task = rewound_to_scheduled(process)
+    with CaptureQueriesContext(connection) as queries:
+        assert services.job_run(task_pk=task.pk) == services.JobOutcome.COMPLETED
+    control = ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE")
+    sql = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith(control)]
+    assert 'FROM "viewflow_task"' in sql[0]
+    assert sql[0].endswith('FOR UPDATE OF "viewflow_process", "viewflow_task"')
+    assert sql[1].startswith('UPDATE "viewflow_task"')  # started
+    locks = [s for s in sql if s.startswith('SELECT 1 AS "a" FROM "viewflow_process"')]
+    assert len(locks) == 1  # the completion's lock only
+
+
+@postgresql_only
+def test_a_delivery_waiting_for_the_lock_sees_the_task_as_the_holder_left_it():
+    """Another delivery holds the lock and completes the task; the waiting one reads the
+    task as that one committed it (not as it was when its statement began) and skips it."""
+    process = start_probe(mode="ok")
+    task = rewound_to_scheduled(process)
+    ran_before = ProbeRun.objects.filter(process_id=process.pk).count()
+    outcome = {}
+    holding = threading.Event()
+
+    def waiting_delivery():
+        holding.wait(20)
+        try:
+            outcome["second"] = services.job_run(task_pk=task.pk)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=waiting_delivery)
+    thread.start()
+    with transaction.atomic(), JobProbeFlow.lock(process.pk):
+        Task.objects.filter(pk=task.pk).update(status=STATUS.DONE, finished=timezone.now())
+        holding.set()
+        _wait_until_someone_waits_for_a_lock()
+    thread.join(60)
+    assert outcome == {"second": services.JobOutcome.SKIPPED}
+    assert ProbeRun.objects.filter(process_id=process.pk).count() == ran_before
+
+
+def _wait_until_someone_waits_for_a_lock(timeout: float = 20.0) -> None:
+    probe = connections.create_connection("default")
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with probe.cursor() as cursor:
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock'"
+                )
+                if cursor.fetchone()[0]:
+                    return
+            time.sleep(0.02)
+        raise AssertionError("no one waited for the lock")
+    finally:
+        probe.close()
