@@ -176,3 +176,31 @@ def locked_task(task_class, task_pk: int, *, only_if=None, lock=None) -> Iterato
             return
         with flow_class.lock(task.process_id):  # a flow with a lock of its own
             yield tasks.get()
+
+
+@contextmanager
+def lock_taken_by_claim(flow_class, process_pk: int) -> Iterator[bool]:
+    """``flow_class``'s lock on process ``process_pk`` for a block whose first statement is
+    the claim of a task (``UPDATE … WHERE status = …``, ``workflow.nodes.claimed_rows``).
+
+    With the PostgreSQL lock (``lock_is_a_read``) the claim itself takes it: its
+    ``WHERE`` locks the process row (a sub-select ``FOR UPDATE``), which PostgreSQL does
+    before it writes the task, and a task row another holder of the lock changed while it
+    waited is checked again as that one left it. Yields True then (the caller tells the
+    activation, ``lock_with_claim``); the block runs in one transaction under viewflow's
+    ``lock_scope``, as under ``flow_class.lock``. Otherwise the lock is taken here and
+    False is yielded. A claim that matches no row may have locked nothing: the caller
+    writes nothing more then (its activation raises).
+    """
+    if not lock_is_a_read(flow_class.lock_impl):
+        with flow_class.lock(process_pk):
+            yield False
+        return
+
+    @contextmanager
+    def in_one_transaction(flow_class, process_pk):
+        with transaction.atomic():
+            yield
+
+    with lock_scope(in_one_transaction, flow_class, process_pk):
+        yield True

@@ -13,7 +13,7 @@ from sparring.access import is_coordinator
 from sparring.audit import audit_record
 from sparring.background import dispatch, is_infrastructure_error, is_interruption
 
-from .lock import locked_task, locked_tasks
+from .lock import lock_taken_by_claim, locked_task, locked_tasks
 from .nodes import RUN_FLOW_JOB, JobTaskMoved
 
 logger = logging.getLogger(__name__)
@@ -122,10 +122,12 @@ def job_run(*, task_pk: int) -> str:
 
     # The task this worker started, completed under the lock by a compare-and-set on its
     # status (CeleryJobActivation.complete), not read again first (issue 17): a task done
-    # by another delivery meanwhile, or cancelled with its process, is skipped.
+    # by another delivery meanwhile, or cancelled with its process, is skipped. On
+    # PostgreSQL that UPDATE takes the lock itself (workflow.lock.lock_taken_by_claim).
     try:
-        with node.flow_class.lock(task.process_id):
+        with lock_taken_by_claim(node.flow_class, task.process_id) as lock_with_claim:
             activation = node.activation_class(task)
+            activation.lock_with_claim = lock_with_claim  # on PostgreSQL: its UPDATE locks
             activation.execute()
             audit_record(
                 actor=None,
