@@ -19,6 +19,7 @@ on the module that defines the flow (which calls the case app's services).
 """
 
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -33,6 +34,7 @@ from viewflow.workflow.status import STATUS
 from sparring.audit import audit_record
 from sparring.models import Case
 from sparring.notifications import notify
+from workflow.lock import locked_tasks
 
 from . import states
 
@@ -134,7 +136,7 @@ def flow_class_for(case: Case):
 def _lock_flow_class(case: Case):
     """The flow class whose lock guards ``case``'s step: its process's flow when the
     process is loaded already, else the configured case flow (not loading the process
-    only for its flow's name; ``_open_task`` reads it with the task, and a case of
+    only for its flow's name; ``_locked_open_task`` reads it with the task, and a case of
     another flow is then locked again with its own flow's lock)."""
     if case.process_id is None or Case._meta.get_field("process").is_cached(case):
         return flow_class_for(case)
@@ -152,31 +154,46 @@ def flow_cancel(case: Case) -> None:
         case.process.flow_class.instance.cancel(case.process)
 
 
-def _open_task(case: Case, step: str):
-    """The flow node of ``step`` and the case's open task of it, read under the flow lock.
-
-    One query reads the case's open tasks with their process (a case waits at one
-    or two steps at a time; its timers are scheduled, not open). The process, with
-    the case, is the one viewflow's activation and the flow's conditions then use,
-    so neither is loaded again.
-
-    Raises:
-        StepNotAvailable: no open task of ``step``.
-    """
-    if case.process_id is None:
-        raise StepNotAvailable
-    task_class = _lock_flow_class(case).task_class
-    open_tasks = (
-        task_class._default_manager.select_related("process")
+def _open_tasks(case: Case, flow_class):
+    """The case's open tasks, newest first, each with its process (not evaluated)."""
+    return (
+        flow_class.task_class._default_manager.select_related("process")
         .filter(process_id=case.process_id, status=STATUS.NEW)
         .order_by("-pk")
     )
-    for task in open_tasks:
+
+
+def _step_task(case: Case, step: str, tasks):
+    """The flow node of ``step`` and the open task of it among ``tasks``, or ``None``."""
+    for task in tasks:
         node = getattr(task.process.flow_class, step, None)
         if node is not None and task.flow_task == node:
             case.process = task.process  # and the process's case is this instance
             return node, task
-    raise StepNotAvailable
+    return None
+
+
+@contextmanager
+def _locked_open_task(case: Case, step: str, flow_class):
+    """``flow_class``'s lock on the case's process, and the flow node of ``step`` with the
+    case's open task of it, read under the lock.
+
+    One query reads the case's open tasks with their process (a case waits at one
+    or two steps at a time; its timers are scheduled, not open); on PostgreSQL that
+    query also takes the lock (``workflow.lock.locked_tasks``: no ``SELECT 1 … FOR
+    UPDATE`` first; issue 17). The process, with the case, is the one viewflow's
+    activation and the flow's conditions then use, so neither is loaded again.
+
+    Raises:
+        StepNotAvailable: no open task of ``step``.
+    """
+    with locked_tasks(flow_class, case.process_id, _open_tasks(case, flow_class)) as read:
+        # a step's task inserted by a transaction the locking read waited for is not in
+        # its rows: read again (under the lock) before saying the step is not open
+        found = _step_task(case, step, read.rows) or _step_task(case, step, read.again())
+        if found is None:
+            raise StepNotAvailable
+        yield found
 
 
 def step_run(
@@ -203,8 +220,7 @@ def step_run(
     if case.process_id is None:
         raise StepNotAvailable
     flow_class = _lock_flow_class(case)
-    with flow_class.lock(case.process_id):
-        node, task = _open_task(case, step)
+    with _locked_open_task(case, step, flow_class) as (node, task):
         if node.flow_class is not flow_class:  # a case of another flow: under its own lock
             return step_run(case, step, work, then)
         activation = node.activation_class(task)
@@ -233,8 +249,7 @@ def step_work_then_maybe_complete(case: Case, step: str, work: Callable[[], bool
     if case.process_id is None:
         raise StepNotAvailable
     flow_class = _lock_flow_class(case)
-    with flow_class.lock(case.process_id):
-        node, task = _open_task(case, step)
+    with _locked_open_task(case, step, flow_class) as (node, task):
         if node.flow_class is not flow_class:  # a case of another flow: under its own lock
             return step_work_then_maybe_complete(case, step, work)
         if work():

@@ -3,8 +3,13 @@
 The same scenarios run against a real worker and Redis in tests/integration.
 """
 
+import threading
+import time
+
 import pytest
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, connections, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import PROCESS, STATUS
@@ -260,3 +265,127 @@ def test_a_job_whose_claim_finds_it_moved_is_read_again_and_counted(monkeypatch)
     assert completed.data["attempts"] == 4
     process.refresh_from_db()
     assert process.status == PROCESS.DONE
+
+
+postgresql_only = pytest.mark.skipif(
+    not settings.USES_POSTGRESQL, reason="PostgreSQL's row lock (SQLite: a cache lock)"
+)
+
+
+@postgresql_only
+def test_on_postgresql_the_delivery_reads_its_task_and_takes_the_lock_in_one_statement():
+    """No read before the lock and no ``SELECT 1 … FOR UPDATE`` of its own (issue 17)."""
+    process = start_probe(mode="ok")
+    task = rewound_to_scheduled(process)
+    with CaptureQueriesContext(connection) as queries:
+        assert services.job_run(task_pk=task.pk) == services.JobOutcome.COMPLETED
+    control = ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE")
+    sql = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith(control)]
+    assert 'FROM "viewflow_task"' in sql[0]
+    assert sql[0].endswith('FOR UPDATE OF "viewflow_process", "viewflow_task"')
+    assert sql[1].startswith('UPDATE "viewflow_task"')  # started
+    assert not [s for s in sql if s.startswith('SELECT 1 AS "a" FROM "viewflow_process"')]
+    (done,) = [s for s in sql if s.startswith('UPDATE "viewflow_task" SET "status" = \'DONE\'')]
+    assert 'IN (SELECT U0."id" AS "pk" FROM "viewflow_process" U0' in done  # the lock
+    assert done.count("FOR UPDATE") == 1
+
+
+def _completion_meets_a_holder_of_the_lock(monkeypatch, meanwhile) -> dict:
+    """The job runs; then, before its completion, another transaction takes the flow lock,
+    does ``meanwhile`` and commits once the completion waits for it."""
+    process = start_probe(mode="ok")
+    task = rewound_to_scheduled(process)
+    job_ran, holding, outcome = threading.Event(), threading.Event(), {}
+    run_job = JobProbeFlow.work.run_job
+
+    def job(activation):
+        run_job(activation)
+        job_ran.set()
+        holding.wait(20)
+
+    monkeypatch.setattr(JobProbeFlow.work, "run_job", job)
+
+    def delivery():
+        try:
+            outcome["outcome"] = services.job_run(task_pk=task.pk)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=delivery)
+    thread.start()
+    assert job_ran.wait(20)
+    with transaction.atomic(), JobProbeFlow.lock(process.pk):
+        meanwhile(process, task)
+        holding.set()
+        # the completion's claim waits for the process row (not only a later statement)
+        _wait_until_someone_waits_for_a_lock(statement='UPDATE "viewflow_task" SET "status"')
+    thread.join(60)
+    return outcome
+
+
+@postgresql_only
+def test_the_completion_waits_for_the_flow_lock_held_elsewhere(monkeypatch):
+    """Its UPDATE takes the lock: it waits for a holder that does not touch its task."""
+    outcome = _completion_meets_a_holder_of_the_lock(monkeypatch, lambda process, task: None)
+    assert outcome == {"outcome": services.JobOutcome.COMPLETED}
+    assert AuditEvent.objects.filter(action="job_completed").count() == 1
+
+
+@postgresql_only
+def test_a_completion_that_waited_for_a_cancellation_writes_nothing(monkeypatch):
+    def cancel(process, task):
+        Task.objects.filter(pk=task.pk).update(status=STATUS.CANCELED, finished=timezone.now())
+
+    outcome = _completion_meets_a_holder_of_the_lock(monkeypatch, cancel)
+    assert outcome == {"outcome": services.JobOutcome.SKIPPED}
+    assert not AuditEvent.objects.filter(action="job_completed").exists()
+    assert not Task.objects.filter(flow_task=JobProbeFlow.end).exists()
+
+
+@postgresql_only
+def test_a_delivery_waiting_for_the_lock_sees_the_task_as_the_holder_left_it():
+    """Another delivery holds the lock and completes the task; the waiting one reads the
+    task as that one committed it (not as it was when its statement began) and skips it."""
+    process = start_probe(mode="ok")
+    task = rewound_to_scheduled(process)
+    ran_before = ProbeRun.objects.filter(process_id=process.pk).count()
+    outcome = {}
+    holding = threading.Event()
+
+    def waiting_delivery():
+        holding.wait(20)
+        try:
+            outcome["second"] = services.job_run(task_pk=task.pk)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=waiting_delivery)
+    thread.start()
+    with transaction.atomic(), JobProbeFlow.lock(process.pk):
+        Task.objects.filter(pk=task.pk).update(status=STATUS.DONE, finished=timezone.now())
+        holding.set()
+        _wait_until_someone_waits_for_a_lock()
+    thread.join(60)
+    assert outcome == {"second": services.JobOutcome.SKIPPED}
+    assert ProbeRun.objects.filter(process_id=process.pk).count() == ran_before
+
+
+def _wait_until_someone_waits_for_a_lock(timeout: float = 20.0, statement: str = "") -> None:
+    """Poll until another backend waits for a lock (in a statement starting with
+    ``statement``, when given)."""
+    probe = connections.create_connection("default")
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with probe.cursor() as cursor:
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock' AND query LIKE %s",
+                    [statement.replace("%", "%%") + "%"],
+                )
+                if cursor.fetchone()[0]:
+                    return
+            time.sleep(0.02)
+        raise AssertionError("no one waited for the lock")
+    finally:
+        probe.close()

@@ -1,0 +1,161 @@
+"""The flow lock of a step and the read of its open task (issue 17).
+
+On PostgreSQL one statement reads the case's open tasks and takes the lock
+(``workflow.lock.locked_tasks``: ``FOR UPDATE OF`` the process and the tasks). A
+statement that waited for the lock reads the rows as of its start, so these tests
+hold the lock in one thread while another waits for it, and check that the waiting
+step sees what the first one did: a task it completed is no longer open (one
+winner, whatever the work checks itself), a task it opened is found.
+"""
+
+import threading
+import time
+
+import pytest
+from django.conf import settings
+from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
+from viewflow.workflow.status import STATUS
+
+from sparring.cases.transitions import (
+    StepNotAvailable,
+    _open_tasks,
+    _step_task,
+    case_move,
+    step_run,
+)
+from sparring.models import Case
+
+postgresql_only = pytest.mark.skipif(
+    not settings.USES_POSTGRESQL, reason="PostgreSQL's row lock (SQLite: a cache lock)"
+)
+
+
+def _approve(case: Case) -> None:
+    case_move(case, source=[Case.Status.SUBMITTED], version=None, target=Case.Status.APPROVED)
+
+
+@pytest.mark.django_db
+def test_the_step_found_under_the_lock_is_the_open_task_read_the_old_way(submitted_case):
+    """The same node and task as the read that followed the lock before (comparison)."""
+    case = Case.objects.get(pk=submitted_case.pk)
+    flow_class = case.process.flow_class
+    expected = _step_task(case, "review", list(_open_tasks(case, flow_class)))
+    assert expected is not None
+    seen = []
+
+    def work():
+        seen.append(True)
+        _approve(case)
+
+    step_run(Case.objects.get(pk=case.pk), "review", work)
+    assert seen == [True]
+    node, task = expected
+    task.refresh_from_db()
+    assert task.status == STATUS.DONE
+    assert node.name == "review"
+
+
+@pytest.mark.django_db
+def test_a_step_that_is_not_open_is_refused_and_its_work_not_done(submitted_case):
+    case = Case.objects.get(pk=submitted_case.pk)
+    with pytest.raises(StepNotAvailable):
+        step_run(case, "close", lambda: pytest.fail("work of a step that is not open"))
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_on_postgresql_the_lock_is_taken_by_the_read_of_the_open_tasks(submitted_case):
+    case = Case.objects.get(pk=submitted_case.pk)
+    with CaptureQueriesContext(connection) as queries:
+        step_run(case, "review", lambda: _approve(case))
+    sql = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith("SAVEPOINT")]
+    assert 'FROM "viewflow_task"' in sql[0]  # the test's transaction: a savepoint first
+    assert sql[0].endswith('FOR UPDATE OF "viewflow_process", "viewflow_task"')
+    assert not any(
+        q["sql"].startswith('SELECT 1 AS "a" FROM "viewflow_process"')
+        for q in queries.captured_queries
+    )
+
+
+def _wait_until_someone_waits_for_a_lock(timeout: float = 20.0) -> None:
+    """Poll (on a connection of its own) until another backend of this database waits
+    for a row lock."""
+    probe = connections.create_connection("default")
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with probe.cursor() as cursor:
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock'"
+                )
+                if cursor.fetchone()[0]:
+                    return
+            time.sleep(0.02)
+        raise AssertionError("no one waited for the lock")
+    finally:
+        probe.close()
+
+
+def _race(case_pk: int, first_work, second_step: str) -> dict:
+    """The first thread takes ``review`` (the decision) and, holding the lock, lets the second try
+    ``second_step``; returns what the second one did (``ran``) or raised (``error``)."""
+    outcome: dict = {}
+    second_may_go = threading.Event()
+
+    def first():
+        try:
+            case = Case.objects.get(pk=case_pk)
+
+            def work():
+                first_work(case)
+                second_may_go.set()
+                _wait_until_someone_waits_for_a_lock()
+
+            step_run(case, "review", work)
+        except BaseException as exc:  # shown by the assertion below
+            outcome["first_error"] = exc
+            second_may_go.set()
+        finally:
+            connection.close()
+
+    def second():
+        second_may_go.wait(20)
+        try:
+            case = Case.objects.get(pk=case_pk)
+            step_run(case, second_step, lambda: outcome.setdefault("ran", True))
+        except BaseException as exc:
+            outcome["error"] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert "first_error" not in outcome, outcome
+    return outcome
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_step_completed_while_another_waited_for_the_lock_is_not_open_for_it(submitted_case):
+    """The second one's work does not look at the case's version: only the lock and the
+    read under it keep it from completing the step a second time."""
+    outcome = _race(submitted_case.pk, _approve, "review")
+    assert isinstance(outcome.get("error"), StepNotAvailable), outcome
+    assert "ran" not in outcome
+    case = Case.objects.get(pk=submitted_case.pk)
+    reviews = case.process.task_set.filter(flow_task=case.process.flow_class.review)
+    assert [task.status for task in reviews] == [STATUS.DONE]
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_step_opened_while_another_waited_for_the_lock_is_found_by_it(submitted_case):
+    """The call-off's task is inserted by the decision the second one waited for: not in
+    the locking read's rows (its snapshot is older), found by the read after it."""
+    outcome = _race(submitted_case.pk, _approve, "call_off")
+    assert outcome == {"ran": True}, outcome
