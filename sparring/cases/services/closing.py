@@ -89,7 +89,8 @@ def _stop_case(
         )
         flow_cancel(case)
         survey_services.survey_close(case=case)
-        involved = applicant_side(case) + coordinators() + consultant_of(case)
+        told = step_people(case, coordinators=True)  # everyone told, in one query (issue 17)
+        involved = applicant_side(case) + told + consultant_of(case)
         if open_offer is not None:
             involved += consultant_of(case, open_offer.consultant)
         attachment = invitation_attachment(case, confirmed, cancel=True) if confirmed else None
