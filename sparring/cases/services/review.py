@@ -86,8 +86,8 @@ def case_decide(
                 {"approved_days": _("Approve 1 or 2 days, at most what was requested.")}
             )
 
-    def work():
-        audit = audit_event(
+    def audit():  # the decision's row, made at the move (after the call's lock)
+        return audit_event(
             actor=actor,
             action=DECISION_ACTIONS[decision],
             subject=case,
@@ -95,6 +95,8 @@ def case_decide(
             comment=comment,
             data={"approved_days": approved_days} if decision == Decision.APPROVE else {},
         )
+
+    def work():
         if decision == Decision.APPROVE:
             # Lock the call: two approvals at once cannot both take its last days.
             case.call = Call.objects.select_for_update().filter(pk=case.call_id).first()
@@ -114,7 +116,7 @@ def case_decide(
                 source=[Case.Status.SUBMITTED],
                 version=version,
                 target=Case.Status.APPROVED,
-                audit=audit,
+                audit=audit(),
                 approved_days=approved_days,
                 decided_at=clock.now(),
             )
@@ -126,7 +128,7 @@ def case_decide(
                 source=[Case.Status.SUBMITTED],
                 version=version,
                 target=Case.Status.RETURNED,
-                audit=audit,
+                audit=audit(),
             )
             step_people(case)  # the applicant and the contact in one query
             notify("returned", case, applicant_side(case), comment=comment)
@@ -136,7 +138,7 @@ def case_decide(
                 source=[Case.Status.SUBMITTED],
                 version=version,
                 target=Case.Status.REJECTED,
-                audit=audit,
+                audit=audit(),
                 decided_at=clock.now(),
                 closed_at=clock.now(),
             )
