@@ -1,6 +1,7 @@
 """The audit trail: what may be recorded, who may read it, and writing it.
 
-Every service that changes state calls ``audit_record`` with an ``AuditAction``.
+Every service that changes state calls ``audit_record`` with an ``AuditAction``
+(a step that moves its case hands the row, ``audit_event``, to ``case_move``).
 Each action is declared once below with its label (shown on the case timeline
 and in the admin) and its ``Visibility`` (who reads it on the case timeline).
 Edits of records keep the old and the new value of each changed field
@@ -287,6 +288,46 @@ def subject_of(instance: models.Model) -> str:
     return f"{instance._meta.label_lower}:{instance.pk}"
 
 
+def audit_event(
+    *,
+    actor: Any | None,
+    action: AuditAction | str,
+    subject: models.Model | str,
+    comment: str = "",
+    data: dict | None = None,
+    case: models.Model | None = None,
+) -> AuditEvent:
+    """The audit row ``audit_record`` writes, made but not saved.
+
+    The one place of what an audit row holds: the action checked against
+    ``AuditAction``, an anonymous actor recorded as nobody, the subject named by
+    ``subject_of``, ``created`` now (``clock.now``). ``audit_record`` saves it at
+    once; a step that moves its case passes it to ``transitions.case_move(audit=...)``,
+    which writes it with the move (on PostgreSQL in the same statement).
+
+    Args: as ``audit_record``.
+
+    Raises:
+        ValueError: ``action`` is not in ``AuditAction``.
+    """
+    try:
+        action = AuditAction(action)
+    except ValueError:
+        raise ValueError(
+            f"{action!r} is not an AuditAction; declare it in sparring/audit.py"
+        ) from None
+    if actor is not None and not getattr(actor, "is_authenticated", False):
+        actor = None
+    return AuditEvent(
+        actor=actor,
+        action=action.value,
+        subject=subject if isinstance(subject, str) else subject_of(subject),
+        comment=comment,
+        data=data or {},
+        case=case,
+    )
+
+
 def audit_record(
     *,
     actor: Any | None,
@@ -299,27 +340,16 @@ def audit_record(
     """Add one row to the audit trail inside the caller's transaction.
 
     ``action`` is an ``AuditAction`` (or its value). ``data`` must be JSON-safe;
-    use ``json_safe`` for dates, decimals and records.
+    use ``json_safe`` for dates, decimals and records. The row is ``audit_event``'s.
 
     Raises ValueError for an action that is not in ``AuditAction``: an event
     nobody can label or place on a timeline is a bug, caught at the first test.
     """
-    try:
-        action = AuditAction(action)
-    except ValueError:
-        raise ValueError(
-            f"{action!r} is not an AuditAction; declare it in sparring/audit.py"
-        ) from None
-    if actor is not None and not getattr(actor, "is_authenticated", False):
-        actor = None
-    return AuditEvent.objects.create(
-        actor=actor,
-        action=action.value,
-        subject=subject if isinstance(subject, str) else subject_of(subject),
-        comment=comment,
-        data=data or {},
-        case=case,
+    event = audit_event(
+        actor=actor, action=action, subject=subject, comment=comment, data=data, case=case
     )
+    event.save(force_insert=True)
+    return event
 
 
 def action_label(action: str) -> str:

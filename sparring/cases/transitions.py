@@ -9,7 +9,8 @@ Every step of the case follows one pattern:
 4. claim the case with a compare-and-set on (status, version), so a page sent
    from an older state is refused (``StaleCase``); the move must be one that
    ``states.TRANSITIONS`` allows;
-5. change the records, write the audit row, complete the flow task;
+5. change the records, write the audit row (with the compare-and-set when its content
+   is known then: ``case_move(audit=...)``), complete the flow task;
 6. queue e-mail, which is sent after the transaction commits.
 
 The flow class is never imported here: an existing case's flow is
@@ -32,8 +33,9 @@ from viewflow.fsm import TransitionNotAllowed
 from viewflow.workflow.status import STATUS
 
 from sparring.audit import audit_record
-from sparring.models import Case
+from sparring.models import AuditEvent, Case
 from sparring.notifications import notify
+from sparring.queries import update_then_insert
 from workflow.lock import locked_tasks
 
 from . import states
@@ -82,6 +84,7 @@ def case_move(
     source: Iterable[str],
     version: int | None,
     target: str | None = None,
+    audit: AuditEvent | None = None,
     **changes: Any,
 ) -> Case:
     """Compare-and-set: move ``case`` on only if it is still in a status of ``source``.
@@ -92,11 +95,17 @@ def case_move(
     instance is current) and otherwise moves on the status alone and reads the
     new version.
 
+    With ``audit`` (the step's row, ``sparring.audit.audit_event``) the row is written
+    with the move and only if the case moved: on PostgreSQL in the UPDATE's statement
+    (``queries.update_then_insert``: issue 17, one round-trip instead of two), on
+    SQLite right after it. A refused move writes no row.
+
     Args:
         case: the case; its moved fields and version are set on it.
         source: the statuses the case may be in now.
         version: the version the user's page showed; ``None`` for system steps.
         target: the new status, or ``None`` to keep it (the version still rises).
+        audit: the audit row of the step, unsaved; saved (its ``pk`` set) when the case moves.
         changes: other fields to set in the same UPDATE (plain values, not expressions).
 
     Raises:
@@ -109,15 +118,22 @@ def case_move(
             states.check_transition(status, target)
         changes["status"] = target
     query = Case.objects.filter(pk=case.pk, status__in=source)
+    values = {"version": F("version") + 1, **changes}
+
+    def moved(rows) -> bool:
+        if audit is None:
+            return rows.update(**values) == 1
+        return update_then_insert(rows, values, audit) == 1
+
     if version is not None:
-        if query.filter(version=version).update(version=F("version") + 1, **changes) != 1:
+        if not moved(query.filter(version=version)):
             raise StaleCase
         case.version = version + 1
     # A system step: first as if the instance were current (the usual case: one UPDATE);
     # if it is older than the row, move on whatever the version and read the new one.
-    elif query.filter(version=case.version).update(version=F("version") + 1, **changes) == 1:
+    elif moved(query.filter(version=case.version)):
         case.version += 1
-    elif query.update(version=F("version") + 1, **changes) == 1:
+    elif moved(query):
         case.version = Case.objects.filter(pk=case.pk).values_list("version", flat=True).get()
     else:
         raise StaleCase

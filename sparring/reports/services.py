@@ -6,7 +6,7 @@ from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
 
 from sparring import access, clock
-from sparring.audit import audit_record
+from sparring.audit import audit_event, audit_record
 from sparring.background import dispatch
 from sparring.cases import states
 from sparring.cases.transitions import (
@@ -114,6 +114,7 @@ def report_submit(*, actor, case: Case, data: dict, version: int) -> Report:
             source=[Case.Status.REPORTING],
             version=version,
             target=Case.Status.FEEDBACK,
+            audit=audit_event(actor=actor, action="report_submitted", subject=case, case=case),
         )
         filed = Report(
             case=case,
@@ -127,7 +128,6 @@ def report_submit(*, actor, case: Case, data: dict, version: int) -> Report:
         # case's own: no look-up of either, no uniqueness query (issue 17)
         filed.full_clean(exclude=["case", "submitted_by"])
         report_file(filed)
-        audit_record(actor=actor, action="report_submitted", subject=case, case=case)
         survey_services.survey_open(case=case, read=False)  # not used here (issue 17)
         return filed
 

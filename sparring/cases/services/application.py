@@ -9,7 +9,7 @@ from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
 
 from sparring import access, clock, uploads
-from sparring.audit import AuditAction, audit_record, field_changes, snapshot
+from sparring.audit import AuditAction, audit_event, audit_record, field_changes, snapshot
 from sparring.models import (
     ALLOWED_ATTACHMENT_TYPES,
     MAX_ATTACHMENT_BYTES,
@@ -217,8 +217,10 @@ def case_submit(*, actor, case: Case, version: int) -> Case:
             raise CaseError(_("The call closed before the application was submitted."))
         _require_complete(case)
         submitted = {"target": Case.Status.SUBMITTED, "submitted_at": clock.now()}
-        # The reference in the same compare-and-set (issue 17: one UPDATE, not two).
+        # The reference in the same compare-and-set (issue 17: one UPDATE, not two), and
+        # the audit row with it (one statement on PostgreSQL).
         for _attempt in range(5):
+            audit = audit_event(actor=actor, action="case_submitted", subject=case, case=case)
             try:
                 reference = _next_reference(case)
                 with transaction.atomic():
@@ -227,15 +229,21 @@ def case_submit(*, actor, case: Case, version: int) -> Case:
                         source=[Case.Status.DRAFT],
                         version=version,
                         reference=reference,
+                        audit=audit,
                         **submitted,
                     )
                 break
             except IntegrityError:  # two submissions took the same number; take the next
                 continue
         else:  # submitted without a number, as before when every number was taken
-            case_move(case, source=[Case.Status.DRAFT], version=version, **submitted)
+            case_move(
+                case,
+                source=[Case.Status.DRAFT],
+                version=version,
+                audit=audit_event(actor=actor, action="case_submitted", subject=case, case=case),
+                **submitted,
+            )
         flow_start(case)
-        audit_record(actor=actor, action="case_submitted", subject=case, case=case)
         told = step_people(case, coordinators=True)
         with sent_together():
             notify("submitted_applicant", case, applicant_side(case))
@@ -250,8 +258,8 @@ def case_submit(*, actor, case: Case, version: int) -> Case:
             source=[Case.Status.RETURNED],
             version=version,
             target=Case.Status.SUBMITTED,
+            audit=audit_event(actor=actor, action="case_resubmitted", subject=case, case=case),
         )
-        audit_record(actor=actor, action="case_resubmitted", subject=case, case=case)
         notify("resubmitted_coordinator", case, coordinators())
 
     step_run(case, "amend", work)

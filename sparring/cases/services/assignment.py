@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from sparring import access
-from sparring.audit import audit_record
+from sparring.audit import audit_event
 from sparring.models import Case
 from sparring.notifications import Recipient, notify
 
@@ -49,8 +49,7 @@ def case_take(*, actor, case: Case, version: int | None) -> Case:
     """
     require(access.is_coordinator(actor))
     previous = case.handler
-    case_move(case, source=states.ASSIGNABLE, version=version, handler=actor)
-    audit_record(
+    audit = audit_event(
         actor=actor,
         action="case_taken",
         subject=case,
@@ -58,6 +57,7 @@ def case_take(*, actor, case: Case, version: int | None) -> Case:
         comment=_name(previous) if previous else "",
         data={"from": previous.pk if previous else None},
     )
+    case_move(case, source=states.ASSIGNABLE, version=version, audit=audit, handler=actor)
     return case
 
 
@@ -83,8 +83,7 @@ def case_hand(*, actor, case: Case, to, version: int | None, note: str = "") -> 
             {"to": _("%(name)s is responsible for the case already.") % {"name": _name(to)}}
         )
     previous = case.handler
-    case_move(case, source=states.ASSIGNABLE, version=version, handler=to)
-    audit_record(
+    audit = audit_event(
         actor=actor,
         action="case_handed",
         subject=case,
@@ -92,6 +91,7 @@ def case_hand(*, actor, case: Case, to, version: int | None, note: str = "") -> 
         comment=" ".join(f"{_name(to)}. {note.strip()}".split()).strip(),
         data={"from": previous.pk if previous else None, "to": to.pk},
     )
+    case_move(case, source=states.ASSIGNABLE, version=version, audit=audit, handler=to)
     if to.pk != actor.pk and to.email:
         notify("case_handed", case, [Recipient(to.email, to.language, to)], comment=_name(actor))
     return case
@@ -109,8 +109,7 @@ def case_release(*, actor, case: Case, version: int | None) -> Case:
     previous = case.handler
     if previous is None:
         raise StaleCase
-    case_move(case, source=states.ASSIGNABLE, version=version, handler=None)
-    audit_record(
+    audit = audit_event(
         actor=actor,
         action="case_released",
         subject=case,
@@ -118,6 +117,7 @@ def case_release(*, actor, case: Case, version: int | None) -> Case:
         comment=_name(previous),
         data={"from": previous.pk},
     )
+    case_move(case, source=states.ASSIGNABLE, version=version, audit=audit, handler=None)
     return case
 
 

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from procurement import calloff
 from procurement.models import CallOff, FrameworkAgreement, Offer
 from sparring import access, aggregates, clock
-from sparring.audit import audit_record
+from sparring.audit import audit_event, audit_record
 from sparring.models import Case
 from sparring.notifications import (
     applicant_side,
@@ -172,6 +172,8 @@ def case_call_off(
             offer=offer,
             decided_by=actor,
         )
+        # Written apart from the move: the row names the offer and the call-off record,
+        # made after it.
         audit_record(
             actor=actor,
             action="case_offered",
@@ -218,28 +220,7 @@ def offer_answer(*, actor, offer, accept: bool, reason: str = "") -> None:
         )
         if claimed != 1:
             raise StepNotAvailable
-        if accept:
-            case_move(
-                case,
-                source=[Case.Status.OFFERED],
-                version=None,
-                target=Case.Status.SCHEDULING,
-                consultant=offer.consultant,
-            )
-            told = step_people(case, coordinators=True, consultant=offer.consultant)
-            with sent_together():
-                notify("offer_accepted_coordinator", case, told)
-                notify("offer_accepted_applicant", case, applicant_side(case))
-        else:
-            case_move(case, source=[Case.Status.OFFERED], version=None, target=Case.Status.APPROVED)
-            notify(
-                "offer_declined_coordinator",
-                case,
-                coordinators(),
-                consultant=offer.consultant,
-                comment=reason,
-            )
-        audit_record(
+        audit = audit_event(
             actor=actor,
             action="offer_accepted" if accept else "offer_declined",
             subject=case,
@@ -247,6 +228,34 @@ def offer_answer(*, actor, offer, accept: bool, reason: str = "") -> None:
             comment=reason,
             data={"offer": offer.pk},
         )
+        if accept:
+            case_move(
+                case,
+                source=[Case.Status.OFFERED],
+                version=None,
+                target=Case.Status.SCHEDULING,
+                audit=audit,
+                consultant=offer.consultant,
+            )
+            told = step_people(case, coordinators=True, consultant=offer.consultant)
+            with sent_together():
+                notify("offer_accepted_coordinator", case, told)
+                notify("offer_accepted_applicant", case, applicant_side(case))
+        else:
+            case_move(
+                case,
+                source=[Case.Status.OFFERED],
+                version=None,
+                target=Case.Status.APPROVED,
+                audit=audit,
+            )
+            notify(
+                "offer_declined_coordinator",
+                case,
+                coordinators(),
+                consultant=offer.consultant,
+                comment=reason,
+            )
 
     step_run(case, "offer", work)
 
@@ -261,9 +270,14 @@ def offer_expire(*, case: Case) -> None:
     if offer is None:
         return
     Offer.objects.filter(pk=offer.pk).update(status=Offer.Status.EXPIRED, answered_at=clock.now())
-    case_move(case, source=[Case.Status.OFFERED], version=None, target=Case.Status.APPROVED)
-    audit_record(
-        actor=None, action="offer_expired", subject=case, case=case, data={"offer": offer.pk}
+    case_move(
+        case,
+        source=[Case.Status.OFFERED],
+        version=None,
+        target=Case.Status.APPROVED,
+        audit=audit_event(
+            actor=None, action="offer_expired", subject=case, case=case, data={"offer": offer.pk}
+        ),
     )
     with sent_together():
         notify("offer_expired_coordinator", case, coordinators(), consultant=offer.consultant)

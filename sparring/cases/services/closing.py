@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from procurement.models import Offer
 from sparring import access, clock
-from sparring.audit import audit_record
+from sparring.audit import audit_event
 from sparring.models import Case, SessionDay
 from sparring.notifications import applicant_side, consultant_of, coordinators, notify, step_people
 from sparring.surveys import services as survey_services
@@ -18,8 +18,13 @@ from ..transitions import CaseError, case_move, flow_cancel, require, step_run
 
 def feedback_end(*, case: Case) -> None:
     """Timer: the feedback period is over; the case waits for a coordinator to close it."""
-    case_move(case, source=[Case.Status.FEEDBACK], version=None, target=Case.Status.CLOSING)
-    audit_record(actor=None, action="feedback_ended", subject=case, case=case)
+    case_move(
+        case,
+        source=[Case.Status.FEEDBACK],
+        version=None,
+        target=Case.Status.CLOSING,
+        audit=audit_event(actor=None, action="feedback_ended", subject=case, case=case),
+    )
     survey_services.survey_close(case=case)
     notify("closing_due", case, coordinators())
 
@@ -34,10 +39,10 @@ def case_close(*, actor, case: Case, comment: str, version: int) -> None:
             source=[Case.Status.CLOSING],
             version=version,
             target=Case.Status.CLOSED,
+            audit=audit_event(
+                actor=actor, action="case_closed", subject=case, case=case, comment=comment.strip()
+            ),
             closed_at=clock.now(),
-        )
-        audit_record(
-            actor=actor, action="case_closed", subject=case, case=case, comment=comment.strip()
         )
         step_people(case)
         notify("closed", case, applicant_side(case) + consultant_of(case))
@@ -57,6 +62,7 @@ def _stop_case(
             source=states.OPEN,
             version=version,
             target=status,
+            audit=audit_event(actor=actor, action=action, subject=case, case=case, comment=reason),
             closed_at=clock.now(),
         )
         open_offer = (
@@ -83,8 +89,8 @@ def _stop_case(
         )
         flow_cancel(case)
         survey_services.survey_close(case=case)
-        audit_record(actor=actor, action=action, subject=case, case=case, comment=reason)
-        involved = applicant_side(case) + coordinators() + consultant_of(case)
+        told = step_people(case, coordinators=True)  # everyone told, in one query (issue 17)
+        involved = applicant_side(case) + told + consultant_of(case)
         if open_offer is not None:
             involved += consultant_of(case, open_offer.consultant)
         attachment = invitation_attachment(case, confirmed, cancel=True) if confirmed else None

@@ -4,8 +4,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from sparring import access, clock
-from sparring.audit import audit_record
-from sparring.models import Case, SessionDay
+from sparring.audit import audit_event
+from sparring.models import AuditEvent, Case, SessionDay
 from sparring.notifications import applicant_side, consultant_of, format_days, notify, step_people
 
 from ..calendar import invitation_attachment
@@ -39,28 +39,37 @@ def session_day_record(*, actor, day: SessionDay, participants: int) -> None:
         )
         if updated != 1:
             raise StepNotAvailable
-        audit_record(
-            actor=actor,
-            action="day_held",
-            subject=case,
-            case=case,
-            data={"day": day.pk, "participants": participants},
-            comment=format_days([day]),
+        return _after_day_change(
+            case,
+            audit_event(
+                actor=actor,
+                action="day_held",
+                subject=case,
+                case=case,
+                data={"day": day.pk, "participants": participants},
+                comment=format_days([day]),
+            ),
         )
-        return _after_day_change(case)
 
     step_work_then_maybe_complete(case, "deliver", work)
 
 
-def _after_day_change(case: Case) -> bool:
-    """Note the change on the case; True when every planned day is held (delivery done)."""
+def _after_day_change(case: Case, audit: AuditEvent) -> bool:
+    """Note the change on the case, with its audit row (``case_move(audit=...)``); True when
+    every planned day is held (delivery done)."""
     complete, days = _delivery_complete(case)
     if complete:
-        case_move(case, source=[Case.Status.DELIVERY], version=None, target=Case.Status.REPORTING)
+        case_move(
+            case,
+            source=[Case.Status.DELIVERY],
+            version=None,
+            target=Case.Status.REPORTING,
+            audit=audit,
+        )
         # the report step's deadline (after the last day held) reads them from the note
         days_noted(case, days, without=_NOT_PLANNED_YET_OR_CANCELLED)
         return True
-    case_move(case, source=[Case.Status.DELIVERY], version=None)
+    case_move(case, source=[Case.Status.DELIVERY], version=None, audit=audit)
     return False
 
 
@@ -85,16 +94,20 @@ def session_day_reschedule(*, actor, day: SessionDay, data: dict, reason: str) -
         if updated != 1:
             raise StepNotAvailable
         day.refresh_from_db()
-        case_move(case, source=[Case.Status.DELIVERY], version=None)
-        deliver_deadline_follow_days(case)
-        audit_record(
-            actor=actor,
-            action="day_rescheduled",
-            subject=case,
-            case=case,
-            comment=reason,
-            data={"day": day.pk},
+        case_move(
+            case,
+            source=[Case.Status.DELIVERY],
+            version=None,
+            audit=audit_event(
+                actor=actor,
+                action="day_rescheduled",
+                subject=case,
+                case=case,
+                comment=reason,
+                data={"day": day.pk},
+            ),
         )
+        deliver_deadline_follow_days(case)
         step_people(case)  # the invitation and the message read them
         attachment = invitation_attachment(case, [day])
         notify(
@@ -151,11 +164,15 @@ def session_day_add(*, actor, case: Case, data: dict) -> SessionDay:
             status=SessionDay.Status.CONFIRMED,
         )
         created.append(day)
-        case_move(case, source=[Case.Status.DELIVERY], version=None)
-        deliver_deadline_follow_days(case)
-        audit_record(
-            actor=actor, action="day_added", subject=case, case=case, comment=format_days([day])
+        case_move(
+            case,
+            source=[Case.Status.DELIVERY],
+            version=None,
+            audit=audit_event(
+                actor=actor, action="day_added", subject=case, case=case, comment=format_days([day])
+            ),
         )
+        deliver_deadline_follow_days(case)
         step_people(case)  # the invitation and the message read them
         attachment = invitation_attachment(case, [day])
         notify(
@@ -196,7 +213,7 @@ def session_day_cancel(*, actor, day: SessionDay, reason: str) -> None:
             raise StepNotAvailable
         day.refresh_from_db()
         deliver_deadline_follow_days(case)
-        audit_record(
+        audit = audit_event(
             actor=actor,
             action="day_cancelled",
             subject=case,
@@ -214,6 +231,6 @@ def session_day_cancel(*, actor, day: SessionDay, reason: str) -> None:
             comment=reason,
             attachments_for=lambda _recipient: attachment,
         )
-        return _after_day_change(case)
+        return _after_day_change(case, audit)
 
     step_work_then_maybe_complete(case, "deliver", work)

@@ -6,7 +6,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from sparring import access, clock
-from sparring.audit import audit_record
+from sparring.audit import audit_event
 from sparring.models import Call, Case, SessionDay
 from sparring.notifications import applicant_side, coordinators, notify, step_people
 
@@ -86,6 +86,16 @@ def case_decide(
                 {"approved_days": _("Approve 1 or 2 days, at most what was requested.")}
             )
 
+    def audit():  # the decision's row, made at the move (after the call's lock)
+        return audit_event(
+            actor=actor,
+            action=DECISION_ACTIONS[decision],
+            subject=case,
+            case=case,
+            comment=comment,
+            data={"approved_days": approved_days} if decision == Decision.APPROVE else {},
+        )
+
     def work():
         if decision == Decision.APPROVE:
             # Lock the call: two approvals at once cannot both take its last days.
@@ -106,6 +116,7 @@ def case_decide(
                 source=[Case.Status.SUBMITTED],
                 version=version,
                 target=Case.Status.APPROVED,
+                audit=audit(),
                 approved_days=approved_days,
                 decided_at=clock.now(),
             )
@@ -117,6 +128,7 @@ def case_decide(
                 source=[Case.Status.SUBMITTED],
                 version=version,
                 target=Case.Status.RETURNED,
+                audit=audit(),
             )
             step_people(case)  # the applicant and the contact in one query
             notify("returned", case, applicant_side(case), comment=comment)
@@ -126,19 +138,12 @@ def case_decide(
                 source=[Case.Status.SUBMITTED],
                 version=version,
                 target=Case.Status.REJECTED,
+                audit=audit(),
                 decided_at=clock.now(),
                 closed_at=clock.now(),
             )
             step_people(case)  # the applicant and the contact in one query
             notify("rejected", case, applicant_side(case), comment=comment)
-        audit_record(
-            actor=actor,
-            action=DECISION_ACTIONS[decision],
-            subject=case,
-            case=case,
-            comment=comment,
-            data={"approved_days": approved_days} if decision == Decision.APPROVE else {},
-        )
 
     step_run(case, "review", work)
     return case

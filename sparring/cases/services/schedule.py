@@ -9,7 +9,7 @@ from django.utils.translation import ngettext
 
 from procurement.models import Unavailability
 from sparring import access, clock
-from sparring.audit import audit_record
+from sparring.audit import audit_event
 from sparring.models import Case, SessionDay
 from sparring.notifications import applicant_side, consultant_of, format_days, notify, step_people
 from sparring.workdays import day_off_reason
@@ -210,11 +210,7 @@ def schedule_propose(*, actor, case: Case, days: list[dict], version: int) -> li
     validate_days(case, days)
 
     def work():
-        case_move(case, source=[Case.Status.SCHEDULING], version=version)
-        case.days_planned.filter(status=SessionDay.Status.PROPOSED).update(
-            status=SessionDay.Status.CANCELLED
-        )
-        created = SessionDay.objects.bulk_create(  # one INSERT (the figures' triggers still fire)
+        proposed = [
             SessionDay(
                 case=case,
                 date=d["date"],
@@ -224,14 +220,24 @@ def schedule_propose(*, actor, case: Case, days: list[dict], version: int) -> li
                 remote_link=d.get("remote_link", ""),
             )
             for d in sorted(days, key=lambda d: d["date"])
+        ]
+        case_move(
+            case,
+            source=[Case.Status.SCHEDULING],
+            version=version,
+            audit=audit_event(  # the days as proposed (their text needs no saved row)
+                actor=actor,
+                action="dates_proposed",
+                subject=case,
+                case=case,
+                comment=format_days(proposed),
+            ),
         )
-        audit_record(
-            actor=actor,
-            action="dates_proposed",
-            subject=case,
-            case=case,
-            comment=format_days(created),
+        case.days_planned.filter(status=SessionDay.Status.PROPOSED).update(
+            status=SessionDay.Status.CANCELLED
         )
+        # one INSERT (the figures' triggers still fire)
+        created = SessionDay.objects.bulk_create(proposed)
         step_people(case)
         notify("dates_proposed", case, applicant_side(case), days=created)
         return created
@@ -259,6 +265,13 @@ def schedule_confirm(*, actor, case: Case, accept: bool, comment: str, version: 
                 source=[Case.Status.SCHEDULING],
                 version=version,
                 target=Case.Status.DELIVERY,
+                audit=audit_event(
+                    actor=actor,
+                    action="dates_confirmed",
+                    subject=case,
+                    case=case,
+                    comment=format_days(proposed),
+                ),
             )
             SessionDay.objects.filter(pk__in=[d.pk for d in proposed]).update(
                 status=SessionDay.Status.CONFIRMED
@@ -266,13 +279,6 @@ def schedule_confirm(*, actor, case: Case, accept: bool, comment: str, version: 
             for day in proposed:
                 day.status = SessionDay.Status.CONFIRMED
             days_noted(case, days, without=[SessionDay.Status.CANCELLED])
-            audit_record(
-                actor=actor,
-                action="dates_confirmed",
-                subject=case,
-                case=case,
-                comment=format_days(proposed),
-            )
             step_people(case)  # the invitation and the message read them
             attachment = invitation_attachment(case, proposed)
             notify(
@@ -283,12 +289,16 @@ def schedule_confirm(*, actor, case: Case, accept: bool, comment: str, version: 
                 attachments_for=lambda _recipient: attachment,
             )
         else:
-            case_move(case, source=[Case.Status.SCHEDULING], version=version)
+            case_move(
+                case,
+                source=[Case.Status.SCHEDULING],
+                version=version,
+                audit=audit_event(
+                    actor=actor, action="dates_declined", subject=case, case=case, comment=comment
+                ),
+            )
             SessionDay.objects.filter(pk__in=[d.pk for d in proposed]).update(
                 status=SessionDay.Status.CANCELLED
-            )
-            audit_record(
-                actor=actor, action="dates_declined", subject=case, case=case, comment=comment
             )
             notify("dates_declined", case, consultant_of(case), comment=comment)
 
