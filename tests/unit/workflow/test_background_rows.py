@@ -56,7 +56,7 @@ def test_a_job_row_names_the_case_and_the_step(
     html = main(client.get(reverse("workflow:background")))
 
     case_link = (
-        f'<a href="{reverse("sparring:case_detail", args=[reported_case.pk])}">'
+        f'<a class="case-ref" href="{reverse("sparring:case_detail", args=[reported_case.pk])}">'
         f"{reported_case.reference}</a>"
     )
     assert html.count(case_link) == 2  # the job's row and the deadline's
