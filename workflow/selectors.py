@@ -18,11 +18,12 @@ from sparring.emails import email_unsent
 def failed_jobs() -> QuerySet[Task]:
     """Background jobs that ended in an error and wait for a coordinator.
 
-    Each row carries ``failure_reason``: the error message the job ended with.
+    Each row carries ``failure_reason``: the error message the job ended with, and its
+    case (``task.process.case``, read with the row).
     """
     return (
         Task.objects.filter(flow_task_type="JOB", status=STATUS.ERROR)
-        .select_related("process")
+        .select_related("process__case")
         .annotate(failure_reason=KeyTextTransform("title", KeyTransform("_exception", "data")))
         .order_by("-finished", "-pk")
     )
@@ -36,7 +37,7 @@ def pending_jobs() -> QuerySet[Task]:
     """
     return (
         Task.objects.filter(flow_task_type="JOB", status__in=[STATUS.SCHEDULED, STATUS.STARTED])
-        .select_related("process")
+        .select_related("process__case")
         .annotate(since=Coalesce("started", "created"))
         .order_by("since", "pk")
     )
@@ -51,7 +52,7 @@ def overdue_timers(*, grace: timedelta = timedelta(minutes=2)) -> QuerySet[Task]
             status=STATUS.SCHEDULED,
             scheduled__lte=clock.now() - grace,  # timers are due by the product's clock
         )
-        .select_related("process")
+        .select_related("process__case")
         .order_by("scheduled", "pk")
     )
 

@@ -68,6 +68,12 @@ class CaseFilter(django_filters.FilterSet):
         queryset=Consultant.objects.select_related("user"),
         widget=QuickSelect,
     )
+    messages = django_filters.ChoiceFilter(
+        label=_("Messages"),
+        choices=(("new", _("New messages")),),
+        method="filter_messages",
+        widget=QuickSelect,
+    )
 
     def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, request=request, **kwargs)
@@ -89,6 +95,7 @@ class CaseFilter(django_filters.FilterSet):
             "theme",
             "organisation",
             "consultant",
+            "messages",
         ]
 
     def filter_progress(self, queryset, name, value):
@@ -99,6 +106,15 @@ class CaseFilter(django_filters.FilterSet):
         if value == "open":
             return queryset.exclude(status__in=FINAL)
         return queryset.filter(status__in=FINAL)
+
+    def filter_messages(self, queryset, name, value):
+        """``new``: the cases with messages new to the reader (``conversation.selectors.
+        unread_messages``, the rule of the homes' "new messages" box, which links here)."""
+        from sparring.conversation.selectors import unread_messages
+
+        if value != "new" or self.request is None:
+            return queryset
+        return queryset.filter(pk__in=unread_messages(self.request.user).values("case_id"))
 
     def search(self, queryset, name, value):
         from .search import case_search

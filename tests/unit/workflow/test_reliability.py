@@ -233,7 +233,7 @@ def test_the_background_page_lists_pending_work_with_its_age(broker_down, coordi
     html = page.content.decode()
     task = Task.objects.get(process=process, flow_task=JobProbeFlow.work)
     assert page.status_code == 200
-    assert f"#{task.pk}" in html
+    assert "<td>Work</td>" in html  # the step (a probe process has no case)
     assert "connection refused by smtp" in html
     assert Task.objects.filter(process=timer, flow_task_type="TIMER").exists()
     assert page.context["timers_count"] == 1
