@@ -13,6 +13,7 @@ from viewflow.workflow.status import STATUS
 
 from sparring import access, clock
 from sparring.cases import selectors, states
+from sparring.cases.search import case_search
 from sparring.cases.steps import STEPS, Actor
 from sparring.models import Case, StepDeadline
 
@@ -216,9 +217,10 @@ def late_cases(now: datetime | None = None) -> QuerySet[StepDeadline]:
     )
 
 
-def case_ids(user, *, status: str | None = None) -> QuerySet[Case]:
-    """The cases of ``access.visible_cases(user)`` (of ``status`` when given), newest first
-    (``-created``, then ``-pk``, as ``selectors.case_list``): only their ``pk`` and
+def case_ids(user, *, status: str | None = None, text: str = "") -> QuerySet[Case]:
+    """The cases of ``access.visible_cases(user)`` (of ``status`` when given; found by the
+    search ``text`` when not blank: ``search.case_search``, the case list page's rule), newest
+    first (``-created``, then ``-pk``, as ``selectors.case_list``): only their ``pk`` and
     ``created``; ``list_rows`` loads a page's rows.
 
     Paged and counted from indexes (issue 17): all cases from ``case_newest_first``, one
@@ -227,10 +229,13 @@ def case_ids(user, *, status: str | None = None) -> QuerySet[Case]:
     read as the cases assigned to them and, united with them, the open offers' cases not
     assigned to them (``_visible_union``).
     """
-    return _visible_union(
-        user,
-        lambda cases: (cases.filter(status=status) if status else cases).only("pk", "created"),
-    ).order_by("-created", "-pk")
+
+    def shape(cases: QuerySet[Case]) -> QuerySet[Case]:
+        if status:
+            cases = cases.filter(status=status)
+        return case_search(cases, text).only("pk", "created")
+
+    return _visible_union(user, shape).order_by("-created", "-pk")
 
 
 def _visible_union(user, shape) -> QuerySet[Case]:

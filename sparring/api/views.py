@@ -18,6 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, generics, permissions, serializers, status
+from rest_framework.fields import ProhibitNullCharactersValidator
 from rest_framework.response import Response
 from rest_framework.views import APIView, exception_handler
 
@@ -236,8 +237,32 @@ class OcdsReleasePackage(PublicMixin, APIView):
 # ------------------------------------------------------------------------------
 
 
+class SearchTextField(serializers.CharField):
+    """A search text as the case list page takes it: a NUL counts as a space (PostgreSQL
+    refuses the character; DRF's CharField answers 400 for it, though the schema allows
+    it)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators = [
+            v for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)
+        ]
+
+    def to_internal_value(self, data) -> str:
+        return super().to_internal_value(data).replace("\x00", " ")
+
+
 class CaseQuerySerializer(s.LanguageQuerySerializer):
     status = serializers.ChoiceField(choices=Case.Status.choices, required=False)
+    q = SearchTextField(
+        required=False,
+        allow_blank=True,
+        help_text=(
+            "Search, as on the case list page: reference, organisation, unit, contact "
+            "person, goal, development need or report (every word must match; Finnish "
+            "word forms on PostgreSQL)."
+        ),
+    )
 
 
 @extend_schema(tags=["cases"], parameters=[CaseQuerySerializer])
@@ -249,7 +274,9 @@ class CaseList(SignedInMixin, generics.ListAPIView):
 
     def get_queryset(self):
         query = self.check_query(CaseQuerySerializer)
-        return api_selectors.case_ids(self.request.user, status=query.get("status"))
+        return api_selectors.case_ids(
+            self.request.user, status=query.get("status"), text=query.get("q", "")
+        )
 
     def list(self, request, *args, **kwargs):
         # A page of ids from an index, then its rows by id (issue 17).

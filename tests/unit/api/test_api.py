@@ -314,6 +314,48 @@ def test_case_list_filters_by_status_and_refuses_an_unknown_one(applicant, open_
     assert api.get("/api/v1/cases/?status=nonsense").status_code == 400
 
 
+def test_case_list_searches_as_the_case_list_page_does(
+    applicant, other_applicant, open_call, coordinator
+):
+    """``?q=`` finds what the search of the case list page finds (issue 17, session 10: the
+    API ignored it and answered with every case, so a client could not tell that its
+    search did nothing), among the caller's cases only; blank finds all; odd or long
+    input is no error (the words after the search's first twelve do not count, as on the
+    page)."""
+    home_care = submit(applicant, open_call)
+    school = submit(
+        applicant,
+        open_call,
+        unit="Perusopetus, Lauttasaaren koulu",
+        goal="Opettajien yhteinen suunnitelma.",
+        development_need="Opettajien kuormitus.",
+    )
+    elsewhere = submit(other_applicant, open_call, unit="Lauttasaaren kirjasto")
+
+    clients = {user.pk: token_client(user) for user in (applicant, other_applicant, coordinator)}
+
+    def found(user, text):
+        response = clients[user.pk].get("/api/v1/cases/", {"q": text})
+        assert response.status_code == 200, response.content
+        body = response.json()
+        assert body["count"] == len(body["results"])
+        return {row["id"] for row in body["results"]}
+
+    assert found(coordinator, "Lauttasaaren") == {school.pk, elsewhere.pk}
+    assert found(applicant, "Lauttasaaren") == {school.pk}
+    assert found(other_applicant, "Kotihoito") == set()
+    assert found(applicant, school.reference) == {school.pk}
+    assert found(coordinator, "  ") == {home_care.pk, school.pk, elsewhere.pk}
+    for odd in ['"', "%", "_", "a & !b", ":*", "\\", "<b>", "x" * 5000, "a " * 3000, "a\x00b"]:
+        found(coordinator, odd)
+    both = (
+        clients[coordinator.pk]
+        .get("/api/v1/cases/", {"q": "Lauttasaaren", "status": "submitted"})
+        .json()
+    )
+    assert {row["id"] for row in both["results"]} == {school.pk, elsewhere.pk}
+
+
 def test_tasks_are_the_open_steps_of_the_callers_role(
     applicant, open_call, coordinator, consultant
 ):
