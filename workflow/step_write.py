@@ -28,6 +28,14 @@ When one step leads straight to the next (or through a ``CaseSwitch`` that picks
 the done step's UPDATE (:func:`complete_with_timers`) is held back on PostgreSQL and sent
 in the next step's statement (``done``): nothing reads the flow's tasks in between (see
 ``workflow.nodes.CaseStepActivation.execute``).
+
+The same statement writes a ``CeleryJob``'s task (already SCHEDULED) and its link, and a
+``CaseEnd``'s task (done) and its link with the process's end (``finish``: the UPDATE of
+:func:`process_finish_if_last`), each with the held UPDATE of a step done just before.
+One statement sees the rows as they were before it, so the process's "no unfinished
+task" leaves out the rows the done step's UPDATE returns (``_insert_sql``);
+``tests/unit/workflow/test_end_and_job_write.py`` checks that the process ends exactly
+when the ORM path ends it.
 """
 
 from functools import cache
