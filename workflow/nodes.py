@@ -655,6 +655,7 @@ class CaseEndActivation(_WrittenWhenDone, EndActivation):
     @Activation.status.super()
     def activate(self) -> None:
         recorded = not context.propagate_exception  # a background step records failures
+        self._recorded = recorded
         try:
             with transaction.atomic(savepoint=recorded):
                 self._finish_process()
@@ -669,17 +670,24 @@ class CaseEndActivation(_WrittenWhenDone, EndActivation):
         """viewflow's: the process is done when no other task of it is open; asked and
         written in one UPDATE (``process_finish_if_last``) instead of a query and a save.
 
-        On PostgreSQL the end's task (done), its link, that UPDATE and the UPDATE of a
-        step done just before (held back by :class:`CaseStepActivation`) are one
-        statement (``workflow.step_write.step_rows_insert``); ``complete`` then writes
-        nothing."""
+        On PostgreSQL, where a failure is raised (no savepoint: a person's step), the
+        end's task (done), its link, that UPDATE and the UPDATE of a step done just
+        before (held back by :class:`CaseStepActivation`) are one statement
+        (``workflow.step_write.step_rows_insert``); ``complete`` then writes nothing.
+        Otherwise a held UPDATE is written before the process's is decided."""
         self.task.started = timezone.now()
         task_started.send(sender=self.flow_class, process=self.process, task=self.task)
         previous = self.task.written_after
         task_class = self.flow_class.task_class
-        if step_write.one_statement() and self.task.pk is None and previous.pk is not None:
+        if (
+            step_write.one_statement()
+            and not getattr(self, "_recorded", False)
+            and self.task.pk is None
+            and previous.pk is not None
+        ):
             last = self._write_done_with_process(task_class, previous)
         else:
+            completion_write_held(previous)  # the step before is done before the question
             last = process_finish_if_last(task_class, self.process, exclude_task=self.task.pk)
         task_finished.send(sender=self.flow_class, process=self.process, task=self.task)
         if last:

@@ -265,3 +265,30 @@ def test_the_close_step_writes_its_flow_rows_in_one_statement(monkeypatch, refer
     ]
     assert len(flow_writes) == 1, flow_writes
     assert flow_writes[0].startswith("WITH done AS (UPDATE")
+
+
+@postgresql_only
+def test_an_end_that_records_its_failures_writes_the_held_step_before_it_asks(
+    monkeypatch, reference_data
+):
+    """An end reached where failures are recorded on the task (a background step: its
+    own savepoint) keeps its own statements: the done step's UPDATE held back for it is
+    written first, so the process still ends, with the rows of the ORM path."""
+    from viewflow.workflow.context import Context
+
+    from sparring.demo.bench.flow import RealFlow
+
+    close = services.case_close
+
+    def recorded_close(**kwargs):
+        with Context(propagate_exception=False):
+            return close(**kwargs)
+
+    driver = RealFlow()
+    driver.run_case()
+    theirs, their_counts, _ = _walk(monkeypatch, driver, False)
+    monkeypatch.setattr(services, "case_close", recorded_close)
+    ours, our_counts, _ = _walk(monkeypatch, driver, True)
+    assert ours == theirs
+    assert ours["process"] == ("DONE", True)
+    assert our_counts["close"] == their_counts["close"] + 2  # the end's savepoint, release
