@@ -329,8 +329,9 @@ class CaseTimerActivation(TimerActivation):
 
 class CaseTimer(Timer):
     """viewflow's database ``Timer`` whose due moment is computed before its task is
-    written: one INSERT (already ``SCHEDULED``) and one link, instead of an insert, a
-    link and, in a savepoint, the due moment saved again. A due-moment function that
+    written: one INSERT (already ``SCHEDULED``) and one link (on PostgreSQL one statement,
+    ``workflow.step_write.step_rows_insert``), instead of an insert, a link and, in a
+    savepoint, the due moment saved again. A due-moment function that
     raises falls back to viewflow's path (which records the failure on the task)."""
 
     activation_class = CaseTimerActivation
@@ -344,8 +345,12 @@ class CaseTimer(Timer):
         if due is None:
             return super()._create(prev_activation, token, data=data, seed=seed)
         task.scheduled = due
-        task.save()
-        task.previous.add(prev_activation.task)
+        previous = prev_activation.task
+        if step_write.one_statement() and previous.pk is not None:  # the task and its link
+            step_rows_insert(self.flow_class.task_class, [task], [(task, previous)])
+        else:
+            task.save()
+            task.previous.add(previous)
         return activation
 
 
