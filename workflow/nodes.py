@@ -17,7 +17,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Exists
 from django.utils import timezone
 from viewflow import this
 from viewflow.workflow.activation import Activation
@@ -45,7 +44,7 @@ from viewflow.workflow.status import STATUS
 from sparring.background import dispatch
 
 from . import step_write
-from .step_write import complete_with_timers, step_rows_insert
+from .step_write import complete_with_timers, process_finish_if_last, step_rows_insert
 
 JobFunction = Callable[[Activation], Any]
 
@@ -221,7 +220,9 @@ class CeleryJob(AbstractJob):
         """The job's task inserted already ``SCHEDULED`` and its message queued after
         commit: what viewflow's create (insert ``NEW``, link) and ``activate`` (save again
         as ``SCHEDULED``) do, one UPDATE fewer. A revived task still goes through
-        ``activate``."""
+        ``activate``. On PostgreSQL the task, its link and the UPDATE of a step done just
+        before (held back by :class:`CaseStepActivation`) are one statement
+        (``workflow.step_write.step_rows_insert``)."""
         task = unsaved_task(
             self,
             prev_activation.process,
@@ -231,8 +232,14 @@ class CeleryJob(AbstractJob):
             external_task_id=str(uuid.uuid4()),
             status=STATUS.SCHEDULED,
         )
-        task.save()
-        task.previous.add(prev_activation.task)
+        previous = prev_activation.task
+        if step_write.one_statement() and previous.pk is not None:
+            # with the UPDATE of a step done before it, held back for this statement
+            done = completion_take_held(previous)
+            step_rows_insert(self.flow_class.task_class, [task], [(task, previous)], done=done)
+        else:
+            task.save()
+            task.previous.add(previous)
         activation = self.activation_class(task)
         activation.queue_after_commit()
         return activation
@@ -322,8 +329,9 @@ class CaseTimerActivation(TimerActivation):
 
 class CaseTimer(Timer):
     """viewflow's database ``Timer`` whose due moment is computed before its task is
-    written: one INSERT (already ``SCHEDULED``) and one link, instead of an insert, a
-    link and, in a savepoint, the due moment saved again. A due-moment function that
+    written: one INSERT (already ``SCHEDULED``) and one link (on PostgreSQL one statement,
+    ``workflow.step_write.step_rows_insert``), instead of an insert, a link and, in a
+    savepoint, the due moment saved again. A due-moment function that
     raises falls back to viewflow's path (which records the failure on the task)."""
 
     activation_class = CaseTimerActivation
@@ -337,8 +345,12 @@ class CaseTimer(Timer):
         if due is None:
             return super()._create(prev_activation, token, data=data, seed=seed)
         task.scheduled = due
-        task.save()
-        task.previous.add(prev_activation.task)
+        previous = prev_activation.task
+        if step_write.one_statement() and previous.pk is not None:  # the task and its link
+            step_rows_insert(self.flow_class.task_class, [task], [(task, previous)])
+        else:
+            task.save()
+            task.previous.add(previous)
         return activation
 
 
@@ -407,15 +419,16 @@ class CaseStepActivation(HandleActivation):
     def execute(self) -> None:
         """viewflow's: the task done, then the next node.
 
-        When the next node is a :class:`CaseStep`, or a :class:`CaseSwitch` (which
-        writes the UPDATE itself first unless it picks a step), the done task's UPDATE
-        is held back on PostgreSQL and sent with the next step's rows in one statement
-        (``workflow.step_write``): between the two nothing reads the flow's tasks (the
-        ``task_finished`` receivers, the switch's conditions on the case's status, the
-        next step's due moments). Whatever is still held after the next node is written
-        here."""
+        When the next node is a :class:`CaseStep`, a :class:`CaseEnd`, a
+        :class:`CeleryJob`, or a :class:`CaseSwitch` (which writes the UPDATE itself
+        first unless it picks a step), the done task's UPDATE is held back on PostgreSQL
+        and sent with the next node's rows in one statement (``workflow.step_write``):
+        between the two nothing reads the flow's tasks (the ``task_finished`` receivers,
+        the switch's conditions on the case's status, the next step's due moments; the
+        end's "is any task open" is asked in that statement). Whatever is still held
+        after the next node is written here."""
         self._hold_completion = step_write.one_statement() and isinstance(
-            self.flow_task._next, CaseStep | CaseSwitch
+            self.flow_task._next, CaseStep | CaseSwitch | CaseEnd | CeleryJob
         )
         try:
             self.complete()
@@ -647,6 +660,7 @@ class CaseEndActivation(_WrittenWhenDone, EndActivation):
     @Activation.status.super()
     def activate(self) -> None:
         recorded = not context.propagate_exception  # a background step records failures
+        self._recorded = recorded
         try:
             with transaction.atomic(savepoint=recorded):
                 self._finish_process()
@@ -659,49 +673,58 @@ class CaseEndActivation(_WrittenWhenDone, EndActivation):
 
     def _finish_process(self) -> None:
         """viewflow's: the process is done when no other task of it is open; asked and
-        written in one UPDATE (``process_finish_if_last``) instead of a query and a save."""
+        written in one UPDATE (``process_finish_if_last``) instead of a query and a save.
+
+        On PostgreSQL, where a failure is raised (no savepoint: a person's step), the
+        end's task (done), its link, that UPDATE and the UPDATE of a step done just
+        before (held back by :class:`CaseStepActivation`) are one statement
+        (``workflow.step_write.step_rows_insert``); ``complete`` then writes nothing.
+        Otherwise a held UPDATE is written before the process's is decided."""
         self.task.started = timezone.now()
         task_started.send(sender=self.flow_class, process=self.process, task=self.task)
-        last = process_finish_if_last(
-            self.flow_class.task_class, self.process, exclude_task=self.task.pk
-        )
+        previous = self.task.written_after
+        task_class = self.flow_class.task_class
+        if (
+            step_write.one_statement()
+            and not getattr(self, "_recorded", False)
+            and self.task.pk is None
+            and previous.pk is not None
+        ):
+            last = self._write_done_with_process(task_class, previous)
+        else:
+            completion_write_held(previous)  # the step before is done before the question
+            last = process_finish_if_last(task_class, self.process, exclude_task=self.task.pk)
         task_finished.send(sender=self.flow_class, process=self.process, task=self.task)
         if last:
             flow_finished.send(sender=self.flow_class, process=self.process, task=self.task)
 
+    def _write_done_with_process(self, task_class, previous) -> bool:
+        """The end's task written done (as ``complete`` would) with its link, the held
+        UPDATE of the step before and the process's end: whether the process ended."""
+        task = self.task
+        task.finished = timezone.now()
+        status = task.status
+        task.status = STATUS.DONE  # the row as complete() writes it; the instance's later
+        try:
+            last = step_rows_insert(
+                task_class,
+                [task],
+                [(task, previous)],
+                done=completion_take_held(previous),
+                finish=self.process,
+            )
+        finally:
+            task.status = status
+        self._written_done = True
+        return last
+
     @Activation.status.transition(source=STATUS.NEW, target=STATUS.DONE)
     def complete(self) -> None:
         assert connection.in_atomic_block
+        if getattr(self, "_written_done", False):
+            return  # written by _finish_process
         self.task.finished = timezone.now()
         self._write()
-
-
-def process_finish_if_last(task_class, process, exclude_task=None) -> bool:
-    """Mark ``process`` done (status and ``finished``, in the row and on the instance)
-    when none of its tasks but ``exclude_task`` (a pk, or None) is unfinished; whether
-    it was.
-
-    One ``UPDATE … WHERE NOT EXISTS (open task)``: what viewflow's End does with an
-    EXISTS query and then a save of the process (its ``save(update_fields=…)`` sends
-    the model's save signals, which nothing in the product listens to). The statement
-    decides in the caller's transaction as the query did (the process is locked by the
-    flow lock). ``tests/unit/workflow/test_cheaper_nodes.py`` compares it with the query
-    and save it replaced.
-    """
-    others = task_class._default_manager.filter(process_id=process.pk, finished__isnull=True)
-    if exclude_task is not None:
-        others = others.exclude(pk=exclude_task)
-    finished = timezone.now()
-    done = (
-        type(process)
-        ._default_manager.filter(pk=process.pk)
-        .filter(~Exists(others))
-        .update(status=STATUS.DONE, finished=finished)
-    )
-    if done:
-        process.status = STATUS.DONE
-        process.finished = finished
-    return bool(done)
 
 
 class CaseEnd(End):

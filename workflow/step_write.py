@@ -28,12 +28,21 @@ When one step leads straight to the next (or through a ``CaseSwitch`` that picks
 the done step's UPDATE (:func:`complete_with_timers`) is held back on PostgreSQL and sent
 in the next step's statement (``done``): nothing reads the flow's tasks in between (see
 ``workflow.nodes.CaseStepActivation.execute``).
+
+The same statement writes a ``CeleryJob``'s task (already SCHEDULED) and its link, and a
+``CaseEnd``'s task (done) and its link with the process's end (``finish``: the UPDATE of
+:func:`process_finish_if_last`), each with the held UPDATE of a step done just before.
+One statement sees the rows as they were before it, so the process's "no unfinished
+task" leaves out the rows the done step's UPDATE returns (``_insert_sql``);
+``tests/unit/workflow/test_end_and_job_write.py`` checks that the process ends exactly
+when the ORM path ends it.
 """
 
 from functools import cache
 
 from django.db import connection
-from django.db.models import AutoField, signals
+from django.db.models import AutoField, Exists, signals
+from django.utils import timezone
 from viewflow.workflow.status import STATUS
 
 #: a link's end: a new task's index in the list of tasks, or None (a task with a row)
@@ -46,8 +55,13 @@ def one_statement() -> bool:
 
 
 def step_rows_insert(
-    task_class, tasks: list, links: list[tuple], deadline=None, done: tuple | None = None
-) -> None:
+    task_class,
+    tasks: list,
+    links: list[tuple],
+    deadline=None,
+    done: tuple | None = None,
+    finish=None,
+) -> bool:
     """Insert ``tasks`` (unsaved, in this order), the unsaved ``deadline`` (a
     ``StepDeadline`` whose ``task`` is one of ``tasks``, or None) and ``links`` (pairs
     ``(task, task before it)`` of new or saved tasks); afterwards each instance is as
@@ -61,20 +75,36 @@ def step_rows_insert(
         done: ``(task, timers)``: a done step's task and its deadline timer nodes, whose
             :func:`complete_with_timers` is written first (in the same statement on
             PostgreSQL), or None.
+        finish: the process (a ``CaseEnd``'s, whose task is the one finished task of
+            ``tasks``) to mark done by :func:`process_finish_if_last` when, ``done``
+            written, none of its tasks is unfinished; or None.
 
-    One statement on PostgreSQL (see the module), three (four with ``done``) on other
-    databases.
+    Returns:
+        Whether ``finish`` was marked done (False without ``finish``).
+
+    One statement on PostgreSQL (see the module), three (four with ``done``, five with
+    ``finish``) on other databases.
     """
-    if one_statement() and tasks and _insert_at_once(task_class, tasks, links, deadline, done):
-        return
-    step_rows_insert_orm(task_class, tasks, links, deadline, done)
+    if finish is not None and any(task.finished is None for task in tasks):
+        raise ValueError("a process is finished only with finished new tasks")
+    if one_statement() and tasks:
+        finished = _insert_at_once(task_class, tasks, links, deadline, done, finish)
+        if finished is not None:
+            return finished
+    return step_rows_insert_orm(task_class, tasks, links, deadline, done, finish)
 
 
 def step_rows_insert_orm(
-    task_class, tasks: list, links: list[tuple], deadline=None, done: tuple | None = None
-) -> None:
+    task_class,
+    tasks: list,
+    links: list[tuple],
+    deadline=None,
+    done: tuple | None = None,
+    finish=None,
+) -> bool:
     """:func:`step_rows_insert` with the ORM, in three statements (SQLite; the reference
-    of the PostgreSQL statement); ``done`` first, in its own statement."""
+    of the PostgreSQL statement); ``done`` first and ``finish`` last
+    (:func:`process_finish_if_last`), each in its own statement."""
     if done is not None:
         complete_with_timers(task_class, *done)
     link = task_class.previous.through
@@ -84,6 +114,36 @@ def step_rows_insert_orm(
     link._default_manager.bulk_create(
         [link(from_task_id=source.pk, to_task_id=target.pk) for source, target in links]
     )
+    return finish is not None and process_finish_if_last(task_class, finish)
+
+
+def process_finish_if_last(task_class, process, exclude_task=None) -> bool:
+    """Mark ``process`` done (status and ``finished``, in the row and on the instance)
+    when none of its tasks but ``exclude_task`` (a pk, or None) is unfinished; whether
+    it was.
+
+    One ``UPDATE … WHERE NOT EXISTS (open task)``: what viewflow's End does with an
+    EXISTS query and then a save of the process (its ``save(update_fields=…)`` sends
+    the model's save signals, which nothing in the product listens to). The statement
+    decides in the caller's transaction as the query did (the process is locked by the
+    flow lock). ``tests/unit/workflow/test_cheaper_nodes.py`` compares it with the query
+    and save it replaced; on PostgreSQL :func:`step_rows_insert` (``finish``) writes the
+    same UPDATE in its statement.
+    """
+    others = task_class._default_manager.filter(process_id=process.pk, finished__isnull=True)
+    if exclude_task is not None:
+        others = others.exclude(pk=exclude_task)
+    finished = timezone.now()
+    done = (
+        type(process)
+        ._default_manager.filter(pk=process.pk)
+        .filter(~Exists(others))
+        .update(status=STATUS.DONE, finished=finished)
+    )
+    if done:
+        process.status = STATUS.DONE
+        process.finished = finished
+    return bool(done)
 
 
 def complete_with_timers(task_class, task, timers: list) -> None:
@@ -137,9 +197,12 @@ def _complete_sql(task_class, timers: int) -> str:
     )
 
 
-def _insert_at_once(task_class, tasks: list, links: list[tuple], deadline, done) -> bool:
-    """The PostgreSQL statement; False (nothing written) when a value is not a plain
-    parameter (a database expression: the ORM writes those)."""
+def _insert_at_once(
+    task_class, tasks: list, links: list[tuple], deadline, done, finish
+) -> bool | None:
+    """The PostgreSQL statement; whether ``finish`` was marked done, or None (nothing
+    written) when a value is not a plain parameter (a database expression: the ORM
+    writes those)."""
     position = {id(task): index for index, task in enumerate(tasks)}
     shape = tuple((position.get(id(source)), position.get(id(target))) for source, target in links)
     for task in tasks:  # what bulk_create does first (e.g. the process's id, saved since)
@@ -159,9 +222,9 @@ def _insert_at_once(task_class, tasks: list, links: list[tuple], deadline, done)
         if any(
             hasattr(getattr(deadline, f.attname), "resolve_expression") for f in deadline_fields
         ):
-            return False
+            return None
     if any(hasattr(value, "resolve_expression") for value in params):
-        return False
+        return None
     if deadline is not None:  # as its save() does
         signals.pre_save.send(
             sender=deadline_model,
@@ -171,11 +234,29 @@ def _insert_at_once(task_class, tasks: list, links: list[tuple], deadline, done)
             update_fields=None,
         )
         params += _values(deadline_fields, deadline)
+    finished = None
+    if finish is not None:  # process_finish_if_last's UPDATE
+        finished = timezone.now()
+        process_meta = type(finish)._meta
+        params += [
+            process_meta.get_field("status").get_db_prep_save(STATUS.DONE, connection),
+            process_meta.get_field("finished").get_db_prep_save(finished, connection),
+            finish.pk,
+            finish.pk,
+        ]
     done_timers = len(done[1]) if done is not None else None
-    sql = _insert_sql(task_class, len(tasks), shape, deadline_model, step_index, done_timers)
+    sql = _insert_sql(
+        task_class,
+        len(tasks),
+        shape,
+        deadline_model,
+        step_index,
+        done_timers,
+        type(finish) if finish is not None else None,
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        ids, deadline_pk = cursor.fetchone()
+        ids, deadline_pk, ended = cursor.fetchone()
     for task, pk in zip(tasks, ids, strict=True):
         task.pk = pk
         task._state.adding = False
@@ -193,7 +274,9 @@ def _insert_at_once(task_class, tasks: list, links: list[tuple], deadline, done)
             raw=False,
             using=connection.alias,
         )
-    return True
+    if ended:
+        finish.status, finish.finished = STATUS.DONE, finished
+    return bool(ended)
 
 
 @cache
@@ -217,15 +300,23 @@ def _insert_sql(
     deadline_model,
     step_index,
     done_timers: int | None,
+    process_model=None,
 ) -> str:
     """The statement for ``count`` tasks, the links of ``shape``, a deadline row of
-    ``deadline_model`` (None: no deadline) for the task at ``step_index`` and, unless
-    ``done_timers`` is None, a done step's UPDATE with that many timer nodes.
+    ``deadline_model`` (None: no deadline) for the task at ``step_index``, unless
+    ``done_timers`` is None a done step's UPDATE with that many timer nodes and, unless
+    ``process_model`` is None, ``process_finish_if_last``'s UPDATE of the process.
 
     Its parameters: the done step's (``_complete_params``), the task table's name and
     id column (for its sequence), each task's
     field values (``_insert_fields``), the saved end of each link whose end is not new
-    (source before target), the deadline's field values but its task.
+    (source before target), the deadline's field values but its task, the process's
+    status and ``finished`` and its id twice.
+
+    All parts of the statement see the rows as they were before it: the process's
+    UPDATE does not see the done step's, so its "no unfinished task" leaves out the
+    tasks the done step's UPDATE returns (the step and the timers it cancels: it sets
+    ``finished`` on each row it writes); the new tasks are finished.
 
     Raises:
         ValueError: a field with its own placeholder (not a plain parameter).
@@ -247,8 +338,11 @@ def _insert_sql(
 
     pk = quote(meta.pk.column)
     task_row = plain(task_fields)
+    returning = f" RETURNING {quote(meta.db_table)}.{pk}" if process_model is not None else ""
     ctes = (
-        [f"done AS ({_complete_sql(task_class, done_timers)})"] if done_timers is not None else []
+        [f"done AS ({_complete_sql(task_class, done_timers)}{returning})"]
+        if done_timers is not None
+        else []
     )
     ctes += [
         # the smallest reserved id is the first task's (the order bulk_create gives)
@@ -279,4 +373,22 @@ def _insert_sql(
             f"RETURNING {quote(deadline_model._meta.pk.column)})"
         )
         deadline = "(SELECT * FROM deadline)"
-    return f"WITH {', '.join(ctes)} SELECT ids.id, {deadline} FROM ids"  # noqa: S608
+    ended = "0"
+    if process_model is not None:
+        process = process_model._meta
+        table = quote(process.db_table)
+        status, finished = (quote(process.get_field(n).column) for n in ("status", "finished"))
+        others = (
+            f"U0.{quote(meta.get_field('process').column)} = %s "
+            f"AND U0.{quote(meta.get_field('finished').column)} IS NULL"
+        )
+        if done_timers is not None:
+            others += f" AND NOT (U0.{pk} IN (SELECT done.{pk} FROM done))"  # noqa: S608
+        ctes.append(
+            f"finish AS (UPDATE {table} SET {status} = %s, {finished} = %s "  # noqa: S608
+            f"WHERE ({table}.{quote(process.pk.column)} = %s AND NOT EXISTS("
+            f"SELECT 1 FROM {quote(meta.db_table)} U0 WHERE ({others}))) "
+            f"RETURNING {table}.{quote(process.pk.column)})"
+        )
+        ended = "(SELECT count(*) FROM finish)"
+    return f"WITH {', '.join(ctes)} SELECT ids.id, {deadline}, {ended} FROM ids"  # noqa: S608
