@@ -9,11 +9,10 @@ winner, whatever the work checks itself), a task it opened is found.
 """
 
 import threading
-import time
 
 import pytest
 from django.conf import settings
-from django.db import connection, connections
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from viewflow.workflow.status import STATUS
 
@@ -25,6 +24,7 @@ from sparring.cases.transitions import (
     step_run,
 )
 from sparring.models import Case
+from tests.lock_waits import wait_until_someone_waits_for_a_lock
 
 postgresql_only = pytest.mark.skipif(
     not settings.USES_POSTGRESQL, reason="PostgreSQL's row lock (SQLite: a cache lock)"
@@ -78,26 +78,6 @@ def test_on_postgresql_the_lock_is_taken_by_the_read_of_the_open_tasks(submitted
     )
 
 
-def _wait_until_someone_waits_for_a_lock(timeout: float = 20.0) -> None:
-    """Poll (on a connection of its own) until another backend of this database waits
-    for a row lock."""
-    probe = connections.create_connection("default")
-    try:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with probe.cursor() as cursor:
-                cursor.execute(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND wait_event_type = 'Lock'"
-                )
-                if cursor.fetchone()[0]:
-                    return
-            time.sleep(0.02)
-        raise AssertionError("no one waited for the lock")
-    finally:
-        probe.close()
-
-
 def _race(case_pk: int, first_work, second_step: str) -> dict:
     """The first thread takes ``review`` (the decision) and, holding the lock, lets the second try
     ``second_step``; returns what the second one did (``ran``) or raised (``error``)."""
@@ -111,7 +91,7 @@ def _race(case_pk: int, first_work, second_step: str) -> dict:
             def work():
                 first_work(case)
                 second_may_go.set()
-                _wait_until_someone_waits_for_a_lock()
+                wait_until_someone_waits_for_a_lock()
 
             step_run(case, "review", work)
         except BaseException as exc:  # shown by the assertion below

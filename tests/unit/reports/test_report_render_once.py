@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from sparring.models import AuditEvent, Case
 from sparring.reports import pdf, rendering
 from sparring.reports.models import ReportDocument
+from tests.lock_waits import wait_until_someone_waits_for_a_lock
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -135,29 +136,7 @@ def test_a_render_waiting_for_the_case_lock_numbers_its_pdf_after_the_holders(re
             case=reported_case, version=2, file=first.file.name, language="fi", source="held:2"
         )
         holding.set()
-        _wait_for_a_waiter()
+        wait_until_someone_waits_for_a_lock()
     thread.join(60)
     assert "error" not in result, result
     assert result["document"].version == 3
-
-
-def _wait_for_a_waiter(timeout: float = 20.0) -> None:
-    import time
-
-    from django.db import connections
-
-    probe = connections.create_connection("default")
-    try:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with probe.cursor() as cursor:
-                cursor.execute(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND wait_event_type = 'Lock'"
-                )
-                if cursor.fetchone()[0]:
-                    return
-            time.sleep(0.02)
-        raise AssertionError("no one waited for the lock")
-    finally:
-        probe.close()

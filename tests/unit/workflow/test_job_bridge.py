@@ -8,7 +8,7 @@ import time
 
 import pytest
 from django.conf import settings
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from viewflow.workflow.models import Process, Task
@@ -17,6 +17,7 @@ from viewflow.workflow.status import PROCESS, STATUS
 from sparring.models import AuditEvent
 from tests.jobflow.flows import JobProbeFlow, start_probe
 from tests.jobflow.models import ProbeRun
+from tests.lock_waits import wait_until_someone_waits_for_a_lock
 from workflow import services
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -160,7 +161,6 @@ def test_without_a_broker_the_job_runs_in_a_thread_and_the_request_does_not_wait
     """The embedded default (issue 15, item 8): in-process tasks run in a background
     thread, so a request that queues a slow job (a long report's PDF) answers at once."""
     import threading
-    import time
 
     from sparring.background import request_scope
 
@@ -318,7 +318,7 @@ def _completion_meets_a_holder_of_the_lock(monkeypatch, meanwhile) -> dict:
         meanwhile(process, task)
         holding.set()
         # the completion's claim waits for the process row (not only a later statement)
-        _wait_until_someone_waits_for_a_lock(statement='UPDATE "viewflow_task" SET "status"')
+        wait_until_someone_waits_for_a_lock(statement='UPDATE "viewflow_task" SET "status"')
     thread.join(60)
     return outcome
 
@@ -364,28 +364,7 @@ def test_a_delivery_waiting_for_the_lock_sees_the_task_as_the_holder_left_it():
     with transaction.atomic(), JobProbeFlow.lock(process.pk):
         Task.objects.filter(pk=task.pk).update(status=STATUS.DONE, finished=timezone.now())
         holding.set()
-        _wait_until_someone_waits_for_a_lock()
+        wait_until_someone_waits_for_a_lock()
     thread.join(60)
     assert outcome == {"second": services.JobOutcome.SKIPPED}
     assert ProbeRun.objects.filter(process_id=process.pk).count() == ran_before
-
-
-def _wait_until_someone_waits_for_a_lock(timeout: float = 20.0, statement: str = "") -> None:
-    """Poll until another backend waits for a lock (in a statement starting with
-    ``statement``, when given)."""
-    probe = connections.create_connection("default")
-    try:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with probe.cursor() as cursor:
-                cursor.execute(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND wait_event_type = 'Lock' AND query LIKE %s",
-                    [statement.replace("%", "%%") + "%"],
-                )
-                if cursor.fetchone()[0]:
-                    return
-            time.sleep(0.02)
-        raise AssertionError("no one waited for the lock")
-    finally:
-        probe.close()
