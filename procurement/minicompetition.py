@@ -97,7 +97,7 @@ def competition_open(*, actor, case, deadline, price_weight: int, criteria: str)
     if deadline <= clock.now():
         raise ValidationError({"deadline": _("The deadline must be in the future.")})
     if not 0 <= price_weight <= 100:
-        raise ValidationError({"price_weight": _("Give the weight of price as 0–100 %.")})
+        raise ValidationError({"price_weight": _("Give the weight of price as 0–100%.")})
     criteria = criteria.strip()
     if not criteria:
         raise ValidationError(
