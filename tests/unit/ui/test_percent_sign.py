@@ -5,10 +5,9 @@ browser wrap between the figure and the sign, so every "%" after a figure is joi
 to it by a no-break space: in the templates and in the translated texts alike.
 """
 
+import gettext
 import re
 from pathlib import Path
-
-import gettext
 
 import pytest
 from django.conf import settings
