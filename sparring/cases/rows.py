@@ -91,7 +91,7 @@ def case_table_rows(cases: Iterable) -> SafeString:
         handler = case.handler
         parts.append(
             "\n  <tr>\n"
-            f'    <td><a href="{address(case.pk)}">{text(case)}</a></td>\n'
+            f'    <td><a class="case-ref" href="{address(case.pk)}">{text(case)}</a></td>\n'
             f'    <td class="wrap-anywhere">{text(case.organisation.display_name())}'
             + (f'<br><span class="muted">{text(unit)}</span>' if unit else "")
             + "</td>\n"
@@ -141,7 +141,7 @@ def queue_table_rows(cases: Iterable, selectable: str = "") -> SafeString:
             )
         row.append(
             "\n"
-            f'    <td><a href="{address(case.pk)}">{text(case)}</a></td>\n'
+            f'    <td><a class="case-ref" href="{address(case.pk)}">{text(case)}</a></td>\n'
             f'    <td class="wrap-anywhere">{text(case.organisation.display_name())}'
             + (f'<br><span class="muted">{text(unit)}</span>' if unit else "")
             + "</td>\n"

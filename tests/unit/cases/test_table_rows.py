@@ -2,7 +2,7 @@
 byte for byte, what their templates gave.
 
 The row templates as they were are kept here (``CASE_ROWS``, ``QUEUE_ROWS``) as the
-reference. Every page that shows the tables (the case list, the role homes, the queue,
+reference (with the reference link's ``case-ref`` class, added to both in session 11). Every page that shows the tables (the case list, the role homes, the queue,
 My cases) is read for each role in Finnish, Swedish and English, once with the new rows
 and once with the reference rows, on a programme with varied rows: every waiting step,
 finished cases, a draft without a reference, a late step, cases handled by a
@@ -29,7 +29,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 #: ``includes/case_table.html``'s rows before ``{% case_rows %}``.
 CASE_ROWS = """{% load i18n %}{% for case in cases %}
   <tr>
-    <td><a href="{% url 'sparring:case_detail' case.pk %}">{{ case }}</a></td>
+    <td><a class="case-ref" href="{% url 'sparring:case_detail' case.pk %}">{{ case }}</a></td>
     <td class="wrap-anywhere">{{ case.organisation.display_name }}{% if case.unit %}<br><span class="muted">{{ case.unit }}</span>{% endif %}</td>
     <td>{{ case.sector_label }}</td>
     <td>{{ case.theme|default_if_none:"–" }}</td>
@@ -44,7 +44,7 @@ CASE_ROWS = """{% load i18n %}{% for case in cases %}
 QUEUE_ROWS = """{% load i18n %}{% for case in cases %}
   <tr>
     {% if selectable %}<td><input type="checkbox" name="cases" value="{{ case.pk }}" id="select-{{ case.pk }}" form="{{ selectable }}"><label for="select-{{ case.pk }}" class="visually-hidden">{% blocktranslate with ref=case %}Select {{ ref }}{% endblocktranslate %}</label></td>{% endif %}
-    <td><a href="{% url 'sparring:case_detail' case.pk %}">{{ case }}</a></td>
+    <td><a class="case-ref" href="{% url 'sparring:case_detail' case.pk %}">{{ case }}</a></td>
     <td class="wrap-anywhere">{{ case.organisation.display_name }}{% if case.unit %}<br><span class="muted">{{ case.unit }}</span>{% endif %}</td>
     <td><span class="status status-{{ case.status }}">{{ case.get_status_display }}</span></td>
     <td>{% if case.waiting_since %}<time datetime="{{ case.waiting_since|date:'c' }}">{{ case.waiting_since|date:"SHORT_DATETIME_FORMAT" }}</time><br><span class="muted">{% blocktranslate with since=case.waiting_since|timesince %}{{ since }} ago{% endblocktranslate %}</span>{% else %}–{% endif %}</td>
