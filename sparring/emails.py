@@ -21,8 +21,8 @@ The outbox is the truth: a row without ``sent_at`` is pending. Delivery is
 idempotent per row (the row is locked while sending and a sent row is never sent
 again), so a batch delivered twice sends nothing twice. A failed attempt
 records the error and a backoff (``next_attempt_at``); the reconciliation sweep
-(``workflow.reconcile``) queues every unsent row whose backoff has passed, so a
-message whose Celery message was lost (Redis restarted empty, broker down at
+(``workflow.reconcile``) queues a flush of every unsent row whose backoff has
+passed (``flush_now``), so a message whose Celery message was lost (Redis restarted empty, broker down at
 commit) is still delivered. After ``MAX_ATTEMPTS`` failures a row waits for a
 coordinator to resend it (``email_resend``).
 """
