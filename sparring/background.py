@@ -111,6 +111,12 @@ BROKER_PAUSE = 5.0  # seconds
 _broker_down_until = 0.0
 
 
+def broker_paused() -> bool:
+    """True while this process does not try the broker (``BROKER_PAUSE`` after a failed
+    dispatch): a caller can skip work that only matters if a message can be sent."""
+    return time.monotonic() < _broker_down_until
+
+
 _in_request: contextvars.ContextVar[bool] = contextvars.ContextVar("in_request", default=False)
 
 

@@ -42,7 +42,7 @@ from django.utils import translation
 
 from . import access
 from .audit import audit_record
-from .background import dispatch
+from .background import broker_paused, dispatch
 from .email_delivery import (
     FLUSH_KEY,
     MAX_ATTEMPTS,  # noqa: F401 (the /jobs/ page reads it here)
@@ -195,22 +195,28 @@ def flush_soon() -> bool:
 
     Returns False if the broker could not be reached (never raises): the key is then
     removed, so the next commit tries again, and the reconciliation sweep delivers the
-    rows. With the cache down a flush is queued for every commit (a flush that finds
-    nothing due costs one query; a row is never sent twice).
+    rows; while the broker is known down (``background.broker_paused``) neither the
+    cache nor the broker is asked. With the cache down a flush is queued for every
+    commit (a flush that finds nothing due costs one query; a row is never sent twice).
     """
+    if broker_paused():  # a dispatch just failed: no cache round-trips for nothing
+        logger.warning("Broker unavailable: the e-mail is left for the reconciliation sweep")
+        return False
+    cache_up = True
     try:
         added = cache.add(FLUSH_KEY, 1, timeout=flush_key_timeout())
     except Exception:
         logger.warning("Cache unavailable: an e-mail flush is queued for this commit")
-        added = True
+        added, cache_up = True, False
     if not added:
         return True
     if dispatch(FLUSH_EMAILS, args=[], countdown=settings.SPARRING_EMAIL_FLUSH_SECONDS):
         return True
-    try:
-        cache.delete(FLUSH_KEY)
-    except Exception:  # the key expires on its own
-        logger.debug("Could not remove the e-mail flush's key", exc_info=True)
+    if cache_up:
+        try:
+            cache.delete(FLUSH_KEY)
+        except Exception:  # the key expires on its own
+            logger.debug("Could not remove the e-mail flush's key", exc_info=True)
     return False
 
 

@@ -221,6 +221,37 @@ def test_with_the_broker_down_the_sweep_delivers_the_rows(worker_mode, broker_do
     assert not OutboundEmail.objects.filter(pk__in=ids, sent_at=None).exists()
 
 
+def test_with_the_broker_known_down_a_commit_does_not_wait_on_the_cache(
+    worker_mode, broker_down, monkeypatch
+):
+    step("a@example.invalid")  # the failed dispatch pauses the broker for a few seconds
+    assert background.broker_paused()
+
+    def no_cache(*args, **kwargs):
+        raise AssertionError("the cache was asked while the broker is known down")
+
+    monkeypatch.setattr(cache, "add", no_cache)
+    monkeypatch.setattr(cache, "delete", no_cache)
+    step("b@example.invalid")
+
+    assert mail.outbox == []
+    assert OutboundEmail.objects.filter(sent_at=None).count() == 2  # for the sweep
+
+
+def test_with_the_cache_down_a_commit_still_queues_a_flush(worker_mode, queued, monkeypatch):
+    def down(*args, **kwargs):
+        raise ConnectionError("Error 111 connecting to 127.0.0.1:6379 (test)")
+
+    monkeypatch.setattr(cache, "add", down)
+    monkeypatch.setattr(cache, "delete", down)
+    step("a@example.invalid")
+    step("b@example.invalid")
+    assert flushes(queued) == 2  # one each: a flush that finds nothing due costs a query
+
+    tasks.flush_emails.apply()
+    assert sent_to() == ["a@example.invalid", "b@example.invalid"]
+
+
 def test_the_sweep_queues_one_flush_for_every_due_row(queued):
     step("a@example.invalid")
     step("b@example.invalid")
