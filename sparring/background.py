@@ -111,6 +111,12 @@ BROKER_PAUSE = 5.0  # seconds
 _broker_down_until = 0.0
 
 
+def broker_paused() -> bool:
+    """True while this process does not try the broker (``BROKER_PAUSE`` after a failed
+    dispatch): a caller can skip work that only matters if a message can be sent."""
+    return time.monotonic() < _broker_down_until
+
+
 _in_request: contextvars.ContextVar[bool] = contextvars.ContextVar("in_request", default=False)
 
 
@@ -165,13 +171,17 @@ def _run_in_thread(name: str, args: list[Any], task_id: str | None) -> None:
         connections.close_all()
 
 
-def dispatch(name: str, *, args: list[Any], task_id: str | None = None) -> bool:
+def dispatch(
+    name: str, *, args: list[Any], task_id: str | None = None, countdown: float | None = None
+) -> bool:
     """Queue the Celery task called ``name`` with ``args``; never raises.
 
     Args:
         name: the task's registered name, e.g. ``"sparring.tasks.deliver_email"``.
         args: its positional arguments (JSON-serialisable IDs).
         task_id: the message id to use (a flow job's ``external_task_id``).
+        countdown: seconds before a worker runs it (the e-mail flush's debounce);
+            in-process tasks run at once.
 
     Returns True if the message was handed to the broker (or run in-process
     when there is no broker), False if the broker could not be reached: the
@@ -187,7 +197,7 @@ def dispatch(name: str, *, args: list[Any], task_id: str | None = None) -> bool:
         logger.warning("Broker unavailable: %s%s left for the reconciliation sweep", name, args)
         return False
     try:
-        _task(name).apply_async(args=args, task_id=task_id)
+        _task(name).apply_async(args=args, task_id=task_id, countdown=countdown)
     except Exception:  # the change is committed; the sweep queues the work later
         _broker_down_until = time.monotonic() + BROKER_PAUSE
         logger.warning(

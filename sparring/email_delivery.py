@@ -1,18 +1,24 @@
 """Delivering queued e-mail (the worker side of the outbox in ``sparring.emails``).
 
-One step's messages are delivered together (``email_deliver_batch``): one locking
-read, one connection to the mail server, one write of every row.
+Messages are delivered in batches: one locking read, one connection to the mail
+server, one write of every row. ``email_deliver_batch`` delivers given rows (one
+transaction's messages in the embedded mode, a coordinator's resend);
+``email_flush`` delivers every due unsent row (with a broker and workers, one
+debounced flush covers the steps of the last few seconds, issue 17).
 """
 
 import logging
 import re
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection, transaction
+from django.db.models import Q, QuerySet
 
 from . import clock
 from .models import OutboundEmail
@@ -100,40 +106,139 @@ def email_deliver_batch(*, email_ids: Iterable[int]) -> BatchResult:
             .order_by("pk")
         )
         result.skipped = len(ids) - len(rows)
-        if not rows:
-            return result
-        now = clock.now()
-        connection = get_connection()
-        opened = _open(connection)
-        try:
-            for email in rows:
-                email.attempts += 1
-                try:
-                    if isinstance(opened, Exception):
-                        raise opened
-                    message = _message(email)
-                    message.connection = connection
-                    message.send()
-                except Exception as exc:
-                    email.last_error = str(exc)[:2000]
-                    email.next_attempt_at = now + backoff_after(email.attempts)
-                    failure = EmailNotSent(email, exc)
-                    failure.__cause__ = exc
-                    result.failed.append(failure)
-                    if opened is None:
-                        _close(connection)  # the next message opens a fresh one
-                else:
-                    email.sent_at = now
-                    email.last_error = ""
-                    email.next_attempt_at = None
-                    email.body_text = without_links(email.body_text)
-                    email.body_html = without_links(email.body_html)
-                    result.sent.append(email.pk)
-        finally:
-            if not isinstance(opened, Exception):
-                _close(connection)
-        write_back(rows)
+        _send_locked(rows, result)
     return result
+
+
+def _send_locked(rows: list[OutboundEmail], result: BatchResult) -> None:
+    """Send ``rows`` (locked by the caller's transaction) over one mail server
+    connection and write them back in one statement; ``result`` gets what happened."""
+    if not rows:
+        return
+    now = clock.now()
+    connection = get_connection()
+    opened = _open(connection)
+    try:
+        for email in rows:
+            email.attempts += 1
+            try:
+                if isinstance(opened, Exception):
+                    raise opened
+                message = _message(email)
+                message.connection = connection
+                message.send()
+            except Exception as exc:
+                email.last_error = str(exc)[:2000]
+                email.next_attempt_at = now + backoff_after(email.attempts)
+                failure = EmailNotSent(email, exc)
+                failure.__cause__ = exc
+                result.failed.append(failure)
+                if opened is None:
+                    _close(connection)  # the next message opens a fresh one
+            else:
+                email.sent_at = now
+                email.last_error = ""
+                email.next_attempt_at = None
+                email.body_text = without_links(email.body_text)
+                email.body_html = without_links(email.body_html)
+                result.sent.append(email.pk)
+    finally:
+        if not isinstance(opened, Exception):
+            _close(connection)
+    write_back(rows)
+
+
+# -- the flush: every due row, in batches (with a broker and workers) -------------------
+
+#: The cache key saying a flush is queued and has not started (``sparring.emails.flush_soon``).
+FLUSH_KEY = "emails:flush-queued"
+#: Rows a flush locks and sends at most in one transaction (one mail server connection).
+FLUSH_BATCH = 100
+#: Seconds a flush starts new batches for; then it queues the next flush and ends, well
+#: within the tasks' 60 s soft time limit (a batch killed mid-way would be sent again).
+FLUSH_TIME_BUDGET = 20.0
+
+
+def flush_key_timeout() -> int:
+    """How long the flush's key lives (seconds): the debounce window
+    (``SPARRING_EMAIL_FLUSH_SECONDS``) and a minute. A flush that has not started by
+    then (its message lost, a long queue) no longer stops a commit from queueing one."""
+    return int(settings.SPARRING_EMAIL_FLUSH_SECONDS) + 60
+
+
+def flush_key_clear() -> None:
+    """Forget that a flush is queued: a step committing from now on queues another.
+    With the cache down nothing is cleared; the key expires (``flush_key_timeout``)."""
+    try:
+        cache.delete(FLUSH_KEY)
+    except Exception:
+        logger.warning("Could not clear the e-mail flush's key", exc_info=True)
+
+
+def email_due_rows(*, older_than: timedelta | None = None) -> QuerySet[OutboundEmail]:
+    """The rows a flush delivers: unsent, out of their backoff (``next_attempt_at``
+    empty or passed on the product's clock), not given up (fewer than ``MAX_ATTEMPTS``
+    failures; those wait for a coordinator's resend), and with ``older_than`` created
+    at least that long ago."""
+    now = clock.now()
+    rows = OutboundEmail.objects.filter(
+        Q(next_attempt_at=None) | Q(next_attempt_at__lte=now),
+        sent_at=None,
+        attempts__lt=MAX_ATTEMPTS,
+    )
+    if older_than is not None:
+        rows = rows.filter(created__lte=now - older_than)
+    return rows
+
+
+@dataclass
+class FlushResult(BatchResult):
+    """What one flush did: ``BatchResult``'s counts, its batches, and whether its time
+    ran out with rows perhaps left (``more``: the caller queues the next flush)."""
+
+    batches: int = 0
+    more: bool = False
+
+
+def email_flush(*, older_than: timedelta | None = None) -> FlushResult:
+    """Deliver every due unsent outbox row (``email_due_rows``), oldest (pk) first, in
+    batches of ``FLUSH_BATCH``: per batch one ``SELECT … FOR UPDATE SKIP LOCKED`` and
+    one write-back in its own transaction, over one mail server connection
+    (``email_deliver_batch``'s sending and idempotency). Loops until a batch comes back
+    short, or ``FLUSH_TIME_BUDGET`` seconds have passed (then ``more`` is set).
+
+    Args:
+        older_than: deliver only rows created at least this long ago (the
+            reconciliation sweep's flush, which leaves younger rows to their own
+            flush). None (the debounced flush): first clear ``FLUSH_KEY`` and then
+            read, so that a step committing while this flush runs queues a new one
+            and no message waits for a flush that already read its rows.
+
+    Never sends a row twice: a row another flush or delivery holds is skipped (that one
+    sends it) and a sent row is not selected. A refused message keeps its error and
+    backoff (returned in ``failed``), and is not tried again before it is due.
+    """
+    result = FlushResult()
+    if older_than is None:
+        flush_key_clear()
+    started = time.monotonic()
+    after = 0
+    while True:
+        with transaction.atomic():
+            rows = list(
+                email_due_rows(older_than=older_than)
+                .filter(pk__gt=after)
+                .select_for_update(skip_locked=True)
+                .order_by("pk")[:FLUSH_BATCH]
+            )
+            _send_locked(rows, result)
+        result.batches += 1
+        if len(rows) < FLUSH_BATCH:
+            return result
+        after = rows[-1].pk
+        if time.monotonic() - started >= FLUSH_TIME_BUDGET:
+            result.more = True
+            return result
 
 
 UPDATED_FIELDS = ["attempts", "sent_at", "last_error", "next_attempt_at", "body_text", "body_html"]

@@ -5,6 +5,7 @@ Every task is idempotent and retried on infrastructure errors (see
 """
 
 import logging
+from datetime import timedelta
 
 from celery import shared_task
 
@@ -42,6 +43,27 @@ def deliver_emails(email_ids: list[int]) -> int:
     result = email_delivery.email_deliver_batch(email_ids=email_ids)
     for failure in result.failed:
         logger.warning("%s; retried after %s", failure, failure.email.next_attempt_at)
+    return len(result.sent)
+
+
+@shared_task(acks_late=True, ignore_result=True, **INFRASTRUCTURE_RETRY)
+def flush_emails(older_than_seconds: float | None = None) -> int:
+    """Deliver every due unsent message of the outbox in batches (idempotent per message).
+
+    Queued debounced after the commits of steps (``emails.flush_soon``, with a broker
+    and workers) and by the reconciliation sweep (``older_than_seconds``: only rows
+    at least that old). Returns how many were sent now. Refusals keep their rows'
+    backoff and are logged like ``deliver_emails``; when the flush's time budget runs
+    out it queues the next flush at once (``email_delivery.email_flush``).
+    """
+    from . import emails
+
+    older_than = None if older_than_seconds is None else timedelta(seconds=older_than_seconds)
+    result = email_delivery.email_flush(older_than=older_than)
+    for failure in result.failed:
+        logger.warning("%s; retried after %s", failure, failure.email.next_attempt_at)
+    if result.more:
+        emails.flush_now(older_than=older_than)
     return len(result.sent)
 
 

@@ -8,7 +8,8 @@ finish them), the rows in PostgreSQL still say what is pending:
   ``SPARRING_REQUEUE_AFTER`` or STARTED for longer than
   ``SPARRING_REQUEUE_STARTED_AFTER`` (longer than any run may take: the task's
   hard time limit has killed it by then);
-* outbox rows not sent, out of their backoff and not given up;
+* outbox rows not sent, out of their backoff and not given up (one flush of them
+  all: ``sparring.tasks.flush_emails``);
 * corrected reports (revision 2 on) whose PDF has not been made.
 
 ``requeue_pending`` queues each of them again. That is safe because every job
@@ -51,7 +52,7 @@ class Requeued:
     """What one sweep queued again (counts), and what it could not queue."""
 
     jobs: int = 0
-    emails: int = 0
+    emails: int = 0  # due outbox rows a flush was queued for
     reports: int = 0
     not_queued: int = 0  # the broker could not be reached: the next sweep tries again
     task_pks: list[int] = field(default_factory=list)
@@ -97,7 +98,7 @@ def missing_report_pdfs(*, older_than: timedelta) -> QuerySet[Report]:
     )
 
 
-def _not_recently_queued(kind: str, pk: int, within: timedelta) -> bool:
+def _not_recently_queued(kind: str, pk: int | str, within: timedelta) -> bool:
     """True unless this sweep queued the same thing less than ``within`` ago.
 
     Keeps a long queue from being filled with copies; with the cache down it
@@ -156,11 +157,12 @@ def requeue_pending(
             result.jobs += 1
             result.task_pks.append(task.pk)
 
-    for email_id in emails.email_due(older_than=email_after).values_list("pk", flat=True):
-        if throttle and not _not_recently_queued("email", email_id, email_after):
-            continue
-        if queued(emails.email_requeue(email_id=email_id)):
-            result.emails += 1
+    # One flush delivers every due row (of those older than the threshold: younger ones
+    # have their own delivery queued); it never sends a row another delivery holds.
+    due = emails.email_due(older_than=email_after).count()
+    if due and (not throttle or _not_recently_queued("email", "flush", email_after)):
+        if queued(emails.flush_now(older_than=email_after)):
+            result.emails += due
 
     for report in missing_report_pdfs(older_than=report_after):
         if throttle and not _not_recently_queued("report", report.pk, report_after):

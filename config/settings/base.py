@@ -317,6 +317,12 @@ SPARRING_EXPORT_CHUNK_ROWS = int(os.environ.get("SPARRING_EXPORT_CHUNK_ROWS", "2
 SPARRING_XLSX_EXPORT_MAX_ROWS = int(os.environ.get("SPARRING_XLSX_EXPORT_MAX_ROWS", "10000"))
 SPARRING_REQUEUE_AFTER = int(os.environ.get("SPARRING_REQUEUE_AFTER", "60"))
 SPARRING_REQUEUE_STARTED_AFTER = int(os.environ.get("SPARRING_REQUEUE_STARTED_AFTER", "120"))
+# E-mail with a broker and workers: a step's commit queues one flush of the outbox this
+# many seconds later (a debounce), which delivers the messages of every step committed
+# meanwhile in one batch (sparring/emails.py flush_soon). The embedded default delivers
+# at once. None below: batched exactly when Celery is not eager (the bench forces True).
+SPARRING_EMAIL_FLUSH_SECONDS = int(os.environ.get("SPARRING_EMAIL_FLUSH_SECONDS", "3"))
+SPARRING_EMAIL_BATCHED = None
 # A background job or e-mail pending longer than this counts as stuck on the
 # coordinators' page, on their home and in the health check (seconds).
 SPARRING_STUCK_AFTER = int(os.environ.get("SPARRING_STUCK_AFTER", "600"))

@@ -55,9 +55,18 @@ def celery_queue():
 
 @pytest.fixture
 def real_broker(celery_queue, transactional_db):
-    """Send tasks through Redis to the test's worker instead of running them in-process."""
-    from celery_app import app
+    """Send tasks through Redis to the test's worker instead of running them in-process.
 
+    E-mail is then batched (``sparring.emails.delivery_batched``): a commit queues the
+    debounced flush unless the cache says one is queued. A flush an earlier test queued
+    (and nobody ran) must not hold this test's back, so its key is removed first.
+    """
+    from django.core.cache import cache
+
+    from celery_app import app
+    from sparring.email_delivery import FLUSH_KEY
+
+    cache.delete(FLUSH_KEY)
     saved = (app.conf.task_always_eager, app.conf.task_default_queue)
     app.conf.task_always_eager = False
     app.conf.task_default_queue = celery_queue

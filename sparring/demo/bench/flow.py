@@ -6,7 +6,10 @@ of steps and reports, per step, the wall time (ms) and the SQL queries it sent.
 * :class:`RealFlow` drives a sparring case from draft to closed through the
   services the forms call (as ``sparring.demo.programme.Replay`` does), on its
   own days of the product's clock, with background work in this process
-  (Celery eager), the report PDF stubbed and e-mail kept in memory.
+  (Celery eager), the report PDF stubbed and e-mail kept in memory. E-mail is
+  batched as with a broker and workers: the steps' commits queue the debounced
+  flush (``sparring.emails.flush_soon``), which is kept, not run, and run once at
+  the end of the case as its own step, ``mail`` (what the worker does).
 * :class:`StockFlow` is a plain viewflow 2.4 flow (viewflow's own Process and
   Task models, the product's flow lock) of a StartHandle and Handles, each
   completed through the node's ``run`` with a small change to the process data.
@@ -108,9 +111,16 @@ class StepTimer:
 
 
 @contextmanager
-def in_process_background():
-    """Celery eager, mail in memory, the report PDF stubbed, for the block."""
+def in_process_background(flushes: list | None = None):
+    """Celery eager, mail in memory, the report PDF stubbed, for the block.
+
+    With ``flushes`` (a list), e-mail is batched as with separate workers
+    (``SPARRING_EMAIL_BATCHED``): the flushes the commits queue are appended to it
+    (their countdowns) instead of being run; the caller runs the flush.
+    """
     from celery import current_app
+
+    from sparring import emails
 
     eager = current_app.conf.task_always_eager
     current_app.conf.task_always_eager = True
@@ -122,6 +132,17 @@ def in_process_background():
             stack.enter_context(
                 mock.patch("sparring.reports.pdf.render_pdf", return_value=TINY_PDF)
             )
+            if flushes is not None:
+                stack.enter_context(override_settings(SPARRING_EMAIL_BATCHED=True))
+                dispatch = emails.dispatch
+
+                def to_the_broker(name, *, args, task_id=None, countdown=None):
+                    if name == emails.FLUSH_EMAILS:  # queued for the worker, kept
+                        flushes.append(countdown)
+                        return True
+                    return dispatch(name, args=args, task_id=task_id, countdown=countdown)
+
+                stack.enter_context(mock.patch.object(emails, "dispatch", to_the_broker))
             yield
     finally:
         current_app.conf.task_always_eager = eager
@@ -134,6 +155,11 @@ class RealFlow:
     their ``bench-flow`` names) and a consultant once per driver. Each case runs
     on four days of its own on the product's clock, so the driver's cases never
     share their consultant's day and the date rules hold as they do for users.
+
+    E-mail goes as with a broker and workers: the steps queue the debounced flush,
+    and the ``mail`` step at the end of the case runs it (the worker's delivery of
+    the case's messages, counted in the case's figure). Raises RuntimeError if the
+    steps did not queue exactly one flush or a message of the case is left unsent.
     """
 
     STEPS = (
@@ -150,6 +176,8 @@ class RealFlow:
         "feedback_over",
         "close",
     )
+    #: The pseudo-step after the case's steps: the worker's flush of the case's e-mail.
+    MAIL = "mail"
 
     def __init__(self) -> None:
         self._setup()
@@ -244,9 +272,11 @@ class RealFlow:
         """One case draft -> closed; returns its steps (``step``, ``ms``, ``queries``, ``sql``)."""
         from zoneinfo import ZoneInfo
 
-        from sparring import clock
+        from django.core.cache import cache
+
+        from sparring import clock, email_delivery, tasks
         from sparring.cases import services
-        from sparring.models import SessionDay
+        from sparring.models import OutboundEmail, SessionDay
         from sparring.reports import services as report_services
         from workflow import timers
 
@@ -260,7 +290,10 @@ class RealFlow:
         days = [first_day + timedelta(days=1), first_day + timedelta(days=2)]
         timer = StepTimer(keep=keep_sql)
         Case = self.Case
-        with in_process_background(), clock.travel(at(first_day, 10)) as traveller:
+        flushes: list = []
+        cache.delete(email_delivery.FLUSH_KEY)  # no flush of an earlier run is pending
+        first_email = OutboundEmail.objects.order_by("-pk").values_list("pk", flat=True).first()
+        with in_process_background(flushes), clock.travel(at(first_day, 10)) as traveller:
             data = application(self.done)
             with timer.step("create"):
                 case = services.case_create(actor=self.applicant, call=self.call, data=data)
@@ -320,9 +353,16 @@ class RealFlow:
                 services.case_close(
                     actor=self.coordinator, case=case, comment="", version=case.version
                 )
+            if len(flushes) != 1:
+                raise RuntimeError(f"the case's steps queued {len(flushes)} e-mail flushes, not 1")
+            with timer.step(self.MAIL):
+                tasks.flush_emails.apply()  # as the worker runs it, the countdown passed
         case.refresh_from_db()
         if case.status != Case.Status.CLOSED:
             raise RuntimeError(f"bench case {case.pk} ended in {case.status}, not closed")
+        unsent = OutboundEmail.objects.filter(pk__gt=first_email or 0, sent_at=None).count()
+        if unsent:
+            raise RuntimeError(f"bench case {case.pk} left {unsent} e-mails unsent")
         return timer.steps
 
 
