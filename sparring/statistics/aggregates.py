@@ -16,10 +16,12 @@ Three tables: ``statistics.CaseFigures`` (one row per case),
   case of a consultant, so a fold-in costs the same at 200 cases as at 100 000).
   One EXISTS when nothing is queued; otherwise a fixed number of queries whatever the
   number of changes (up to ``CHUNK`` cases).
-  Every reader calls it first: the figures, the ledger, fairness, invoicing, and the
-  call-off inside its agreement lock (so the rule reads loads that include every
-  committed change). Two refreshes at once serialise on the queue's rows; a change
-  committed meanwhile stays queued for the next one.
+  Every reader calls it first: the figures, the ledger, fairness, invoicing. Two
+  refreshes at once serialise on the queue's rows; a change committed meanwhile
+  stays queued for the next one.
+- **The call-off's loads.** Under its agreement lock the call-off folds nothing in:
+  ``current_loads`` reads the stored loads plus what the queued cases move (their
+  records against their stored rows), in one statement.
 - **Checking.** ``check()`` recomputes every row and load from the records and lists
   the differences; ``rebuild()`` rewrites everything (``manage.py check_aggregates``).
 """
