@@ -234,3 +234,16 @@ def test_without_the_statistics_app_the_counters_are_the_stored_loads(
     with transaction.atomic():
         counted = calloff.locked_counters(agreement, pool)
     assert counted.load[aino.consultant.pk] == 2
+
+
+def test_a_long_queue_is_folded_in_after_the_call_offs_commit(
+    applicant, coordinator, open_call, agreement, supplier, monkeypatch
+):
+    """Without the beat the queue would only grow: a call-off that reads more queued cases
+    than ``LONG_QUEUE`` folds them in after its commit (not under its lock)."""
+    make_consultant("aino.a", supplier)
+    case = approved_case(applicant, coordinator, open_call)
+    monkeypatch.setattr(aggregates, "LONG_QUEUE", 0)
+    services.case_call_off(actor=coordinator, case=case, version=case.version)
+    assert not FigureChange.objects.exists()
+    assert aggregates.check() == []
