@@ -280,43 +280,55 @@ _UNAVAILABLE, _CONFLICT, _DECLINED = 1, 2, 3
 
 
 def locked_counters(agreement: FrameworkAgreement, given: Pool) -> Counters:
-    """Lock the agreement's consultants and read their counters: one query.
+    """Lock the agreement and its consultants, and read their counters: two queries.
 
-    Called under the agreement's lock (after ``aggregates.refresh_if_queued``). Each
-    consultant's ``active`` and ``capacity_total`` are re-read with the lock (a profile
-    saved since ``pool`` read them counts). Days and euros are those of ``committed_days``,
-    ``supplier_days`` and ``reports.ledger`` (committed, offered and stopped euros).
+    Call inside the call-off's transaction: the lock is held to its commit. One statement
+    locks the agreement's row with its consultants' (in the consultants' order; an
+    agreement without consultants has nobody to call off) and re-reads each consultant's
+    ``active`` and ``capacity_total`` (a profile saved since ``pool`` read them counts).
+    The second reads the counters as the records stand (``aggregates.current_loads``:
+    the maintained loads plus what the queued changes move, nothing folded in, so every
+    change committed before the lock counts). Days and euros are those of
+    ``committed_days``, ``supplier_days`` and ``reports.ledger`` (committed, offered and
+    stopped euros).
     """
-    rows = (
+    locked = (
         Consultant.objects.filter(supplier__agreement=agreement)
-        .select_for_update(of=("self",))
+        .select_related("supplier__agreement")
+        .select_for_update(of=("self", "supplier__agreement"))
+        .only("active", "capacity_total", "supplier_id", "supplier__agreement__id")
         .order_by("pk")
-        .values_list(
-            "pk",
-            "active",
-            "capacity_total",
-            "supplier_id",
-            "load__committed_days",
-            "load__offered_days",
-            "load__committed_eur",
-            "load__offered_eur",
-            "load__stopped_eur",
-        )
     )
     by_pk = {c.pk: c for c in given.consultants}
-    load: dict[int, int] = {}
-    per_supplier: dict[int, int] = {}
-    eur = Decimal("0")
-    for pk, active, capacity, supplier_id, days, offered, c_eur, o_eur, s_eur in rows:
-        days = (days or 0) + (offered or 0)
-        load[pk] = days
-        if days:
-            per_supplier[supplier_id] = per_supplier.get(supplier_id, 0) + days
-        eur += (c_eur or 0) + (o_eur or 0) + (s_eur or 0)
-        consultant = by_pk.get(pk)
+    supplier_of: dict[int, int] = {}
+    for row in locked:
+        supplier_of[row.pk] = row.supplier_id
+        consultant = by_pk.get(row.pk)
         if consultant is not None:
-            consultant.active, consultant.capacity_total = active, capacity
+            consultant.active, consultant.capacity_total = row.active, row.capacity_total
+    current = aggregates.current_loads(supplier_of)
+    if current is None:  # no statistics app: the stored loads
+        aggregates.refresh()
+        current = _stored_loads(supplier_of)
+    load, eur = current
+    per_supplier: dict[int, int] = {}
+    for pk, days in load.items():
+        if days:
+            per_supplier[supplier_of[pk]] = per_supplier.get(supplier_of[pk], 0) + days
     return Counters(load, per_supplier, eur)
+
+
+def _stored_loads(consultant_ids) -> tuple[dict[int, int], Decimal]:
+    load = dict.fromkeys(consultant_ids, 0)
+    eur = Decimal("0")
+    for pk, days, offered, c_eur, o_eur, s_eur in ConsultantLoad.objects.filter(
+        consultant_id__in=load
+    ).values_list(
+        "pk", "committed_days", "offered_days", "committed_eur", "offered_eur", "stopped_eur"
+    ):
+        load[pk] = days + offered
+        eur += c_eur + o_eur + s_eur
+    return load, eur
 
 
 def candidates(case, agreement: FrameworkAgreement, *, lock: bool = False) -> list[Candidate]:

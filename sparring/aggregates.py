@@ -7,22 +7,33 @@ registered refresher (the app not installed) ``refresh`` does nothing.
 
 A page or service that reads many figures wraps its reading in ``reading()``: the
 queued changes are folded in once, at its first ``refresh``, not before every figure.
+
+The call-off's locked section folds nothing in: ``current_loads`` reads the
+consultants' loads as the records stand, the maintained ones plus what the queued
+changes move, in one statement.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from decimal import Decimal
 
 _refresher: Callable[[], object] | None = None
 _queued: Callable[[], bool] | None = None
+_loads: Callable[[Iterable[int]], tuple[dict[int, int], Decimal]] | None = None
 _folded: ContextVar[bool | None] = ContextVar("aggregates_folded", default=None)
 
 
-def register(refresher: Callable[[], object], queued: Callable[[], bool]) -> None:
+def register(
+    refresher: Callable[[], object],
+    queued: Callable[[], bool],
+    loads: Callable[[Iterable[int]], tuple[dict[int, int], Decimal]] | None = None,
+) -> None:
     """Set the function ``refresh`` calls (it does nothing but one EXISTS when nothing is
-    queued) and the one that says whether anything is queued (the statistics app's)."""
-    global _refresher, _queued
-    _refresher, _queued = refresher, queued
+    queued), the one that says whether anything is queued and the one behind
+    ``current_loads`` (the statistics app's)."""
+    global _refresher, _queued, _loads
+    _refresher, _queued, _loads = refresher, queued, loads
 
 
 def refresh() -> None:
@@ -37,10 +48,19 @@ def refresh() -> None:
         _folded.set(True)
 
 
-def refresh_if_queued() -> None:
-    """``refresh`` (kept for the call-off's locked section, which calls it by this name):
-    the refresher itself first asks whether anything is queued, one small query."""
-    refresh()
+def current_loads(consultant_ids: Iterable[int]) -> tuple[dict[int, int], Decimal] | None:
+    """The call-off's counters of ``consultant_ids`` as the records stand, without folding in.
+
+    Returns (days each consultant is committed to: assigned cases and open offers; the
+    euros of them all: committed, offered and stopped), the definitions of
+    ``procurement.ConsultantLoad``, or None when no statistics app registered a reader
+    (then read ``ConsultantLoad`` after ``refresh``). One statement: the maintained loads
+    plus the difference the queued cases' records make to their folded-in rows
+    (``sparring.statistics.aggregates.current_loads``).
+    """
+    if _loads is None:
+        return None
+    return _loads(consultant_ids)
 
 
 @contextmanager

@@ -16,10 +16,12 @@ Three tables: ``statistics.CaseFigures`` (one row per case),
   case of a consultant, so a fold-in costs the same at 200 cases as at 100 000).
   One EXISTS when nothing is queued; otherwise a fixed number of queries whatever the
   number of changes (up to ``CHUNK`` cases).
-  Every reader calls it first: the figures, the ledger, fairness, invoicing, and the
-  call-off inside its agreement lock (so the rule reads loads that include every
-  committed change). Two refreshes at once serialise on the queue's rows; a change
-  committed meanwhile stays queued for the next one.
+  Every reader calls it first: the figures, the ledger, fairness, invoicing. Two
+  refreshes at once serialise on the queue's rows; a change committed meanwhile
+  stays queued for the next one.
+- **The call-off's loads.** Under its agreement lock the call-off folds nothing in:
+  ``current_loads`` reads the stored loads plus what the queued cases move (their
+  records against their stored rows), in one statement.
 - **Checking.** ``check()`` recomputes every row and load from the records and lists
   the differences; ``rebuild()`` rewrites everything (``manage.py check_aggregates``).
 """
@@ -31,7 +33,21 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Max, Min, Q, Sum
+from django.db.models import (
+    BigIntegerField,
+    CharField,
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Max,
+    Min,
+    Q,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from procurement.models import CallOff, Consultant, ConsultantLoad, Offer
@@ -505,3 +521,121 @@ def _loads_from(rows: Iterable[CaseFigures], consultants) -> dict[int, dict]:
                 load["stopped_days"] += row.held_days
                 load["stopped_eur"] += held_eur
     return loads
+
+
+# The kinds of rows of ``current_loads``' one statement, and its euros' column.
+_LOAD, _CASE, _OFFER, _HELD, _STORED = range(5)
+_EUR = DecimalField(max_digits=14, decimal_places=2)
+
+# A queue longer than this many cases (the beat not running) is folded in after the
+# call-off's commit, so the call-off's reading of the queued cases stays short.
+LONG_QUEUE = CHUNK
+
+
+def current_loads(consultant_ids: Iterable[int]) -> tuple[dict[int, int], Decimal]:
+    """The call-off's counters as the records stand now, without folding anything in.
+
+    Returns (days (committed + offered) per consultant of ``consultant_ids``; the euros
+    (committed + offered + stopped) of them all), the counters of ``ConsultantLoad``.
+    The stored loads lag the records by the queued changes only (the triggers queue a
+    case in the transaction that changes it; a fold-in moves the loads and deletes the
+    queue rows in one): so the current load is the stored one plus, for each queued
+    case, its contribution from its records minus that of its stored ``CaseFigures`` row.
+    Both contributions are ``_loads_from``'s (the fold-in's definitions); the columns a
+    load reads from the records (consultant, open offer's consultant, status, days,
+    price, days held) are ``case_rows``'. One statement, so one snapshot: the loads,
+    the queue, the stored rows and the records agree with each other even while a
+    fold-in commits. It reads the queued cases' rows only (the beat keeps the queue
+    short; a queue longer than ``LONG_QUEUE`` cases is folded in after the commit).
+    """
+    ids = sorted(set(consultant_ids))
+    queue = FigureChange.objects.values("case_id")
+    # typed NULLs: PostgreSQL matches each column's types across the union's parts
+    null_int = Cast(Value(None), BigIntegerField())
+    null_text = Cast(Value(None), CharField())
+    null_eur = Cast(Value(None), _EUR)
+    loads = ConsultantLoad.objects.filter(consultant_id__in=[*ids, NONE]).values_list(
+        Value(_LOAD),
+        null_int,
+        "consultant_id",
+        null_int,
+        null_text,
+        ExpressionWrapper(F("committed_days") + F("offered_days"), output_field=IntegerField()),
+        ExpressionWrapper(
+            F("committed_eur") + F("offered_eur") + F("stopped_eur"), output_field=_EUR
+        ),
+        null_int,
+    )
+    cases = Case.objects.filter(pk__in=queue).values_list(
+        Value(_CASE),
+        "pk",
+        "consultant_id",
+        null_int,
+        "status",
+        "approved_days",
+        "agreed_day_price",
+        null_int,
+    )
+    offers = Offer.objects.filter(case_id__in=queue, status=Offer.Status.OFFERED).values_list(
+        Value(_OFFER), "case_id", "consultant_id", null_int, null_text, null_int, null_eur, null_int
+    )
+    held = SessionDay.objects.filter(case_id__in=queue, status=SessionDay.Status.HELD).values_list(
+        Value(_HELD), "case_id", null_int, null_int, null_text, null_int, null_eur, null_int
+    )
+    stored = CaseFigures.objects.filter(case_id__in=queue).values_list(
+        Value(_STORED),
+        "case_id",
+        "consultant_id",
+        "offered_consultant_id",
+        "status",
+        "approved_days",
+        "agreed_day_price",
+        "held_days",
+    )
+    days: dict[int, int] = dict.fromkeys(ids, 0)
+    eur = Decimal("0")
+    records: dict[int, CaseFigures] = {}
+    offered: dict[int, int] = {}
+    held_days: dict[int, int] = defaultdict(int)
+    before: list[CaseFigures] = []
+    rows = loads.order_by().union(*(q.order_by() for q in (cases, offers, held, stored)), all=True)
+    for kind, case_id, consultant, other, status, n_days, price, n in rows:
+        if kind == _LOAD:
+            if consultant in days:
+                days[consultant] += n_days or 0
+                eur += price or 0
+        elif kind == _CASE:
+            records[case_id] = CaseFigures(
+                case_id=case_id,
+                consultant_id=consultant,
+                status=status,
+                approved_days=n_days,
+                agreed_day_price=price,
+            )
+        elif kind == _OFFER:
+            offered[case_id] = consultant
+        elif kind == _HELD:
+            held_days[case_id] += 1
+        else:
+            before.append(
+                CaseFigures(
+                    case_id=case_id,
+                    consultant_id=consultant,
+                    offered_consultant_id=other,
+                    status=status,
+                    approved_days=n_days,
+                    agreed_day_price=price,
+                    held_days=n,
+                )
+            )
+    for case_id, row in records.items():
+        row.offered_consultant_id = offered.get(case_id)
+        row.held_days = held_days.get(case_id, 0)
+    after_loads, before_loads = _loads_from(records.values(), ids), _loads_from(before, ids)
+    for pk in ids:
+        new, old = after_loads[pk], before_loads[pk]
+        days[pk] += sum(new[n] - old[n] for n in ("committed_days", "offered_days"))
+        eur += sum(new[n] - old[n] for n in ("committed_eur", "offered_eur", "stopped_eur"))
+    if len(records.keys() | {row.case_id for row in before}) > LONG_QUEUE:
+        transaction.on_commit(refresh)
+    return days, Decimal(eur).quantize(Decimal("0.01"))

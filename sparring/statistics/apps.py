@@ -15,7 +15,7 @@ class StatisticsConfig(AppConfig):
 
         from . import aggregates
 
-        hook.register(aggregates.refresh, aggregates.queued)
+        hook.register(aggregates.refresh, aggregates.queued, aggregates.current_loads)
         post_migrate.connect(_reinstall_triggers, sender=self)
 
 

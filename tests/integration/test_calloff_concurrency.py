@@ -95,9 +95,10 @@ def test_the_agreement_lock_covers_counters_choice_and_writes_only(
     transactional_db, applicant, coordinator, open_call, agreement, supplier
 ):
     """Issue 17: everything a call-off reads that other call-offs do not change is read
-    before the agreement's lock; under it, only the queue check, one read of the
-    counters (which locks the consultants), then the writes. Nothing under the lock reads
-    the cases, their offers or the ledger's history."""
+    before the agreement's lock; under it, only the lock (the agreement with its
+    consultants), one read of the counters, then the writes. The counters read the
+    cases and their offers only through the queue of changes not yet folded in (the
+    loads as the records stand), never the cases' or the ledger's history."""
     from django.db import connection as db
     from django.test.utils import CaptureQueriesContext
 
@@ -108,16 +109,33 @@ def test_the_agreement_lock_covers_counters_choice_and_writes_only(
     statements = [q["sql"] for q in queries.captured_queries]
     table = '"procurement_frameworkagreement"'
     locked_at = next(n for n, sql in enumerate(statements) if table in sql and "FOR UPDATE" in sql)
+    assert '"procurement_consultant"' in statements[locked_at]
     first_write = next(
         n
         for n, sql in enumerate(statements)
         if n > locked_at and sql.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
     )
     reads = statements[locked_at + 1 : first_write]
-    # the queue check (its changes were folded in before the lock), the counters
-    assert len(reads) <= 2, reads
-    assert not any('FROM "sparring_case"' in sql for sql in reads), reads
-    assert not any('"procurement_offer"' in sql for sql in reads), reads
+    assert len(reads) == 1, reads  # the counters
+    _reads_the_cases_through_the_queue_only(reads[0])
+
+
+def _reads_the_cases_through_the_queue_only(counters: str) -> None:
+    """Each part of the counters' statement that reads cases, offers, days or figures rows
+    is bounded by the queue (``IN (SELECT ... "statistics_figurechange" ...)``), and
+    nothing in it sums or groups rows."""
+    parts = counters.split(" UNION ALL ")
+    assert len(parts) == 5, counters
+    for part in parts:
+        if (
+            any(
+                f'FROM "{t}"' in part
+                for t in ("sparring_case", "procurement_offer", "sparring_sessionday")
+            )
+            or 'FROM "statistics_casefigures"' in part
+        ):
+            assert '"statistics_figurechange"' in part, part
+    assert "GROUP BY" not in counters and "SUM(" not in counters.upper(), counters
 
 
 def test_the_flow_bookkeeping_is_done_before_the_agreement_lock(
@@ -156,36 +174,33 @@ def test_the_flow_bookkeeping_is_done_before_the_agreement_lock(
     assert not any(sql.lstrip().upper().startswith("DELETE") for sql in under), under
 
 
-def test_the_locked_fold_in_of_the_previous_call_off_sums_no_history(
-    transactional_db, applicant, coordinator, open_call, agreement, supplier, monkeypatch
+def test_the_counters_of_the_previous_call_off_sum_no_history(
+    transactional_db, applicant, coordinator, open_call, agreement, supplier
 ):
-    """Issue 17: in a burst, a call-off folds in the previous call-off's changes under the
-    agreement's lock. That fold-in reads and writes those cases' rows only (loads and
-    rollup move by difference): no sum over the consultants' cases, and the same
-    statements with 2 or 40 cases in the consultant's history."""
+    """Issue 17: in a burst, a call-off counts the previous call-off's changes (queued,
+    not folded in) under the agreement's lock. It reads those cases' rows only, through
+    the queue: no sum over the consultants' cases, and the same statements with 2 or 40
+    cases in the consultant's history."""
     from django.db import connection as db
-    from django.db import transaction
     from django.test.utils import CaptureQueriesContext
 
-    from sparring import aggregates
+    from sparring.statistics import aggregates
 
-    make_consultant("aino.a", supplier, capacity_total=200)
-    real = aggregates.refresh_if_queued
-
-    def only_under_the_lock():  # as in a burst: the previous one committed after step 1
-        if transaction.get_connection().in_atomic_block:
-            real()
+    aino = make_consultant("aino.a", supplier, capacity_total=200)
 
     def locked_section(history: int) -> list[str]:
         cases = [approved_case(applicant, coordinator, open_call, days=1) for _n in range(history)]
         for case in cases:
             services.case_call_off(actor=coordinator, case=case, version=case.version)
+        aggregates.refresh()  # the history folded in, as the beat does
         first, second = (approved_case(applicant, coordinator, open_call, days=1) for _n in "ab")
         services.case_call_off(actor=coordinator, case=first, version=first.version)
-        monkeypatch.setattr(aggregates, "refresh_if_queued", only_under_the_lock)
         with CaptureQueriesContext(db) as queries:
-            services.case_call_off(actor=coordinator, case=second, version=second.version)
-        monkeypatch.setattr(aggregates, "refresh_if_queued", real)
+            offer = services.case_call_off(actor=coordinator, case=second, version=second.version)
+        # the previous offer counted although not folded in
+        loads = {c["consultant"]: c["load"] for c in offer.call_off.candidates}
+        open_days = Offer.objects.filter(consultant=aino.consultant, status=Offer.Status.OFFERED)
+        assert loads[aino.consultant.pk] == open_days.exclude(case=second).count()
         statements = [q["sql"] for q in queries.captured_queries]
         table = '"procurement_frameworkagreement"'
         locked_at = next(
@@ -194,7 +209,7 @@ def test_the_locked_fold_in_of_the_previous_call_off_sums_no_history(
         return statements[locked_at:]
 
     few = locked_section(1)
-    assert any('"statistics_casefigures"' in sql for sql in few), "folded in under the lock"
+    _reads_the_cases_through_the_queue_only(few[1])
     assert not any('"statistics_casefigures"' in sql and "SUM(" in sql.upper() for sql in few)
     assert not any('FROM "sparring_case"' in sql and "GROUP BY" in sql for sql in few)
     many = locked_section(20)

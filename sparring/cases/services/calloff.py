@@ -1,12 +1,11 @@
 """The call-off of a consultant under the framework agreement, and the consultant's answer."""
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from procurement import calloff
 from procurement.models import CallOff, FrameworkAgreement, Offer
-from sparring import access, aggregates, clock
+from sparring import access, clock
 from sparring.audit import audit_event, audit_record
 from sparring.models import Case
 from sparring.notifications import (
@@ -74,12 +73,6 @@ def case_call_off(
             }
         )
     deadline = deadlines.offer_deadline()
-    if not transaction.get_connection().in_atomic_block:
-        # Fold in what is queued already, in its own transaction before the call-off's:
-        # under the agreement's lock only the changes committed since are left to fold
-        # in. (Not inside the call-off's transaction: the fold's row locks would be held
-        # while waiting for the agreement, and a call-off holding it could wait for them.)
-        aggregates.refresh_if_queued()
 
     def work():
         # Before the agreement's lock: everything the rule reads that other call-offs do
@@ -90,16 +83,13 @@ def case_call_off(
         return calloff.pool(case, agreement)
 
     def choose_and_offer(given):
-        # The locked section, the last part of the transaction: the lock, the counters
-        # (loads, days per supplier, euros committed: one query on the maintained
-        # ConsultantLoad rows), the choice and the writes that name the chosen consultant;
-        # then the commit. Nothing in it aggregates over the cases.
-        with aggregates.reading():
-            # Lock the agreement, then its consultants: two call-offs at once never both
-            # take the last day of someone's capacity or the last euros of the budget.
-            FrameworkAgreement.objects.select_for_update().filter(pk=agreement.pk).first()
-            aggregates.refresh_if_queued()  # under the lock: the counters include every change
-            counted = calloff.locked_counters(agreement, given)
+        # The locked section, the last part of the transaction: the lock of the agreement
+        # and its consultants, the counters (loads, days per supplier, euros committed, as
+        # the records stand: the maintained ConsultantLoad rows plus what the queued
+        # changes move, one statement, nothing folded in), the choice and the writes that
+        # name the chosen consultant; then the commit. Two call-offs at once never both
+        # take the last day of someone's capacity or the last euros of the budget.
+        counted = calloff.locked_counters(agreement, given)
         return decide(given, counted)
 
     def decide(given, counted):

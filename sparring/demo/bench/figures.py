@@ -110,6 +110,7 @@ def generate(count: int, *, seed: int = 100_000):
             )
         created = Case.objects.bulk_create(rows)
         _children(rng, created, coordinator, agreement)
+    return agreement
 
 
 def _children(rng, cases, coordinator, agreement) -> None:

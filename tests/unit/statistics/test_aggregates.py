@@ -10,6 +10,7 @@ every stored row equals its recomputation (``aggregates.check``).
 
 import random
 from datetime import date, timedelta
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -228,16 +229,42 @@ def test_nothing_queued_costs_one_statement_and_a_fold_in_a_bounded_number(progr
 def test_the_calloff_counters_do_not_read_the_cases(programme):
     ids = list(Consultant.objects.values_list("pk", flat=True))
     case = Case.objects.exclude(consultant=None).first()
-    Case.objects.filter(pk=case.pk).update(status=Case.Status.WITHDRAWN)  # a queued change
     agreement = Consultant.objects.get(pk=ids[0]).supplier.agreement
-    with hook.reading():  # as in the call-off: fold in once, under its locks
-        hook.refresh_if_queued()
+    with hook.reading():  # as a page: fold in once
+        hook.refresh()
         with CaptureQueriesContext(connection) as queries:
             load = calloff.committed_days(ids)
             calloff.supplier_days(agreement)
     assert load == calloff.committed_days_live(ids)
     assert not any("sparring_case" in q["sql"] for q in queries.captured_queries)
     assert len(queries) == 2
+    Case.objects.filter(pk=case.pk).update(status=Case.Status.WITHDRAWN)  # a queued change
+    with CaptureQueriesContext(connection) as queries:
+        days, _eur = hook.current_loads(ids)  # the call-off's: the queued case only
+    assert days == calloff.committed_days_live(ids)
+    assert len(queries) == 1
+
+
+def test_random_queued_changes_leave_the_calloff_counters_equal_to_the_records(programme):
+    """The call-off's counters (``current_loads``: the stored loads plus what the queued
+    changes move) equal the records after every random change, nothing folded in."""
+    rng = random.Random(11)
+    ids = list(Consultant.objects.values_list("pk", flat=True))
+    for _step in range(40):
+        rng.choice(CHANGES)(rng)
+        days, eur = hook.current_loads(ids)
+        assert days == calloff.committed_days_live(ids)
+        fresh = aggregates._loads_from(
+            aggregates.case_rows(Case.objects.values_list("pk", flat=True)).values(), ids
+        )
+        live_eur = sum(
+            fresh[pk][name]
+            for pk in ids
+            for name in ("committed_eur", "offered_eur", "stopped_eur")
+        )
+        assert eur == Decimal(live_eur).quantize(Decimal("0.01"))
+    assert FigureChange.objects.exists()  # nothing was folded in
+    assert_equal_to_the_records()
 
 
 def test_check_aggregates_reports_a_difference_and_rebuild_repairs_it(programme):

@@ -93,14 +93,18 @@ def _groups(agreement: FrameworkAgreement) -> dict[str, tuple]:
             return statistics.statistics() | {"impact": impact.impact()}
 
     def calloff_counters():
-        # as in the call-off's locked section: fold in if anything is queued, then read
-        with hook.reading():
-            hook.refresh_if_queued()
-            return (
-                calloff.committed_days(consultants),
-                {k: v for k, v in calloff.supplier_days(agreement).items() if v},
-                reports.ledger(agreement).committed_eur,
-            )
+        # as in the call-off's locked section: the lock, then the loads as the records
+        # stand (nothing folded in), days per supplier and the budget's euros from them
+        given = calloff.Pool(
+            list(Consultant.objects.filter(pk__in=consultants)), set(), set(), set(), {}, None, None
+        )
+        with transaction.atomic():
+            counted = calloff.locked_counters(agreement, given)
+        return (
+            {pk: counted.load.get(pk, 0) for pk in consultants},
+            counted.supplier_days,
+            counted.committed_eur,
+        )
 
     return {
         "statistics": (
