@@ -22,7 +22,8 @@ organisation), so a page's ratio compared a full page with an empty one. Its cas
 the statuses of ``SMALL_MIX`` in turn (every step that some role's task list or home
 shows), every other one filed by the first demo organisation (Tampere, the applicant
 ``lists.prepare`` signs in as), with one consultant (the one ``prepare`` picks: the most
-cases), the first coordinator as the handler, a published act for each closed case, the closed
+cases), the first coordinator as the handler (the submitted one in nobody's hands: the
+queue), a published act for each closed case, the closed
 one filed in 2024 and every case's unit and need words that the benchmark's searches
 (``lists.PAGES``) look for.
 Every list page of every role then has at least one row at 10 cases. The large set is
@@ -662,7 +663,7 @@ def _generate(size: int, log: Callable[[str], None]) -> None:
                     agreed_day_price=Decimal("1100.00") if consultant else None,
                     handler=(
                         (coordinators[0] if small else rng.choice(coordinators))
-                        if process and (status != "submitted" or rng.random() < 0.5)
+                        if process and (status != "submitted" or (rng.random() < 0.5 and not small))
                         else None
                     ),
                     created=created,

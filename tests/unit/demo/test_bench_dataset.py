@@ -64,6 +64,9 @@ def test_the_small_set_gives_every_measured_role_rows_in_each_of_its_lists(refer
     assert api_selectors.case_ids(consultant.user, text="Kotihoito").count() >= 1
     assert api_selectors.case_ids(coordinator, text="SP-2024").count() >= 1
     assert api_selectors.case_ids(coordinator, text="työnjako").count() >= 1
+    from sparring.cases import selectors
+
+    assert selectors.coordinator_queue().count() >= 1
     assert Case.objects.filter(handler=coordinator).exclude(status="closed").exists()
     assert api_selectors.late_cases().exists()
     assert DevelopmentAct.objects.filter(status=DevelopmentAct.Status.PUBLISHED).exists()
