@@ -234,19 +234,26 @@ def message_party(user: Any, case: Any) -> str | None:
     return None
 
 
-def visible_messages(user: Any, case: Any = None):
+def visible_messages(user: Any, case: Any = None, *, among=None):
     """The conversation messages ``user`` may read (a queryset): of ``case``, or with
     ``case`` None of every case where ``user`` is a party.
 
     Coordinators read all, internal notes included. The applicant's side and the
     assigned consultant read what their own side wrote and what was addressed to
     them or to everyone. Everyone else: none.
+
+    ``among``: only the messages of these cases (ids; a few, e.g. a box's rows). The same
+    rule, checked on those cases' own rows instead of the applicant's organisation's whole
+    list of case ids, which PostgreSQL took as an index condition for each case counted
+    (the homes' new-messages box: 10 ms for 21 cases of an organisation with 1 918, issue 17).
     """
     from sparring.conversation.models import CaseMessage
     from sparring.models import Case
     from sparring.queries import pk_among
 
     messages = CaseMessage.objects.all()
+    if among is not None:
+        messages = messages.filter(case_id__in=among)
     if case is not None:
         party = message_party(user, case)
         messages = messages.filter(case=case)
@@ -259,8 +266,11 @@ def visible_messages(user: Any, case: Any = None):
         # message of the programme (issue 17, session 9: the applicant home's new-messages
         # box 22 ms → 3 ms at 100 000 cases). A consultant's cases are read as before:
         # there the ids did not help.
-        organisation_cases = Case.objects.filter(organisation_id=user.organisation_id)
-        messages = messages.filter(pk_among(organisation_cases.values("pk"), field="case_id"))
+        if among is not None:
+            messages = messages.filter(case__organisation_id=user.organisation_id)
+        else:
+            organisation_cases = Case.objects.filter(organisation_id=user.organisation_id)
+            messages = messages.filter(pk_among(organisation_cases.values("pk"), field="case_id"))
     elif is_consultant(user):
         party = "consultant"
         messages = messages.filter(case__consultant=user.consultant)

@@ -60,10 +60,11 @@ def unread_count(user, case: Case) -> int:
     return access.visible_messages(user, case).filter(pk__gt=last_read).exclude(author=user).count()
 
 
-def unread_messages(user):
+def unread_messages(user, *, among=None):
     """The messages new to ``user`` across every case where ``user`` is a party (a
     queryset): those ``user`` may read (``access.visible_messages``), written by someone
     else, newer than ``user``'s read marker of the message's case (no marker: 0).
+    ``among``: of these cases only (ids, as ``visible_messages`` takes them).
 
     The one definition of "unread" for the homes' box; ``unread_count`` applies the
     same rule to one case.
@@ -74,7 +75,7 @@ def unread_messages(user):
     # marker per reader and case, message ids > 0) so that PostgreSQL joins the markers
     # after the case filter instead of looking one up per message (issue 17).
     read = ReadState.objects.filter(case=OuterRef("case"), user=user, last_read__gte=OuterRef("pk"))
-    return access.visible_messages(user).exclude(author=user).exclude(Exists(read))
+    return access.visible_messages(user, among=among).exclude(author=user).exclude(Exists(read))
 
 
 #: How many of the newest unread messages ``cases_with_unread`` reads to find its cases,
@@ -95,7 +96,8 @@ def cases_with_unread(user, limit: int = 20) -> list[dict]:
     newest unread message older than all of the window's. When the window holds fewer
     cases and more messages remain (many unread messages on few cases), one grouping of
     all unread messages finds them instead. 2 queries (1 when nothing is unread; 3 in
-    that rare case), however many cases there are.
+    that rare case), however many cases there are. The counts apply the visibility rule
+    to the listed cases only (``among``: session 11).
     """
     from django.db.models import Count, Max, OuterRef, Subquery
 
@@ -116,7 +118,7 @@ def cases_with_unread(user, limit: int = 20) -> list[dict]:
     if not case_ids:
         return []
     count = (
-        unread_messages(user)
+        unread_messages(user, among=case_ids)
         .filter(case=OuterRef("pk"))
         .order_by()
         .values("case")

@@ -15,6 +15,20 @@ half-year. Each case carries what the real flow would have left behind:
 * offers and call-off records, sparring days, reports, surveys and answers,
   published development acts and conversation messages as the steps imply.
 
+The small set (fewer than ``SMALL_MIX_BELOW`` cases; the benchmark's 10) is not drawn from
+``STATUS_WEIGHTS``: a draw of 10 left most lists of the roles the benchmark signs in
+as empty (no case waiting for a coordinator, none of the measured applicant's
+organisation), so a page's ratio compared a full page with an empty one. Its cases take
+the statuses of ``SMALL_MIX`` in turn (every step that some role's task list or home
+shows), every other one filed by the first demo organisation (Tampere, the applicant
+``lists.prepare`` signs in as), with one consultant (the one ``prepare`` picks: the most
+cases), the first coordinator as the handler (the submitted one in nobody's hands: the
+queue), a published act for each closed case, the closed
+one filed in 2024 and every case's unit and need words that the benchmark's searches
+(``lists.PAGES``) look for.
+Every list page of every role then has at least one row at 10 cases. The large set is
+drawn exactly as before (same seed, same draws).
+
 The rows are inserted in bulk (``bulk_create`` in batches of 5000; the flow's
 tasks, their links and the deadlines as multi-row INSERTs with ids given by the
 generator), not through the services: this measures reading the data, not the
@@ -76,6 +90,24 @@ STATUS_WEIGHTS = {
     "withdrawn": 30,
     "cancelled": 5,
 }
+
+#: Below this many cases the statuses are ``SMALL_MIX`` in turn (see the module's text).
+SMALL_MIX_BELOW = 20
+#: The small set's statuses: a case waiting at each step of each role (applicant: amend;
+#: coordinator: review, call-off, close; consultant: offer, schedule, deliver, report),
+#: the feedback period and closed cases (figures, acts); even places are Tampere's.
+SMALL_MIX = (
+    "returned",
+    "submitted",
+    "scheduling",
+    "approved",
+    "delivery",
+    "offered",
+    "closed",
+    "reporting",
+    "closing",
+    "feedback",
+)
 
 # The flow's Handle steps in order; each has three deadline timers (sparring/workflow/flows.py).
 _STEP_ORDER = ["review", "call_off", "offer", "schedule", "confirm", "deliver", "report"]
@@ -514,6 +546,7 @@ def _generate(size: int, log: Callable[[str], None]) -> None:
     weights = [1] * len(organisations)
     weights[:2] = [max(1, len(organisations) // 50)] * 2
     consultants = list(Consultant.objects.filter(supplier__agreement=agreement))
+    small = size < SMALL_MIX_BELOW
     coordinators = [
         demo.ensure_user(name, User.Role.COORDINATOR, "Koordinaattori", name[-1])
         for name in COORDINATORS
@@ -528,10 +561,15 @@ def _generate(size: int, log: Callable[[str], None]) -> None:
     reference_serial = 0
     for batch_start in range(0, size, BATCH):
         count = min(BATCH, size - batch_start)
-        chosen = rng.choices(statuses, status_weights, k=count)
+        if small:
+            chosen = [SMALL_MIX[(batch_start + n) % len(SMALL_MIX)] for n in range(count)]
+        else:
+            chosen = rng.choices(statuses, status_weights, k=count)
         plans = []
-        for status in chosen:
+        for n, status in enumerate(chosen):
             organisation, applicant = rng.choices(organisations, weights)[0]
+            if small and n % 2 == 0:
+                organisation, applicant = organisations[0]
             if status in (
                 "draft",
                 "submitted",
@@ -547,6 +585,8 @@ def _generate(size: int, log: Callable[[str], None]) -> None:
                 created = now - timedelta(days=rng.randint(20, 200), minutes=rng.randint(0, 600))
             else:
                 created = now - timedelta(days=rng.randint(60, span), minutes=rng.randint(0, 600))
+            if small and status == "closed":
+                created = datetime(2024, 5, 15, 10, tzinfo=HELSINKI)  # the search "SP-2024"
             call = next((c for c in reversed(calls) if c.opens_at <= created), calls[0])
             plans.append((status, organisation, applicant, created, call))
         processes = Process.objects.bulk_create(
@@ -578,6 +618,8 @@ def _generate(size: int, log: Callable[[str], None]) -> None:
             if process is not None:
                 reference_serial += 1
             consultant = rng.choice(consultants) if status in _WITH_CONSULTANT else None
+            if small and consultant is not None:
+                consultant = min(consultants, key=lambda c: c.pk)
             days = rng.choice([1, 2, 2, 2])
             decided = status not in ("draft", "submitted", "returned", "withdrawn")
             cases.append(
@@ -620,8 +662,8 @@ def _generate(size: int, log: Callable[[str], None]) -> None:
                     consultant=consultant,
                     agreed_day_price=Decimal("1100.00") if consultant else None,
                     handler=(
-                        rng.choice(coordinators)
-                        if process and (status != "submitted" or rng.random() < 0.5)
+                        (coordinators[0] if small else rng.choice(coordinators))
+                        if process and (status != "submitted" or (rng.random() < 0.5 and not small))
                         else None
                     ),
                     created=created,
@@ -630,6 +672,11 @@ def _generate(size: int, log: Callable[[str], None]) -> None:
                     closed_at=None,
                 )
             )
+        if small:
+            # the benchmark's searches ("Kotihoito", "työnjako") find every case
+            for case in cases:
+                case.unit = "Kotihoito"
+                case.development_need = "Työnjaon selkiyttäminen ja kuormituksen hallinta"
         for case in cases:
             if case.process_id:
                 end = flow.add_case(rng, case, case.process_id, case.submitted_at, now)
@@ -637,15 +684,16 @@ def _generate(size: int, log: Callable[[str], None]) -> None:
                     case.closed_at = end
         cases = Case.objects.bulk_create(cases, batch_size=BATCH)
         flow.flush()
-        _children(rng, cases, coordinators, agreement, now)
+        _children(rng, cases, coordinators, agreement, now, small=small)
         made += count
         log(f"  {made} cases")
     _unavailability(rng, consultants, now)
     _reset_sequences([Task, Process, Case])
 
 
-def _children(rng, cases, coordinators, agreement, now) -> None:
-    """Offers, call-offs, days, reports, surveys and answers, acts and messages of ``cases``."""
+def _children(rng, cases, coordinators, agreement, now, *, small: bool = False) -> None:
+    """Offers, call-offs, days, reports, surveys and answers, acts and messages of ``cases``
+    (``small``: the small set's mix, every closed case with a published act)."""
     offers, days, reports, surveys, acts, messages = [], [], [], [], [], []
     for case in cases:
         if case.consultant_id is not None:
@@ -702,7 +750,7 @@ def _children(rng, cases, coordinators, agreement, now) -> None:
                     closed=case.status != "feedback",
                 )
             )
-            if case.status == "closed" and rng.random() < 0.1:
+            if case.status == "closed" and (rng.random() < 0.1 or small):
                 acts.append(
                     DevelopmentAct(
                         case=case,

@@ -35,3 +35,41 @@ def test_a_database_without_themes_gets_a_clear_error_not_an_index_error():
     with pytest.raises(dataset.DatasetError, match="themes"):
         dataset.ensure_dataset(41, log=lambda _line: None)
     assert not Case.objects.exists()  # nothing written
+
+
+def test_the_small_set_gives_every_measured_role_rows_in_each_of_its_lists(reference_data):
+    """The list benchmark compares each page at 10 cases with the page at 100 000: at 10
+    cases every role's lists have rows (a draw of 10 left the coordinator's tasks and the
+    applicant's cases empty), so no ratio compares an empty page with a full one."""
+    from django.db.models import Count
+
+    from procurement.models import Consultant
+    from sparring.api import selectors as api_selectors
+    from sparring.demo.bench.dataset import COORDINATORS
+    from sparring.models import User
+    from sparring.outcomes.models import DevelopmentAct
+
+    dataset.ensure_dataset(10, log=lambda _line: None)
+    assert Case.objects.count() == 10
+    applicant = User.objects.get(username="hakija.tampere")
+    coordinator = User.objects.get(username=COORDINATORS[0])
+    consultant = (
+        Consultant.objects.annotate(n=Count("cases")).order_by("-n", "pk").select_related("user")
+    ).first()
+    for user in (applicant, coordinator, consultant.user):
+        assert api_selectors.case_ids(user).count() >= 1, user
+        assert api_selectors.task_cases(user).count() >= 1, user
+    # the benchmark's searches (lists.PAGES) find something
+    assert api_selectors.case_ids(applicant, text="Kotihoito").count() >= 1
+    assert api_selectors.case_ids(consultant.user, text="Kotihoito").count() >= 1
+    assert api_selectors.case_ids(coordinator, text="SP-2024").count() >= 1
+    assert api_selectors.case_ids(coordinator, text="työnjako").count() >= 1
+    from sparring.cases import selectors
+
+    assert selectors.coordinator_queue().count() >= 1
+    assert Case.objects.filter(handler=coordinator).exclude(status="closed").exists()
+    assert api_selectors.late_cases().exists()
+    assert DevelopmentAct.objects.filter(status=DevelopmentAct.Status.PUBLISHED).exists()
+    # each step a role's task list shows is waited at by some case
+    statuses = set(Case.objects.values_list("status", flat=True))
+    assert set(dataset.SMALL_MIX) <= statuses

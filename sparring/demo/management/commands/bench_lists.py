@@ -4,8 +4,10 @@
     (normally through ``make bench`` / ``manage.py bench --only lists``)
 
 Two databases made by the same generator (``sparring.demo.bench.dataset``): the one
-in ``DATABASE_URL`` with BENCH_CASES cases and ``<its name>_small`` with 10; each is
-kept between runs (a marker holds its size). Two gunicorn servers (2 workers each),
+in ``DATABASE_URL`` with BENCH_CASES cases and ``<its name>_small`` with 10
+(``BENCH_SMALL_DATABASE_URL`` names another one); each is kept between runs (a marker
+holds its size: a small set made by an older generator is kept too, drop it to make it
+again). Two gunicorn servers (2 workers each),
 one per database, serve the same pages to the same roles. For every page the two
 sizes are measured one after the other (A/B in the same minute): one warm-up
 request, then ``--requests`` GETs from ``--concurrency`` concurrent clients. Per page:
@@ -33,8 +35,9 @@ SMALL = 10
 
 
 def small_database_url(url: str) -> str:
-    """``url`` with ``_small`` after the database name (SQLite: beside the file)."""
-    return sibling_url(url, "_small")
+    """The 10-case database: ``BENCH_SMALL_DATABASE_URL`` when set, else ``url`` with
+    ``_small`` after the database name (SQLite: beside the file)."""
+    return os.environ.get("BENCH_SMALL_DATABASE_URL") or sibling_url(url, "_small")
 
 
 @contextmanager
