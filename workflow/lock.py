@@ -10,7 +10,7 @@ process, read ``FOR UPDATE OF`` the process and the tasks, instead of the lock's
 ``SELECT 1 … FOR UPDATE`` and then the read.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from django.conf import settings
@@ -73,8 +73,17 @@ class TasksRead:
         return self.rows
 
 
+class _NothingWanted(Exception):
+    """The locking read found nothing its caller looks for: its transaction is left."""
+
+
 @contextmanager
-def locked_tasks(flow_class, process_pk: int, tasks: QuerySet) -> Iterator[TasksRead]:
+def locked_tasks(
+    flow_class,
+    process_pk: int,
+    tasks: QuerySet,
+    wanted: Callable[[list], bool] | None = None,
+) -> Iterator[TasksRead]:
     """``flow_class``'s lock on process ``process_pk`` (as ``flow_class.lock``), with
     ``tasks`` read under it.
 
@@ -87,11 +96,23 @@ def locked_tasks(flow_class, process_pk: int, tasks: QuerySet) -> Iterator[Tasks
     same process inside it behaves as before (the row is held already), and the
     callbacks of ``after_lock_released`` run once the transaction has committed.
 
+    ``wanted`` (PostgreSQL's lock only) says whether rows hold what the caller looks for
+    (the open task of its step). When the locking read's rows do not, its transaction
+    (or savepoint) is rolled back at once, before anything else: a read whose task row
+    was changed by the holder it waited for still locks the process row, and many
+    people who click the same step together would otherwise be let through one after
+    the other, each waiting for the previous one's statements (issue 17: concurrent
+    completions). The tasks are then read without a lock (a new snapshot: it sees a
+    task inserted by a transaction the locking read waited for): when they hold it,
+    the lock is taken again as above; when not, the block runs with those rows, outside
+    any transaction and without the lock, and must only refuse.
+
     Args:
         flow_class: the flow whose lock guards the process.
         process_pk: the process.
         tasks: tasks of that process, with ``select_related("process")`` (the join the
             lock needs); not evaluated yet.
+        wanted: a test of a list of those tasks (no queries), or None to always lock.
 
     Raises:
         FlowLockFailed: the lock could not be taken (a database error while waiting,
@@ -101,12 +122,34 @@ def locked_tasks(flow_class, process_pk: int, tasks: QuerySet) -> Iterator[Tasks
         with flow_class.lock(process_pk):
             yield TasksRead(tasks, list(tasks), fresh=True)
         return
+    if wanted is not None:
+        try:
+            with _locked_by_reading(flow_class, process_pk, tasks, wanted) as read:
+                yield read
+            return
+        except _NothingWanted:
+            pass  # rolled back: nothing is locked any more
+        rows = list(tasks.all())
+        if not wanted(rows):
+            yield TasksRead(tasks, rows, fresh=True)
+            return
+    with _locked_by_reading(flow_class, process_pk, tasks, None) as read:
+        yield read
+
+
+@contextmanager
+def _locked_by_reading(flow_class, process_pk: int, tasks: QuerySet, wanted) -> Iterator[TasksRead]:
+    """``locked_tasks`` with PostgreSQL's lock: the locking read in a transaction, under
+    viewflow's ``lock_scope``; ``_NothingWanted`` (the transaction rolled back) when
+    ``wanted`` is given and false of its rows."""
     read = TasksRead(tasks, [], fresh=False)
 
     @contextmanager
     def lock_by_reading(flow_class, process_pk):
         with transaction.atomic():
             read.rows = _locking_read(flow_class, tasks)
+            if wanted is not None and not wanted(read.rows):
+                raise _NothingWanted
             if not read.rows:  # nothing locked: the lock's own statement, then a read
                 try:
                     process = flow_class.process_class._default_manager.filter(pk=process_pk)

@@ -551,10 +551,11 @@ def visible_case(request, pk: int) -> Case:
 ACTION_CASE_RELATED = ("call", "organisation", "process")
 
 
-def action_case(request, pk: int) -> Case:
+def action_case(request, pk: int, related: tuple[str, ...] | None = None) -> Case:
     """The case ``pk`` for one of its page's actions if the request's user may see it (404
-    otherwise), joined only to what every step's service reads (its call, organisation and
-    flow process); other relations load when a service uses them.
+    otherwise), joined only to ``related``: by default (None) what most steps' services
+    read (its call, organisation and flow process, ``ACTION_CASE_RELATED``); other
+    relations load when a service uses them.
 
     The page's query joins ten tables, which PostgreSQL takes 10–20 ms to plan; when
     many people post the same step at once, one wins and the others are refused, and
@@ -564,10 +565,10 @@ def action_case(request, pk: int) -> Case:
 
     from sparring import access
 
-    return get_object_or_404(
-        access.visible_cases(request.user).select_related(*ACTION_CASE_RELATED),
-        pk=pk,
-    )
+    related = ACTION_CASE_RELATED if related is None else related
+    cases = access.visible_cases(request.user)
+    # (select_related() without names would join every foreign key)
+    return get_object_or_404(cases.select_related(*related) if related else cases, pk=pk)
 
 
 # ------------------------------------------------------------------------------

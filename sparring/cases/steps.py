@@ -222,6 +222,8 @@ class Action:
         build: the forms the page shows for it (default: ``{key: form(initial)}``).
         bind: the form bound to a POST (default: ``form(data)``).
         notifies: the notification events the service may send (``sparring.notifications``).
+        case_related: what the POST reads joined to the case (``selectors.action_case``);
+            None for the default (``selectors.ACTION_CASE_RELATED``).
     """
 
     key: str
@@ -232,6 +234,7 @@ class Action:
     build: Callable[[User, Case], Forms] | None = None
     bind: Callable[[Case, Any], Any] | None = None
     notifies: tuple[str, ...] = ()
+    case_related: tuple[str, ...] | None = None
 
     def forms_for(self, user: User, case: Case) -> Forms:
         """The unbound forms the case page shows for this action."""
@@ -358,6 +361,10 @@ ACTIONS: dict[str, Action] = {
             offered=lambda user, case, nodes: access.is_coordinator(user) and "review" in nodes,
             build=_decision_forms,
             notifies=("approved", "returned", "rejected"),
+            # The service reads the call again under its lock and the process with the
+            # step's task: joined to the case, they would cost each of many people who
+            # decide at once ~1 ms of Python for nothing (issue 17).
+            case_related=(),
         ),
         Action(
             "take",

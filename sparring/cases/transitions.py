@@ -179,11 +179,17 @@ def _open_tasks(case: Case, flow_class):
     )
 
 
+def _is_task_of(task, step: str) -> bool:
+    """Whether ``task`` (with its process loaded) is a task of flow node ``step``."""
+    node = getattr(task.process.flow_class, step, None)
+    return node is not None and task.flow_task == node
+
+
 def _step_task(case: Case, step: str, tasks):
     """The flow node of ``step`` and the open task of it among ``tasks``, or ``None``."""
     for task in tasks:
-        node = getattr(task.process.flow_class, step, None)
-        if node is not None and task.flow_task == node:
+        if _is_task_of(task, step):
+            node = getattr(task.process.flow_class, step)
             case.process = task.process  # and the process's case is this instance
             return node, task
     return None
@@ -203,7 +209,13 @@ def _locked_open_task(case: Case, step: str, flow_class):
     Raises:
         StepNotAvailable: no open task of ``step``.
     """
-    with locked_tasks(flow_class, case.process_id, _open_tasks(case, flow_class)) as read:
+    with locked_tasks(
+        flow_class,
+        case.process_id,
+        _open_tasks(case, flow_class),
+        # a read without the step's task lets the lock go at once (many clicks at once)
+        wanted=lambda rows: any(_is_task_of(task, step) for task in rows),
+    ) as read:
         # a step's task inserted by a transaction the locking read waited for is not in
         # its rows: read again (under the lock) before saying the step is not open
         found = _step_task(case, step, read.rows) or _step_task(case, step, read.again())

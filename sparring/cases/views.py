@@ -156,8 +156,8 @@ def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """Take one of the case page's actions (``steps.ACTIONS``)."""
     if action not in steps.ACTIONS:
         raise Http404
-    case = selectors.action_case(request, pk)
     declared = steps.ACTIONS[action]
+    case = selectors.action_case(request, pk, related=declared.case_related)
     if "version" in declared.form.base_fields and _posted_version(request) not in (
         None,
         case.version,

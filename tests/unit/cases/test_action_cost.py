@@ -102,3 +102,64 @@ def test_a_version_that_is_no_number_is_left_to_the_form(
         f"/cases/{submitted_case.pk}/do/decide/", {**APPROVE, "version": version}
     )
     assert response.status_code in (302, 400)
+
+
+def _sql(captured) -> list[str]:
+    return [q["sql"] for q in captured if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
+
+
+def test_a_refused_decision_reads_the_session_the_person_and_the_bare_case(
+    submitted_case, coordinator, client_for
+):
+    """A page older than the case costs three statements: the session, the person (both
+    on every signed-in request) and the case alone, joined to nothing: a decision's
+    service reads the call again under its lock and the process with the step's task,
+    so no one of the 31 refused of 32 simultaneous decisions pays for those joins
+    (issue 17: about 1 ms of Python each for 64 columns)."""
+    client = client_for(coordinator)
+    url = f"/cases/{submitted_case.pk}/do/decide/"
+    client.get("/home/")  # the session's own first-request writes, if any
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(url, {**APPROVE, "version": submitted_case.version - 1})
+    assert response.status_code == 302
+    assert [m.level_tag for m in get_messages(response.wsgi_request)][-1] == "warning"
+    sql = _sql(queries.captured_queries)
+    assert len(sql) == 3, sql
+    assert 'FROM "django_session"' in sql[0]
+    assert 'FROM "sparring_user"' in sql[1]
+    assert 'FROM "sparring_case"' in sql[2]
+    assert " JOIN " not in sql[2]
+
+
+@pytest.mark.parametrize(
+    ("decision", "comment"), [("approve", ""), ("return", "Tarkenna."), ("reject", "Ei.")]
+)
+def test_a_decision_reads_nothing_more_than_with_the_joins(
+    decision, comment, submitted_case, coordinator, client_for
+):
+    """The decision's statements, counted: without the call, organisation and process
+    joined to the case, nothing of them is read one by one afterwards."""
+    client = client_for(coordinator)
+    client.get("/home/")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(
+            f"/cases/{submitted_case.pk}/do/decide/",
+            {
+                "decision": decision,
+                "approved_days": "2",
+                "comment": comment,
+                "version": submitted_case.version,
+            },
+        )
+    assert response.status_code == 302
+    assert [m.level_tag for m in get_messages(response.wsgi_request)][-1] == "success"
+    sql = _sql(queries.captured_queries)
+    expected = DECISION_STATEMENTS["postgresql" if connection.vendor == "postgresql" else "sqlite"]
+    assert len(sql) == expected[decision], sql
+
+
+#: Statements of one decision POSTed (with the joins, before issue 17's cut of them).
+DECISION_STATEMENTS = {
+    "postgresql": {"approve": 10, "return": 8, "reject": 11},
+    "sqlite": {"approve": 14, "return": 12, "reject": 14},
+}

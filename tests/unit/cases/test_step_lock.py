@@ -139,3 +139,72 @@ def test_a_step_opened_while_another_waited_for_the_lock_is_found_by_it(submitte
     the locking read's rows (its snapshot is older), found by the read after it."""
     outcome = _race(submitted_case.pk, _approve, "call_off")
     assert outcome == {"ran": True}, outcome
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_waiter_that_finds_the_step_gone_lets_the_lock_go_before_anything_else(
+    submitted_case,
+):
+    """When 32 people take the same step at once, the 31 who waited for the winner are
+    given the lock one after the other (PostgreSQL keeps the process row locked for a read
+    whose task row no longer matched): each must end its transaction right after its
+    locking read, not read on under the lock, or the last waits for every other's
+    statements (issue 17: concurrent completions). The step is then looked for without
+    a lock: it is gone, and nothing else is locked or read under a lock."""
+    outcome: dict = {}
+
+    def capture(case):
+        with CaptureQueriesContext(connection) as queries:
+            try:
+                step_run(case, "review", lambda: outcome.setdefault("ran", True))
+            finally:
+                outcome["sql"] = [q["sql"] for q in queries.captured_queries]
+
+    _race_with(submitted_case.pk, _approve, capture, outcome)
+    assert isinstance(outcome.get("error"), StepNotAvailable), outcome
+    assert "ran" not in outcome
+    sql = outcome["sql"]
+    locking = [n for n, s in enumerate(sql) if "FOR UPDATE" in s]
+    assert len(locking) == 1, sql  # only the read that waited took a lock
+    assert sql[locking[0] + 1] == "ROLLBACK", sql  # and nothing ran under it after it
+    assert sql[locking[0] + 2].startswith('SELECT "viewflow_task"'), sql  # then read, unlocked
+    assert len(sql) == locking[0] + 3, sql
+
+
+def _race_with(case_pk: int, first_work, second, outcome: dict) -> None:
+    """As ``_race``, with ``second(case)`` run by the waiting thread (its errors in
+    ``outcome["error"]``)."""
+    second_may_go = threading.Event()
+
+    def first():
+        try:
+            case = Case.objects.get(pk=case_pk)
+
+            def work():
+                first_work(case)
+                second_may_go.set()
+                wait_until_someone_waits_for_a_lock()
+
+            step_run(case, "review", work)
+        except BaseException as exc:
+            outcome["first_error"] = exc
+            second_may_go.set()
+        finally:
+            connection.close()
+
+    def waiting():
+        second_may_go.wait(20)
+        try:
+            second(Case.objects.get(pk=case_pk))
+        except BaseException as exc:
+            outcome["error"] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=waiting)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert "first_error" not in outcome, outcome
