@@ -6,6 +6,7 @@ tagged WCAG 2.0/2.1 A and AA and fails with the list of violations.
 
 import os
 import shutil
+from contextlib import contextmanager
 
 import pytest
 
@@ -85,6 +86,25 @@ def session_for(browser, live_server):
 
     yield make
     for context in contexts:
+        context.close()
+
+
+@contextmanager
+def phone_page(browser, live_server, user, language: str, width: int = 320):
+    """A page logged in as ``user`` at ``width`` px (a phone), its language ``language``
+    (the language cookie, as the switcher sets it); the context closes after the block."""
+    context = browser.new_context(
+        base_url=live_server.url, locale="fi-FI", viewport={"width": width, "height": 640}
+    )
+    try:
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        login(page, user.username, PASSWORD)
+        context.add_cookies(
+            [{"name": "sparring_language", "value": language, "url": live_server.url}]
+        )
+        yield page
+    finally:
         context.close()
 
 

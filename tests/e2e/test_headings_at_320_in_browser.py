@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PASSWORD
-from tests.e2e.conftest import login
+from tests.e2e.conftest import phone_page
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -65,16 +64,7 @@ def test_headings_keep_their_words_whole_at_320_px(
     if shots:
         shots.mkdir(parents=True, exist_ok=True)
     for role, user in users_by_role.items():
-        context = browser.new_context(
-            base_url=live_server.url, locale="fi-FI", viewport={"width": 320, "height": 640}
-        )
-        try:
-            page = context.new_page()
-            page.set_default_timeout(15_000)
-            login(page, user.username, PASSWORD)
-            context.add_cookies(
-                [{"name": "sparring_language", "value": language, "url": live_server.url}]
-            )
+        with phone_page(browser, live_server, user, language) as page:
             for path in PAGES[role]:
                 page.goto(path)
                 if shots:
@@ -84,5 +74,3 @@ def test_headings_keep_their_words_whole_at_320_px(
                 assert page.evaluate(SPLIT_WORDS) == [], f"{language} {path}"
                 assert all(hyphens == "auto" for hyphens, _wrap in page.evaluate(STYLE)), path
                 assert page.evaluate("document.documentElement.scrollWidth") <= 320, path
-        finally:
-            context.close()

@@ -9,8 +9,7 @@ koordinaattorille odottavat tapaukset…" was hidden to the right; and the refer
 
 import pytest
 
-from tests.conftest import PASSWORD
-from tests.e2e.conftest import login
+from tests.e2e.conftest import phone_page
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -29,16 +28,7 @@ REFERENCE_LINES = """() => [...document.querySelectorAll('main td a')]
 def test_the_queue_caption_and_references_fit_at_320_px(
     browser, live_server, submitted_case, coordinator, language
 ):
-    context = browser.new_context(
-        base_url=live_server.url, locale="fi-FI", viewport={"width": 320, "height": 640}
-    )
-    try:
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        login(page, coordinator.username, PASSWORD)
-        context.add_cookies(
-            [{"name": "sparring_language", "value": language, "url": live_server.url}]
-        )
+    with phone_page(browser, live_server, coordinator, language) as page:
         for path in ("/coordinator/", "/coordinator/queue/", "/cases/"):
             page.goto(path)
             captions = page.evaluate(CAPTIONS)
@@ -47,5 +37,3 @@ def test_the_queue_caption_and_references_fit_at_320_px(
             assert references, path
             assert all(lines == 1 for _ref, lines in references), (path, references)
             assert page.evaluate("document.documentElement.scrollWidth") <= 320, path
-    finally:
-        context.close()
