@@ -340,3 +340,21 @@ def login_fully(client, user, password: str = PASSWORD):
     if client.session.get(security.SESSION_SECOND_FACTOR) == security.SECOND_FACTOR_PENDING:
         response = complete_second_factor(client, user)
     return response
+
+
+@pytest.fixture
+def broker_down(monkeypatch):
+    """Every dispatch fails as if Redis did not answer; call the result to bring it back."""
+    from sparring import background
+
+    def refuse(name):
+        raise ConnectionRefusedError("Error 111 connecting to 127.0.0.1:6379 (test)")
+
+    monkeypatch.setattr(background, "_task", refuse)
+    monkeypatch.setattr(background, "_broker_down_until", 0.0)
+
+    def back():
+        monkeypatch.undo()
+        background._broker_down_until = 0.0
+
+    return back

@@ -191,21 +191,6 @@ def test_the_flushs_key_expires_so_a_lost_flush_does_not_block_the_next(worker_m
     assert email_delivery.flush_key_timeout() > worker_mode.SPARRING_EMAIL_FLUSH_SECONDS
 
 
-@pytest.fixture
-def broker_down(monkeypatch):
-    def refuse(name):
-        raise ConnectionRefusedError("Error 111 connecting to 127.0.0.1:6379 (test)")
-
-    monkeypatch.setattr(background, "_task", refuse)
-    monkeypatch.setattr(background, "_broker_down_until", 0.0)
-
-    def back():
-        monkeypatch.undo()
-        background._broker_down_until = 0.0
-
-    return back
-
-
 def test_with_the_broker_down_the_sweep_delivers_the_rows(worker_mode, broker_down):
     ids = step("a@example.invalid", "b@example.invalid")
 

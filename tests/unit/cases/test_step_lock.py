@@ -82,40 +82,12 @@ def _race(case_pk: int, first_work, second_step: str) -> dict:
     """The first thread takes ``review`` (the decision) and, holding the lock, lets the second try
     ``second_step``; returns what the second one did (``ran``) or raised (``error``)."""
     outcome: dict = {}
-    second_may_go = threading.Event()
-
-    def first():
-        try:
-            case = Case.objects.get(pk=case_pk)
-
-            def work():
-                first_work(case)
-                second_may_go.set()
-                wait_until_someone_waits_for_a_lock()
-
-            step_run(case, "review", work)
-        except BaseException as exc:  # shown by the assertion below
-            outcome["first_error"] = exc
-            second_may_go.set()
-        finally:
-            connection.close()
-
-    def second():
-        second_may_go.wait(20)
-        try:
-            case = Case.objects.get(pk=case_pk)
-            step_run(case, second_step, lambda: outcome.setdefault("ran", True))
-        except BaseException as exc:
-            outcome["error"] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=first), threading.Thread(target=second)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert "first_error" not in outcome, outcome
+    _race_with(
+        case_pk,
+        first_work,
+        lambda case: step_run(case, second_step, lambda: outcome.setdefault("ran", True)),
+        outcome,
+    )
     return outcome
 
 
@@ -173,8 +145,8 @@ def test_a_waiter_that_finds_the_step_gone_lets_the_lock_go_before_anything_else
 
 
 def _race_with(case_pk: int, first_work, second, outcome: dict) -> None:
-    """As ``_race``, with ``second(case)`` run by the waiting thread (its errors in
-    ``outcome["error"]``)."""
+    """The first thread takes ``review`` with ``first_work`` and, holding the lock, lets
+    the second run ``second(case)`` (its errors in ``outcome["error"]``)."""
     second_may_go = threading.Event()
 
     def first():

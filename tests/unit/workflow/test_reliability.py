@@ -40,23 +40,6 @@ def no_throttle_left_over():
     cache.clear()
 
 
-@pytest.fixture
-def broker_down(monkeypatch):
-    """Every dispatch fails as if Redis did not answer; call the result to bring it back."""
-
-    def refuse(name):
-        raise ConnectionRefusedError("Error 111 connecting to 127.0.0.1:6379 (test)")
-
-    monkeypatch.setattr(background, "_task", refuse)
-    monkeypatch.setattr(background, "_broker_down_until", 0.0)
-
-    def back():
-        monkeypatch.undo()
-        background._broker_down_until = 0.0
-
-    return back
-
-
 def queue_email(to="anna@example.invalid"):
     class _User:
         def get_username(self):
