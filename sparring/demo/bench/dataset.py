@@ -142,6 +142,24 @@ _DAYS_HELD = {"reporting", "feedback", "closing", "closed"}
 _REPORTED = {"feedback", "closing", "closed"}
 
 
+def _timer_moments(
+    step: str, since: datetime, due: datetime, now: datetime
+) -> tuple[datetime, datetime, datetime]:
+    """When a step's three deadline timers fire, as the flow arms them (``workflow.flows``):
+    the first reminder, the second and the escalation (``NEVER`` when the step's rule has
+    none). The offer's timers are its expiry, which ends the step when it fires, and its
+    two reminders; an offer still open has not expired (its ``Offer.deadline`` is drawn
+    after ``now``), so neither has that timer."""
+    from sparring.cases import deadlines
+    from workflow.flows import NEVER
+
+    first = deadlines.first_reminder_at(step, since, due)
+    second = deadlines.second_reminder_at(step, due, since) or NEVER
+    if step == "offer":
+        return max(due, now + timedelta(days=1)), first, second
+    return first, second, deadlines.escalation_at(step, due) or NEVER
+
+
 class DatasetError(Exception):
     """The database cannot take a generated programme (the message says why)."""
 
@@ -266,6 +284,7 @@ class _FlowRows:
         scheduled=None,
         data=None,
         external=None,
+        finished_at=None,
     ) -> int:
         task_id = self.next_id
         self.next_id += 1
@@ -279,7 +298,7 @@ class _FlowRows:
                 status,
                 at,
                 at if started else None,
-                at if finished else None,
+                (finished_at or at) if finished else None,
                 scheduled,
                 data if data is not None else self.empty,
                 external,
@@ -325,17 +344,25 @@ class _FlowRows:
                 started=not open_step,
             )
             due = at + timedelta(days=rng.choice([5, 7, 10, 14]))
-            for suffix in ("__timeout", "__timeout_2", "__timeout_3"):
+            for suffix, moment in zip(
+                ("__timeout", "__timeout_2", "__timeout_3"),
+                _timer_moments(step, at, due, now),
+                strict=True,
+            ):
+                # an open step's timers that fell due have fired (the sweep fires a due
+                # timer within a minute: a running programme has none overdue)
+                fired = not finished and moment <= now
                 self._task(
                     process_id,
                     step + suffix,
                     "TIMER",
-                    STATUS.SCHEDULED if not finished else STATUS.CANCELED,
+                    STATUS.DONE if fired else STATUS.SCHEDULED if not finished else STATUS.CANCELED,
                     at,
                     previous=host,
-                    finished=finished,
+                    finished=finished or fired,
+                    finished_at=moment if fired else None,
                     started=False,
-                    scheduled=due,
+                    scheduled=moment,
                 )
             # ``finished`` as the task's (the triggers that copy it are off while loading)
             self.deadlines.append((case, step, host, at, due, at if finished else None))

@@ -29,6 +29,24 @@ def test_a_generated_programme_has_flow_rows_and_figures_equal_to_its_records(re
     assert dataset.ensure_dataset(40, log=lambda _line: None).reused
 
 
+def test_a_generated_programme_has_no_overdue_timer_as_a_running_one_has_none(reference_data):
+    """The sweep fires a due timer within a minute: the open steps' timers that fell due
+    have fired (DONE at their moment), the rest wait (issue 17: 32 000 overdue timers at
+    100 000 cases made ``/jobs/`` count a broken beat that a running programme lacks)."""
+    from viewflow.workflow.status import STATUS
+
+    from workflow.selectors import overdue_timers
+
+    dataset.ensure_dataset(60, log=lambda _line: None)
+    assert not overdue_timers().exists()
+    timers = Task.objects.filter(flow_task_type="TIMER", flow_task__contains="__timeout")
+    fired = timers.filter(status=STATUS.DONE)
+    assert fired.exists() and timers.filter(status=STATUS.SCHEDULED).exists()
+    assert all(t.finished == t.scheduled for t in fired)
+    # an open offer's expiry (its first timer, interrupting) has not fired
+    assert not fired.filter(flow_task__endswith=".offer__timeout").exists()
+
+
 def test_a_database_without_themes_gets_a_clear_error_not_an_index_error():
     """A flushed database (a transactional test ran before) has no sectors or themes."""
     Theme.objects.all().delete()
