@@ -391,6 +391,10 @@ class _FlowRows:
                 )
                 closes = at + timedelta(days=28)
                 feedback_done = case.status in ("closing", "closed")
+                if not feedback_done:
+                    # the feedback period is open: its timer has not fired (a running
+                    # programme would have closed it and moved the case on)
+                    closes = max(closes, now + timedelta(days=1))
                 timer = self._task(
                     process_id,
                     "feedback",
