@@ -37,7 +37,7 @@ def test_a_generated_programme_has_no_overdue_timer_as_a_running_one_has_none(re
 
     from workflow.selectors import overdue_timers
 
-    dataset.ensure_dataset(60, log=lambda _line: None)
+    dataset.ensure_dataset(300, log=lambda _line: None)
     assert not overdue_timers().exists()  # the feedback period's timer included
     timers = Task.objects.filter(flow_task_type="TIMER", flow_task__contains="__timeout")
     fired = timers.filter(status=STATUS.DONE)
