@@ -27,3 +27,8 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", True)
 # ... and inline, in the request's thread, so a test sees their effects at once
 # (tests/unit/workflow/test_job_bridge.py runs the thread mode on purpose).
 SPARRING_TASKS_IN_THREAD = False
+
+# The development acts' feed is rendered on every request in tests (its cache key is made
+# of the published acts' counts and times, which a frozen clock and reused ids could repeat
+# across tests); tests/unit/outcomes/test_development_acts.py turns it on.
+SPARRING_ACT_FEED_CACHE_SECONDS = 0

@@ -69,7 +69,16 @@ class DevelopmentAct(models.Model):
         verbose_name = _("development act")
         verbose_name_plural = _("development acts")
         ordering = ["-published_at", "-pk"]
-        indexes = [models.Index(fields=["status", "-published_at"], name="act_published_idx")]
+        indexes = [
+            models.Index(fields=["status", "-published_at"], name="act_published_idx"),
+            # the feed's version (selectors.published_acts_version) read from the index alone
+            models.Index(
+                fields=["updated"],
+                include=["id", "version"],
+                condition=models.Q(status="published"),
+                name="act_published_version_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -1,6 +1,6 @@
 """Reading development acts: the public list and feed, the coordinators' review list."""
 
-from django.db.models import QuerySet
+from django.db.models import Count, Max, QuerySet, Sum
 
 from sparring.models import Sector, Theme
 from sparring.regions import Region
@@ -31,4 +31,18 @@ def acts_to_review() -> QuerySet[DevelopmentAct]:
         DevelopmentAct.objects.filter(status=DevelopmentAct.Status.SUBMITTED)
         .select_related("case", "sector", "theme")
         .order_by("updated", "pk")
+    )
+
+
+def published_acts_version() -> tuple:
+    """A value that changes whenever the published acts change (issue 17: the feed is
+    rendered once per change, ``views.act_feed``): how many there are, the latest
+    ``updated`` of them, their largest ``pk`` and the sum of their ``version``. An act
+    published, withdrawn, returned or sent again by its organisation changes its
+    ``updated`` and ``version`` and enters or leaves the set (``services``). One
+    aggregate query over the published acts."""
+    return tuple(
+        DevelopmentAct.objects.filter(status=DevelopmentAct.Status.PUBLISHED)
+        .aggregate(n=Count("pk"), latest=Max("updated"), last=Max("pk"), versions=Sum("version"))
+        .values()
     )

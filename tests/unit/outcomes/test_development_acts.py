@@ -277,3 +277,69 @@ def test_pages_answer_each_role_as_they_should(
     assert act.status == DevelopmentAct.Status.PUBLISHED
     response = client.post(edit, {**TEXTS, "title": "x" * 5000, "consent": "on"})
     assert response.status_code == 400
+
+
+@pytest.fixture
+def feed_cache(settings):
+    """The feed's cache on (the suite runs with it off: ``config.settings.test``)."""
+    from django.core.cache import cache
+
+    settings.SPARRING_ACT_FEED_CACHE_SECONDS = 300
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_the_feed_is_rendered_once_per_change_of_the_published_acts(
+    closed_case, applicant, coordinator, feed_cache, django_assert_num_queries
+):
+    """Issue 17: 50 entries cost 7 ms to render on every request; a second request with
+    nothing changed reads one aggregate and the cache, and no act."""
+    acts = publish_many(closed_case, applicant, coordinator, 3)
+    client = Client()
+    url = reverse("sparring:act_feed")
+    first = client.get(url)
+    with django_assert_num_queries(1) as captured:
+        again = client.get(url)
+    assert "COUNT(" in captured[0]["sql"] and "title" not in captured[0]["sql"]
+    assert again.content == first.content
+    assert again["Content-Type"] == first["Content-Type"]
+    assert again["Last-Modified"] == first["Last-Modified"]
+    # a withdrawal, a return to the organisation and a publication show at once
+    services.act_withdraw(actor=applicant, act=acts[0])
+    assert acts[0].title not in client.get(url).content.decode()
+    acts[1].refresh_from_db()
+    submit(acts[1].case, applicant, title="Muutettu", version=acts[1].version)
+    body = client.get(url).content.decode()
+    assert acts[1].title not in body and "Muutettu" not in body
+    act = DevelopmentAct.objects.get(pk=acts[1].pk)
+    services.act_publish(actor=coordinator, act=act, version=act.version)
+    assert "Muutettu" in client.get(url).content.decode()
+
+
+def test_the_cached_feed_is_per_language_and_address(
+    closed_case, applicant, coordinator, feed_cache
+):
+    services.act_publish(actor=coordinator, act=submit(closed_case, applicant))
+    url = reverse("sparring:act_feed")
+    fi = Client(HTTP_ACCEPT_LANGUAGE="fi").get(url).content.decode()
+    sv = Client(HTTP_ACCEPT_LANGUAGE="sv").get(url).content.decode()
+    assert "<title>Kehittämisteot</title>" in fi and "Utvecklingsgärningar" not in fi
+    assert "<title>Utvecklingsgärningar</title>" in sv
+    other = Client(HTTP_HOST="feeds.example.org").get(url).content.decode()
+    assert "http://feeds.example.org/" in other and "http://feeds.example.org/" not in fi
+
+
+def test_the_feed_answers_with_the_cache_down(
+    closed_case, applicant, coordinator, feed_cache, monkeypatch
+):
+    from django.core.cache import cache
+
+    def down(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    services.act_publish(actor=coordinator, act=submit(closed_case, applicant))
+    monkeypatch.setattr(cache, "get", down)
+    monkeypatch.setattr(cache, "set", down)
+    response = Client().get(reverse("sparring:act_feed"))
+    assert response.status_code == 200 and TEXTS["title"] in response.content.decode()
