@@ -3,31 +3,10 @@
 import pytest
 from django.db import connection
 
+from tests.plans import plan_nodes
 from workflow import selectors
 
 pytestmark = pytest.mark.django_db
-
-
-def _plan_nodes(sql: str, params) -> list[str]:
-    """The node types of PostgreSQL's plan of ``sql`` with sequential and bitmap scans
-    off (a test database is too small for the planner to prefer an index otherwise)."""
-    import json
-
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("SET LOCAL enable_bitmapscan = off")
-        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
-        plan = cursor.fetchone()[0]
-    plan = json.loads(plan) if isinstance(plan, str) else plan
-    nodes = []
-
-    def walk(node):
-        nodes.append(node["Node Type"] + ":" + node.get("Index Name", ""))
-        for child in node.get("Plans", []):
-            walk(child)
-
-    walk(plan[0]["Plan"])
-    return nodes
 
 
 def test_the_pending_jobs_page_is_read_from_an_index_in_its_order_not_sorted():
@@ -40,6 +19,6 @@ def test_the_pending_jobs_page_is_read_from_an_index_in_its_order_not_sorted():
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL's planner")
     sql, params = selectors.pending_jobs()[:100].query.sql_with_params()
-    nodes = _plan_nodes(sql, params)
+    nodes = plan_nodes(sql, params)
     assert not any(node.startswith(("Sort", "Incremental Sort")) for node in nodes), nodes
     assert any("task_pending_jobs_since" in node for node in nodes), nodes
