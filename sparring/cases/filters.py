@@ -142,6 +142,20 @@ class CaseFilter(django_filters.FilterSet):
             for part in search_parts(*self._filtered(scope.all()))
         ]
 
+    def search_samples(self, scopes: list | None = None) -> list:
+        """For each of ``scopes`` (as for ``search_parts``), filtered, the search's sample of
+        its matches (``search.search_sample``), where the search has one: some of the
+        matches, counted from an index (``selectors.CaseListRows``)."""
+        from .search import search_sample
+
+        samples = []
+        for scope in scopes or [self.queryset]:
+            queryset, text = self._filtered(scope.all())
+            sample = search_sample(queryset, text) if text else None
+            if sample is not None:
+                samples.append(sample)
+        return samples
+
     @property
     def searched(self) -> bool:
         """Whether a search text was given (a valid one)."""

@@ -31,6 +31,7 @@ stored vectors, the trigram indexes of the names of migration
 checks that both find the same cases.
 """
 
+import re
 from functools import lru_cache, reduce
 from operator import and_, or_
 
@@ -230,6 +231,37 @@ def search_parts(queryset: QuerySet, text: str, *, fallback: bool = False) -> li
         queryset.filter(Exists(by_report.filter(case=OuterRef("pk")))),
         queryset.filter(organisation__in=by_organisation),
     ]
+
+
+#: A search of one word of these characters may be a reference (``SP-2024``, ``SP-2024-0012``;
+#: ``cases.services.application._next_reference``): ASCII, so upper case is the same in
+#: Python and in the database, and no ``%`` or ``_`` (which ``LIKE`` reads as wildcards).
+REFERENCE_SHAPED = re.compile(r"[A-Za-z0-9-]+")
+
+
+def search_sample(queryset: QuerySet, text: str) -> QuerySet | None:
+    """Some of the cases of ``queryset`` that ``text`` finds, read from an index: the cases
+    whose reference starts with a reference-shaped search, in upper case.
+
+    Every case of the sample is among ``case_search``'s matches (its reference contains the
+    text, case-insensitively, on every database), so a sample of ``n`` cases shows there
+    are at least ``n`` matches: the case list's count reads it first
+    (``selectors.CaseListRows.capped_count``; issue 17: "SP-2024" matched 15 000 of 100 000
+    cases, counting 1 001 of them by their texts cost 12 ms, the reference's btree index
+    ``sparring_case_reference_…_like`` counts them in under one).
+
+    Args:
+        queryset: as for ``case_search``.
+        text: as for ``case_search``.
+
+    Returns:
+        The sample, or None when ``text`` is not one reference-shaped word
+        (``REFERENCE_SHAPED``).
+    """
+    words = text.replace("\x00", " ").split()
+    if len(words) != 1 or not REFERENCE_SHAPED.fullmatch(words[0]):
+        return None
+    return queryset.filter(reference__startswith=words[0].upper())
 
 
 def _text_matches(text: str) -> tuple[QuerySet | None, QuerySet]:

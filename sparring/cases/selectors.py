@@ -686,9 +686,12 @@ class CaseListRows:
 
     ORDER = ("-created", "-pk")
 
-    def __init__(self, parts: list, *, probe: bool = False):
+    def __init__(self, parts: list, *, probe: bool = False, samples: list | None = None):
         """Args:
         parts: querysets of cases whose union the list is.
+        samples: querysets of some of those cases, each read from an index
+            (``search.search_sample``): when one alone has more than the paginator's cap,
+            that is the count, and the parts are not counted (``capped_count``).
         probe: the parts are a search's over every case (``search.search_parts``; a
             coordinator's): each part's first matches are probed before they are read
             (``_walks``). Not for a reader who sees some cases only: the index of their
@@ -706,13 +709,56 @@ class CaseListRows:
                 Case.objects.filter(reduce(or_, (Q(pk__in=part.values("pk")) for part in parts)))
             ]
         self.parts = [part.order_by() for part in parts]
+        self.samples = [sample.order_by() for sample in samples or []]
 
     def capped_count(self, limit: int) -> int:
-        """How many cases match, counted up to ``limit`` (ids only, no joins)."""
-        firsts = [part.values("pk")[:limit] for part in self.parts]
-        if len(firsts) == 1:
-            return firsts[0].count()
-        return min(firsts[0].union(*firsts[1:]).count(), limit)
+        """How many cases match, counted up to ``limit`` (ids only, no joins). One query.
+
+        The samples first (``samples``: "SP-2024" has 15 000 cases at 100 000, and its
+        reference's index counts ``limit`` of them in under a millisecond, where testing
+        the cases' texts until ``limit`` matched cost 12 ms); when one holds ``limit``
+        cases, that is the count. Else, with several parts, the first part's first
+        ``limit`` are read once (a ``MATERIALIZED`` CTE), and when they fill the cap the
+        other parts are not read (a ``CASE`` branch's subquery runs only when it is
+        reached): "työnjako" fills the cap from the case's own texts, and the union also
+        read the reports' 77 000 matches of it (7 of the count's 14 ms). Else the count is
+        their union's, up to ``limit``.
+        """
+        from django.core.exceptions import EmptyResultSet
+        from django.db import connection
+
+        def compiled(querysets):
+            found = []
+            for queryset in querysets:
+                try:
+                    found.append(queryset.values("pk")[:limit].query.sql_with_params())
+                except EmptyResultSet:  # a part that can match nothing (an empty scope)
+                    continue
+            return found
+
+        if len(self.parts) == 1:  # (SQLite's one part; a list without a search)
+            return self.parts[0].values("pk")[:limit].count()
+        samples, parts = compiled(self.samples), compiled(self.parts)
+        if not parts:
+            return 0
+        params, whens = [], []
+        for sample_sql, sample_params in samples:
+            whens.append(f"WHEN (SELECT count(*) FROM ({sample_sql}) AS sample) >= %s THEN %s")  # noqa: S608 (compiled querysets, parameters bound)
+            params += [*sample_params, limit, limit]
+        (head_sql, head_params), rest = parts[0], parts[1:]
+        whens.append("WHEN (SELECT count(*) FROM head) >= %s THEN %s")
+        params += [limit, limit]
+        union = "SELECT pk FROM head" + "".join(f" UNION ({sql})" for sql, _p in rest)  # noqa: S608
+        params.append(limit)
+        for _sql, part_params in rest:
+            params += part_params
+        sql = (
+            f"WITH head AS MATERIALIZED ({head_sql}) SELECT CASE {' '.join(whens)}"  # noqa: S608
+            f" ELSE (SELECT LEAST(count(*), %s) FROM ({union}) AS matches) END"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*head_params, *params])
+            return cursor.fetchone()[0]
 
     def _ids(self, start: int, stop: int) -> list[int]:
         if len(self.parts) == 1:

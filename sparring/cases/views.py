@@ -449,10 +449,12 @@ def case_chart(request: HttpRequest, pk: int) -> HttpResponse:
 def case_list(request: HttpRequest) -> HttpResponse:
     """All cases the user may see, with filters for coordinators."""
     case_filter = visible_case_filter(request)
+    scopes = access.visible_case_parts(request.user)
     rows = selectors.CaseListRows(
-        case_filter.search_parts(access.visible_case_parts(request.user)),
+        case_filter.search_parts(scopes),
         # a search over every case: probe where its matches are (``CaseListRows._walks``)
         probe=case_filter.searched and access.visible_case_terms(request.user) is None,
+        samples=case_filter.search_samples(scopes),
     )
     page = selectors.CappedPaginator(rows, 50).get_page(request.GET.get("page"))
     return render(

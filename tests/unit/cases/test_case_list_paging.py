@@ -14,6 +14,7 @@ import pytest
 from django.db import connection
 from django.db.models import Q
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from sparring import access
@@ -87,11 +88,13 @@ def new_pages(user, params, per_page, *, probe=None):
     as the view decides (None), or always / never."""
     request = request_for(user, params)
     case_filter = CaseFilter(params or None, queryset=access.visible_cases(user), request=request)
+    scopes = access.visible_case_parts(user)
     rows = selectors.CaseListRows(
-        case_filter.search_parts(access.visible_case_parts(user)),
+        case_filter.search_parts(scopes),
         probe=(case_filter.searched and access.visible_case_terms(user) is None)
         if probe is None
         else probe,
+        samples=case_filter.search_samples(scopes),
     )
     paginator = selectors.CappedPaginator(rows, per_page)
     found = []
@@ -283,3 +286,62 @@ def test_a_search_part_that_matches_nothing_is_not_probed(cases, coordinator):
     )
     rows = selectors.CaseListRows(parts, probe=True)
     assert rows[0:50] == expected
+
+
+def test_the_capped_count_is_one_statement_whichever_part_fills_the_cap(cases, coordinator):
+    """Given a search's parts where the first alone fills the cap, and parts where it holds
+    fewer than the cap but the union more (or fewer) than the cap, the capped count is the
+    union's up to the cap, in one statement (on PostgreSQL the first part is read once and
+    the others only when it does not fill the cap)."""
+    ids = sorted(Case.objects.values_list("pk", flat=True))
+    assert len(ids) >= 6
+    everything = Case.objects.all()
+    layouts = [
+        # the first part fills the cap (four) by itself
+        ([everything, everything.filter(pk=ids[0])], 5),
+        # the first part holds one; the others the rest (overlapping)
+        ([everything.filter(pk=ids[0]), everything.filter(pk__in=ids[:4]), everything], 5),
+        # fewer than the cap in all, duplicates counted once
+        ([everything.filter(pk__in=ids[:2]), everything.filter(pk__in=ids[1:3])], 3),
+        # a part that can match nothing (an empty scope) first
+        ([Case.objects.none(), everything.filter(pk__in=ids[:3])], 3),
+        ([Case.objects.none(), Case.objects.none()], 0),
+    ]
+    for parts, expected in layouts:
+        rows = selectors.CaseListRows(parts)
+        with CaptureQueriesContext(connection) as queries:
+            assert rows.capped_count(5) == expected, parts
+        assert len(queries) <= 1, parts
+
+
+def test_the_capped_count_reads_no_other_part_when_the_first_fills_the_cap(cases):
+    """Given a first part with more matches than the cap, the count does not read the other
+    parts (issue 17: at 100 000 cases "työnjako" fills the cap from the case's own texts,
+    and reading the reports' 77 000 matches of it cost the count half its time). A part
+    that fails when read (a division by zero on each row) shows it."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite reads one part")
+    failing = Case.objects.extra(where=['1 / ("sparring_case"."id" - "sparring_case"."id") = 1'])
+    rows = selectors.CaseListRows([Case.objects.all(), failing])
+    assert rows.capped_count(3) == 3
+
+
+def test_a_sample_that_fills_the_cap_is_the_count(cases):
+    """Given a sample of the matches (``search.search_sample``: the cases whose reference
+    starts with a reference-shaped search) with more cases than the cap, the count is the
+    cap and no part is read (issue 17: "SP-2024" matched 15 000 cases at 100 000, and the
+    count tested each case's texts until it had 1 001 of them: 12 ms; the reference's index
+    counts them in under one). A sample smaller than the cap leaves the count to the parts.
+    """
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite reads one part")
+    failing = Case.objects.extra(where=['1 / ("sparring_case"."id" - "sparring_case"."id") = 1'])
+    sample = Case.objects.filter(reference__startswith="SP-")
+    assert sample.count() >= 3
+    rows = selectors.CaseListRows([failing, failing], samples=[Case.objects.none(), sample])
+    assert rows.capped_count(3) == 3
+    few = sample.filter(pk=sample.first().pk)
+    rows = selectors.CaseListRows([Case.objects.all(), Case.objects.none()], samples=[few])
+    assert rows.capped_count(3) == 3
+    rows = selectors.CaseListRows([few, few], samples=[few])
+    assert rows.capped_count(3) == 1

@@ -169,3 +169,26 @@ def test_the_organisations_a_name_matches_are_estimated_from_statistics_on_postg
         plan = json.loads(plan)[0]
     estimated = plan["Plan"]["Plan Rows"]
     assert estimated >= 100, plan  # 200 match (of 220 and those of the fixtures)
+
+
+def test_a_reference_shaped_search_has_a_sample_of_its_matches(cases):
+    """A one-word search of a reference's letters (``SP-2024``, ``sp-``) has a sample: the
+    cases whose reference starts with it (upper case), all among the search's matches and
+    read from the reference's index (the case list counts it first, issue 17); any other
+    search has none."""
+    from sparring.cases.search import search_sample
+
+    home_care = cases[0]
+    reference = home_care.reference
+    assert reference
+    everything = Case.objects.all()
+    for text in (reference, reference[:7].lower(), "SP-", f"  {reference}  "):
+        sample = search_sample(everything, text)
+        assert sample is not None, text
+        sampled = set(sample.values_list("pk", flat=True))
+        assert home_care.pk in sampled, text
+        assert sampled <= set(case_search(everything, text).values_list("pk", flat=True)), text
+    assert set(search_sample(everything, reference).values_list("pk", flat=True)) == {home_care.pk}
+    assert set(search_sample(everything.exclude(pk=home_care.pk), reference)) == set()
+    for text in ("", "kotihoito vuoro", "työnjako", "SP_2024", "SP%", '"SP-2024"', "ß"):
+        assert search_sample(everything, text) is None, text
