@@ -321,10 +321,11 @@ SPARRING_REQUEUE_STARTED_AFTER = int(os.environ.get("SPARRING_REQUEUE_STARTED_AF
 # many seconds later (a debounce), which delivers the messages of every step committed
 # meanwhile in one batch (sparring/emails.py flush_soon). The embedded default delivers
 # at once. None below: batched exactly when Celery is not eager (the bench forces True).
-# The longest the development acts' Atom feed is served from the cache (seconds;
-# sparring.outcomes.views.act_feed): an act published or withdrawn shows at once, a
-# renamed theme or sector within this. 0: rendered on every request.
-SPARRING_ACT_FEED_CACHE_SECONDS = int(os.environ.get("SPARRING_ACT_FEED_CACHE_SECONDS", "600"))
+# The longest a read-mostly list is served from the cache (seconds; sparring.list_cache:
+# the development acts' feed, the case list's organisations): a change its version sees
+# (an act published or withdrawn, an organisation added) shows at once, any other (a
+# renamed theme, sector or organisation) within this. 0: built on every request.
+SPARRING_LIST_CACHE_SECONDS = int(os.environ.get("SPARRING_LIST_CACHE_SECONDS", "600"))
 SPARRING_EMAIL_FLUSH_SECONDS = int(os.environ.get("SPARRING_EMAIL_FLUSH_SECONDS", "3"))
 SPARRING_EMAIL_BATCHED = None
 # A background job or e-mail pending longer than this counts as stuck on the

@@ -28,7 +28,7 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", True)
 # (tests/unit/workflow/test_job_bridge.py runs the thread mode on purpose).
 SPARRING_TASKS_IN_THREAD = False
 
-# The development acts' feed is rendered on every request in tests (its cache key is made
-# of the published acts' counts and times, which a frozen clock and reused ids could repeat
-# across tests); tests/unit/outcomes/test_development_acts.py turns it on.
-SPARRING_ACT_FEED_CACHE_SECONDS = 0
+# Read-mostly lists (sparring.list_cache) are built on every request in tests (their
+# versions are counts, ids and times, which a frozen clock and reused ids could repeat
+# across tests); the tests of the cache turn it on.
+SPARRING_LIST_CACHE_SECONDS = 0

@@ -1,14 +1,9 @@
 """Pages of the development acts: public list, act and feed; the organisation's form;
 the coordinators' review list. Views are thin: rules live in ``services``."""
 
-import hashlib
-import logging
-
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.syndication.views import Feed
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -19,7 +14,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from sparring import access
+from sparring import access, list_cache
 from sparring.cases.selectors import visible_case
 from sparring.formtools import add_errors
 from sparring.languages import activate_case_language
@@ -27,8 +22,6 @@ from sparring.languages import activate_case_language
 from . import followup, selectors, services
 from .forms import ActFilterForm, ActForm, FollowUpForm, ReturnForm, VersionForm
 from .models import DevelopmentAct
-
-logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 20
 FEED_SIZE = 50
@@ -105,40 +98,28 @@ _render_act_feed = ActFeed()
 @login_not_required
 def act_feed(request: HttpRequest) -> HttpResponse:
     """The Atom feed (``ActFeed``), rendered once for each state of the published acts
-    (``selectors.published_acts_version``), language and address, and served from the
-    cache until the acts change or ``SPARRING_ACT_FEED_CACHE_SECONDS`` pass (issue 17:
-    rendering 50 entries on every request took 7 ms). Within that time a renamed theme
-    or sector (an entry's category) is not shown yet; an act published, withdrawn or
-    returned is, at once. With the cache down (or the setting 0) the feed is rendered
-    on each request."""
-    seconds = settings.SPARRING_ACT_FEED_CACHE_SECONDS
-    if not seconds:
-        return _render_act_feed(request)
-    version = selectors.published_acts_version()
-    key = (
-        "acts-feed:"
-        + hashlib.sha256(
-            repr((get_language(), request.build_absolute_uri("/"), version)).encode()
-        ).hexdigest()
-    )
-    try:
-        cached = cache.get(key)
-    except Exception:  # the cache down: render
-        logger.warning("Act feed not cached: the cache is unavailable", exc_info=True)
-        return _render_act_feed(request)
-    if cached is not None:
-        content, headers = cached
-        response = HttpResponse(content)
-        for name, value in headers.items():
-            response[name] = value
-        return response
-    response = _render_act_feed(request)
-    if response.status_code == 200:
+    (``selectors.published_acts_version``), language and address and then served from the
+    cache (``list_cache.cached``; issue 17: rendering 50 entries on every request took
+    7 ms). An act published, withdrawn or returned shows at once; a renamed theme or sector
+    (an entry's category) within ``SPARRING_LIST_CACHE_SECONDS``."""
+    rendered = {}
+
+    def render_feed():
+        response = _render_act_feed(request)
+        rendered["response"] = response
+        if response.status_code != 200:
+            return None  # not kept
         headers = {name: response[name] for name in _FEED_HEADERS if response.has_header(name)}
-        try:
-            cache.set(key, (response.content, headers), seconds)
-        except Exception:
-            logger.warning("Act feed not cached: the cache is unavailable", exc_info=True)
+        return response.content, headers
+
+    version = (get_language(), request.build_absolute_uri("/"), selectors.published_acts_version())
+    cached_feed = list_cache.cached("acts-feed", version, render_feed)
+    if "response" in rendered or cached_feed is None:
+        return rendered["response"]
+    content, headers = cached_feed
+    response = HttpResponse(content)
+    for name, value in headers.items():
+        response[name] = value
     return response
 
 

@@ -284,7 +284,7 @@ def feed_cache(settings):
     """The feed's cache on (the suite runs with it off: ``config.settings.test``)."""
     from django.core.cache import cache
 
-    settings.SPARRING_ACT_FEED_CACHE_SECONDS = 300
+    settings.SPARRING_LIST_CACHE_SECONDS = 300
     cache.clear()
     yield
     cache.clear()
