@@ -17,6 +17,8 @@ from sparring.cases.search import case_search
 from sparring.cases.steps import STEPS, Actor
 from sparring.models import Case, StepDeadline
 
+from . import case_tally
+
 # As ``selectors.open_steps`` counts them (ERROR: a failed background job awaits a retry).
 OPEN_TASK_STATUSES = (STATUS.NEW, STATUS.SCHEDULED, STATUS.STARTED, STATUS.ERROR)
 
@@ -217,7 +219,7 @@ def late_cases(now: datetime | None = None) -> QuerySet[StepDeadline]:
     )
 
 
-def case_ids(user, *, status: str | None = None, text: str = "") -> QuerySet[Case]:
+def case_ids(user, *, status: str | None = None, text: str = "") -> "QuerySet[Case] | EveryCase":
     """The cases of ``access.visible_cases(user)`` (of ``status`` when given; found by the
     search ``text`` when not blank: ``search.case_search``, the case list page's rule), newest
     first (``-created``, then ``-pk``, as ``selectors.case_list``): only their ``pk`` and
@@ -235,7 +237,36 @@ def case_ids(user, *, status: str | None = None, text: str = "") -> QuerySet[Cas
             cases = cases.filter(status=status)
         return case_search(cases, text).only("pk", "created")
 
-    return _visible_union(user, shape).order_by("-created", "-pk")
+    ids = _visible_union(user, shape).order_by("-created", "-pk")
+    if (
+        access.visible_case_terms(user) is None
+        and not status
+        and not text.replace("\x00", " ").split()
+    ):
+        return EveryCase(ids)
+    return ids
+
+
+class EveryCase:
+    """``case_ids`` of a reader who sees every case, unfiltered: sliced like its queryset,
+    counted from the case tally (``case_tally.count``, one query: issue 17, counting
+    100 000 cases took 4.8 ms a page). The same count as the queryset's: every case."""
+
+    def __init__(self, ids: QuerySet[Case]):
+        self.ids = ids
+
+    def count(self) -> int:
+        """How many cases exist: one query."""
+        return case_tally.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index):
+        return self.ids[index]
+
+    def __iter__(self):
+        return iter(self.ids)
 
 
 def _visible_union(user, shape) -> QuerySet[Case]:
