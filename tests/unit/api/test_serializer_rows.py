@@ -137,3 +137,21 @@ def test_list_rows_are_the_joined_cases_with_each_related_row_built_once(varied,
                     assert new_value == old_value, (row.pk, path)
         calls = {row.call_id: row.call for row in rows}
         assert all(row.call is calls[row.call_id] for row in rows)
+
+
+def test_the_task_steps_descriptions_are_the_steps_in_the_asked_language(varied, coordinator):
+    """Each step's description is translated once per list (``views._steps``), in the
+    language asked: the step registry's ``waiting`` text."""
+    from django.utils import translation
+
+    from sparring.cases.steps import STEPS
+
+    client = token_client(coordinator)
+    seen = 0
+    for language in ("fi", "sv", "en"):
+        for task in client.get(f"/api/v1/tasks/?language={language}").json()["results"]:
+            for step in task["steps"]:
+                with translation.override(language):
+                    assert step["description"] == str(STEPS[step["step"]].waiting)
+                seen += 1
+    assert seen >= 6
