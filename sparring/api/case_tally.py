@@ -19,6 +19,7 @@ here: ``count`` is ``COUNT(*)``.
 """
 
 from django.db import connection as default_connection
+from django.db import transaction
 
 #: The one query of ``count`` on PostgreSQL: the tally, else the cases counted
 #: (COALESCE evaluates the count only when the tally's row is missing).
@@ -101,7 +102,7 @@ def recount(connection) -> None:
     generator's replica role). Nothing on a database other than PostgreSQL."""
     if connection.vendor != "postgresql":
         return
-    with connection.cursor() as cursor:
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         cursor.execute("LOCK TABLE sparring_case IN SHARE MODE")
         cursor.execute(
             "INSERT INTO api_casetally (id, cases) SELECT 1, COUNT(*) FROM sparring_case "
