@@ -66,3 +66,15 @@ class ApiToken(models.Model):
     @property
     def active(self) -> bool:
         return self.revoked_at is None
+
+
+class CaseTally(models.Model):
+    """How many cases exist: one row (``id`` 1), kept by the database's triggers
+    (``api.case_tally``), so that the coordinator's case list reads its ``count`` rather
+    than counting every case (issue 17). PostgreSQL only; no code writes it."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True)
+    cases = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return str(self.cases)

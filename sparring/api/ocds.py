@@ -25,7 +25,7 @@ from datetime import datetime, time
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q, prefetch_related_objects
 from django.utils import translation
 
 from procurement.models import CallOff, FrameworkAgreement, MiniCompetition, Offer, Supplier, Tender
@@ -55,6 +55,27 @@ PROCUREMENT_METHOD = {
 #: builds the list of every choice with its translated label on each call (issue 17,
 #: session 9: a tenth of an OCDS page's Python, once per call-off).
 METHOD_VALUES = frozenset(method.value for method in FrameworkAgreement.Method)
+#: language -> {method value: its label}, filled by ``method_label``.
+_METHOD_LABELS: dict[str | None, dict[str, str]] = {}
+
+
+def method_label(value: str) -> str:
+    """The label of the call-off method ``value`` in the active language, as
+    ``str(FrameworkAgreement.Method(value).label)``, translated once per language and
+    process (issue 17, session 12: the lazy label's lookup, twice a call-off, was a tenth of
+    an OCDS page's Python).
+
+    Raises:
+        ValueError: ``value`` is not a method (as the enum).
+    """
+    language = translation.get_language()
+    labels = _METHOD_LABELS.get(language)
+    if labels is None:
+        labels = {method.value: str(method.label) for method in FrameworkAgreement.Method}
+        _METHOD_LABELS[language] = labels
+    if value not in labels:
+        FrameworkAgreement.Method(value)  # raises ValueError
+    return labels[value]
 
 
 def _stamp(value) -> str | None:
@@ -203,7 +224,7 @@ def call_off_release(case: Case, now: datetime) -> dict:
             existing["roles"].append(role)
         return _ref(party)
 
-    method = str(FrameworkAgreement.Method(call_offs[-1].method).label) if call_offs else ""
+    method = method_label(call_offs[-1].method) if call_offs else ""
     theme = case.theme.name("fi") if case.theme_id else ""
     method_code = call_offs[-1].method if call_offs else FrameworkAgreement.Method.MINI_COMPETITION
     tender = {
@@ -240,7 +261,7 @@ def call_off_release(case: Case, now: datetime) -> dict:
             "date": _stamp(record.decided_at),
             "status": status,
             "suppliers": [add_supplier(record.chosen.supplier, "supplier")],
-            "description": str(FrameworkAgreement.Method(record.method).label)
+            "description": method_label(record.method)
             if record.method in METHOD_VALUES
             else record.method,
         }
@@ -389,6 +410,25 @@ CALL_OFF_FIELDS = (
 DAY_FIELDS = ("case", "date", "status")
 
 
+def _competitions_prefetch() -> Prefetch:
+    """The cases' mini-competitions with their agreement and tenders (by ranking), oldest first."""
+    return Prefetch(
+        "mini_competitions",
+        queryset=MiniCompetition.objects.select_related("agreement")
+        .prefetch_related(
+            Prefetch(
+                "tenders",
+                queryset=Tender.objects.select_related("supplier").order_by(
+                    "supplier__ranking_position", "pk"
+                ),
+                to_attr=PREFETCHED.format("tenders"),
+            )
+        )
+        .order_by("opened_at", "pk"),
+        to_attr=PREFETCHED.format("mini_competitions"),
+    )
+
+
 def called_off_cases(ids=None):
     """Cases with a call-off decision or a mini-competition (``called_off_case_ids``; only
     those of ``ids`` when given), by reference, with everything the release reads
@@ -406,21 +446,7 @@ def called_off_cases(ids=None):
                 .order_by("decided_at", "pk"),
                 to_attr=PREFETCHED.format("call_offs"),
             ),
-            Prefetch(
-                "mini_competitions",
-                queryset=MiniCompetition.objects.select_related("agreement")
-                .prefetch_related(
-                    Prefetch(
-                        "tenders",
-                        queryset=Tender.objects.select_related("supplier").order_by(
-                            "supplier__ranking_position", "pk"
-                        ),
-                        to_attr=PREFETCHED.format("tenders"),
-                    )
-                )
-                .order_by("opened_at", "pk"),
-                to_attr=PREFETCHED.format("mini_competitions"),
-            ),
+            _competitions_prefetch(),
             Prefetch(
                 "days_planned",
                 queryset=SessionDay.objects.only(*DAY_FIELDS).order_by("date", "pk"),
@@ -429,6 +455,44 @@ def called_off_cases(ids=None):
         )
         .order_by("reference")
     )
+
+
+def page_cases(ids) -> list[Case]:
+    """``called_off_cases(ids)`` as a list, each related row built once (the same queries).
+
+    Issue 17, session 12: a page's 100 cases with their call-offs (each with its
+    agreement, consultant, supplier and offer) and days were a thousand models, most of
+    them the same few agreements, consultants and suppliers again, and Django's prefetch
+    set each one on its record: most of the page's Python. The cases, call-offs and days
+    are read as tuples (``selectors.shared_rows``) and put in the lists ``_related``
+    reads; the mini-competitions (few) are prefetched as before.
+    """
+    from .selectors import shared_rows
+
+    cases = shared_rows(
+        Case.objects.filter(pk__in=ids).order_by("reference"),
+        ("organisation", "theme"),
+        CASE_FIELDS,
+    )
+    if not cases:
+        return cases
+    call_offs = shared_rows(
+        CallOff.objects.filter(case_id__in=ids).order_by("decided_at", "pk"),
+        ("agreement", "chosen__supplier", "offer"),
+        CALL_OFF_FIELDS,
+    )
+    days = shared_rows(
+        SessionDay.objects.filter(case_id__in=ids).order_by("date", "pk"), (), DAY_FIELDS
+    )
+    by_case: dict[str, dict[int, list]] = {"call_offs": {}, "days_planned": {}}
+    for name, records in (("call_offs", call_offs), ("days_planned", days)):
+        for record in records:
+            by_case[name].setdefault(record.case_id, []).append(record)
+    for case in cases:
+        for name, lists in by_case.items():
+            setattr(case, PREFETCHED.format(name), lists.get(case.pk, []))
+    prefetch_related_objects(cases, _competitions_prefetch())
+    return cases
 
 
 #: Call-off releases per page of the package (issue 17: the whole programme in one
@@ -452,7 +516,7 @@ def release_package(*, request=None, now: datetime | None = None, page: int = 1)
     start = (page - 1) * PAGE_SIZE
     # The page's ids first (one narrow query), then their releases' rows.
     ids = list(called_off_case_ids().values_list("pk", flat=True)[start : start + PAGE_SIZE + 1])
-    cases = list(called_off_cases(ids))
+    cases = page_cases(ids)
     has_next = len(cases) > PAGE_SIZE
     # The texts of the releases are in Finnish (the release's "language").
     with translation.override("fi"):

@@ -206,7 +206,7 @@ class CaseSerializer(serializers.ModelSerializer):
             "id": case.pk,
             "reference": case.reference,
             "status": case.status,
-            "status_label": case.get_status_display(),
+            "status_label": self._status_label(case),
             "call": {"id": case.call_id, "name": case.call.display_title},
             "organisation": {
                 "id": case.organisation_id,
@@ -230,6 +230,15 @@ class CaseSerializer(serializers.ModelSerializer):
             "url": self._address("api:case_detail", case.pk),
             "page_url": self._address("sparring:case_detail", case.pk),
         }
+
+    def _status_label(self, case) -> str:
+        """``case.get_status_display()``, looked up once per status and response (issue
+        17, session 12: the choices' dict and the label's translation, every row)."""
+        labels = self.context.setdefault("case_row_status_labels", {})
+        label = labels.get(case.status)
+        if label is None:
+            label = labels[case.status] = case.get_status_display()
+        return label
 
     def _response_language(self) -> tuple[str, object]:
         """The active language (two letters) and time zone, read once per response."""

@@ -284,17 +284,22 @@ class CaseList(SignedInMixin, generics.ListAPIView):
         return self.get_paginated_response(self.get_serializer(rows, many=True).data)
 
 
-def _steps(steps) -> list[dict]:
+def _steps(steps, descriptions: dict[str, str] | None = None) -> list[dict]:
     """The API's entries of a case's open steps: ``steps`` are (step name, when it
-    opened) pairs (``api_selectors.steps_by_process``)."""
+    opened) pairs (``api_selectors.steps_by_process``). ``descriptions``: the steps'
+    translated descriptions so far, shared by a list's rows (each translated once)."""
+    descriptions = {} if descriptions is None else descriptions
     result = []
     for name, since in steps:
         step = STEPS[name]
+        description = descriptions.get(name)
+        if description is None:
+            description = descriptions[name] = str(step.waiting)
         result.append(
             {
                 "step": name,
                 "actor": step.actor,
-                "description": str(step.waiting),
+                "description": description,
                 "since": since,
             }
         )
@@ -397,11 +402,12 @@ class TaskList(SignedInMixin, generics.ListAPIView):
         page = api_selectors.list_rows(self.paginate_queryset(self.get_queryset()), "waiting_since")
         steps = api_selectors.steps_of(api_selectors.role_of(request.user))
         by_process = api_selectors.steps_by_process(page, steps)
+        descriptions: dict[str, str] = {}
         items = [
             {
                 "case": case,
                 "waiting_since": case.waiting_since,
-                "steps": _steps(by_process.get(case.process_id, [])),
+                "steps": _steps(by_process.get(case.process_id, []), descriptions),
             }
             for case in page
         ]

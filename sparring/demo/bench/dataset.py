@@ -50,6 +50,7 @@ from viewflow.workflow.status import PROCESS, STATUS
 
 from procurement.models import CallOff, Consultant, Offer
 from sparring import clock
+from sparring.api import case_tally
 from sparring.conversation.models import Audience, CaseMessage, Party
 from sparring.demo import data as demo
 from sparring.models import (
@@ -486,6 +487,8 @@ def ensure_dataset(size: int, log: Callable[[str], None] = print) -> Dataset:
     # The figures' aggregates: their triggers were off while loading (replica role on
     # PostgreSQL) or queued every row (SQLite); write them once from the records.
     aggregates.rebuild()
+    # The case tally too (its triggers were off: api.case_tally).
+    case_tally.recount(connection)
     with connection.cursor() as cursor:
         # VACUUM too: index-only scans need the visibility map of the freshly loaded tables
         cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")

@@ -338,3 +338,17 @@ def test_the_releases_are_what_they_were_with_the_relations_read_into_lists(
     assert json.dumps(releases) == json.dumps(reference)
     assert any("tenderers" in r["tender"] for r in releases)
     assert len(reference) >= 7
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_a_methods_label_is_read_once_per_language_and_is_the_enums(language):
+    """``ocds.method_label`` (issue 17, session 12: the label's translation looked up twice
+    a call-off was a tenth of a page's Python) gives the enum's label in the active
+    language; an unknown method is a ValueError, as the enum's."""
+    from django.utils import translation
+
+    with translation.override(language):
+        for method in FrameworkAgreement.Method:
+            assert ocds.method_label(method.value) == str(FrameworkAgreement.Method(method).label)
+        with pytest.raises(ValueError):
+            ocds.method_label("no-such-method")

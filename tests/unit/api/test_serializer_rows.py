@@ -97,3 +97,61 @@ def test_the_list_rows_keep_their_query_counts(varied, coordinator, django_asser
     client.get("/api/v1/cases/")  # the token's last use written once
     with django_assert_num_queries(5):
         client.get("/api/v1/cases/")
+
+
+def test_list_rows_are_the_joined_cases_with_each_related_row_built_once(varied, coordinator):
+    """``api.selectors.list_rows`` reads the joined columns as tuples and builds each
+    related row (call, organisation, sector, theme, consultant, user, supplier, handler)
+    once per page (issue 17: a model per relation per row was most of a 50-row page's
+    Python): the same values as the cases read with ``select_related``, for every row."""
+    from sparring.api import selectors as api_selectors
+    from sparring.cases import selectors
+
+    pages = [
+        list(api_selectors.case_ids(coordinator)[:100]),
+        list(api_selectors.late_cases(clock.now() + timedelta(days=400))[:100]),
+    ]
+    assert len(pages[0]) > 10 and pages[1]
+    for page, key, handler in ((pages[0], "pk", False), (pages[1], "case_id", True)):
+        rows = api_selectors.list_rows(page, key=key, handler=handler)
+        related = selectors.API_ROW_RELATED + (("handler",) if handler else ())
+        fields = api_selectors.API_ROW_FIELDS + (
+            api_selectors.API_HANDLER_FIELDS if handler else ()
+        )
+        expected = (
+            selectors.case_list(Case.objects.all(), related, late=False)
+            .only(*fields)
+            .in_bulk([getattr(item, key) for item in page])
+        )
+        assert [row.pk for row in rows] == [getattr(item, key) for item in page]
+        for row in rows:
+            old = expected[row.pk]
+            for path in (*fields, "pk", "call_id", "organisation_id", "consultant_id"):
+                new_value, old_value = row, old
+                for name in path.split("__"):
+                    new_value = getattr(new_value, name) if new_value is not None else None
+                    old_value = getattr(old_value, name) if old_value is not None else None
+                if hasattr(old_value, "_meta"):
+                    assert type(new_value) is type(old_value) and new_value.pk == old_value.pk
+                else:
+                    assert new_value == old_value, (row.pk, path)
+        calls = {row.call_id: row.call for row in rows}
+        assert all(row.call is calls[row.call_id] for row in rows)
+
+
+def test_the_task_steps_descriptions_are_the_steps_in_the_asked_language(varied, coordinator):
+    """Each step's description is translated once per list (``views._steps``), in the
+    language asked: the step registry's ``waiting`` text."""
+    from django.utils import translation
+
+    from sparring.cases.steps import STEPS
+
+    client = token_client(coordinator)
+    seen = 0
+    for language in ("fi", "sv", "en"):
+        for task in client.get(f"/api/v1/tasks/?language={language}").json()["results"]:
+            for step in task["steps"]:
+                with translation.override(language):
+                    assert step["description"] == str(STEPS[step["step"]].waiting)
+                seen += 1
+    assert seen >= 6
