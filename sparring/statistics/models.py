@@ -120,9 +120,11 @@ class CaseFigures(models.Model):
                 condition=models.Q(accepted=True),
                 name="casefigures_accepted_org",
             ),
-            # surveys not flagged closed: read beside the rollup (their closing is timed)
+            # surveys not flagged closed: read beside the rollup (their closing is timed);
+            # those past their closing time (the beat flags them within a minute) by a
+            # range on the time, the calls with one still open from the index alone
             models.Index(
-                fields=["call"],
+                fields=["survey_closes_at", "call"],
                 condition=models.Q(has_survey=True, survey_closed=False),
                 name="casefigures_survey_pending",
             ),

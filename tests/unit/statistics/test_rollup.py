@@ -127,3 +127,35 @@ def test_check_aggregates_finds_a_wrong_rollup_row_and_rebuild_repairs_it(progra
     call_command("check_aggregates", "--rebuild", stdout=StringIO())
     assert_rollup_equal_to_live()
     assert not FigureRollup.objects.filter(key="stray").exists()
+
+
+def test_the_beat_flags_surveys_past_their_closing_time_and_folds_them_into_the_rollup(
+    programme,  # noqa: F811
+):
+    """A survey past its closing time is flagged closed by the beat's fold-in (the flag
+    records what the clock already says: the figures do not move), so the rollup holds
+    it and the page's per-case reading of the surveys waiting to close stays short."""
+    from sparring.statistics.tasks import fold_in_figures
+
+    surveys = list(Survey.objects.filter(case__status=Case.Status.CLOSED).order_by("pk")[:2])
+    due, later = surveys
+    for survey in surveys:
+        for grade in (2, 3, 4, 5, 5):
+            SurveyAnswer.objects.create(survey=survey, overall=grade)
+    closes = clock.now() + timedelta(days=1)
+    Survey.objects.filter(pk=due.pk).update(closed=False, closes_at=closes)
+    Survey.objects.filter(pk=later.pk).update(closed=False, closes_at=closes + timedelta(days=9))
+    aggregates.refresh()
+    with clock.travel(closes + timedelta(hours=1)):
+        before = statistics.statistics() | {"impact": impact.impact()}
+        fold_in_figures()
+        assert not aggregates.queued()
+        assert Survey.objects.get(pk=due.pk).closed
+        assert not Survey.objects.get(pk=later.pk).closed  # not yet due
+        assert CaseFigures.objects.get(case=due.case_id).survey_closed
+        waiting = CaseFigures.objects.filter(has_survey=True, survey_closed=False)
+        assert not waiting.filter(survey_closes_at__lte=clock.now()).exists()
+        assert statistics.statistics() | {"impact": impact.impact()} == before
+        assert_rollup_equal_to_live()
+        out = StringIO()
+        call_command("check_aggregates", stdout=out)  # exits 1 on a difference
