@@ -178,6 +178,9 @@ ROLLUP_MEASURES = [
     "fu_done",
     "fu_partly",
     "fu_not_done",
+    # not a case's sum: rows of dim "org/count" count the organisations with accepted
+    # cases of their call, or of the programme (``rollup.counted``); 0 in every other row
+    "organisations",
 ]
 
 
@@ -190,7 +193,10 @@ class FigureRollup(models.Model):
     to one row of each ``dim``. The dim "organisation" is kept per call only (``month``
     None) and holds only ``accepted``: the distinct organisations of a scope without a
     date range are its rows with ``accepted`` > 0. ``key`` is the row's unique text key
-    ("call|month|dim|value"). Kept by the fold-in (``rollup.apply``: a case's old
+    ("call|month|dim|value"). The dim "org/all" sums the organisation's rows of
+    every call (call id 0: the programme); "org/count" rows hold only
+    ``organisations``, the count of their call's (or the programme's) organisation rows
+    with ``accepted`` > 0 (``rollup.counted``). Kept by the fold-in (``rollup.apply``: a case's old
     contribution subtracted, its new one added, in the fold-in's transaction) and
     rewritten by ``check_aggregates --rebuild``. A row may hold only zeros.
     """

@@ -159,3 +159,38 @@ def test_the_beat_flags_surveys_past_their_closing_time_and_folds_them_into_the_
         assert_rollup_equal_to_live()
         out = StringIO()
         call_command("check_aggregates", stdout=out)  # exits 1 on a difference
+
+
+def test_distinct_organisations_are_a_maintained_count_equal_to_the_records(
+    programme,  # noqa: F811
+):
+    """Without a date range the number of organisations with accepted cases (a distinct
+    count, not a sum) is read from one maintained row (per call, and the programme's),
+    moved by the fold-in when an organisation's first accepted case comes or its last
+    goes; ``check_aggregates`` proves it and ``--rebuild`` repairs it."""
+    from sparring.models import Organisation
+
+    rng = random.Random(41)
+    accepted = list(Case.objects.filter(status=Case.Status.CLOSED).order_by("pk"))
+    organisations = list(Organisation.objects.order_by("pk"))
+    aggregates.refresh()
+    for step in range(12):
+        case = rng.choice(accepted)
+        if step % 3 == 0:  # to another organisation (maybe its first accepted case)
+            Case.objects.filter(pk=case.pk).update(organisation=rng.choice(organisations))
+        elif step % 3 == 1:  # no longer accepted (maybe the organisation's last)
+            Case.objects.filter(pk=case.pk).update(status=Case.Status.REJECTED)
+        else:
+            rng.choice(CHANGES)(rng)
+        aggregates.refresh()
+        assert_rollup_equal_to_live()
+        for scope in [statistics.Scope(), *(statistics.Scope(call=c) for c in Call.objects.all())]:
+            with CaptureQueriesContext(connection) as queries:
+                figures = statistics.programme_figures(scope)
+            assert figures["organisations"] == live.programme_figures(scope)["organisations"]
+            assert not any("COUNT(DISTINCT" in q["sql"] for q in queries.captured_queries)
+    FigureRollup.objects.filter(dim=rollup.ORGANISATIONS).update(organisations=999)
+    with pytest.raises(CommandError):
+        call_command("check_aggregates", stdout=StringIO())
+    call_command("check_aggregates", "--rebuild", stdout=StringIO())
+    assert_rollup_equal_to_live()
