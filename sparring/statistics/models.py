@@ -83,6 +83,9 @@ class CaseFigures(models.Model):
     decided = models.BooleanField(default=False)
     decision_us = models.BigIntegerField(null=True)  # decided - submitted, microseconds
     held_days = models.PositiveIntegerField(default=0)
+    # its held days per month of their date: "2026-11:2,2026-12:1" (the invoicing basis's
+    # month totals, ``rollup.invoice``)
+    held_months = models.CharField(max_length=400, default="")
     first_day_gap = models.IntegerField(null=True)  # first held day - decision date, days
     report_gap = models.IntegerField(null=True)  # report date - last held day, days
     report_filed = models.BooleanField(default=False)  # revision >= 1
@@ -181,6 +184,11 @@ ROLLUP_MEASURES = [
     # not a case's sum: rows of dim "org/count" count the organisations with accepted
     # cases of their call, or of the programme (``rollup.counted``); 0 in every other row
     "organisations",
+    # dim "invoice" (call id 0, the month of the days' dates, a consultant): the held
+    # days of the consultant's cases in that month and their euros in cents at each
+    # case's agreed day price (``procurement.reports.invoicing_total``)
+    "invoice_days",
+    "invoice_cents",
 ]
 
 

@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from django.db import connection, transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from sparring.models import Case
@@ -64,6 +65,11 @@ DIMS |= {dim + WHOLE_CALL: column for dim, column in DIMS.items() if dim != ORGA
 ORGANISATION_P, ORGANISATIONS = "org/all", "org/count"  # dim: 12 characters at most
 PROGRAMME = 0  # the call id of the programme's rows (no call has it)
 DIMS |= {ORGANISATION_P: "organisation_id", ORGANISATIONS: None}
+# The invoicing basis's month totals: per consultant and month of the days' dates (not
+# of submission), call PROGRAMME; read by ``procurement.reports.invoicing_total``
+# through the hook ``sparring.aggregates.invoicing_total`` (``invoicing_total`` here).
+INVOICE = "invoice"
+DIMS |= {INVOICE: "consultant_id"}
 RESULT_BITS = 11  # len(impact.RESULT_TYPES); result_0 … result_10
 
 
@@ -155,13 +161,60 @@ def keys(row: CaseFigures) -> list[tuple]:
     )
 
 
-def contribution(row: CaseFigures | None) -> dict[tuple, dict[str, int]]:
-    """Key -> measures one case's row adds to the rollup (nothing for a draft or None)."""
-    if row is None or row.status == Case.Status.DRAFT:
+def months_text(months: dict[date, int]) -> str:
+    """``CaseFigures.held_months`` of {first day of a month: held days}: "2026-11:2,…"."""
+    return ",".join(f"{m:%Y-%m}:{n}" for m, n in sorted(months.items()) if n)
+
+
+def invoice(row: CaseFigures) -> dict[tuple, dict[str, int]]:
+    """What one case adds to the invoicing basis's month totals: per month of its held
+    days, their number and euros in cents at its agreed day price (no price: days, no
+    euros), under its consultant (none: nothing; the basis lists called-off cases'
+    days). The rule of ``procurement.reports.invoicing_total_live``, whatever the
+    case's status."""
+    if row.consultant_id is None or not row.held_months:
         return {}
+    cents = int(row.agreed_day_price * 100) if row.agreed_day_price is not None else 0
+    result = {}
+    for part in row.held_months.split(","):
+        month, n = part.split(":")
+        first = date(int(month[:4]), int(month[5:7]), 1)
+        m = {"invoice_days": int(n), "invoice_cents": int(n) * cents}
+        result[(PROGRAMME, first, INVOICE, row.consultant_id)] = {k: v for k, v in m.items() if v}
+    return result
+
+
+def invoicing_total(agreement_id: int, month: date, supplier_id: int | None):
+    """(held days, euros) of ``month`` (its first day) for the suppliers of agreement
+    ``agreement_id`` (or supplier ``supplier_id`` alone): the sum of the INVOICE rows
+    of their consultants (joined at reading time: a consultant's supplier as it stands).
+    Euros a Decimal with cents, ``Decimal("0")`` when none, as the live aggregate.
+    One query on a row per consultant."""
+    from decimal import Decimal
+
+    rows = FigureRollup.objects.filter(
+        dim=INVOICE, month=month, consultant__supplier__agreement_id=agreement_id
+    )
+    if supplier_id is not None:
+        rows = rows.filter(consultant__supplier_id=supplier_id)
+    sums = rows.aggregate(n=Sum("invoice_days"), cents=Sum("invoice_cents"))
+    cents = sums["cents"] or 0
+    return sums["n"] or 0, (Decimal(cents) / 100).quantize(Decimal("0.01")) if cents else Decimal(
+        "0"
+    )
+
+
+def contribution(row: CaseFigures | None) -> dict[tuple, dict[str, int]]:
+    """Key -> measures one case's row adds to the rollup (nothing for None; a draft adds
+    only its held days to the invoicing totals, ``invoice``)."""
+    if row is None:
+        return {}
+    if row.status == Case.Status.DRAFT:
+        return invoice(row)
     m = measures(row)
     accepted = {"accepted": m["accepted"]} if m.get("accepted") else {}
-    return {key: accepted if key[2] in (ORGANISATION, ORGANISATION_P) else m for key in keys(row)}
+    added = {key: accepted if key[2] in (ORGANISATION, ORGANISATION_P) else m for key in keys(row)}
+    return added | invoice(row)
 
 
 def counted(key: tuple, accepted: int) -> tuple | None:
