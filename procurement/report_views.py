@@ -77,7 +77,7 @@ def invoicing(request: HttpRequest) -> HttpResponse:
             return exports.csv_response(filename, [header, *rows])
         return exports.xlsx_response(filename, [(f"{month:%Y-%m}", [header, *rows], 1)])
     # The page shows one page of the month's days and the month's total (one aggregate).
-    count, total = reports.invoicing_total(days)
+    count, total = reports.invoicing_total(agreement, month, supplier)
     # a page's ids first, then its rows; the count known from the aggregate
     paginator = Paginator(reports.InvoicingPages(days, count), INVOICING_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))

@@ -21,6 +21,7 @@ from decimal import Decimal
 _refresher: Callable[[], object] | None = None
 _queued: Callable[[], bool] | None = None
 _loads: Callable[[Iterable[int]], tuple[dict[int, int], Decimal]] | None = None
+_invoicing: Callable | None = None
 _folded: ContextVar[bool | None] = ContextVar("aggregates_folded", default=None)
 
 
@@ -34,6 +35,22 @@ def register(
     ``current_loads`` (the statistics app's)."""
     global _refresher, _queued, _loads
     _refresher, _queued, _loads = refresher, queued, loads
+
+
+def register_invoicing(reader: Callable) -> None:
+    """Set the function behind ``invoicing_total`` (the statistics app's
+    ``rollup.invoicing_total``)."""
+    global _invoicing
+    _invoicing = reader
+
+
+def invoicing_total(agreement_id: int, month, supplier_id: int | None):
+    """(held days, euros) of the invoicing basis of ``month`` (its first day) from the
+    maintained per-consultant month totals, after ``refresh`` (the caller folds in), or
+    None when no statistics app registered a reader (then count the days live)."""
+    if _invoicing is None:
+        return None
+    return _invoicing(agreement_id, month, supplier_id)
 
 
 def refresh() -> None:

@@ -567,7 +567,9 @@ class Invoicing(CoordinatorMixin, generics.ListAPIView):
         supplier = None
         if query.get("supplier"):
             supplier = get_object_or_404(Supplier, pk=query["supplier"], agreement=agreement)
-        return reports.InvoicingPages(reports.invoicing_rows(agreement, first, supplier))
+        # the count from the maintained month total (no COUNT over the month's days)
+        count, _eur = reports.invoicing_total(agreement, first, supplier)
+        return reports.InvoicingPages(reports.invoicing_rows(agreement, first, supplier), count)
 
 
 __all__ = [

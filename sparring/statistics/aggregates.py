@@ -47,7 +47,7 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, TruncMonth
 from django.utils import timezone
 
 from procurement.models import CallOff, Consultant, ConsultantLoad, Offer
@@ -114,13 +114,18 @@ def _chunk_rows(ids: list[int]) -> dict[int, CaseFigures]:
         "survey__closes_at",
         "survey__closed",
     )
-    held = {
-        row["case_id"]: row
-        for row in SessionDay.objects.filter(case_id__in=ids, status=SessionDay.Status.HELD)
-        .values("case_id")
+    held: dict[int, dict] = {}
+    for row in (
+        SessionDay.objects.filter(case_id__in=ids, status=SessionDay.Status.HELD)
+        .values("case_id", month=TruncMonth("date"))
         .annotate(n=Count("pk"), first=Min("date"), last=Max("date"))
         .order_by()
-    }
+    ):  # per case and month of the day's date
+        entry = held.setdefault(row["case_id"], {"n": 0, "months": {}})
+        entry["n"] += row["n"]
+        entry["first"] = min(entry.get("first", row["first"]), row["first"])
+        entry["last"] = max(entry.get("last", row["last"]), row["last"])
+        entry["months"][row["month"]] = row["n"]
     grades: dict[int, dict[int, int]] = defaultdict(dict)
     for case_id, overall, n in (
         SurveyAnswer.objects.filter(survey__case_id__in=ids)
@@ -193,6 +198,7 @@ def _chunk_rows(ids: list[int]) -> dict[int, CaseFigures]:
                 else None
             ),
             held_days=days["n"] if days else 0,
+            held_months=rollup.months_text(days["months"]) if days else "",
             first_day_gap=(days["first"] - decided_on).days if days and decided_on else None,
             report_gap=(reported_on - days["last"]).days if days and reported_on else None,
             report_filed=filed,

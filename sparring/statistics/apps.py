@@ -13,9 +13,10 @@ class StatisticsConfig(AppConfig):
     def ready(self):
         from sparring import aggregates as hook
 
-        from . import aggregates
+        from . import aggregates, rollup
 
         hook.register(aggregates.refresh, aggregates.queued, aggregates.current_loads)
+        hook.register_invoicing(rollup.invoicing_total)
         post_migrate.connect(_reinstall_triggers, sender=self)
 
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from procurement import calloff, reports
 from procurement.models import Consultant, FrameworkAgreement
-from sparring.models import Call, Case
+from sparring.models import Call, Case, SessionDay
 
 from . import figures, impact, live
 
@@ -86,6 +86,16 @@ def agreement_differences(agreement: FrameworkAgreement) -> list[str]:
         reports.fairness(agreement, live=True),
         problems,
     )
+    held = SessionDay.objects.filter(
+        status=SessionDay.Status.HELD, case__consultant__supplier__agreement=agreement
+    )
+    for month in held.dates("date", "month"):  # the invoicing basis's month totals
+        _diff(
+            f"{name} invoicing {month:%Y-%m}",
+            reports.invoicing_total(agreement, month),
+            reports.invoicing_total_live(reports.invoicing_rows(agreement, month)),
+            problems,
+        )
     ids = list(
         Consultant.objects.filter(supplier__agreement=agreement).values_list("pk", flat=True)
     )

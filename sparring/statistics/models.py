@@ -83,6 +83,9 @@ class CaseFigures(models.Model):
     decided = models.BooleanField(default=False)
     decision_us = models.BigIntegerField(null=True)  # decided - submitted, microseconds
     held_days = models.PositiveIntegerField(default=0)
+    # its held days per month of their date: "2026-11:2,2026-12:1" (the invoicing basis's
+    # month totals, ``rollup.invoice``)
+    held_months = models.CharField(max_length=400, default="")
     first_day_gap = models.IntegerField(null=True)  # first held day - decision date, days
     report_gap = models.IntegerField(null=True)  # report date - last held day, days
     report_filed = models.BooleanField(default=False)  # revision >= 1
@@ -120,9 +123,11 @@ class CaseFigures(models.Model):
                 condition=models.Q(accepted=True),
                 name="casefigures_accepted_org",
             ),
-            # surveys not flagged closed: read beside the rollup (their closing is timed)
+            # surveys not flagged closed: read beside the rollup (their closing is timed);
+            # those past their closing time (the beat flags them within a minute) by a
+            # range on the time, the calls with one still open from the index alone
             models.Index(
-                fields=["call"],
+                fields=["survey_closes_at", "call"],
                 condition=models.Q(has_survey=True, survey_closed=False),
                 name="casefigures_survey_pending",
             ),
@@ -176,6 +181,14 @@ ROLLUP_MEASURES = [
     "fu_done",
     "fu_partly",
     "fu_not_done",
+    # not a case's sum: rows of dim "org/count" count the organisations with accepted
+    # cases of their call, or of the programme (``rollup.counted``); 0 in every other row
+    "organisations",
+    # dim "invoice" (call id 0, the month of the days' dates, a consultant): the held
+    # days of the consultant's cases in that month and their euros in cents at each
+    # case's agreed day price (``procurement.reports.invoicing_total``)
+    "invoice_days",
+    "invoice_cents",
 ]
 
 
@@ -188,7 +201,10 @@ class FigureRollup(models.Model):
     to one row of each ``dim``. The dim "organisation" is kept per call only (``month``
     None) and holds only ``accepted``: the distinct organisations of a scope without a
     date range are its rows with ``accepted`` > 0. ``key`` is the row's unique text key
-    ("call|month|dim|value"). Kept by the fold-in (``rollup.apply``: a case's old
+    ("call|month|dim|value"). The dim "org/all" sums the organisation's rows of
+    every call (call id 0: the programme); "org/count" rows hold only
+    ``organisations``, the count of their call's (or the programme's) organisation rows
+    with ``accepted`` > 0 (``rollup.counted``). Kept by the fold-in (``rollup.apply``: a case's old
     contribution subtracted, its new one added, in the fold-in's transaction) and
     rewritten by ``check_aggregates --rebuild``. A row may hold only zeros.
     """

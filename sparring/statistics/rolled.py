@@ -5,8 +5,9 @@ The same results as ``figures.py`` and ``impact.py`` read from ``CaseFigures`` (
 or one of whole months). Each figure sums the rollup rows of one grouping; the number
 of rows read depends on calls, months and groups, not on cases. Beside the rollup:
 
-- distinct organisations (a distinct count is not a sum): from the rollup's rows per
-  (call, organisation) without a date range, else one count on ``CaseFigures``
+- distinct organisations (a distinct count is not a sum): without a date range the
+  count the fold-in keeps (``rollup.counted``: one row per call and the programme's),
+  else one count on ``CaseFigures``
   answered from the partial index ``casefigures_accepted_org``;
 - surveys not flagged closed: read from ``CaseFigures`` by the partial index
   ``casefigures_survey_pending`` (two queries, ``Pending``), because whether they have closed depends
@@ -47,7 +48,7 @@ from .common import (
     disclosed,
     programme_tail,
 )
-from .models import CaseFigures
+from .models import CaseFigures, FigureRollup
 
 
 class Pending:
@@ -131,11 +132,12 @@ def programme_figures(scope: Scope, pending: Pending | None = None) -> dict:
         days_delivered="accepted_days",
         participants="participants",
     )
-    if scope.start is None and scope.end is None:  # the rollup's rows per call
-        organisations = (
-            scope.rollup(rollup.ORGANISATION)
-            .filter(accepted__gt=0)
-            .aggregate(n=Count("organisation", distinct=True))["n"]
+    if scope.start is None and scope.end is None:  # the maintained count (rollup.counted)
+        call = scope.call.pk if scope.call is not None else rollup.PROGRAMME
+        organisations = sum(
+            FigureRollup.objects.filter(dim=rollup.ORGANISATIONS, call_id=call).values_list(
+                "organisations", flat=True
+            )
         )
     else:  # from the partial index casefigures_accepted_org alone
         organisations = (

@@ -11,8 +11,9 @@ grouping (docs/architecture.md, "Figures").
   ``check`` lists the differences between the stored rollup and the sums of the rows
   recomputed from the records (``manage.py check_aggregates``).
 
-What the rollup cannot hold, the readers take elsewhere: distinct organisations (not
-a sum) from an index-only count on ``CaseFigures``; surveys not flagged closed (whether
+Distinct organisations (not a sum) are counts kept beside the sums (``counted``); with
+a date range the readers count them on ``CaseFigures``. What the rollup cannot hold,
+the readers take elsewhere: surveys not flagged closed (whether
 they have closed depends on the clock) from ``CaseFigures`` by a partial index; a date
 range not made of whole months from ``CaseFigures`` (``figures.Scope.rollup``).
 """
@@ -24,6 +25,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from django.db import connection, transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from sparring.models import Case
@@ -54,6 +56,20 @@ DIMS = {
 # range reads these, a twentieth of the rows (``figures.Scope.rollup``).
 WHOLE_CALL = "/c"
 DIMS |= {dim + WHOLE_CALL: column for dim, column in DIMS.items() if dim != ORGANISATION}
+# Distinct organisations (not a sum): each organisation's accepted cases over the whole
+# programme (rows of call PROGRAMME, the organisation's rows of every call summed), and
+# the counts of organisations with accepted cases: per call (that call's ORGANISATION
+# rows with ``accepted`` > 0) and of the programme (its ORGANISATION_P rows so), in
+# the column ``organisations`` of an ORGANISATIONS row (value None). ``counted`` is the
+# one rule; ``apply`` moves a count when a row's ``accepted`` leaves or reaches 0.
+ORGANISATION_P, ORGANISATIONS = "org/all", "org/count"  # dim: 12 characters at most
+PROGRAMME = 0  # the call id of the programme's rows (no call has it)
+DIMS |= {ORGANISATION_P: "organisation_id", ORGANISATIONS: None}
+# The invoicing basis's month totals: per consultant and month of the days' dates (not
+# of submission), call PROGRAMME; read by ``procurement.reports.invoicing_total``
+# through the hook ``sparring.aggregates.invoicing_total`` (``invoicing_total`` here).
+INVOICE = "invoice"
+DIMS |= {INVOICE: "consultant_id"}
 RESULT_BITS = 11  # len(impact.RESULT_TYPES); result_0 … result_10
 
 
@@ -141,16 +157,84 @@ def keys(row: CaseFigures) -> list[tuple]:
         [(row.call_id, month, dim, value) for dim, value in values.items()]
         + [(row.call_id, None, dim + WHOLE_CALL, value) for dim, value in values.items()]
         + [(row.call_id, None, ORGANISATION, row.organisation_id)]  # per call only
+        + [(PROGRAMME, None, ORGANISATION_P, row.organisation_id)]
+    )
+
+
+def months_text(months: dict[date, int]) -> str:
+    """``CaseFigures.held_months`` of {first day of a month: held days}: "2026-11:2,…"."""
+    return ",".join(f"{m:%Y-%m}:{n}" for m, n in sorted(months.items()) if n)
+
+
+def invoice(row: CaseFigures) -> dict[tuple, dict[str, int]]:
+    """What one case adds to the invoicing basis's month totals: per month of its held
+    days, their number and euros in cents at its agreed day price (no price: days, no
+    euros), under its consultant (none: nothing; the basis lists called-off cases'
+    days). The rule of ``procurement.reports.invoicing_total_live``, whatever the
+    case's status."""
+    if row.consultant_id is None or not row.held_months:
+        return {}
+    cents = int(row.agreed_day_price * 100) if row.agreed_day_price is not None else 0
+    result = {}
+    for part in row.held_months.split(","):
+        month, n = part.split(":")
+        first = date(int(month[:4]), int(month[5:7]), 1)
+        m = {"invoice_days": int(n), "invoice_cents": int(n) * cents}
+        result[(PROGRAMME, first, INVOICE, row.consultant_id)] = {k: v for k, v in m.items() if v}
+    return result
+
+
+def invoicing_total(agreement_id: int, month: date, supplier_id: int | None):
+    """(held days, euros) of ``month`` (its first day) for the suppliers of agreement
+    ``agreement_id`` (or supplier ``supplier_id`` alone): the sum of the INVOICE rows
+    of their consultants (joined at reading time: a consultant's supplier as it stands).
+    Euros a Decimal with cents, ``Decimal("0")`` when none, as the live aggregate.
+    One query on a row per consultant."""
+    from decimal import Decimal
+
+    rows = FigureRollup.objects.filter(
+        dim=INVOICE, month=month, consultant__supplier__agreement_id=agreement_id
+    )
+    if supplier_id is not None:
+        rows = rows.filter(consultant__supplier_id=supplier_id)
+    sums = rows.aggregate(n=Sum("invoice_days"), cents=Sum("invoice_cents"))
+    cents = sums["cents"] or 0
+    return sums["n"] or 0, (Decimal(cents) / 100).quantize(Decimal("0.01")) if cents else Decimal(
+        "0"
     )
 
 
 def contribution(row: CaseFigures | None) -> dict[tuple, dict[str, int]]:
-    """Key -> measures one case's row adds to the rollup (nothing for a draft or None)."""
-    if row is None or row.status == Case.Status.DRAFT:
+    """Key -> measures one case's row adds to the rollup (nothing for None; a draft adds
+    only its held days to the invoicing totals, ``invoice``)."""
+    if row is None:
         return {}
+    if row.status == Case.Status.DRAFT:
+        return invoice(row)
     m = measures(row)
     accepted = {"accepted": m["accepted"]} if m.get("accepted") else {}
-    return {key: accepted if key[2] == ORGANISATION else m for key in keys(row)}
+    added = {key: accepted if key[2] in (ORGANISATION, ORGANISATION_P) else m for key in keys(row)}
+    return added | invoice(row)
+
+
+def counted(key: tuple, accepted: int) -> tuple | None:
+    """The ORGANISATIONS row that counts the rollup row ``key`` when its ``accepted`` is
+    ``accepted`` (None: it counts nowhere). An organisation counts for a call, or for
+    the programme, while it has an accepted case there."""
+    call, _month, dim, _value = key
+    if accepted > 0 and dim in (ORGANISATION, ORGANISATION_P):
+        return (call, None, ORGANISATIONS, None)
+    return None
+
+
+def with_counts(total: dict) -> dict:
+    """``total`` (key -> summed measures, as ``sums`` gives) with the ORGANISATIONS rows
+    counted from it (``counted``): what the stored rollup must hold."""
+    for key, m in list(total.items()):
+        count = counted(key, m.get("accepted", 0))
+        if count is not None:
+            total[count]["organisations"] += 1
+    return total
 
 
 def _key_text(key: tuple) -> str:
@@ -188,17 +272,28 @@ def apply(old: Iterable[CaseFigures | None], new: Iterable[CaseFigures | None]) 
     delta = sums(old, -1)
     sums(new, 1, delta)
     changed = {key: m for key, m in delta.items() if any(m.values())}
-    _add(changed)
+    counts: dict = defaultdict(lambda: defaultdict(int))
+    for key, now in _add(changed).items():  # an organisation row's accepted, moved
+        before = now - changed[key].get("accepted", 0)
+        for count, sign in ((counted(key, before), -1), (counted(key, now), 1)):
+            if count is not None:
+                counts[count]["organisations"] += sign
+    _add({key: m for key, m in counts.items() if any(m.values())})  # one statement
 
 
-def _add(delta: dict[tuple, dict[str, int]]) -> None:
+def _add(delta: dict[tuple, dict[str, int]]) -> dict[tuple, int]:
+    """Add ``delta`` to the stored rows (created when missing); returns the organisation
+    rows' ``accepted`` after the addition (key -> value) for ``apply``'s counts."""
+
     table = FigureRollup._meta.db_table
     names = ["key", "call_id", "month", "dim", "status", "sector_id", "theme_id"]
     names += ["consultant_id", "agreements", "organisation_id", *ROLLUP_MEASURES]
     quoted = [connection.ops.quote_name(n) for n in names]
     month_field = FigureRollup._meta.get_field("month")
     rows = []
+    by_text = {}
     for key, m in sorted(delta.items(), key=lambda item: _key_text(item[0])):
+        by_text[_key_text(key)] = key
         columns = _columns(key)
         columns["month"] = month_field.get_db_prep_value(columns["month"], connection)
         rows.append([columns[n] for n in names[:10]] + [m.get(n, 0) for n in ROLLUP_MEASURES])
@@ -206,22 +301,29 @@ def _add(delta: dict[tuple, dict[str, int]]) -> None:
     with connection.cursor() as cursor:
         if not rows:  # the same statements either way (aggregates.NONE)
             cursor.execute(f"UPDATE {table} SET cases = cases WHERE id = 0")  # noqa: S608 (a constant)
-            return
+            return {}
+        accepted = {}
         for start in range(0, len(rows), 500):
             batch = rows[start : start + 500]
             marks = ", ".join("(" + ", ".join(["%s"] * len(names)) + ")" for _r in batch)
             sql = (
                 f"INSERT INTO {table} ({', '.join(quoted)}) VALUES {marks} "  # noqa: S608 (the model's names)
-                f"ON CONFLICT ({quoted[0]}) DO UPDATE SET {updates}"
+                f"ON CONFLICT ({quoted[0]}) DO UPDATE SET {updates} "
+                f"RETURNING {quoted[0]}, {connection.ops.quote_name('accepted')}"
             )
             cursor.execute(sql, [value for row in batch for value in row])
+            for text, value in cursor.fetchall():
+                key = by_text[text]
+                if key[2] in (ORGANISATION, ORGANISATION_P):
+                    accepted[key] = value
+    return accepted
 
 
 def rebuild() -> None:
     """Rewrite the rollup from the stored ``CaseFigures`` (call after rebuilding them)."""
     with transaction.atomic():
         FigureRollup.objects.all().delete()
-        total = sums(CaseFigures.objects.iterator(chunk_size=2000))
+        total = with_counts(sums(CaseFigures.objects.iterator(chunk_size=2000)))
         _add({key: m for key, m in total.items() if any(m.values())})
 
 
@@ -241,7 +343,7 @@ def check(fresh_rows: Iterable[CaseFigures]) -> list[str]:
     ``CaseFigures`` rows recomputed from the records), as text lines."""
     want = {
         key: {n: v for n, v in m.items() if v}
-        for key, m in sums(fresh_rows).items()
+        for key, m in with_counts(sums(fresh_rows)).items()
         if any(m.values())
     }
     have = stored()

@@ -141,6 +141,21 @@ def survey_close(*, case: Case) -> None:
     Survey.objects.filter(case=case).update(closed=True)
 
 
+def survey_close_due() -> int:
+    """Flag closed every survey whose closing time has passed; returns how many.
+
+    The flag records what the clock already says (``Survey.is_open`` and
+    ``disclosure.closed_q``: closed once flagged or past ``closes_at``, which no service
+    moves), so no figure or page changes. Its use is the figures' (issue 17): the
+    trigger queues each flagged survey's case, the fold-in moves it into the rollup,
+    and the statistics page reads per case only the surveys not flagged
+    (``statistics.rolled.Pending``), which the beat keeps to those of the last minute.
+    Called by the beat before each fold-in (``statistics.tasks.fold_in_figures``). One
+    statement.
+    """
+    return Survey.objects.filter(closed=False, closes_at__lte=clock.now()).update(closed=True)
+
+
 def _rate_key(kind: str, value) -> str:
     return f"survey-rate:{kind}:{value}"
 

@@ -781,7 +781,8 @@ def _children(rng, cases, coordinators, agreement, now, *, small: bool = False) 
                     case=case,
                     opened_at=case.decided_at + timedelta(days=70),
                     closes_at=case.decided_at + timedelta(days=98),
-                    closed=case.status != "feedback",
+                    # past its closing time the beat has flagged it (a running programme)
+                    closed=case.status != "feedback" or case.decided_at + timedelta(days=98) <= now,
                 )
             )
             if case.status == "closed" and (rng.random() < 0.1 or small):

@@ -127,3 +127,101 @@ def test_check_aggregates_finds_a_wrong_rollup_row_and_rebuild_repairs_it(progra
     call_command("check_aggregates", "--rebuild", stdout=StringIO())
     assert_rollup_equal_to_live()
     assert not FigureRollup.objects.filter(key="stray").exists()
+
+
+def test_the_beat_flags_surveys_past_their_closing_time_and_folds_them_into_the_rollup(
+    programme,  # noqa: F811
+):
+    """A survey past its closing time is flagged closed by the beat's fold-in (the flag
+    records what the clock already says: the figures do not move), so the rollup holds
+    it and the page's per-case reading of the surveys waiting to close stays short."""
+    from sparring.statistics.tasks import fold_in_figures
+
+    surveys = list(Survey.objects.filter(case__status=Case.Status.CLOSED).order_by("pk")[:2])
+    due, later = surveys
+    for survey in surveys:
+        for grade in (2, 3, 4, 5, 5):
+            SurveyAnswer.objects.create(survey=survey, overall=grade)
+    closes = clock.now() + timedelta(days=1)
+    Survey.objects.filter(pk=due.pk).update(closed=False, closes_at=closes)
+    Survey.objects.filter(pk=later.pk).update(closed=False, closes_at=closes + timedelta(days=9))
+    aggregates.refresh()
+    with clock.travel(closes + timedelta(hours=1)):
+        before = statistics.statistics() | {"impact": impact.impact()}
+        fold_in_figures()
+        assert not aggregates.queued()
+        assert Survey.objects.get(pk=due.pk).closed
+        assert not Survey.objects.get(pk=later.pk).closed  # not yet due
+        assert CaseFigures.objects.get(case=due.case_id).survey_closed
+        waiting = CaseFigures.objects.filter(has_survey=True, survey_closed=False)
+        assert not waiting.filter(survey_closes_at__lte=clock.now()).exists()
+        assert statistics.statistics() | {"impact": impact.impact()} == before
+        assert_rollup_equal_to_live()
+        out = StringIO()
+        call_command("check_aggregates", stdout=out)  # exits 1 on a difference
+
+
+def test_distinct_organisations_are_a_maintained_count_equal_to_the_records(
+    programme,  # noqa: F811
+):
+    """Without a date range the number of organisations with accepted cases (a distinct
+    count, not a sum) is read from one maintained row (per call, and the programme's),
+    moved by the fold-in when an organisation's first accepted case comes or its last
+    goes; ``check_aggregates`` proves it and ``--rebuild`` repairs it."""
+    from sparring.models import Organisation
+
+    rng = random.Random(41)
+    accepted = list(Case.objects.filter(status=Case.Status.CLOSED).order_by("pk"))
+    organisations = list(Organisation.objects.order_by("pk"))
+    aggregates.refresh()
+    for step in range(12):
+        case = rng.choice(accepted)
+        if step % 3 == 0:  # to another organisation (maybe its first accepted case)
+            Case.objects.filter(pk=case.pk).update(organisation=rng.choice(organisations))
+        elif step % 3 == 1:  # no longer accepted (maybe the organisation's last)
+            Case.objects.filter(pk=case.pk).update(status=Case.Status.REJECTED)
+        else:
+            rng.choice(CHANGES)(rng)
+        aggregates.refresh()
+        assert_rollup_equal_to_live()
+        for scope in [statistics.Scope(), *(statistics.Scope(call=c) for c in Call.objects.all())]:
+            with CaptureQueriesContext(connection) as queries:
+                figures = statistics.programme_figures(scope)
+            assert figures["organisations"] == live.programme_figures(scope)["organisations"]
+            assert not any("COUNT(DISTINCT" in q["sql"] for q in queries.captured_queries)
+    FigureRollup.objects.filter(dim=rollup.ORGANISATIONS).update(organisations=999)
+    with pytest.raises(CommandError):
+        call_command("check_aggregates", stdout=StringIO())
+    call_command("check_aggregates", "--rebuild", stdout=StringIO())
+    assert_rollup_equal_to_live()
+
+
+def test_the_months_invoicing_total_is_a_maintained_sum_equal_to_the_live_one(
+    programme,  # noqa: F811
+):
+    """The invoicing basis's month total (held days and their euros, per agreement and
+    supplier) is read from the rollup's per-consultant-and-month rows, not summed over
+    the month's days; after random changes of days, prices and consultants it equals
+    the live aggregate, and ``check_aggregates`` proves the rows."""
+    from procurement import reports
+    from procurement.models import FrameworkAgreement, Supplier
+    from sparring.models import SessionDay
+
+    rng = random.Random(53)
+    aggregates.refresh()
+    for _step in range(15):
+        rng.choice(CHANGES)(rng)
+        aggregates.refresh()
+        assert_rollup_equal_to_live()
+        months = {d.replace(day=1) for d in SessionDay.objects.values_list("date", flat=True)}
+        for agreement in FrameworkAgreement.objects.all():
+            for month in [*sorted(months), date(2001, 1, 1)]:
+                for supplier in [None, *Supplier.objects.filter(agreement=agreement)]:
+                    days = reports.invoicing_rows(agreement, month, supplier)
+                    with CaptureQueriesContext(connection) as queries:
+                        total = reports.invoicing_total(agreement, month, supplier)
+                    assert total == reports.invoicing_total_live(days)
+                    assert not any(
+                        "sparring_sessionday" in q["sql"] for q in queries.captured_queries
+                    )
+    call_command("check_aggregates", stdout=StringIO())

@@ -64,10 +64,10 @@ def _groups(agreement: FrameworkAgreement) -> dict[str, tuple]:
     )
 
     def invoicing_page():
-        # as the page: the month's count and total (one aggregate), one page of days (its
-        # ids first, then its rows: ``reports.InvoicingPages``)
+        # as the page: the month's count and total (the maintained month totals), one page
+        # of days (its ids first, then its rows: ``reports.InvoicingPages``)
         days = reports.invoicing_rows(agreement, MONTH)
-        count, total = reports.invoicing_total(days)
+        count, total = reports.invoicing_total(agreement, MONTH)
         page = reports.InvoicingPages(days, count)[:INVOICING_PAGE_SIZE]
         return count, total, [_invoicing_line(day) for day in page]
 
