@@ -396,6 +396,7 @@ class _FlowRows:
                     # the feedback period is open: its timer has not fired (a running
                     # programme would have closed it and moved the case on)
                     closes = max(closes, now + timedelta(days=1))
+                case.feedback_closes = closes  # the survey's closing time (``_children``)
                 timer = self._task(
                     process_id,
                     "feedback",
@@ -776,13 +777,15 @@ def _children(rng, cases, coordinators, agreement, now, *, small: bool = False) 
                     submitted_at=case.decided_at + timedelta(days=70),
                 )
             )
+            # closing when the case's feedback timer fires, which flags it closed (a case
+            # still in its feedback period: ahead, open)
+            closes = getattr(case, "feedback_closes", case.decided_at + timedelta(days=98))
             surveys.append(
                 Survey(
                     case=case,
-                    opened_at=case.decided_at + timedelta(days=70),
-                    closes_at=case.decided_at + timedelta(days=98),
-                    # past its closing time the beat has flagged it (a running programme)
-                    closed=case.status != "feedback" or case.decided_at + timedelta(days=98) <= now,
+                    opened_at=min(case.decided_at + timedelta(days=70), closes - timedelta(days=1)),
+                    closes_at=closes,
+                    closed=case.status != "feedback",
                 )
             )
             if case.status == "closed" and (rng.random() < 0.1 or small):

@@ -45,13 +45,23 @@ def test_a_generated_programme_has_no_overdue_timer_as_a_running_one_has_none(re
     assert all(t.finished == t.scheduled for t in fired)
     # an open offer's expiry (its first timer, interrupting) has not fired
     assert not fired.filter(flow_task__endswith=".offer__timeout").exists()
-    # the beat flags a survey past its closing time within a minute (issue 17: 1 334 not
-    # flagged at 100 000 cases made the statistics page group them case by case)
+    # the feedback timer closes a survey at its closing time (issue 17: 1 334 past it and
+    # not flagged at 100 000 cases made the statistics page group them case by case); a
+    # case still in its feedback period has its survey open, closing when its timer fires
     from sparring import clock
+    from sparring.models import Case
     from sparring.surveys.models import Survey
 
     assert Survey.objects.filter(closed=True).exists()
     assert not Survey.objects.filter(closed=False, closes_at__lte=clock.now()).exists()
+    in_feedback = Survey.objects.filter(case__status=Case.Status.FEEDBACK)
+    assert in_feedback.exists() and not in_feedback.filter(closed=True).exists()
+    feedback_timers = {
+        t.process_id: t.scheduled
+        for t in timers.model.objects.filter(flow_task__endswith=".feedback", status="SCHEDULED")
+    }
+    for survey in in_feedback.select_related("case"):
+        assert feedback_timers[survey.case.process_id] == survey.closes_at
 
 
 def test_a_database_without_themes_gets_a_clear_error_not_an_index_error():
