@@ -358,3 +358,15 @@ def broker_down(monkeypatch):
         background._broker_down_until = 0.0
 
     return back
+
+
+@pytest.fixture
+def list_cache(settings):
+    """The cache of read-mostly lists on (``sparring.list_cache``; the suite runs with it
+    off: ``config.settings.test``), from an empty cache."""
+    from django.core.cache import cache
+
+    settings.SPARRING_LIST_CACHE_SECONDS = 300
+    cache.clear()
+    yield
+    cache.clear()

@@ -84,17 +84,6 @@ def test_the_case_lists_organisation_options_are_in_the_readers_language(coordin
         assert not form.is_valid() and "organisation" in form.errors
 
 
-@pytest.fixture
-def list_cache(settings):
-    """The cache of read-mostly lists on (the suite runs with it off: ``config.settings.test``)."""
-    from django.core.cache import cache
-
-    settings.SPARRING_LIST_CACHE_SECONDS = 300
-    cache.clear()
-    yield
-    cache.clear()
-
-
 @pytest.mark.django_db
 def test_the_organisation_options_are_read_once_until_an_organisation_is_added(
     list_cache, django_assert_num_queries

@@ -279,19 +279,8 @@ def test_pages_answer_each_role_as_they_should(
     assert response.status_code == 400
 
 
-@pytest.fixture
-def feed_cache(settings):
-    """The feed's cache on (the suite runs with it off: ``config.settings.test``)."""
-    from django.core.cache import cache
-
-    settings.SPARRING_LIST_CACHE_SECONDS = 300
-    cache.clear()
-    yield
-    cache.clear()
-
-
 def test_the_feed_is_rendered_once_per_change_of_the_published_acts(
-    closed_case, applicant, coordinator, feed_cache, django_assert_num_queries
+    closed_case, applicant, coordinator, list_cache, django_assert_num_queries
 ):
     """Issue 17: 50 entries cost 7 ms to render on every request; a second request with
     nothing changed reads one aggregate and the cache, and no act."""
@@ -318,7 +307,7 @@ def test_the_feed_is_rendered_once_per_change_of_the_published_acts(
 
 
 def test_the_cached_feed_is_per_language_and_address(
-    closed_case, applicant, coordinator, feed_cache
+    closed_case, applicant, coordinator, list_cache
 ):
     services.act_publish(actor=coordinator, act=submit(closed_case, applicant))
     url = reverse("sparring:act_feed")
@@ -331,7 +320,7 @@ def test_the_cached_feed_is_per_language_and_address(
 
 
 def test_the_feed_answers_with_the_cache_down(
-    closed_case, applicant, coordinator, feed_cache, monkeypatch
+    closed_case, applicant, coordinator, list_cache, monkeypatch
 ):
     from django.core.cache import cache
 
