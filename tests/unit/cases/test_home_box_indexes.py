@@ -35,11 +35,25 @@ def test_the_open_offers_box_is_read_in_deadline_order_from_the_consultants_inde
     assert not any(node.startswith(("Sort", "Incremental Sort")) for node in nodes), nodes
 
 
-def test_the_assignments_count_reads_the_index_of_open_cases_by_consultant(consultant):
+def test_the_assignments_count_can_be_read_from_the_index_of_open_cases_by_consultant(
+    consultant,
+):
+    """The count names the open statuses, which ``case_open_by_consultant``'s condition
+    holds, so PostgreSQL can count from that index alone (4.0 -> 0.2 ms at 100 000 cases;
+    with drafts named it could not). Which index an empty test table's plan picks is the
+    planner's whim (the CI's picked the consultant's plain index), so only index-only scans
+    are left on: the count is answered from the index alone only if it applies."""
+    from sparring.cases import states
+
     assignments = selectors.consultant_assignments(consultant.consultant)
     sql, params = assignments.order_by().values("pk").query.sql_with_params()
-    nodes = plan_nodes(f"SELECT COUNT(*) FROM ({sql}) counted", params)  # noqa: S608 (our own SQL)
-    assert any("case_open_by_consultant" in node for node in nodes), nodes
+    assert set(states.OPEN) <= set(params) and "draft" not in params
+    nodes = plan_nodes(
+        f"SELECT COUNT(*) FROM ({sql}) counted",  # noqa: S608 (our own SQL)
+        params,
+        off=("seqscan", "bitmapscan", "indexscan"),
+    )
+    assert any(node == "Index Only Scan:case_open_by_consultant" for node in nodes), nodes
 
 
 @pytest.mark.parametrize(
